@@ -1,0 +1,50 @@
+import { Redis, Cluster } from "ioredis";
+import pino, { type Logger } from "pino";
+import type { Config } from "./config.js";
+import { PromptTemplates } from "./prompt/templates.js";
+import { startServer, type RunningServer } from "./server/server.js";
+import { MemoryStore } from "./store/memory/memory-store.js";
+import { RedisStore } from "./store/redis/redis-store.js";
+import type { HistoryStore } from "./store/store.js";
+
+/** ioredis settings for a service: fail a command fast (UNAVAILABLE) rather than queue it forever. */
+const REDIS_OPTIONS = {
+  maxRetriesPerRequest: 2,
+  enableAutoPipelining: true,
+  retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
+};
+
+export function createStore(config: Config, logger: Logger): HistoryStore {
+  const shared = {
+    defaultLimit: config.maxHistory,
+    ttlSeconds: config.roomTtlSeconds,
+    maxEventBytes: config.maxEventBytes,
+  };
+  if (!config.redisUrl && !config.redisCluster) return new MemoryStore(shared);
+  const redis = config.redisCluster
+    ? new Cluster(config.redisCluster.map(parseHostPort), {
+        shardedSubscribers: true,
+        redisOptions: REDIS_OPTIONS,
+        enableAutoPipelining: true,
+      })
+    : new Redis(config.redisUrl!, REDIS_OPTIONS);
+  redis.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
+  return new RedisStore(redis, { ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger });
+}
+
+function parseHostPort(hostPort: string): { host: string; port: number } {
+  const i = hostPort.lastIndexOf(":");
+  return { host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) };
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: "roomhistory" } });
+}
+
+/** Builds the store, the templates and the server from a config: what main.ts and the tests share. */
+export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
+  const store = createStore(config, logger);
+  const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
+  return startServer({ store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs },
+    config.listen);
+}

@@ -1,0 +1,65 @@
+import { fileURLToPath } from "node:url";
+import { DEFAULT_LIMITS, type Limits } from "./service/validate.js";
+import { clampLimit } from "./store/store.js";
+
+/** Every setting, read from the environment once at start (documented in README.md, "Configuration"). */
+export interface Config {
+  listen: string;
+  redisUrl?: string;
+  redisCluster?: string[];
+  keyPrefix: string;
+  keyHashTag: boolean;
+  templatesDir: string;
+  defaultTemplate: string;
+  maxHistory: number;
+  roomTtlSeconds: number;
+  maxEventBytes: number;
+  limits: Limits;
+  logLevel: string;
+  shutdownGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const cluster = env.ROOMHISTORY_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    listen: env.ROOMHISTORY_LISTEN || "127.0.0.1:50051",
+    redisUrl: env.ROOMHISTORY_REDIS_URL || undefined,
+    redisCluster: cluster?.length ? cluster : undefined,
+    keyPrefix: env.ROOMHISTORY_KEY_PREFIX || "sg:conversation",
+    keyHashTag: bool(env, "ROOMHISTORY_KEY_HASHTAG", true),
+    templatesDir: env.ROOMHISTORY_TEMPLATES || fileURLToPath(new URL("../templates", import.meta.url)),
+    defaultTemplate: env.ROOMHISTORY_DEFAULT_TEMPLATE || "system.j2",
+    // The legacy manager's max_history applies unclamped; per-room overrides are clamped to [50, 1000].
+    maxHistory: int(env, "ROOMHISTORY_MAX_HISTORY", 100, 1),
+    roomTtlSeconds: int(env, "ROOMHISTORY_ROOM_TTL_SECONDS", 0),
+    maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", 64 * 1024),
+    limits: {
+      maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", DEFAULT_LIMITS.maxMessageBytes, 1),
+      maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", DEFAULT_LIMITS.maxBatchMessages, 1),
+      maxContextBytes: int(env, "ROOMHISTORY_MAX_CONTEXT_BYTES", DEFAULT_LIMITS.maxContextBytes, 1),
+      maxWatchRooms: int(env, "ROOMHISTORY_MAX_WATCH_ROOMS", DEFAULT_LIMITS.maxWatchRooms, 1),
+    },
+    logLevel: env.ROOMHISTORY_LOG_LEVEL || "info",
+    shutdownGraceMs: int(env, "ROOMHISTORY_SHUTDOWN_GRACE_MS", 10_000),
+  };
+}
+
+export { clampLimit };

@@ -1,0 +1,117 @@
+/**
+ * The stored form of a message: one JSON object per Redis list entry. `role` and `content` stay plain
+ * fields, as the legacy Python ConversationManager writes and reads them; everything else is optional
+ * and omitted when empty (so Lua's cjson never has to tell an empty array from an empty object).
+ */
+export type EntryRole = "user" | "assistant" | "system" | "tool";
+
+export type EntryPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string; detail?: string } };
+
+export interface EntryToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface EntryReaction {
+  emoji: string;
+  count?: number;
+}
+
+export interface Entry {
+  role: string;
+  /** A string, or OpenAI content parts for a multimodal message (the legacy manager's format too). */
+  content: string | EntryPart[];
+  /** The message's text when content holds parts and the message had text besides them. */
+  content_text?: string;
+  id?: string;
+  seq?: number;
+  tool_calls?: EntryToolCall[];
+  tool_call_id?: string;
+  is_error?: boolean;
+  kind?: "chat" | "thinking";
+  sender?: string;
+  created_at?: string;
+  edited_at?: string;
+  deleted_at?: string;
+  reactions?: EntryReaction[];
+  metadata?: Record<string, string>;
+}
+
+/** Roles that count toward a room's window. */
+export const COUNTED_ROLES: ReadonlySet<string> = new Set(["user", "assistant"]);
+
+/** Serialises with `role` first: the Lua trim reads the role with a pattern instead of decoding. */
+export function encodeEntry(entry: Entry): string {
+  const { role, content, ...rest } = entry;
+  return JSON.stringify({ role, content, ...rest });
+}
+
+/** Decodes one list entry; null when it is not a usable entry (the caller counts and skips it). */
+export function decodeEntry(raw: string): Entry | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  return toEntry(value);
+}
+
+/** Checks an already parsed JSON value (e.g. inside a change event) the way decodeEntry does. */
+export function toEntry(value: unknown): Entry | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const entry = value as Entry;
+  if (typeof entry.role !== "string") return null;
+  if (entry.content === undefined || entry.content === null) entry.content = "";
+  if (typeof entry.content !== "string" && !Array.isArray(entry.content)) return null;
+  if (Array.isArray(entry.content)) entry.content = entry.content.filter(isPart);
+  return entry;
+}
+
+function isPart(part: unknown): part is EntryPart {
+  if (typeof part !== "object" || part === null) return false;
+  const p = part as Record<string, unknown>;
+  if (p.type === "text") return typeof p.text === "string";
+  if (p.type === "image_url") {
+    const img = p.image_url as Record<string, unknown> | undefined;
+    return typeof img === "object" && img !== null && typeof img.url === "string";
+  }
+  return false;
+}
+
+/** The text of an entry: its string content, or its text parts joined. */
+export function entryText(entry: Entry): string {
+  if (typeof entry.content === "string") return entry.content;
+  return entry.content
+    .filter((p): p is Extract<EntryPart, { type: "text" }> => p.type === "text")
+    .map((p) => p.text)
+    .join("\n");
+}
+
+const MARKER = /\[Message ID: ([^\]]+)\]/;
+
+/** The message id: its own field, else the legacy "[Message ID: X]" marker in its content. */
+export function entryId(entry: Entry): string | undefined {
+  if (entry.id) return entry.id;
+  return MARKER.exec(entryText(entry))?.[1]?.trim();
+}
+
+/**
+ * How many entries to drop from the front so that at most `limit` user/assistant entries remain,
+ * then also the tool results left at the front without the assistant call they answered.
+ * Mirrors the trim in src/store/lua/append-3.lua; the conformance suite holds them together.
+ */
+export function trimCount(roles: readonly string[], limit: number): number {
+  let counted = roles.filter((r) => COUNTED_ROLES.has(r)).length;
+  let drop = 0;
+  while (counted > limit && drop < roles.length) {
+    if (COUNTED_ROLES.has(roles[drop])) counted--;
+    drop++;
+  }
+  if (drop === 0) return 0;
+  while (drop < roles.length && roles[drop] === "tool") drop++;
+  return drop;
+}

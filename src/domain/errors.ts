@@ -1,0 +1,50 @@
+/**
+ * Domain errors: what the store and the service layer throw. The one table that turns them into
+ * gRPC status codes lives in src/server/errors.ts; nothing below the server knows about gRPC.
+ */
+export type DomainErrorCode =
+  | "INVALID_ARGUMENT"
+  | "VERSION_CONFLICT"
+  | "NOT_FOUND"
+  | "TOO_LARGE"
+  | "UNAVAILABLE"
+  | "SHUTTING_DOWN";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Machine-readable facts a client may act on (e.g. current_version); sent as ErrorInfo metadata. */
+    readonly metadata: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+export function invalid(field: string, why: string): DomainError {
+  return new DomainError("INVALID_ARGUMENT", `${field}: ${why}`, { field });
+}
+
+export function tooLarge(field: string, why: string): DomainError {
+  return new DomainError("TOO_LARGE", `${field}: ${why}`, { field });
+}
+
+export function versionConflict(roomId: string, expected: number, current: number): DomainError {
+  return new DomainError(
+    "VERSION_CONFLICT",
+    `version conflict in room ${roomId}: expected ${expected}, current ${current}`,
+    { room_id: roomId, expected_version: String(expected), current_version: String(current) },
+  );
+}
+
+export function messageNotFound(roomId: string, messageId: string): DomainError {
+  return new DomainError("NOT_FOUND", `message ${messageId} not found in room ${roomId}`, {
+    room_id: roomId,
+    message_id: messageId,
+  });
+}
+
+export function unavailable(why: string): DomainError {
+  return new DomainError("UNAVAILABLE", why);
+}

@@ -1,0 +1,40 @@
+import { loadConfig } from "./config.js";
+import { createLogger, startApp } from "./app.js";
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    console.error(`roomhistory: ${(err as Error).message}`);
+    process.exit(2);
+  }
+})();
+const logger = createLogger(config.logLevel);
+
+const app = await startApp(config, logger);
+logger.info(
+  {
+    address: app.address,
+    store: config.redisCluster ? `redis cluster ${config.redisCluster.join(",")}` : config.redisUrl ? "redis" : "memory",
+    templates: config.templatesDir,
+  },
+  config.redisUrl || config.redisCluster
+    ? `roomhistory serving on ${app.address} with the Redis store`
+    : `roomhistory serving on ${app.address} with the in-memory store (no ROOMHISTORY_REDIS_URL set: history is lost on exit)`,
+);
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, "shutting down: health NOT_SERVING, ending watches, finishing in-flight calls");
+    app.shutdown().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: Error) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,100 @@
+import { Server, ServerCredentials, type handleUnaryCall, type UntypedHandleCall } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import type { Logger } from "pino";
+import {
+  RoomHistoryServiceService, type RoomHistoryServiceServer,
+} from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { RoomHistoryHandlers } from "../service/room-history.js";
+import type { Limits } from "../service/validate.js";
+import type { PromptTemplates } from "../prompt/templates.js";
+import type { HistoryStore } from "../store/store.js";
+import { WatchService } from "../watch/watch-service.js";
+import { toServiceError } from "./errors.js";
+import { addReflection } from "./reflection.js";
+
+export const SERVICE_NAME = "roomhistory.v1.RoomHistoryService";
+
+export interface ServerDeps {
+  store: HistoryStore;
+  templates: PromptTemplates;
+  limits: Limits;
+  logger: Logger;
+  /** How long shutdown waits for in-flight calls before cutting them. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  address: string;
+  watch: WatchService;
+  /** Health NOT_SERVING, watches ended with UNAVAILABLE, in-flight calls finished, store closed. */
+  shutdown(): Promise<void>;
+}
+
+export async function startServer(deps: ServerDeps, address: string): Promise<RunningServer> {
+  const server = new Server({
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.keepalive_time_ms": 60_000,
+    "grpc.keepalive_timeout_ms": 20_000,
+  });
+  const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits);
+  const watch = new WatchService(deps.store, deps.limits, deps.logger);
+  server.addService(RoomHistoryServiceService, serviceImplementation(handlers, watch, deps.logger));
+
+  const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
+  health.addToServer(server);
+  addReflection(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const host = address.slice(0, address.lastIndexOf(":"));
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      health.setStatus("", "NOT_SERVING");
+      health.setStatus(SERVICE_NAME, "NOT_SERVING");
+      watch.shutdown();
+      await drain(server, deps.shutdownGraceMs ?? 10_000);
+      await deps.store.close();
+    })());
+  return { server, port, address: `${host}:${port}`, watch, shutdown };
+}
+
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Unary = (req: any) => Promise<unknown>;
+
+/** Wires every RPC to its handler; errors of all of them pass through toServiceError. */
+function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, logger: Logger): RoomHistoryServiceServer {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const unary = (method: string, fn: Unary): handleUnaryCall<any, unknown> => (call, callback) => {
+    fn(call.request).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toServiceError(err, logger, method)),
+    );
+  };
+  const methods = [
+    "appendMessages", "getHistory", "renderMessages", "updateMessage", "markDeleted", "patchReactions",
+    "clearRoom", "setRoomLimit", "discardRebackfill", "getRoomInfo", "listRooms",
+  ] as const;
+  const impl: Record<string, UntypedHandleCall> = {};
+  for (const m of methods) impl[m] = unary(m, (req) => h[m](req as never));
+  impl.watch = ((call: Parameters<WatchService["open"]>[0]) => {
+    watch.open(call).catch((err: unknown) => call.emit("error", toServiceError(err, logger, "watch")));
+  }) as UntypedHandleCall;
+  return impl as RoomHistoryServiceServer;
+}

@@ -1,0 +1,111 @@
+/**
+ * Protobuf messages ↔ stored entries. The one place that knows both shapes.
+ */
+import { randomBytes } from "node:crypto";
+import { Role, MessageKind, type Message, type ContentPart } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
+import { entryId, type Entry, type EntryPart } from "../domain/entry.js";
+import { instantToIso, isoToInstant, nowIso } from "../domain/timestamps.js";
+import { parseDeletedTag, parseReactionsTag } from "../domain/tags.js";
+
+const ROLE_NAMES: Record<number, string> = {
+  [Role.ROLE_USER]: "user",
+  [Role.ROLE_ASSISTANT]: "assistant",
+  [Role.ROLE_SYSTEM]: "system",
+  [Role.ROLE_TOOL]: "tool",
+};
+const ROLES_BY_NAME = new Map(Object.entries(ROLE_NAMES).map(([k, v]) => [v, Number(k) as Role]));
+
+export function roleName(role: Role): string | undefined {
+  return ROLE_NAMES[role];
+}
+
+export function roleFromName(name: string | undefined): Role {
+  return (name && ROLES_BY_NAME.get(name)) || Role.ROLE_UNSPECIFIED;
+}
+
+/** A server-made message id, for messages that come without a platform id. */
+export function newMessageId(): string {
+  return `rh_${randomBytes(12).toString("base64url")}`;
+}
+
+export function timestampToIso(t: Timestamp | undefined): string | undefined {
+  return t ? instantToIso(t) : undefined;
+}
+
+export function isoToTimestamp(text: string | undefined): Timestamp | undefined {
+  return text ? isoToInstant(text) : undefined;
+}
+
+function partToEntry(part: ContentPart): EntryPart {
+  if (part.imageUrl) {
+    const { url, detail } = part.imageUrl;
+    return { type: "image_url", image_url: detail ? { url, detail } : { url } };
+  }
+  return { type: "text", text: part.text ?? "" };
+}
+
+function partFromEntry(part: EntryPart): ContentPart {
+  if (part.type === "image_url") {
+    return { imageUrl: { url: part.image_url.url, detail: part.image_url.detail ?? "" } };
+  }
+  return { text: part.text };
+}
+
+/** The entry to store for a validated message; empty fields are left out. */
+export function messageToEntry(m: Message): Entry {
+  const entry: Entry = { role: roleName(m.role)!, content: m.content };
+  if (m.parts.length) {
+    entry.content = m.parts.map(partToEntry);
+    if (m.content) entry.content_text = m.content;
+  }
+  entry.id = m.id || newMessageId();
+  if (m.toolCalls.length) {
+    entry.tool_calls = m.toolCalls.map((c) => ({
+      id: c.id, type: "function", function: { name: c.name, arguments: c.arguments },
+    }));
+  }
+  if (m.toolCallId) entry.tool_call_id = m.toolCallId;
+  if (m.isError) entry.is_error = true;
+  if (m.kind === MessageKind.MESSAGE_KIND_THINKING) entry.kind = "thinking";
+  if (m.kind === MessageKind.MESSAGE_KIND_CHAT) entry.kind = "chat";
+  if (m.sender) entry.sender = m.sender;
+  entry.created_at = timestampToIso(m.createdAt) ?? nowIso();
+  if (m.editedAt) entry.edited_at = timestampToIso(m.editedAt);
+  if (m.deletedAt) entry.deleted_at = timestampToIso(m.deletedAt);
+  if (m.reactions.length) entry.reactions = m.reactions.map(({ emoji, count }) => (count ? { emoji, count } : { emoji }));
+  if (Object.keys(m.metadata).length) entry.metadata = { ...m.metadata };
+  return entry;
+}
+
+const KINDS: Record<string, MessageKind> = {
+  chat: MessageKind.MESSAGE_KIND_CHAT,
+  thinking: MessageKind.MESSAGE_KIND_THINKING,
+};
+
+/** The message a stored entry stands for; legacy entries get their id and tags from their content. */
+export function entryToMessage(e: Entry): Message {
+  const text = typeof e.content === "string" ? e.content : "";
+  const legacy = e.id === undefined;
+  return {
+    id: entryId(e) ?? "",
+    seq: e.seq ?? 0,
+    role: roleFromName(e.role),
+    content: typeof e.content === "string" ? e.content : (e.content_text ?? ""),
+    parts: typeof e.content === "string" ? [] : e.content.map(partFromEntry),
+    toolCalls: (e.tool_calls ?? []).map((c) => ({
+      id: c.id, name: c.function?.name ?? "", arguments: c.function?.arguments ?? "",
+    })),
+    toolCallId: e.tool_call_id ?? "",
+    isError: e.is_error === true,
+    kind: KINDS[e.kind ?? ""] ?? MessageKind.MESSAGE_KIND_UNSPECIFIED,
+    sender: e.sender ?? "",
+    createdAt: isoToTimestamp(e.created_at),
+    editedAt: isoToTimestamp(e.edited_at),
+    deletedAt: isoToTimestamp(e.deleted_at ?? (legacy ? parseDeletedTag(text) : undefined)),
+    reactions: (e.reactions ?? (legacy ? parseReactionsTag(text) : [])).map((r) => ({
+      emoji: r.emoji, count: r.count ?? 0,
+    })),
+    metadata: { ...(e.metadata ?? {}) },
+  };
+}

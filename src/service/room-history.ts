@@ -1,0 +1,137 @@
+/**
+ * The RoomHistoryService handlers: validate, call the store, shape the reply. No Redis here and no
+ * gRPC status codes: failures are DomainErrors, mapped once in src/server/errors.ts.
+ */
+import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { Struct } from "@roomhistory/client/gen/google/protobuf/struct.js";
+import { clampLimit, type HistoryStore } from "../store/store.js";
+import { nowIso } from "../domain/timestamps.js";
+import { chatHistory, estimateTokens, type ChatMessage } from "../prompt/chat.js";
+import type { PromptTemplates } from "../prompt/templates.js";
+import { entryToMessage, isoToTimestamp, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
+import { selectHistory } from "./history.js";
+import * as check from "./validate.js";
+import { COUNTED_ROLES } from "../domain/entry.js";
+
+export class RoomHistoryHandlers {
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly templates: PromptTemplates,
+    private readonly limits: check.Limits,
+  ) {}
+
+  async appendMessages(req: pb.AppendMessagesRequest): Promise<pb.AppendMessagesResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    check.checkBatch(req.messages, req.messages.map((m) => Message.encode(m).finish().length), this.limits);
+    const entries = req.messages.map(messageToEntry);
+    const r = await this.store.append(roomId, entries, req.expectedVersion);
+    return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed };
+  }
+
+  async getHistory(req: pb.GetHistoryRequest): Promise<pb.GetHistoryResponse> {
+    const snap = await this.store.read(check.checkRoomId(req.roomId));
+    const entries = selectHistory(snap.entries, req.afterSeq, req.limit);
+    return { version: snap.version, messages: entries.map(entryToMessage) };
+  }
+
+  async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    // ts-proto hands google.protobuf.Struct over as a plain object already.
+    if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
+    const context = { room_id: roomId, ...req.roomContext };
+    const snap = await this.store.read(roomId);
+    const system = this.templates.render(req.template, context).trim();
+    const history = chatHistory(snap.entries, req.includeThinking);
+    const messages: ChatMessage[] = system ? [{ role: "system", content: system }, ...history.messages] : history.messages;
+    return {
+      messages: messages.map(toRendered),
+      version: snap.version,
+      estimatedTokens: estimateTokens(messages),
+      messagesJson: JSON.stringify(messages),
+      repaired: history.repaired,
+    };
+  }
+
+  async updateMessage(req: pb.UpdateMessageRequest): Promise<pb.UpdateMessageResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    const id = check.checkMessageId(req.messageId);
+    check.checkUpdateContent(req.content, this.limits);
+    const r = await this.store.patchMessage(roomId, id, {
+      op: "update", content: req.content, expectedVersion: req.expectedVersion,
+    });
+    return { version: r.version, message: entryToMessage(r.entry) };
+  }
+
+  async markDeleted(req: pb.MarkDeletedRequest): Promise<pb.MarkDeletedResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    const id = check.checkMessageId(req.messageId);
+    const deletedAt = timestampToIso(req.deletedAt) ?? nowIso();
+    const r = await this.store.patchMessage(roomId, id, { op: "delete", deletedAt });
+    return { version: r.version, message: entryToMessage(r.entry) };
+  }
+
+  async patchReactions(req: pb.PatchReactionsRequest): Promise<pb.PatchReactionsResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    const id = check.checkMessageId(req.messageId);
+    check.checkReactions(req.reactions);
+    const reactions = req.reactions.map(({ emoji, count }) => (count ? { emoji, count } : { emoji }));
+    const r = await this.store.patchMessage(roomId, id, { op: "reactions", reactions });
+    return { version: r.version, message: entryToMessage(r.entry) };
+  }
+
+  async clearRoom(req: pb.ClearRoomRequest): Promise<pb.ClearRoomResponse> {
+    return this.store.clear(check.checkRoomId(req.roomId));
+  }
+
+  async setRoomLimit(req: pb.SetRoomLimitRequest): Promise<pb.SetRoomLimitResponse> {
+    const r = await this.store.setLimit(check.checkRoomId(req.roomId), clampLimit(req.limit));
+    return { limit: r.limit, version: r.version, rebackfillRequested: r.rebackfill };
+  }
+
+  async discardRebackfill(req: pb.DiscardRebackfillRequest): Promise<pb.DiscardRebackfillResponse> {
+    return this.store.discardRebackfill(check.checkRoomId(req.roomId));
+  }
+
+  async getRoomInfo(req: pb.GetRoomInfoRequest): Promise<pb.GetRoomInfoResponse> {
+    const snap = await this.store.read(check.checkRoomId(req.roomId));
+    return {
+      version: snap.version,
+      messageCount: snap.entries.filter((e) => COUNTED_ROLES.has(e.role)).length,
+      entryCount: snap.entries.length,
+      limit: snap.limit,
+      lastRole: roleFromName(snap.entries.at(-1)?.role),
+      rebackfillRequested: snap.rebackfill,
+      updatedAt: isoToTimestamp(snap.updatedAt),
+    };
+  }
+
+  async listRooms(req: pb.ListRoomsRequest): Promise<pb.ListRoomsResponse> {
+    const size = Math.min(req.pageSize || 100, 1000);
+    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
+    const page = await this.store.listRooms(size, after);
+    return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "" };
+  }
+}
+
+/** Page tokens are opaque to clients: the last room id of the page, base64url-encoded. */
+function encodePageToken(roomId: string): string {
+  return Buffer.from(roomId, "utf8").toString("base64url");
+}
+
+function decodePageToken(token: string): string {
+  return check.checkRoomId(Buffer.from(token, "base64url").toString("utf8"), "page_token");
+}
+
+function toRendered(m: ChatMessage): pb.RenderedMessage {
+  const parts = Array.isArray(m.content) ? m.content : [];
+  return {
+    role: m.role,
+    content: typeof m.content === "string" ? m.content : "",
+    parts: parts.map((p) =>
+      p.type === "text" ? { text: p.text } : { imageUrl: { url: p.image_url.url, detail: p.image_url.detail ?? "" } },
+    ),
+    toolCalls: (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
+    toolCallId: m.tool_call_id ?? "",
+  };
+}

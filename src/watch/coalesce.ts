@@ -1,0 +1,27 @@
+import type { StoreChange } from "../store/store.js";
+
+/** Most entries one merged change may carry before it becomes a RESYNC (bounds a slow stream's memory). */
+export const MAX_MERGED_ENTRIES = 256;
+
+/** A RESYNC from `from` to `to`: the client fetches the room to catch up. */
+export function resync(roomId: string, from: number, to: number): StoreChange {
+  return { roomId, version: to, previousVersion: from, kind: "resync", entries: [], omitted: true, trimmed: 0 };
+}
+
+/**
+ * Merges two changes of one room that a slow stream has not sent yet. Consecutive appends merge
+ * exactly (append all, then drop the sum of the trims from the front); anything else becomes a
+ * RESYNC spanning both, so the pending state per room never exceeds one change.
+ */
+export function coalesce(a: StoreChange, b: StoreChange): StoreChange {
+  const appends =
+    a.kind === "append" && b.kind === "append" && !a.omitted && !b.omitted && a.version === b.previousVersion &&
+    a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES;
+  if (!appends) return resync(a.roomId, a.previousVersion, Math.max(a.version, b.version));
+  return {
+    ...a,
+    version: b.version,
+    entries: [...a.entries, ...b.entries],
+    trimmed: a.trimmed + b.trimmed,
+  };
+}

@@ -1,0 +1,102 @@
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { WatchRequest, WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import type { StoreChange } from "../store/store.js";
+import { nowInstant } from "../domain/timestamps.js";
+import { coalesce, resync } from "./coalesce.js";
+import type { WatchHub, Watcher } from "./hub.js";
+import { toRoomChange } from "./to-proto.js";
+
+export type WatchCall = ServerWritableStream<WatchRequest, WatchResponse>;
+
+/**
+ * One Watch stream. Changes go out in version order per room and never twice; while the client is slow
+ * (write() returned false) or before `created` is sent, they wait in `pending`, at most one per room.
+ */
+export class WatchSession implements Watcher {
+  /** The version last sent per room: anything at or below it is dropped. */
+  private readonly sent = new Map<string, number>();
+  private readonly pending = new Map<string, StoreChange>();
+  private ready = false;
+  private blocked = false;
+  private closed = false;
+  private wroteSinceTick = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly call: WatchCall,
+    private readonly hub: WatchHub,
+    private readonly roomIds: string[],
+    private readonly progressMs: number,
+    private readonly onClose: (s: WatchSession) => void,
+  ) {
+    call.on("cancelled", () => this.close());
+    call.on("close", () => this.close());
+    call.on("error", () => this.close());
+  }
+
+  /** Subscribes before reading versions, so no change falls between the read and the subscription. */
+  async start(versions: (ids: string[]) => Promise<number[]>, known: Map<string, number>): Promise<void> {
+    await this.hub.join(this, this.roomIds);
+    const current = await versions(this.roomIds);
+    if (this.closed) return;
+    this.hub.noteVersions(this.roomIds, current);
+    this.write({ created: { rooms: this.roomIds.map((roomId, i) => ({ roomId, version: current[i] })) } });
+    this.roomIds.forEach((id, i) => {
+      this.sent.set(id, current[i]);
+      const have = known.get(id) ?? 0;
+      if (have !== current[i]) this.write({ change: toRoomChange(resync(id, have, current[i])) });
+    });
+    this.ready = true;
+    this.flush();
+    this.timer = setInterval(() => this.tick(), this.progressMs);
+  }
+
+  deliver(change: StoreChange): void {
+    if (this.closed || change.version <= (this.sent.get(change.roomId) ?? -1)) return;
+    const waiting = this.pending.get(change.roomId);
+    this.pending.set(change.roomId, waiting ? coalesce(waiting, change) : change);
+    if (this.ready && !this.blocked) this.flush();
+  }
+
+  /** Ends the stream with a status (e.g. UNAVAILABLE on shutdown) so the client resumes elsewhere. */
+  end(code: number, details: string): void {
+    if (this.closed) return;
+    this.call.emit("error", { code, details });
+    this.close();
+  }
+
+  private flush(): void {
+    for (const [roomId, change] of this.pending) {
+      if (this.blocked || this.closed) return;
+      this.pending.delete(roomId);
+      if (change.version <= (this.sent.get(roomId) ?? -1)) continue;
+      this.sent.set(roomId, change.version);
+      this.write({ change: toRoomChange(change) });
+    }
+  }
+
+  private write(response: WatchResponse): void {
+    this.wroteSinceTick = true;
+    if (this.call.write(response)) return;
+    this.blocked = true;
+    this.call.once("drain", () => {
+      this.blocked = false;
+      this.flush();
+    });
+  }
+
+  private tick(): void {
+    if (!this.wroteSinceTick && !this.blocked) this.write({ progress: { sentAt: nowInstant() } });
+    this.wroteSinceTick = false;
+  }
+
+  /** The one place a stream's resources are released. */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.pending.clear();
+    this.hub.leave(this, this.roomIds);
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,26 @@
+import { ChangeKind, type RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
+import type { ChangeKindName, StoreChange } from "../store/store.js";
+import { entryToMessage } from "../service/convert.js";
+
+const KIND: Record<ChangeKindName, ChangeKind> = {
+  append: ChangeKind.CHANGE_KIND_APPEND,
+  update: ChangeKind.CHANGE_KIND_UPDATE,
+  delete: ChangeKind.CHANGE_KIND_DELETE,
+  reactions: ChangeKind.CHANGE_KIND_REACTIONS,
+  clear: ChangeKind.CHANGE_KIND_CLEAR,
+  limit: ChangeKind.CHANGE_KIND_LIMIT,
+  rebackfill: ChangeKind.CHANGE_KIND_REBACKFILL,
+  resync: ChangeKind.CHANGE_KIND_RESYNC,
+};
+
+export function toRoomChange(c: StoreChange): RoomChange {
+  return {
+    roomId: c.roomId,
+    version: c.version,
+    previousVersion: c.previousVersion,
+    kind: KIND[c.kind],
+    messages: c.entries.map(entryToMessage),
+    messagesOmitted: c.omitted,
+    trimmed: c.trimmed,
+  };
+}
