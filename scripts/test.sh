@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The one command that installs what is missing and runs every test (README "Tests"; .ci/run calls it):
+#   npm test
+# 1. redis-server from Debian if none is on PATH, 2. npm dependencies, 3. a Python venv (.venv) with
+# grpcio, grpcio-tools and pytest, 4. generated code checked for drift, proto lint, type check,
+# 5. vitest (TypeScript unit, integration and cluster tests), 6. pytest (Python client, cross-language).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "redis-server"
+if ! command -v redis-server >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+redis-server --version
+
+step "npm dependencies"
+if [ ! -d node_modules ] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund
+fi
+
+step "python environment (.venv)"
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r clients/python/requirements-dev.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check -e clients/python
+export PATH="$PWD/.venv/bin:$PATH"
+
+step "generated code is up to date"
+bash scripts/generate.sh
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if ! git diff --exit-code --stat -- clients/ts/src/gen clients/python/src src/gen; then
+    echo "generated code differs from the committed copy: run 'npm run generate' and commit" >&2
+    exit 1
+  fi
+  untracked=$(git ls-files --others --exclude-standard -- clients/ts/src/gen clients/python/src src/gen)
+  if [ -n "$untracked" ]; then
+    echo "generated files not committed: $untracked" >&2
+    exit 1
+  fi
+fi
+
+step "type check"
+npx tsc -p tsconfig.json --noEmit
+npx tsc -p clients/ts/tsconfig.json --noEmit
+
+step "vitest"
+npx vitest run
+
+step "pytest"
+.venv/bin/python -m pytest -q clients/python/tests

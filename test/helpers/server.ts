@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { credentials } from "@grpc/grpc-js";
+import pino from "pino";
+import { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { startApp } from "../../src/app.js";
+import type { RunningServer } from "../../src/server/server.js";
+import { freePort, waitFor } from "./ports.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A unique key prefix per test, so tests sharing one redis-server never see each other's rooms. */
+export function uniquePrefix(tag = "t"): string {
+  return `rhtest:${tag}:${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export interface TestServer {
+  app: RunningServer;
+  address: string;
+  client: RoomHistoryServiceClient;
+  stop(): Promise<void>;
+}
+
+/** An in-process server on 127.0.0.1:0 with the given environment-style settings. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config: Config = loadConfig({ ROOMHISTORY_LISTEN: "127.0.0.1:0", ...env });
+  const logger = pino({ level: process.env.ROOMHISTORY_TEST_LOG ?? "silent" });
+  const app = await startApp({ ...config, shutdownGraceMs: 2000 }, logger);
+  const client = new RoomHistoryServiceClient(app.address, credentials.createInsecure());
+  return {
+    app,
+    address: app.address,
+    client,
+    async stop() {
+      client.close();
+      await app.shutdown();
+    },
+  };
+}
+
+/** A server as a separate process (`tsx src/main.ts`), for kill/restart tests. */
+export class ServerProcess {
+  private proc?: ChildProcess;
+  log = "";
+
+  private constructor(readonly port: number, private readonly env: Record<string, string>) {}
+
+  static async start(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+    const s = new ServerProcess(port ?? (await freePort()), env);
+    await s.launch();
+    return s;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async launch(): Promise<void> {
+    this.log = "";
+    this.proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ROOMHISTORY_LISTEN: this.address, ROOMHISTORY_SHUTDOWN_GRACE_MS: "2000" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc.stdout!.on("data", (d: Buffer) => (this.log += d.toString()));
+    this.proc.stderr!.on("data", (d: Buffer) => (this.log += d.toString()));
+    await waitFor(() => this.log.includes("serving on") || this.proc!.exitCode !== null, 30_000, "server process");
+    if (this.proc.exitCode !== null) throw new Error(`server exited: ${this.log}`);
+  }
+
+  /** SIGKILL: no graceful anything, as a crash. */
+  async kill(): Promise<void> {
+    await this.signal("SIGKILL");
+  }
+
+  /** SIGTERM: the graceful path. */
+  async stop(): Promise<void> {
+    await this.signal("SIGTERM");
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once("exit", () => resolve());
+      proc.kill(sig);
+    });
+  }
+}
