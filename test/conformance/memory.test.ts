@@ -1,0 +1,7 @@
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { storeConformance } from "./suite.js";
+
+storeConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
