@@ -82,13 +82,13 @@ function isPart(part: unknown): part is EntryPart {
   return false;
 }
 
-/** The text of an entry: its string content, or its text parts joined. */
+/** The text of an entry: its string content, or its content_text and text parts joined. */
 export function entryText(entry: Entry): string {
   if (typeof entry.content === "string") return entry.content;
-  return entry.content
+  const parts = entry.content
     .filter((p): p is Extract<EntryPart, { type: "text" }> => p.type === "text")
-    .map((p) => p.text)
-    .join("\n");
+    .map((p) => p.text);
+  return (entry.content_text ? [entry.content_text, ...parts] : parts).join("\n");
 }
 
 const MARKER = /\[Message ID: ([^\]]+)\]/;

@@ -39,7 +39,9 @@ if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= version then
   return { VERSION_CONFLICT, version }
 end
 
-local function has_marker(content)
+local function has_marker(obj)
+  local content = obj.content
+  if type(obj.content_text) == 'string' and string.find(obj.content_text, marker, 1, true) then return true end
   if type(content) == 'string' then return string.find(content, marker, 1, true) ~= nil end
   if type(content) ~= 'table' then return false end
   for _, part in ipairs(content) do
@@ -59,7 +61,7 @@ local function find_entry()
     if string.find(raw, id, 1, true) or string.find(raw, escaped, 1, true) then
       local ok, obj = pcall(cjson.decode, raw)
       if ok and type(obj) == 'table' then
-        if obj.id == id or (obj.id == nil and has_marker(obj.content)) then return i, obj end
+        if obj.id == id or (obj.id == nil and has_marker(obj)) then return i, obj end
       end
     end
   end
