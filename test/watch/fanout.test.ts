@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { credentials, status } from "@grpc/grpc-js";
+import type { Redis } from "ioredis";
+import { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { TestRedis } from "../helpers/redis.js";
+import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
+import { rpc, user } from "../helpers/rpc.js";
+import { WatchRecorder } from "../helpers/watch.js";
+
+let redis: TestRedis;
+let raw: Redis;
+let a: TestServer;
+let b: TestServer;
+const prefix = uniquePrefix("fan");
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  raw = redis.client();
+  const env = { ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix };
+  [a, b] = await Promise.all([startTestServer(env), startTestServer(env)]);
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  raw?.disconnect();
+  await redis?.stop();
+});
+
+/** Total calls per command from INFO commandstats. */
+async function commandCalls(): Promise<Record<string, number>> {
+  const info = await raw.info("commandstats");
+  const calls: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]] = Number(m[2]);
+  return calls;
+}
+
+it("delivers a write made through replica A to a watcher on replica B", async () => {
+  const w = new WatchRecorder(b.client, { rooms: [{ roomId: "replicas" }] });
+  await w.until((x) => x.responses.length >= 1);
+  const r = await rpc(a.client).append({ roomId: "replicas", messages: [user("via A")] });
+  await w.until((x) => x.changes.length >= 1);
+  expect(w.changes[0]).toMatchObject({ roomId: "replicas", version: r.version, previousVersion: 0 });
+  expect(w.changes[0].messages).toEqual(r.messages);
+  w.cancel();
+});
+
+it("fans out to 1,000 watchers with one subscription and no Redis command while idle", async () => {
+  const room = "thousand";
+  // Several connections, as many workers would open; each carries many streams.
+  const clients = Array.from({ length: 10 }, () => new RoomHistoryServiceClient(b.address, credentials.createInsecure()));
+  const watchers = Array.from({ length: 1000 }, (_, i) =>
+    new WatchRecorder(clients[i % clients.length], { rooms: [{ roomId: room }], progressIntervalMs: 60_000 }));
+  await Promise.all(watchers.map((w) => w.until((x) => x.responses.length >= 1)));
+  const channel = `${prefix}:{${room}}:changes`;
+  expect(await raw.call("PUBSUB", "SHARDNUMSUB", channel)).toEqual([channel, 1]);
+
+  const before = await commandCalls();
+  await new Promise((r) => setTimeout(r, 1500)); // idle on purpose: the thing measured is "nothing happens"
+  const after = await commandCalls();
+  const extra = Object.entries(after).filter(([cmd, n]) => cmd !== "info" && n !== (before[cmd] ?? 0));
+  expect(extra, "Redis commands while 1,000 watchers idle").toEqual([]);
+
+  const api = rpc(a.client);
+  for (let i = 0; i < 5; i++) await api.append({ roomId: room, messages: [user(`m${i}`)] });
+  await Promise.all(watchers.map((w) => w.until((x) => x.changes.length >= 5)));
+  for (const w of watchers) expect(w.changes.map((c) => c.version)).toEqual([1, 2, 3, 4, 5]);
+  watchers.forEach((w) => w.cancel());
+  clients.forEach((c) => c.close());
+  await expectUnsubscribed(channel);
+});
+
+async function expectUnsubscribed(channel: string) {
+  for (let i = 0; i < 100; i++) {
+    const [, n] = (await raw.call("PUBSUB", "SHARDNUMSUB", channel)) as [string, number];
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the last watcher left but the room's subscription remained");
+}
+
+it("keeps the server's memory bounded for a client that stops reading, while others keep up", async () => {
+  const room = "stalled";
+  const stalled = new WatchRecorder(b.client, { rooms: [{ roomId: room }] });
+  await stalled.until((x) => x.responses.length >= 1);
+  stalled.stream.pause(); // stop reading: HTTP/2 flow control pushes back on the server
+  const healthy = new WatchRecorder(b.client, { rooms: [{ roomId: room }] });
+  await healthy.until((x) => x.responses.length >= 1);
+
+  const api = rpc(a.client);
+  const big = "x".repeat(32 * 1024);
+  const appends = 400; // ~13 MB of changes
+  const heapBefore = process.memoryUsage().heapUsed;
+  for (let i = 0; i < appends; i += 8) {
+    await Promise.all(Array.from({ length: 8 }, (_, j) => api.append({ roomId: room, messages: [user(`${i + j}:${big}`)] })));
+  }
+  await healthy.until((x) => x.changes.at(-1)?.version === appends + 0, 30_000);
+  expect(healthy.changes.map((c) => c.version)).toEqual(Array.from({ length: appends }, (_, i) => i + 1));
+  // The stalled stream holds at most one pending change per room (merged), however far behind it is.
+  const grown = process.memoryUsage().heapUsed - heapBefore;
+  expect(grown).toBeLessThan(64 * 1024 * 1024);
+  stalled.stream.resume();
+  await stalled.until((x) => x.changes.at(-1)?.version === appends, 30_000);
+  const versions = stalled.changes.map((c) => c.version);
+  expect(versions).toEqual([...versions].sort((x, y) => x - y));
+  expect(new Set(versions).size).toBe(versions.length);
+  expect(versions.length).toBeLessThan(appends); // merged while it was not reading
+  stalled.cancel();
+  healthy.cancel();
+});
+
+it("recovers from a lost subscriber connection without missing a version", async () => {
+  const room = "resub";
+  const w = new WatchRecorder(b.client, { rooms: [{ roomId: room }] });
+  await w.until((x) => x.responses.length >= 1);
+  const api = rpc(a.client);
+  let last = 0;
+  for (let round = 0; round < 5; round++) {
+    await raw.call("CLIENT", "KILL", "TYPE", "pubsub");
+    for (let i = 0; i < 10; i++) last = (await api.append({ roomId: room, messages: [user(`r${round}:${i}`)] })).version;
+  }
+  await w.until((x) => x.changes.at(-1)?.version === last, 20_000);
+  const versions = w.changes.map((c) => c.version);
+  expect(versions).toEqual([...new Set(versions)].sort((x, y) => x - y));
+  // Every change either follows the one before it or says where it resumes from.
+  w.changes.forEach((c, i) => expect(c.previousVersion).toBe(i === 0 ? 0 : w.changes[i - 1].version));
+  w.cancel();
+});
+
+it("ends watches with UNAVAILABLE on shutdown", async () => {
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  const w = new WatchRecorder(s.client, { rooms: [{ roomId: "bye" }] });
+  await w.until((x) => x.responses.length >= 1);
+  await s.app.shutdown();
+  await w.until((x) => x.error !== undefined).catch(() => undefined);
+  expect(w.error?.code).toBe(status.UNAVAILABLE);
+  s.client.close();
+});
