@@ -72,3 +72,38 @@ export class TestRedis {
     await this.kill();
   }
 }
+
+/** A real Redis Cluster of `size` masters on loopback (no replicas), for cluster tests. */
+export class TestRedisCluster {
+  private constructor(readonly nodes: TestRedis[]) {}
+
+  static async start(size = 3): Promise<TestRedisCluster> {
+    const nodes = await Promise.all(
+      Array.from({ length: size }, () =>
+        TestRedis.start(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"]),
+      ),
+    );
+    const cli = redisServerBinary().replace(/redis-server$/, "redis-cli");
+    execFileSync(cli, ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", "0", "--cluster-yes"],
+      { stdio: "ignore" });
+    const cluster = new TestRedisCluster(nodes);
+    await waitFor(async () => {
+      const c = nodes[0].client();
+      try {
+        return (await c.call("CLUSTER", "INFO") as string).includes("cluster_state:ok");
+      } finally {
+        c.disconnect();
+      }
+    }, 20_000, "cluster_state:ok");
+    return cluster;
+  }
+
+  /** Seed nodes in ROOMHISTORY_REDIS_CLUSTER form. */
+  get seeds(): string {
+    return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(",");
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+}
