@@ -1,0 +1,122 @@
+/**
+ * Retries and resumption, in one place: the jittered exponential backoff every reconnect waits on,
+ * which failures count as transient, the bounded retry of idempotent reads and the unbounded retry
+ * the watch and the mirror use to come back after a restart. Nothing else in the package loops on
+ * errors.
+ */
+import { RoomHistoryError, UnavailableError } from "./errors.js";
+
+/** How long to wait between attempts. */
+export interface BackoffOptions {
+  /** initialMs is the delay ceiling before the first retry, in ms. Default 100. */
+  initialMs: number;
+  /** maxMs caps the delay ceiling, in ms. Default 5000. */
+  maxMs: number;
+  /** multiplier grows the ceiling after every failed attempt. Default 2. */
+  multiplier: number;
+  /**
+   * maxAttempts bounds the attempts of one idempotent read, the first included; the per-call deadline
+   * bounds them too. Watches and the mirror retry for as long as they are open. Default 5.
+   */
+  maxAttempts: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5000, multiplier: 2, maxAttempts: 5 };
+
+/**
+ * Exponential delays with "equal jitter": each delay is half its ceiling plus a random share of the
+ * other half. The random half spreads the reconnects of many workers after a restart; the fixed half
+ * keeps a retry from firing at once again.
+ */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(private readonly options: BackoffOptions = DEFAULT_BACKOFF, private readonly random = Math.random) {}
+
+  /** The delay before the next attempt; grows with every call until reset(). */
+  next(): number {
+    const { initialMs, maxMs, multiplier } = this.options;
+    const ceiling = Math.min(maxMs, initialMs * multiplier ** this.attempt);
+    this.attempt++;
+    return ceiling / 2 + this.random() * (ceiling / 2);
+  }
+
+  /** After a success: the next failure waits the shortest delay again. */
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+/** Fills the options a caller left out with the defaults. */
+export function backoffOptions(partial?: Partial<BackoffOptions>): BackoffOptions {
+  return { ...DEFAULT_BACKOFF, ...partial };
+}
+
+/** Waits `ms`, or less when the signal aborts (it resolves either way: callers check their state). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Whether an error may go away by itself: UNAVAILABLE (server restarting, Redis unreachable, connection
+ * lost). Everything else says something about the request and would fail again.
+ */
+export function isTransient(err: unknown): boolean {
+  return err instanceof UnavailableError;
+}
+
+/**
+ * Runs an idempotent read, retrying transient failures with backoff while attempts remain and the
+ * deadline (epoch ms) leaves room for the wait. The last error is thrown as is.
+ */
+export async function retryRead<T>(
+  attempt: () => Promise<T>,
+  options: BackoffOptions,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<T> {
+  const backoff = new Backoff(options);
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const delay = backoff.next();
+      if (!isTransient(err) || n >= options.maxAttempts || Date.now() + delay >= deadline || signal?.aborted) throw err;
+      await sleep(delay, signal);
+    }
+  }
+}
+
+/**
+ * Runs `attempt` until it succeeds or `signal` aborts, waiting with backoff between failures and
+ * telling `onError` about each one. For work that must eventually happen, such as the mirror's fetch
+ * of a room it lost track of. Resolves undefined when aborted.
+ */
+export async function retryUntilAborted<T>(
+  attempt: () => Promise<T>,
+  options: BackoffOptions,
+  signal: AbortSignal,
+  onError: (err: RoomHistoryError | Error, delayMs: number) => void,
+): Promise<T | undefined> {
+  const backoff = new Backoff(options);
+  while (!signal.aborted) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (signal.aborted) break;
+      const delay = backoff.next();
+      onError(err as Error, delay);
+      await sleep(delay, signal);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+/**
+ * RoomHistoryClient: promise-returning methods over the generated grpc-js client. Requests are partial
+ * objects completed with the generated fromPartial; every call has a deadline; failures are typed
+ * errors; idempotent reads retry UNAVAILABLE with backoff (src/backoff.ts).
+ */
+import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import * as pb from "./gen/roomhistory/v1/room_history_service.js";
+import { backoffOptions, retryRead, type BackoffOptions } from "./backoff.js";
+import { RoomHistoryError, toRoomHistoryError } from "./errors.js";
+import { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
+
+/** Settings of a RoomHistoryClient. */
+export interface RoomHistoryClientOptions {
+  /** timeoutMs is the default deadline of a call, retries included, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** backoff tunes the waits between retries and reconnects. */
+  backoff?: Partial<BackoffOptions>;
+  /** credentials for the channel; default insecure (plaintext), as for a server on a private network. */
+  credentials?: ChannelCredentials;
+  /** channelOptions are passed to grpc-js as they are (e.g. "grpc.keepalive_time_ms"). */
+  channelOptions?: Partial<ClientOptions>;
+}
+
+/** Per-call settings. */
+export interface CallOptions {
+  /** timeoutMs overrides the client's default deadline for this call. */
+  timeoutMs?: number;
+  /** signal cancels the call (it then fails with CANCELLED). */
+  signal?: AbortSignal;
+}
+
+/** A request with every field optional: what fromPartial completes. */
+export type PartialRequest<T> = pb.DeepPartial<T>;
+
+type UnaryMethod =
+  | "appendMessages" | "getHistory" | "renderMessages" | "updateMessage" | "markDeleted" | "patchReactions"
+  | "clearRoom" | "setRoomLimit" | "discardRebackfill" | "getRoomInfo" | "listRooms";
+
+type Callback<Res> = (err: Error | null, res: Res) => void;
+type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => { cancel(): void };
+
+/**
+ * A client for one roomhistory server (or a load balancer in front of several). Cheap to share: one
+ * channel multiplexes every call and watch. Close it when done.
+ */
+export class RoomHistoryClient {
+  /** raw is the generated grpc-js client, for what this layer does not cover. */
+  readonly raw: pb.RoomHistoryServiceClient;
+  private readonly timeoutMs: number;
+  readonly backoff: BackoffOptions;
+  private readonly watches = new Set<WatchStream>();
+
+  /** Opens a channel to `address` ("host:port"); it connects on the first call. */
+  constructor(address: string, options: RoomHistoryClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.backoff = backoffOptions(options.backoff);
+    this.raw = new pb.RoomHistoryServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
+      // The channel's own reconnect backoff defaults to 1 s growing to 120 s: after a server restart
+      // it would keep failing calls long after the server is back. Follow the client's policy instead.
+      "grpc.initial_reconnect_backoff_ms": this.backoff.initialMs,
+      "grpc.max_reconnect_backoff_ms": this.backoff.maxMs,
+      ...options.channelOptions,
+    });
+  }
+
+  /** AppendMessages. Never retried: a retry after a lost reply could append twice (use expectedVersion). */
+  appendMessages(req: PartialRequest<pb.AppendMessagesRequest>, opts?: CallOptions): Promise<pb.AppendMessagesResponse> {
+    return this.unary("appendMessages", pb.AppendMessagesRequest.fromPartial(req), opts, false);
+  }
+
+  /** GetHistory: the room's window and version. Retried on UNAVAILABLE. */
+  getHistory(req: PartialRequest<pb.GetHistoryRequest>, opts?: CallOptions): Promise<pb.GetHistoryResponse> {
+    return this.unary("getHistory", pb.GetHistoryRequest.fromPartial(req), opts, true);
+  }
+
+  /** RenderMessages: the room ready for a chat API. Retried on UNAVAILABLE. */
+  renderMessages(req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions): Promise<pb.RenderMessagesResponse> {
+    return this.unary("renderMessages", pb.RenderMessagesRequest.fromPartial(req), opts, true);
+  }
+
+  /** UpdateMessage. Not retried. */
+  updateMessage(req: PartialRequest<pb.UpdateMessageRequest>, opts?: CallOptions): Promise<pb.UpdateMessageResponse> {
+    return this.unary("updateMessage", pb.UpdateMessageRequest.fromPartial(req), opts, false);
+  }
+
+  /** MarkDeleted. Not retried. */
+  markDeleted(req: PartialRequest<pb.MarkDeletedRequest>, opts?: CallOptions): Promise<pb.MarkDeletedResponse> {
+    return this.unary("markDeleted", pb.MarkDeletedRequest.fromPartial(req), opts, false);
+  }
+
+  /** PatchReactions. Not retried. */
+  patchReactions(req: PartialRequest<pb.PatchReactionsRequest>, opts?: CallOptions): Promise<pb.PatchReactionsResponse> {
+    return this.unary("patchReactions", pb.PatchReactionsRequest.fromPartial(req), opts, false);
+  }
+
+  /** ClearRoom. Not retried. */
+  clearRoom(req: PartialRequest<pb.ClearRoomRequest>, opts?: CallOptions): Promise<pb.ClearRoomResponse> {
+    return this.unary("clearRoom", pb.ClearRoomRequest.fromPartial(req), opts, false);
+  }
+
+  /** SetRoomLimit. Not retried. */
+  setRoomLimit(req: PartialRequest<pb.SetRoomLimitRequest>, opts?: CallOptions): Promise<pb.SetRoomLimitResponse> {
+    return this.unary("setRoomLimit", pb.SetRoomLimitRequest.fromPartial(req), opts, false);
+  }
+
+  /** DiscardRebackfill. Not retried. */
+  discardRebackfill(
+    req: PartialRequest<pb.DiscardRebackfillRequest>, opts?: CallOptions,
+  ): Promise<pb.DiscardRebackfillResponse> {
+    return this.unary("discardRebackfill", pb.DiscardRebackfillRequest.fromPartial(req), opts, false);
+  }
+
+  /** GetRoomInfo: version, size, limit and marks. Retried on UNAVAILABLE. */
+  getRoomInfo(req: PartialRequest<pb.GetRoomInfoRequest>, opts?: CallOptions): Promise<pb.GetRoomInfoResponse> {
+    return this.unary("getRoomInfo", pb.GetRoomInfoRequest.fromPartial(req), opts, true);
+  }
+
+  /** ListRooms: one page of room ids. Retried on UNAVAILABLE. */
+  listRooms(req: PartialRequest<pb.ListRoomsRequest> = {}, opts?: CallOptions): Promise<pb.ListRoomsResponse> {
+    return this.unary("listRooms", pb.ListRoomsRequest.fromPartial(req), opts, true);
+  }
+
+  /**
+   * Watch as an async iterator of changes that resumes by itself after a disconnect or a server restart
+   * (see WatchStream). `rooms` are room ids (nothing known yet) or cursors with the version already held.
+   */
+  watch(rooms: WatchRooms, options: WatchOptions = {}): WatchStream {
+    const stream = new WatchStream(this.raw, rooms, { backoff: this.backoff, ...options }, (s) => this.watches.delete(s));
+    this.watches.add(stream);
+    return stream;
+  }
+
+  /** Ends every watch of this client and closes the channel; calls in flight fail with CANCELLED. */
+  close(): void {
+    for (const w of [...this.watches]) w.close();
+    this.raw.close();
+  }
+
+  private unary<Req, Res>(method: UnaryMethod, req: Req, opts: CallOptions = {}, idempotent: boolean): Promise<Res> {
+    const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
+    const fn = this.raw[method] as unknown as RawUnary<Req, Res>;
+    const once = () =>
+      new Promise<Res>((resolve, reject) => {
+        if (opts.signal?.aborted) return reject(new RoomHistoryError(status.CANCELLED, "cancelled by the caller"));
+        const call = fn.call(this.raw, req, new Metadata(), { deadline }, (err, res) => {
+          opts.signal?.removeEventListener("abort", cancel);
+          if (err) reject(toRoomHistoryError(err));
+          else resolve(res);
+        });
+        const cancel = () => call.cancel();
+        opts.signal?.addEventListener("abort", cancel, { once: true });
+      });
+    return idempotent ? retryRead(once, this.backoff, deadline, opts.signal) : once();
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * RoomMirror: the windows of the rooms a worker follows, kept in memory from ONE watch stream. A change
+ * that continues the mirror's version is applied as it comes; anything else (a gap, a RESYNC, omitted
+ * messages) is settled with one GetHistory. No polling: an idle room costs nothing. It replaces the
+ * legacy per-worker ConversationManager and its ensure_fresh_from_redis polling.
+ */
+import { EventEmitter } from "node:events";
+import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
+import type { Message } from "./gen/roomhistory/v1/message.js";
+import type * as pb from "./gen/roomhistory/v1/room_history_service.js";
+import { retryUntilAborted } from "./backoff.js";
+import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
+import { RoomHistoryError, VersionConflictError } from "./errors.js";
+import { MirroredRoom } from "./mirror-room.js";
+import { applyChange, applyOmittedAppend, isOmittedAppend, lastSeq } from "./window.js";
+import type { WatchStream } from "./watch.js";
+
+/** Settings of a RoomMirror. */
+export interface RoomMirrorOptions {
+  /** progressIntervalMs of the watch stream; a dead stream is noticed after three of them. Default 5000. */
+  progressIntervalMs?: number;
+  /** maxConcurrentFetches bounds the GetHistory calls in flight (e.g. after a reconnect). Default 8. */
+  maxConcurrentFetches?: number;
+}
+
+/** What a "changed" listener receives. */
+export interface RoomChangedEvent {
+  /** roomId is the room that changed. */
+  roomId: string;
+  /** version is the mirror's version of the room after the change. */
+  version: number;
+  /** change is the change that caused it (for a refetch, the one that revealed the gap). */
+  change: RoomChange;
+  /** refetched is true when the window was fetched with GetHistory rather than patched from the change. */
+  refetched: boolean;
+}
+
+/** The events a RoomMirror emits. */
+export interface RoomMirrorEvents {
+  /** changed: a room's window moved to a new version. */
+  changed: [RoomChangedEvent];
+  /** warning: a transient failure the mirror retries by itself (a fetch, the watch reconnecting). */
+  warning: [Error];
+  /** error: the mirror stopped (the watch failed for good, e.g. an invalid room id); it is closed. */
+  error: [Error];
+}
+
+/**
+ * A live, in-memory copy of the windows of some rooms.
+ *
+ * ```ts
+ * const mirror = new RoomMirror(client, ["room-a"]);
+ * mirror.on("changed", (e) => console.log(e.roomId, e.version));
+ * const messages = await mirror.getMessages("room-a");
+ * ```
+ */
+export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
+  private readonly rooms = new Map<string, MirroredRoom>();
+  private readonly stream: WatchStream;
+  private readonly closing = new AbortController();
+  private readonly maxFetches: number;
+  private fetching = 0;
+  private readonly fetchQueue: (() => void)[] = [];
+
+  /** Starts following `roomIds` at once; await ready() or getMessages() for the first load. */
+  constructor(private readonly client: RoomHistoryClient, roomIds: readonly string[] = [], options: RoomMirrorOptions = {}) {
+    super();
+    this.maxFetches = Math.max(1, options.maxConcurrentFetches ?? 8);
+    for (const id of roomIds) this.addRoom(id);
+    // Cursors start at 0: the server answers every room that has history with a RESYNC, which loads it.
+    this.stream = client.watch([...this.rooms.keys()], {
+      progressIntervalMs: options.progressIntervalMs,
+      onCreated: (versions) => versions.forEach((v) => this.rooms.get(v.roomId)?.setTarget(v.version)),
+      onReconnect: (err, delayMs) => this.warn(new RoomHistoryError(err.code, `watch reconnecting in ${Math.round(delayMs)} ms: ${err.details}`)),
+    });
+    void this.pump();
+  }
+
+  /** Follows more rooms (on the same stream); resolves once they are loaded. */
+  async follow(...roomIds: string[]): Promise<void> {
+    const added = roomIds.filter((id) => !this.rooms.has(id));
+    for (const id of added) this.addRoom(id);
+    this.stream.add(added);
+    await Promise.all(roomIds.map((id) => this.room(id).whenLoaded()));
+  }
+
+  /** Stops following rooms and forgets their windows. */
+  unfollow(...roomIds: string[]): void {
+    for (const id of roomIds) this.rooms.get(id)?.fail(new Error(`room ${id} is no longer followed`));
+    for (const id of roomIds) this.rooms.delete(id);
+    this.stream.remove(roomIds);
+  }
+
+  /** The rooms followed. */
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** Resolves once every followed room is loaded. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.rooms.values()].map((r) => r.whenLoaded()));
+  }
+
+  /** The room's window, oldest first, from memory (after its first load). Do not mutate it. */
+  async getMessages(roomId: string): Promise<readonly Message[]> {
+    const room = this.room(roomId);
+    await room.whenLoaded();
+    return room.messages;
+  }
+
+  /** The version the mirror holds of a room; 0 before its first load. */
+  version(roomId: string): number {
+    return this.room(roomId).version;
+  }
+
+  /** Resolves once the mirror holds `version` (or later) of the room; rejects after `timeoutMs` if given. */
+  waitForVersion(roomId: string, version: number, timeoutMs?: number): Promise<void> {
+    const wait = this.room(roomId).waitFor(version);
+    if (timeoutMs === undefined) return wait;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`room ${roomId} did not reach version ${version} in ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** RenderMessages for the room (rendered by the server, from its newest version). */
+  render(
+    roomId: string, context?: Record<string, unknown>, template?: string, opts?: CallOptions,
+  ): Promise<pb.RenderMessagesResponse> {
+    return this.client.renderMessages({ roomId, roomContext: context, template }, opts);
+  }
+
+  /**
+   * Appends on condition that nobody wrote since the mirror's version (expected_version), and resolves
+   * once the mirror holds the append, so getMessages() shows it. On VersionConflictError the mirror
+   * first catches up to the conflicting version and then rethrows: the caller sees the newer history
+   * in getMessages() and decides whether to append again.
+   */
+  async append(
+    roomId: string, messages: PartialRequest<Message>[], opts?: CallOptions,
+  ): Promise<pb.AppendMessagesResponse> {
+    const room = this.room(roomId);
+    await room.whenLoaded();
+    let res: pb.AppendMessagesResponse;
+    try {
+      res = await this.client.appendMessages({ roomId, messages, expectedVersion: room.version }, opts);
+    } catch (err) {
+      if (err instanceof VersionConflictError) await this.catchUp(room, err.currentVersion);
+      throw err;
+    }
+    // Applied at once when nothing came in between; otherwise the watch or a fetch brings it.
+    room.enqueue({
+      roomId, version: res.version, previousVersion: res.version - 1, kind: ChangeKind.CHANGE_KIND_APPEND,
+      messages: res.messages, messagesOmitted: false, trimmed: res.trimmed,
+    });
+    await room.waitFor(res.version);
+    return res;
+  }
+
+  /** Stops the watch; pending waits reject. */
+  close(): void {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    this.stream.close();
+    for (const room of this.rooms.values()) room.fail(new Error("mirror closed"));
+  }
+
+  private addRoom(roomId: string): void {
+    this.rooms.set(roomId, new MirroredRoom(roomId, (room, change) => this.process(room, change)));
+  }
+
+  private room(roomId: string): MirroredRoom {
+    const room = this.rooms.get(roomId);
+    if (!room) throw new Error(`room ${roomId} is not followed by this mirror; call follow() first`);
+    return room;
+  }
+
+  /** Feeds the one watch stream into the rooms' queues. */
+  private async pump(): Promise<void> {
+    try {
+      for await (const change of this.stream) this.rooms.get(change.roomId)?.enqueue(change);
+    } catch (err) {
+      if (this.closing.signal.aborted) return;
+      this.close();
+      if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+    }
+  }
+
+  /** Brings a room to at least `version` through its queue (a RESYNC forces a fetch). */
+  private async catchUp(room: MirroredRoom, version: number): Promise<void> {
+    if (!(version > room.version)) return;
+    room.enqueue({
+      roomId: room.roomId, version, previousVersion: room.version, kind: ChangeKind.CHANGE_KIND_RESYNC,
+      messages: [], messagesOmitted: true, trimmed: 0,
+    });
+    await room.waitFor(version).catch(() => undefined);
+  }
+
+  /** One change of one room, in order: skip it, apply it, or fetch the room. */
+  private async process(room: MirroredRoom, change: RoomChange): Promise<void> {
+    const lost = change.version < change.previousVersion; // the server's store lost the room
+    if (change.version <= room.version && !lost) return;
+    if (change.previousVersion === room.version && !lost) {
+      const next = applyChange(room.messages, change);
+      if (next) return this.update(room, next, change.version, change, false);
+    }
+    const fetched = await retryUntilAborted(
+      () => this.withFetchSlot(() => this.fetch(room, change)),
+      this.client.backoff,
+      this.closing.signal,
+      (err, delayMs) => this.warn(new Error(`fetching room ${room.roomId} failed, retrying in ${Math.round(delayMs)} ms: ${err.message}`)),
+    );
+    if (fetched && !this.closing.signal.aborted) this.update(room, fetched.messages, fetched.version, change, true);
+  }
+
+  /** The room's window at a version at or after the change's: just the appended part when that is exact. */
+  private async fetch(room: MirroredRoom, change: RoomChange): Promise<{ messages: readonly Message[]; version: number }> {
+    const roomId = room.roomId;
+    if (isOmittedAppend(change) && change.previousVersion === room.version && lastSeq(room.messages)) {
+      const res = await this.client.getHistory({ roomId, afterSeq: lastSeq(room.messages) });
+      // Only exact if nothing else happened since: another change could have edited or trimmed the window.
+      const next = res.version === change.version ? applyOmittedAppend(room.messages, change, res.messages) : undefined;
+      if (next) return { messages: next, version: res.version };
+    }
+    return this.client.getHistory({ roomId });
+  }
+
+  private update(room: MirroredRoom, messages: readonly Message[], version: number, change: RoomChange, refetched: boolean): void {
+    room.set(messages, version);
+    try {
+      this.emit("changed", { roomId: room.roomId, version, change, refetched });
+    } catch (err) {
+      // A listener's bug must not stop the room from following its changes.
+      this.warn(new Error(`a "changed" listener threw: ${(err as Error).message}`));
+    }
+  }
+
+  private warn(err: Error): void {
+    if (this.listenerCount("warning") > 0) this.emit("warning", err);
+  }
+
+  /** Bounds concurrent fetches: after a reconnect every room may need one at once. */
+  private async withFetchSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.fetching < this.maxFetches) this.fetching++;
+    else await new Promise<void>((resolve) => this.fetchQueue.push(resolve)); // the slot is handed over
+    try {
+      return await fn();
+    } finally {
+      const next = this.fetchQueue.shift();
+      if (next) next();
+      else this.fetching--;
+    }
+  }
+}
