@@ -42,6 +42,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 fi
 
+step "proto: no breaking change against the previous commit"
+if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git cat-file -e HEAD~1:proto 2>/dev/null; then
+  node_modules/.bin/buf breaking proto --against ".git#ref=HEAD~1,subdir=proto"
+fi
+
 step "type check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p clients/ts/tsconfig.json --noEmit
