@@ -1,0 +1,54 @@
+"""Python client for roomhistory, the conversation-history service for LLM workers.
+
+- :class:`RoomHistoryClient` (blocking) and :class:`AsyncRoomHistoryClient` (asyncio): one method per
+  RPC, deadlines, failures raised as :mod:`roomhistory.errors` exceptions, and a ``watch`` that resumes
+  by itself.
+- :class:`RoomMirror` and :class:`AsyncRoomMirror`: a live in-memory copy of rooms fed by one watch.
+- The generated messages, re-exported here (``Message``, ``Role``, ...); all of them live in
+  :mod:`roomhistory.v1`.
+"""
+
+from ._retry import RetryPolicy
+from ._watch import WatchStream
+from .aio import AsyncRoomHistoryClient
+from .aio_mirror import AsyncRoomMirror
+from .client import RoomHistoryClient
+from .errors import (
+    DeadlineExceededError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    ResourceExhaustedError,
+    RoomHistoryError,
+    UnavailableError,
+    VersionConflictError,
+)
+from .mirror import RoomMirror
+from .v1.change_pb2 import ChangeKind, RoomChange
+from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reaction, Role, ToolCall
+
+__all__ = [
+    "AsyncRoomHistoryClient",
+    "AsyncRoomMirror",
+    "ChangeKind",
+    "ContentPart",
+    "DeadlineExceededError",
+    "ImageUrl",
+    "InternalError",
+    "InvalidArgumentError",
+    "Message",
+    "MessageKind",
+    "NotFoundError",
+    "Reaction",
+    "ResourceExhaustedError",
+    "RetryPolicy",
+    "Role",
+    "RoomChange",
+    "RoomHistoryClient",
+    "RoomHistoryError",
+    "RoomMirror",
+    "ToolCall",
+    "UnavailableError",
+    "VersionConflictError",
+    "WatchStream",
+]

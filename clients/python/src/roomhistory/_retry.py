@@ -1,0 +1,109 @@
+"""Retries and resumption, in one place: which failures are transient, the jittered exponential backoff
+every retry and reconnect waits on, the bounded retry of idempotent reads, and the unbounded retry the
+mirrors use to re-read a room. Nothing else in the package loops on errors. Writes are never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+
+from .errors import RoomHistoryError
+
+T = TypeVar("T")
+log = logging.getLogger("roomhistory")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait between attempts, and how many attempts one idempotent read gets."""
+
+    #: initial is the delay ceiling before the first retry, in seconds.
+    initial: float = 0.1
+    #: maximum caps the delay ceiling, in seconds.
+    maximum: float = 5.0
+    #: multiplier grows the ceiling after every failed attempt.
+    multiplier: float = 2.0
+    #: max_attempts bounds the attempts of one read, the first included (the call's deadline bounds them
+    #: too). Watches and mirrors retry for as long as they are open.
+    max_attempts: int = 5
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+class Backoff:
+    """Exponential delays with equal jitter: half the ceiling plus a random share of the other half, so
+    many workers reconnecting after a restart spread out, and none retries at once."""
+
+    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+        self.policy = policy
+        self.attempt = 0
+
+    def next_delay(self) -> float:
+        """The wait before the next attempt, in seconds; grows with every call until reset()."""
+        p = self.policy
+        ceiling = min(p.maximum, p.initial * p.multiplier**self.attempt)
+        self.attempt += 1
+        return ceiling / 2 + random.random() * ceiling / 2
+
+    def reset(self) -> None:
+        """After a success: the next failure waits the shortest delay again."""
+        self.attempt = 0
+
+
+def is_transient(err: BaseException) -> bool:
+    """UNAVAILABLE (a server restarting, Redis unreachable, a lost connection) may go away by itself;
+    anything else says something about the request and would fail again."""
+    if isinstance(err, RoomHistoryError):
+        return err.code == grpc.StatusCode.UNAVAILABLE
+    code = getattr(err, "code", None)
+    return isinstance(err, grpc.RpcError) and callable(code) and code() == grpc.StatusCode.UNAVAILABLE
+
+
+def read_retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:
+    """The wait before retrying a failed idempotent read, or None to give up and raise `err`.
+
+    ``deadline`` is a time.monotonic() value (None: no deadline); a retry that could not start before it
+    is not attempted.
+    """
+    if not is_transient(err) or backoff.attempt + 1 >= backoff.policy.max_attempts:
+        return None
+    delay = backoff.next_delay()
+    if deadline is not None and time.monotonic() + delay >= deadline:
+        return None
+    return delay
+
+
+def retry_until_closed(attempt: Callable[[], T], wait: Callable[[float], bool], policy: RetryPolicy) -> T | None:
+    """Runs ``attempt`` until it succeeds, for work that must eventually happen (a mirror's re-read of a
+    room). Between failures it calls ``wait(delay)``, which returns False once the owner is closed: then
+    the result is None."""
+    backoff = Backoff(policy)
+    while True:
+        try:
+            return attempt()
+        except RoomHistoryError as err:
+            delay = backoff.next_delay()
+            log.warning("%s; retrying in %.2fs", err, delay)
+        if not wait(delay):
+            return None
+
+
+async def retry_until_cancelled(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """retry_until_closed for asyncio: cancelling the caller's task ends it."""
+    backoff = Backoff(policy)
+    while True:
+        try:
+            return await attempt()
+        except RoomHistoryError as err:
+            delay = backoff.next_delay()
+            log.warning("%s; retrying in %.2fs", err, delay)
+        await asyncio.sleep(delay)

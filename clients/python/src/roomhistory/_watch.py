@@ -1,0 +1,169 @@
+"""Resuming watch streams: the cursors and resume decisions (shared), and the sync stream.
+
+A logical watch outlives its gRPC streams. Each stream is opened with the client's cursors (the version
+of each room it has delivered); when the stream breaks (UNAVAILABLE: a disconnect, a server restart or
+shutdown; the server ending it; or no message at all for three progress intervals), it is reopened after
+a jittered exponential backoff, and the server reports anything missed since the cursors as a RESYNC.
+Versions delivered per room strictly increase (the one exception: a room the server's store lost).
+Any other failure (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...) would fail again: it is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Union
+
+import grpc
+
+from . import _requests
+from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, is_transient
+from .errors import error_from_rpc
+from .v1 import change_pb2
+from .v1 import room_history_service_pb2 as pb
+
+log = logging.getLogger("roomhistory")
+
+#: Rooms to watch: a mapping from room id to the version already known, or room ids (known version 0).
+Rooms = Union[Mapping[str, int], Iterable[str]]
+
+#: A stream with no message (not even progress) for this many progress intervals is taken as dead.
+IDLE_INTERVALS = 3
+
+
+class WatchResumer:
+    """The state of one logical watch: per-room cursors, the backoff, and what to do when a stream ends."""
+
+    def __init__(self, rooms: Rooms, progress_interval: float, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+        self.cursors: dict[str, int] = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
+        if not self.cursors:
+            raise ValueError("watch needs at least one room")
+        self.progress_interval = min(60.0, max(0.1, progress_interval))
+        self.backoff = Backoff(policy)
+
+    @property
+    def idle_timeout(self) -> float:
+        return IDLE_INTERVALS * self.progress_interval
+
+    def request(self) -> pb.WatchRequest:
+        """The request that (re)opens the stream from the cursors."""
+        return _requests.watch(self.cursors, self.progress_interval)
+
+    def accept(self, response: pb.WatchResponse) -> change_pb2.RoomChange | None:
+        """The change to deliver for a response, or None (created, progress, or a version already delivered)."""
+        event = response.WhichOneof("event")
+        if event == "created":
+            self.backoff.reset()
+        if event != "change":
+            return None
+        change = response.change
+        known = self.cursors.get(change.room_id)
+        if known is None:
+            return None
+        # The one exception to "versions only increase": the server's store lost the room (a Redis
+        # restart without persistence) and reports it as a RESYNC back from our cursor; follow it.
+        lost = change.kind == change_pb2.CHANGE_KIND_RESYNC and change.previous_version == known
+        if change.version <= known and not (lost and change.version < known):
+            return None
+        self.cursors[change.room_id] = change.version
+        return change
+
+    def delay_after(self, err: grpc.RpcError | None, idle: bool) -> float:
+        """Seconds to wait before reopening after a stream ended; raises the typed error if it is final."""
+        if err is not None and not idle and not is_transient(err):
+            raise error_from_rpc(err) from err
+        if idle:
+            why = f"no message for {self.idle_timeout:.1f}s"
+        elif err is None:
+            why = "stream ended"
+        else:
+            failure = error_from_rpc(err)
+            why = f"{failure.code.name}: {failure.message}"
+        delay = self.backoff.next_delay()
+        log.info("watch stream lost (%s); resuming in %.2fs from %d cursors", why, delay, len(self.cursors))
+        return delay
+
+
+class WatchStream(Iterator[change_pb2.RoomChange]):
+    """A blocking iterator of RoomChange that resumes by itself; `cancel()` (from any thread) ends it.
+
+    Iteration raises a RoomHistoryError only for a failure that retrying cannot fix (e.g. an invalid
+    room id); it stops cleanly after `cancel()`.
+    """
+
+    def __init__(self, open_call: Callable[[pb.WatchRequest], Any], resumer: WatchResumer) -> None:
+        self._open_call = open_call
+        self._resumer = resumer
+        self._call: Any = None
+        self._last_seen = 0.0
+        self._idle = False
+        self._stopped = threading.Event()
+        self._watchdog: threading.Thread | None = None
+
+    @property
+    def cursors(self) -> dict[str, int]:
+        """The version delivered so far per room."""
+        return dict(self._resumer.cursors)
+
+    def __iter__(self) -> WatchStream:
+        return self
+
+    def __next__(self) -> change_pb2.RoomChange:
+        while not self._stopped.is_set():
+            call = self._call or self._connect()
+            try:
+                response = next(call)
+            except StopIteration:
+                err = None
+            except grpc.RpcError as e:
+                err = e
+            else:
+                self._last_seen = time.monotonic()
+                change = self._resumer.accept(response)
+                if change is not None:
+                    return change
+                continue
+            self._call = None
+            if self._stopped.is_set():
+                break
+            try:
+                delay = self._resumer.delay_after(err, self._idle)
+            except BaseException:
+                self.cancel()
+                raise
+            self._stopped.wait(delay)
+        raise StopIteration
+
+    def cancel(self) -> None:
+        """Ends the stream; a blocked `next()` returns with StopIteration."""
+        self._stopped.set()
+        call = self._call
+        if call is not None:
+            call.cancel()
+
+    close = cancel
+
+    def __enter__(self) -> WatchStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+    def _connect(self) -> Any:
+        self._idle = False
+        self._last_seen = time.monotonic()
+        self._call = self._open_call(self._resumer.request())
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch_idle, name="roomhistory-watchdog", daemon=True)
+            self._watchdog.start()
+        return self._call
+
+    def _watch_idle(self) -> None:
+        """Cancels the current call when it has been silent for too long, so __next__ reconnects."""
+        while not self._stopped.wait(self._resumer.progress_interval):
+            call = self._call
+            if call is not None and time.monotonic() - self._last_seen > self._resumer.idle_timeout:
+                self._idle = True
+                call.cancel()

@@ -1,0 +1,210 @@
+"""AsyncRoomHistoryClient: the asyncio (grpc.aio) client, with the same methods as RoomHistoryClient."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import grpc
+import grpc.aio
+
+from . import _requests
+from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, read_retry_delay
+from ._watch import Rooms, WatchResumer
+from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, channel_options
+from .errors import error_from_rpc
+from .v1 import change_pb2
+from .v1 import message_pb2 as msg
+from .v1 import room_history_service_pb2 as pb
+from .v1 import room_history_service_pb2_grpc as pb_grpc
+
+R = TypeVar("R")
+
+
+class AsyncRoomHistoryClient:
+    """An asyncio client for RoomHistoryService (grpc.aio).
+
+    Every method takes ``timeout`` (seconds, retries included; None means the client's default) and
+    raises a :class:`roomhistory.errors.RoomHistoryError` subclass on failure; reads retry UNAVAILABLE
+    as in RoomHistoryClient. Use ``async with``, or await :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_POLICY,
+        options: Sequence[tuple[str, Any]] = (),
+        channel: grpc.aio.Channel | None = None,
+    ) -> None:
+        if channel is None:
+            opts = channel_options(retry, options)
+            channel = (
+                grpc.aio.secure_channel(target, credentials, options=opts)
+                if credentials
+                else grpc.aio.insecure_channel(target, options=opts)
+            )
+        self._channel = channel
+        self._stub = pb_grpc.RoomHistoryServiceStub(channel)
+        self._timeout = timeout
+        self._retry = retry
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff of this client's read retries and watch reconnects."""
+        return self._retry
+
+    async def close(self) -> None:
+        """Closes the channel, ending every call and watch stream of this client."""
+        await self._channel.close()
+
+    async def __aenter__(self) -> AsyncRoomHistoryClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _unary(
+        self, method: Callable[..., Awaitable[R]], request: Any, timeout: float | None, idempotent: bool = False
+    ) -> R:
+        """One call with a deadline (retries included); idempotent reads retry UNAVAILABLE with backoff."""
+        budget = self._timeout if timeout is None else timeout
+        deadline = None if budget is None else time.monotonic() + budget
+        backoff = Backoff(self._retry)
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await method(request, timeout=remaining)
+            except grpc.RpcError as err:
+                error = error_from_rpc(err)
+            delay = read_retry_delay(error, backoff, deadline) if idempotent else None
+            if delay is None:
+                raise error
+            await asyncio.sleep(delay)
+
+    async def append_messages(
+        self,
+        room_id: str,
+        messages: Iterable[msg.Message],
+        *,
+        expected_version: int | None = None,
+        timeout: float | None = None,
+    ) -> pb.AppendMessagesResponse:
+        """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch."""
+        request = _requests.append_messages(room_id, messages, expected_version)
+        return await self._unary(self._stub.AppendMessages, request, timeout)
+
+    async def get_history(
+        self, room_id: str, *, limit: int = 0, after_seq: int = 0, timeout: float | None = None
+    ) -> pb.GetHistoryResponse:
+        """The room's window, oldest first, and its version (limit 0 means all)."""
+        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq)
+        return await self._unary(self._stub.GetHistory, request, timeout, idempotent=True)
+
+    async def render_messages(
+        self,
+        room_id: str,
+        room_context: Mapping[str, Any] | None = None,
+        *,
+        template: str = "",
+        include_thinking: bool = False,
+        timeout: float | None = None,
+    ) -> pb.RenderMessagesResponse:
+        """The room rendered for a chat API: system prompt from the template, then the history."""
+        request = _requests.render_messages(room_id, room_context, template, include_thinking)
+        return await self._unary(self._stub.RenderMessages, request, timeout, idempotent=True)
+
+    async def update_message(
+        self,
+        room_id: str,
+        message_id: str,
+        content: str,
+        *,
+        expected_version: int | None = None,
+        timeout: float | None = None,
+    ) -> pb.UpdateMessageResponse:
+        """Replaces a message's content; NotFoundError for an unknown id."""
+        request = _requests.update_message(room_id, message_id, content, expected_version)
+        return await self._unary(self._stub.UpdateMessage, request, timeout)
+
+    async def mark_deleted(
+        self,
+        room_id: str,
+        message_id: str,
+        *,
+        deleted_at: _requests.When | None = None,
+        timeout: float | None = None,
+    ) -> pb.MarkDeletedResponse:
+        """Sets a message's deleted_at (the server's clock when None), keeping its content."""
+        request = _requests.mark_deleted(room_id, message_id, deleted_at)
+        return await self._unary(self._stub.MarkDeleted, request, timeout)
+
+    async def patch_reactions(
+        self, room_id: str, message_id: str, reactions: _requests.Reactions, *, timeout: float | None = None
+    ) -> pb.PatchReactionsResponse:
+        """Replaces a message's reactions (a {emoji: count} mapping or Reaction messages)."""
+        request = _requests.patch_reactions(room_id, message_id, reactions)
+        return await self._unary(self._stub.PatchReactions, request, timeout)
+
+    async def clear_room(self, room_id: str, *, timeout: float | None = None) -> pb.ClearRoomResponse:
+        """Empties the room's history; its version still goes up."""
+        return await self._unary(self._stub.ClearRoom, pb.ClearRoomRequest(room_id=room_id), timeout)
+
+    async def set_room_limit(
+        self, room_id: str, limit: int, *, timeout: float | None = None
+    ) -> pb.SetRoomLimitResponse:
+        """Sets the room's window (clamped to [50, 1000]) and returns the stored value."""
+        request = pb.SetRoomLimitRequest(room_id=room_id, limit=limit)
+        return await self._unary(self._stub.SetRoomLimit, request, timeout)
+
+    async def discard_rebackfill(self, room_id: str, *, timeout: float | None = None) -> pb.DiscardRebackfillResponse:
+        """Clears the room's re-backfill mark."""
+        request = pb.DiscardRebackfillRequest(room_id=room_id)
+        return await self._unary(self._stub.DiscardRebackfill, request, timeout)
+
+    async def get_room_info(self, room_id: str, *, timeout: float | None = None) -> pb.GetRoomInfoResponse:
+        """The room's version, size, limit and marks."""
+        return await self._unary(self._stub.GetRoomInfo, pb.GetRoomInfoRequest(room_id=room_id), timeout, idempotent=True)
+
+    async def list_rooms(
+        self, *, page_size: int = 0, page_token: str = "", timeout: float | None = None
+    ) -> pb.ListRoomsResponse:
+        """One page of room ids, in order; pass next_page_token back for the next page."""
+        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token)
+        return await self._unary(self._stub.ListRooms, request, timeout, idempotent=True)
+
+    async def watch(
+        self, rooms: Rooms, *, progress_interval: float = 5.0
+    ) -> AsyncIterator[change_pb2.RoomChange]:
+        """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
+
+        An async iterator of RoomChange; ``rooms`` as for RoomHistoryClient.watch. Versions per room only
+        increase. It ends when the consuming task is cancelled (or use ``contextlib.aclosing``) and raises
+        a RoomHistoryError only for a failure that retrying cannot fix.
+        """
+        resumer = WatchResumer(rooms, progress_interval, self._retry)
+        while True:
+            call = self._stub.Watch(resumer.request())
+            err: grpc.RpcError | None = None
+            idle = False
+            try:
+                while True:
+                    try:
+                        response = await asyncio.wait_for(call.read(), resumer.idle_timeout)
+                    except asyncio.TimeoutError:
+                        idle = True
+                        break
+                    if response is grpc.aio.EOF:
+                        break
+                    change = resumer.accept(response)
+                    if change is not None:
+                        yield change
+            except grpc.RpcError as e:
+                err = e
+            finally:
+                call.cancel()
+            await asyncio.sleep(resumer.delay_after(err, idle))

@@ -1,0 +1,126 @@
+"""Typed exceptions for failed calls, and the one table from gRPC status codes to them.
+
+The server sends a ``google.rpc.Status`` in the trailing metadata ``grpc-status-details-bin``; its
+``google.rpc.ErrorInfo`` detail carries the machine-readable facts (``reason``, and metadata such as
+``current_version`` on a conflict or ``field`` on a bad argument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+_DETAILS_KEY = "grpc-status-details-bin"
+
+
+class RoomHistoryError(Exception):
+    """A call failed. ``code`` is the gRPC status; ``reason`` and ``metadata`` come from the ErrorInfo."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: grpc.StatusCode = grpc.StatusCode.UNKNOWN,
+        reason: str = "",
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{code.name}: {message}")
+        self.message = message
+        self.code = code
+        self.reason = reason
+        self.metadata: dict[str, str] = dict(metadata or {})
+
+
+class VersionConflictError(RoomHistoryError):
+    """ABORTED: expected_version did not match; ``current_version`` is the room's version now."""
+
+    @property
+    def current_version(self) -> int:
+        """The room's version when the write was refused."""
+        return int(self.metadata.get("current_version", "0"))
+
+    @property
+    def expected_version(self) -> int:
+        """The version the write expected."""
+        return int(self.metadata.get("expected_version", "0"))
+
+    @property
+    def room_id(self) -> str:
+        return self.metadata.get("room_id", "")
+
+
+class NotFoundError(RoomHistoryError):
+    """NOT_FOUND: the message id is not in the room."""
+
+    @property
+    def message_id(self) -> str:
+        return self.metadata.get("message_id", "")
+
+
+class InvalidArgumentError(RoomHistoryError):
+    """INVALID_ARGUMENT: ``field`` names the malformed field (e.g. ``messages[0].role``)."""
+
+    @property
+    def field(self) -> str:
+        return self.metadata.get("field", "")
+
+
+class ResourceExhaustedError(RoomHistoryError):
+    """RESOURCE_EXHAUSTED: a size limit was exceeded; ``field`` names what was too large."""
+
+    @property
+    def field(self) -> str:
+        return self.metadata.get("field", "")
+
+
+class UnavailableError(RoomHistoryError):
+    """UNAVAILABLE: the server or its store cannot be reached; safe to retry reads."""
+
+
+class DeadlineExceededError(RoomHistoryError):
+    """DEADLINE_EXCEEDED: the call's timeout passed before the server answered."""
+
+
+class InternalError(RoomHistoryError):
+    """INTERNAL: an unexpected server failure (details in the server's log only)."""
+
+
+ERROR_BY_CODE: dict[grpc.StatusCode, type[RoomHistoryError]] = {
+    grpc.StatusCode.ABORTED: VersionConflictError,
+    grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
+    grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
+    grpc.StatusCode.INTERNAL: InternalError,
+}
+
+
+def error_from_rpc(err: grpc.RpcError) -> RoomHistoryError:
+    """Turns a failed call (sync or grpc.aio) into the exception its status code maps to."""
+    code: grpc.StatusCode = _call(err, "code") or grpc.StatusCode.UNKNOWN
+    message: str = _call(err, "details") or code.name
+    reason, metadata = _error_info(_call(err, "trailing_metadata") or ())
+    cls = ERROR_BY_CODE.get(code, RoomHistoryError)
+    return cls(message, code=code, reason=reason, metadata=metadata)
+
+
+def _call(err: grpc.RpcError, name: str) -> Any:
+    method = getattr(err, name, None)
+    return method() if callable(method) else None
+
+
+def _error_info(trailers: Iterable[tuple[str, str | bytes]]) -> tuple[str, dict[str, str]]:
+    """The reason and metadata of the first ErrorInfo in grpc-status-details-bin, if any."""
+    for key, value in trailers:
+        if key != _DETAILS_KEY or not isinstance(value, bytes):
+            continue
+        status = status_pb2.Status.FromString(value)
+        for detail in status.details:
+            info = error_details_pb2.ErrorInfo()
+            if detail.Unpack(info):
+                return info.reason, dict(info.metadata)
+    return "", {}

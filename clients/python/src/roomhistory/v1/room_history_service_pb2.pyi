@@ -1,0 +1,275 @@
+import datetime
+
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from roomhistory.v1 import change_pb2 as _change_pb2
+from roomhistory.v1 import message_pb2 as _message_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AppendMessagesRequest(_message.Message):
+    __slots__ = ("room_id", "messages", "expected_version")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    expected_version: int
+    def __init__(self, room_id: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class AppendMessagesResponse(_message.Message):
+    __slots__ = ("version", "messages", "trimmed")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    TRIMMED_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    trimmed: int
+    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., trimmed: _Optional[int] = ...) -> None: ...
+
+class GetHistoryRequest(_message.Message):
+    __slots__ = ("room_id", "limit", "after_seq")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    limit: int
+    after_seq: int
+    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., after_seq: _Optional[int] = ...) -> None: ...
+
+class GetHistoryResponse(_message.Message):
+    __slots__ = ("version", "messages")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ...) -> None: ...
+
+class RenderMessagesRequest(_message.Message):
+    __slots__ = ("room_id", "room_context", "template", "include_thinking")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_THINKING_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    room_context: _struct_pb2.Struct
+    template: str
+    include_thinking: bool
+    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ...) -> None: ...
+
+class RenderedMessage(_message.Message):
+    __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALLS_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    content: str
+    parts: _containers.RepeatedCompositeFieldContainer[_message_pb2.ContentPart]
+    tool_calls: _containers.RepeatedCompositeFieldContainer[_message_pb2.ToolCall]
+    tool_call_id: str
+    def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_message_pb2.ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[_message_pb2.ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ...) -> None: ...
+
+class RenderMessagesResponse(_message.Message):
+    __slots__ = ("messages", "version", "estimated_tokens", "messages_json", "repaired")
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_JSON_FIELD_NUMBER: _ClassVar[int]
+    REPAIRED_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[RenderedMessage]
+    version: int
+    estimated_tokens: int
+    messages_json: str
+    repaired: int
+    def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ...) -> None: ...
+
+class UpdateMessageRequest(_message.Message):
+    __slots__ = ("room_id", "message_id", "content", "expected_version")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    message_id: str
+    content: str
+    expected_version: int
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., content: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class UpdateMessageResponse(_message.Message):
+    __slots__ = ("version", "message")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    message: _message_pb2.Message
+    def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
+
+class MarkDeletedRequest(_message.Message):
+    __slots__ = ("room_id", "message_id", "deleted_at")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETED_AT_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    message_id: str
+    deleted_at: _timestamp_pb2.Timestamp
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MarkDeletedResponse(_message.Message):
+    __slots__ = ("version", "message")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    message: _message_pb2.Message
+    def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
+
+class PatchReactionsRequest(_message.Message):
+    __slots__ = ("room_id", "message_id", "reactions")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REACTIONS_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    message_id: str
+    reactions: _containers.RepeatedCompositeFieldContainer[_message_pb2.Reaction]
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., reactions: _Optional[_Iterable[_Union[_message_pb2.Reaction, _Mapping]]] = ...) -> None: ...
+
+class PatchReactionsResponse(_message.Message):
+    __slots__ = ("version", "message")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    message: _message_pb2.Message
+    def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
+
+class ClearRoomRequest(_message.Message):
+    __slots__ = ("room_id",)
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+
+class ClearRoomResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class SetRoomLimitRequest(_message.Message):
+    __slots__ = ("room_id", "limit")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    limit: int
+    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SetRoomLimitResponse(_message.Message):
+    __slots__ = ("limit", "version", "rebackfill_requested")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REBACKFILL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    version: int
+    rebackfill_requested: bool
+    def __init__(self, limit: _Optional[int] = ..., version: _Optional[int] = ..., rebackfill_requested: _Optional[bool] = ...) -> None: ...
+
+class DiscardRebackfillRequest(_message.Message):
+    __slots__ = ("room_id",)
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+
+class DiscardRebackfillResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetRoomInfoRequest(_message.Message):
+    __slots__ = ("room_id",)
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+
+class GetRoomInfoResponse(_message.Message):
+    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ROLE_FIELD_NUMBER: _ClassVar[int]
+    REBACKFILL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    message_count: int
+    limit: int
+    last_role: _message_pb2.Role
+    rebackfill_requested: bool
+    updated_at: _timestamp_pb2.Timestamp
+    entry_count: int
+    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ...) -> None: ...
+
+class ListRoomsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRoomsResponse(_message.Message):
+    __slots__ = ("room_ids", "next_page_token")
+    ROOM_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    room_ids: _containers.RepeatedScalarFieldContainer[str]
+    next_page_token: str
+    def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RoomCursor(_message.Message):
+    __slots__ = ("room_id", "known_version")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    known_version: int
+    def __init__(self, room_id: _Optional[str] = ..., known_version: _Optional[int] = ...) -> None: ...
+
+class RoomVersion(_message.Message):
+    __slots__ = ("room_id", "version")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    version: int
+    def __init__(self, room_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class WatchRequest(_message.Message):
+    __slots__ = ("rooms", "progress_interval_ms")
+    ROOMS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    rooms: _containers.RepeatedCompositeFieldContainer[RoomCursor]
+    progress_interval_ms: int
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomCursor, _Mapping]]] = ..., progress_interval_ms: _Optional[int] = ...) -> None: ...
+
+class WatchCreated(_message.Message):
+    __slots__ = ("rooms",)
+    ROOMS_FIELD_NUMBER: _ClassVar[int]
+    rooms: _containers.RepeatedCompositeFieldContainer[RoomVersion]
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomVersion, _Mapping]]] = ...) -> None: ...
+
+class WatchProgress(_message.Message):
+    __slots__ = ("sent_at",)
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    sent_at: _timestamp_pb2.Timestamp
+    def __init__(self, sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchResponse(_message.Message):
+    __slots__ = ("created", "change", "progress")
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    created: WatchCreated
+    change: _change_pb2.RoomChange
+    progress: WatchProgress
+    def __init__(self, created: _Optional[_Union[WatchCreated, _Mapping]] = ..., change: _Optional[_Union[_change_pb2.RoomChange, _Mapping]] = ..., progress: _Optional[_Union[WatchProgress, _Mapping]] = ...) -> None: ...
