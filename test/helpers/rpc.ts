@@ -2,34 +2,35 @@ import { expect } from "vitest";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { Message, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { Message, Role, type DeepPartial } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { Status } from "@roomhistory/client/gen/google/rpc/status.js";
 import { ErrorInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
 
+// The response codec only pins the response type: overloaded client methods defeat inference.
 type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
 /** The generated client's unary calls as promises, requests built with fromPartial. */
 export function rpc(client: RoomHistoryServiceClient) {
-  const wrap = <Req, Res>(fn: Unary<Req, Res>, make: { fromPartial(o: object): Req }) =>
+  const wrap = <Req, Res>(fn: Unary<Req, Res>, make: { fromPartial(o: object): Req }, _res: { decode(b: Uint8Array): Res }) =>
     (req: object): Promise<Res> =>
       new Promise((resolve, reject) => fn.call(client, make.fromPartial(req), new Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
   return {
-    append: wrap(client.appendMessages, pb.AppendMessagesRequest),
-    history: wrap(client.getHistory, pb.GetHistoryRequest),
-    render: wrap(client.renderMessages, pb.RenderMessagesRequest),
-    update: wrap(client.updateMessage, pb.UpdateMessageRequest),
-    markDeleted: wrap(client.markDeleted, pb.MarkDeletedRequest),
-    reactions: wrap(client.patchReactions, pb.PatchReactionsRequest),
-    clear: wrap(client.clearRoom, pb.ClearRoomRequest),
-    setLimit: wrap(client.setRoomLimit, pb.SetRoomLimitRequest),
-    discardRebackfill: wrap(client.discardRebackfill, pb.DiscardRebackfillRequest),
-    info: wrap(client.getRoomInfo, pb.GetRoomInfoRequest),
-    listRooms: wrap(client.listRooms, pb.ListRoomsRequest),
+    append: wrap(client.appendMessages, pb.AppendMessagesRequest, pb.AppendMessagesResponse),
+    history: wrap(client.getHistory, pb.GetHistoryRequest, pb.GetHistoryResponse),
+    render: wrap(client.renderMessages, pb.RenderMessagesRequest, pb.RenderMessagesResponse),
+    update: wrap(client.updateMessage, pb.UpdateMessageRequest, pb.UpdateMessageResponse),
+    markDeleted: wrap(client.markDeleted, pb.MarkDeletedRequest, pb.MarkDeletedResponse),
+    reactions: wrap(client.patchReactions, pb.PatchReactionsRequest, pb.PatchReactionsResponse),
+    clear: wrap(client.clearRoom, pb.ClearRoomRequest, pb.ClearRoomResponse),
+    setLimit: wrap(client.setRoomLimit, pb.SetRoomLimitRequest, pb.SetRoomLimitResponse),
+    discardRebackfill: wrap(client.discardRebackfill, pb.DiscardRebackfillRequest, pb.DiscardRebackfillResponse),
+    info: wrap(client.getRoomInfo, pb.GetRoomInfoRequest, pb.GetRoomInfoResponse),
+    listRooms: wrap(client.listRooms, pb.ListRoomsRequest, pb.ListRoomsResponse),
   };
 }
 
-export const user = (content: string, extra: Partial<Message> = {}) => Message.fromPartial({ role: Role.ROLE_USER, content, ...extra });
-export const assistant = (content: string, extra: Partial<Message> = {}) =>
+export const user = (content: string, extra: DeepPartial<Message> = {}) => Message.fromPartial({ role: Role.ROLE_USER, content, ...extra });
+export const assistant = (content: string, extra: DeepPartial<Message> = {}) =>
   Message.fromPartial({ role: Role.ROLE_ASSISTANT, content, ...extra });
 
 /** Awaits a failed call and checks its status code; returns the error and its ErrorInfo, if any. */

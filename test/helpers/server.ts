@@ -88,3 +88,28 @@ export class ServerProcess {
     });
   }
 }
+
+/**
+ * Registers hooks that start one server on a fresh redis-server and one on the in-memory store, so a
+ * suite can run the same cases against both (`describe.each(STORE_KINDS)`).
+ */
+export const STORE_KINDS = ["redis", "memory"] as const;
+
+export function serversForEachStore(hooks: {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}): Record<(typeof STORE_KINDS)[number], TestServer> {
+  const servers = {} as Record<(typeof STORE_KINDS)[number], TestServer>;
+  let redis: { url: string; stop(): Promise<void> } | undefined;
+  hooks.beforeAll(async () => {
+    const { TestRedis } = await import("./redis.js");
+    redis = await TestRedis.start();
+    servers.redis = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix() });
+    servers.memory = await startTestServer();
+  });
+  hooks.afterAll(async () => {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+    await redis?.stop();
+  });
+  return servers;
+}

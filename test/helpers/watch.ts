@@ -1,6 +1,6 @@
 import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
 import {
-  WatchRequest, type RoomHistoryServiceClient, type WatchResponse,
+  WatchRequest, type DeepPartial, type RoomHistoryServiceClient, type WatchResponse,
 } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
 
@@ -12,7 +12,7 @@ export class WatchRecorder {
   private waiters: (() => void)[] = [];
   readonly stream: ClientReadableStream<WatchResponse>;
 
-  constructor(client: RoomHistoryServiceClient, request: Partial<WatchRequest>) {
+  constructor(client: RoomHistoryServiceClient, request: DeepPartial<WatchRequest>) {
     this.stream = client.watch(WatchRequest.fromPartial(request));
     this.stream.on("data", (r: WatchResponse) => this.push(() => this.responses.push(r)));
     this.stream.on("error", (e: ServiceError) => this.push(() => (this.error = e)));

@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
-import { TestRedis } from "../helpers/redis.js";
-import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
+import { serversForEachStore, STORE_KINDS } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
 
-let redis: TestRedis;
-const servers: Record<string, TestServer> = {};
+const servers = serversForEachStore({ beforeAll, afterAll });
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  servers.redis = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix() });
-  servers.memory = await startTestServer();
-});
-afterAll(async () => {
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await redis?.stop();
-});
-
-describe.each(["redis", "memory"])("operations through gRPC (%s store)", (kind) => {
+describe.each(STORE_KINDS)("operations through gRPC (%s store)", (kind) => {
   const api = () => rpc(servers[kind].client);
 
   it("reads oldest first, with limit and after_seq", async () => {

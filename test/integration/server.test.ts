@@ -51,7 +51,9 @@ it("serves health and reflection, and shuts down gracefully on SIGTERM", async (
   const stream = (reflection as unknown as { ServerReflectionInfo(): NodeJS.ReadWriteStream & { write(o: object): void } })
     .ServerReflectionInfo();
   const answers: { list_services_response?: { service: { name: string }[] }; file_descriptor_response?: object }[] = [];
-  const got = new Promise<void>((resolve) => stream.on("data", (d: never) => answers.push(d) === 2 && resolve()));
+  const got = new Promise<void>((resolve) => stream.on("data", (d: (typeof answers)[number]) => {
+    if (answers.push(d) === 2) resolve();
+  }));
   stream.write({ list_services: "" });
   stream.write({ file_containing_symbol: "roomhistory.v1.RenderMessagesRequest" });
   await got;

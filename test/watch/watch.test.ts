@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { ChangeKind } from "@roomhistory/client/gen/roomhistory/v1/change.js";
-import { TestRedis } from "../helpers/redis.js";
-import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
+import { serversForEachStore, STORE_KINDS } from "../helpers/server.js";
 import { assistant, rpc, user } from "../helpers/rpc.js";
 import { WatchRecorder } from "../helpers/watch.js";
 
-let redis: TestRedis;
-const servers: Record<string, TestServer> = {};
+const servers = serversForEachStore({ beforeAll, afterAll });
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  servers.redis = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix() });
-  servers.memory = await startTestServer();
-});
-afterAll(async () => {
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await redis?.stop();
-});
-
-describe.each(["redis", "memory"])("Watch (%s store)", (kind) => {
+describe.each(STORE_KINDS)("Watch (%s store)", (kind) => {
   const server = () => servers[kind];
   const api = () => rpc(server().client);
 
