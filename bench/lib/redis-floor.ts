@@ -1,0 +1,20 @@
+import { Redis } from "ioredis";
+import pino from "pino";
+import { RedisStore } from "../../src/store/redis/redis-store.js";
+import { messageToEntry } from "../../src/service/convert.js";
+import type { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+
+/**
+ * The Redis floor: append-3.lua called through the service's own RedisStore (defineScripts, EVALSHA,
+ * the same arguments and the same ioredis options as src/app.ts) from the bench process, with no
+ * gRPC in between.
+ */
+export function floorStore(url: string, prefix: string): RedisStore {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  return new RedisStore(redis, {
+    prefix, hashTag: true, defaultLimit: 100, ttlSeconds: 0, maxEventBytes: 64 * 1024,
+    logger: pino({ level: "silent" }),
+  });
+}
+
+export const toEntry = (m: Message) => messageToEntry(m);

@@ -1,0 +1,2 @@
+import type { Scenario } from "../lib/context.js";
+export const memoryScenario: Scenario = { name: "memory", title: "todo", run: async () => [] };

@@ -1,0 +1,2 @@
+import type { Scenario } from "../lib/context.js";
+export const mirrorScenario: Scenario = { name: "mirror", title: "todo", run: async () => [] };
