@@ -79,6 +79,16 @@ export class ServerProcess {
     await this.signal("SIGTERM");
   }
 
+  /** SIGSTOP: the process hangs with its connections open, as a frozen host; thaw() lets it go on. */
+  freeze(): void {
+    this.proc?.kill("SIGSTOP");
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    this.proc?.kill("SIGCONT");
+  }
+
   private async signal(sig: NodeJS.Signals): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
