@@ -11,8 +11,10 @@ export class Proc {
   private readonly messages: unknown[] = [];
   private readonly waiting: ((m: unknown) => void)[] = [];
 
-  constructor(script: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))], {
+  /** `script` is relative to this folder. */
+  constructor(script: string, env: Record<string, string>, args: string[] = []) {
+    const path = fileURLToPath(new URL(script, import.meta.url));
+    this.child = spawn(process.execPath, ["--import", "tsx", path, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe", "ipc"],

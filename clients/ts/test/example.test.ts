@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { RoomHistoryClient } from "@roomhistory/client";
+import { TestRedis } from "../../../test/helpers/redis.js";
+import { startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
+import { Proc } from "./procs/spawn.js";
+
+let redis: TestRedis;
+let server: TestServer;
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  server = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("example") });
+});
+afterAll(async () => {
+  await server?.stop();
+  await redis?.stop();
+});
+
+it("the example worker runs against a server: a user turn, a render, an assistant turn", async () => {
+  const worker = new Proc("../../examples/worker.ts", { ROOMHISTORY_ADDRESS: server.address, ROOM: "example" }, ["Hi!"]);
+  await worker.exited();
+  expect(worker.output).toContain("#1 user: Hi!");
+  expect(worker.output).toMatch(/#2 assistant: \(echo\) I see 2 messages/);
+  const client = new RoomHistoryClient(server.address);
+  try {
+    expect((await client.getRoomInfo({ roomId: "example" })).version).toBe(2);
+  } finally {
+    client.close();
+  }
+});
