@@ -26,8 +26,8 @@ sub.on("messageBuffer", (channel: Buffer, payload: Buffer) => {
   for (const s of streams.get(channel.toString().slice(CHANNEL.length)) ?? []) s.write(payload);
 });
 
-/** room_id (field 1) of a WatchRequest's first RoomCursor, or of an AppendMessagesRequest; and the messages. */
-function readRequest(buf: Buffer): { roomId: string; messages: Uint8Array[] } {
+/** An AppendMessagesRequest's room_id (field 1) and raw messages (field 2); also reads a RoomCursor's room_id. */
+function readRequest(buf: Uint8Array): { roomId: string; messages: Uint8Array[] } {
   const r = Reader.create(buf);
   let roomId = "";
   const messages: Uint8Array[] = [];
@@ -41,14 +41,15 @@ function readRequest(buf: Buffer): { roomId: string; messages: Uint8Array[] } {
 }
 
 async function watch(call: ServerWritableStream<Buffer, Buffer>): Promise<void> {
-  const cursor = readRequest(call.request).messages[0]; // WatchRequest.rooms[0], a RoomCursor
-  const roomId = readRequest(Buffer.from(cursor)).roomId;
+  const r = Reader.create(call.request);
+  if (r.uint32() !== 10) throw new Error("WatchRequest without rooms");
+  const roomId = readRequest(r.bytes()).roomId; // rooms[0], a RoomCursor
   let set = streams.get(roomId);
   if (!set) {
     streams.set(roomId, (set = new Set()));
     subscribed.set(roomId, sub.subscribe(CHANNEL + roomId));
   }
-  const watchers = set;
+  const watchers = set.add(call);
   const leave = () => watchers.delete(call);
   call.on("cancelled", leave);
   call.on("close", leave);

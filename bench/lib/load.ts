@@ -5,6 +5,8 @@ export interface LoadResult {
   ops: number;
   seconds: number;
   latencies: number[];
+  /** CPU time the server process used during the run, when measured (withCpu). */
+  cpuMs?: number;
 }
 
 export interface LoadBounds {
@@ -34,14 +36,26 @@ export async function closedLoop(op: (i: number) => Promise<unknown>, b: LoadBou
 }
 
 export function merge(results: readonly LoadResult[]): LoadResult {
+  const cpu = results.every((r) => r.cpuMs !== undefined) ? results.reduce((a, r) => a + r.cpuMs!, 0) : undefined;
   return {
     ops: results.reduce((a, r) => a + r.ops, 0),
     seconds: results.reduce((a, r) => a + r.seconds, 0),
     latencies: results.flatMap((r) => r.latencies),
+    cpuMs: cpu,
   };
 }
 
 export const throughput = (r: LoadResult) => r.ops / r.seconds;
+
+/** Server CPU per operation in µs, when measured. */
+export const cpuPerOp = (r: LoadResult) => (r.cpuMs === undefined ? null : (r.cpuMs * 1000) / r.ops);
+
+/** Runs `run` and records the CPU time process `pid` used meanwhile (clock-tick resolution: 10 ms). */
+export async function withCpu(pid: number, cpu: (pid: number) => number, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = cpu(pid);
+  const r = await run();
+  return { ...r, cpuMs: cpu(pid) - before };
+}
 
 /**
  * Runs every side `rounds` times, alternating: A B C, then C B A, ... so slow drift on a noisy

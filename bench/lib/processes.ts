@@ -16,6 +16,16 @@ export function rssKiB(pid: number): number {
   return Number(m[1]);
 }
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat, in clock ticks). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** USER_HZ: 100 on every Linux this bench targets (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
 function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -37,9 +47,10 @@ export class ServiceProcess {
     proc.stderr!.on("data", (d: Buffer) => (this.log = (this.log + d.toString()).slice(-20_000)));
   }
 
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  /** `nodeArgs`: extra node flags, e.g. `--cpu-prof` to profile the server under a scenario. */
+  static async start(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const address = `127.0.0.1:${await freePort()}`;
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
       cwd: ROOT,
       env: { ...process.env, ROOMHISTORY_LOG_LEVEL: "info", ...env, ROOMHISTORY_LISTEN: address },
       stdio: ["ignore", "pipe", "pipe"],

@@ -17,9 +17,9 @@ export function rpc(client: pb.RoomHistoryServiceClient) {
   const wrap = <Req, Res>(fn: Unary<Req, Res>) => (req: Req): Promise<Res> =>
     new Promise((resolve, reject) => fn.call(client, req, new Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
   return {
-    append: wrap(client.appendMessages),
-    history: wrap(client.getHistory),
-    render: wrap(client.renderMessages),
+    append: wrap<pb.AppendMessagesRequest, pb.AppendMessagesResponse>(client.appendMessages),
+    history: wrap<pb.GetHistoryRequest, pb.GetHistoryResponse>(client.getHistory),
+    render: wrap<pb.RenderMessagesRequest, pb.RenderMessagesResponse>(client.renderMessages),
   };
 }
 

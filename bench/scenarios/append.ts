@@ -5,8 +5,8 @@
  * to their window (100), so every append also trims: the steady state of a busy room.
  */
 import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js";
-import { alternate, closedLoop, throughput, type LoadResult } from "../lib/load.js";
-import { Helper, ServiceProcess } from "../lib/processes.js";
+import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult } from "../lib/load.js";
+import { cpuMs, Helper, ServiceProcess } from "../lib/processes.js";
 import { floorStore, toEntry } from "../lib/redis-floor.js";
 import type { Figure } from "../lib/report.js";
 import { appendRequest, benchMessage, newClient, pb, rpc } from "../lib/rpc.js";
@@ -47,15 +47,15 @@ export const appendScenario: Scenario = {
         };
         for (const op of Object.values(ops)) await closedLoop(op, { ...bounds, durationMs: 500 }); // warm-up (JIT, connections)
         const sides = {
-          service: () => closedLoop(ops.service, bounds),
-          echo: () => closedLoop(ops.echo, bounds),
+          service: () => withCpu(service.pid, cpuMs, () => closedLoop(ops.service, bounds)),
+          echo: () => withCpu(echo.pid, cpuMs, () => closedLoop(ops.echo, bounds)),
           floor: () => closedLoop(ops.floor, bounds),
         };
         ctx.log(`append c=${concurrency}: ${size(ctx, 3, 1)} alternating rounds of service, echo, floor`);
         const r = await alternate(sides, size(ctx, 3, 1));
         figures.push(...appendFigures(concurrency, r));
         ctx.details[`append_c${concurrency}`] = Object.fromEntries(
-          Object.entries(r).map(([k, v]) => [k, { opsPerSecond: throughput(v), ...summarize(v.latencies) }]),
+          Object.entries(r).map(([k, v]) => [k, { opsPerSecond: throughput(v), serverCpuUsPerOp: cpuPerOp(v), ...summarize(v.latencies) }]),
         );
       }
       return figures;
@@ -80,6 +80,8 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
         : undefined },
     { ...base, name: `append c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
     { ...base, name: `append c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
+    { ...base, name: `append c=${c} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
+      baseline: cpuPerOp(r.echo), note: "CPU time of the server process (the echo server's for the baseline) per call" },
     { ...base, name: `append c=${c} throughput vs Redis floor`, unit: "ops/s", service: throughput(r.service),
       baseline: throughput(r.floor), baselineName: "append-3.lua via RedisStore" },
   ];

@@ -1,2 +1,83 @@
-import type { Scenario } from "../lib/context.js";
-export const readScenario: Scenario = { name: "read", title: "todo", run: async () => [] };
+/**
+ * 2. Reading a 100-message window: GetHistory, and RenderMessages with the real templates/system.j2 and a
+ * room context, through the generated client; against the grpc-js echo server answering with the very
+ * bytes the service returned (captured once), so client, transport and sizes are identical.
+ */
+import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js";
+import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult } from "../lib/load.js";
+import { cpuMs, Helper, ServiceProcess } from "../lib/processes.js";
+import type { Figure } from "../lib/report.js";
+import { appendRequest, newClient, pb, ROOM_CONTEXT, rpc } from "../lib/rpc.js";
+import { summarize } from "../lib/stats.js";
+
+const S = "read";
+const ROOM = "read-window";
+const WINDOW = 100;
+
+export const readScenario: Scenario = {
+  name: S,
+  title: "GetHistory and RenderMessages of a 100-message window vs grpc-js echo of the same bytes",
+  async run(ctx: Context): Promise<Figure[]> {
+    const service = await ServiceProcess.start(serviceEnv(ctx, S));
+    const echo = await Helper.start<{ address: string }, never>("baselines/echo-server.ts");
+    const svcClient = newClient(service.address);
+    const echoClient = newClient(echo.info.address);
+    try {
+      const svc = rpc(svcClient);
+      const bare = rpc(echoClient);
+      for (let i = 0; i < WINDOW; i++) await svc.append(appendRequest(ROOM, i));
+      const historyReq = pb.GetHistoryRequest.fromPartial({ roomId: ROOM });
+      const renderReq = pb.RenderMessagesRequest.fromPartial({ roomId: ROOM, template: "system.j2", roomContext: ROOM_CONTEXT });
+      const history = await svc.history(historyReq);
+      const rendered = await svc.render(renderReq);
+      if (history.messages.length !== WINDOW) throw new Error(`window has ${history.messages.length} messages`);
+      const historyBytes = pb.GetHistoryResponse.encode(history).finish();
+      const renderBytes = pb.RenderMessagesResponse.encode(rendered).finish();
+      await echo.call("setReply", { method: "GetHistory", base64: Buffer.from(historyBytes).toString("base64") });
+      await echo.call("setReply", { method: "RenderMessages", base64: Buffer.from(renderBytes).toString("base64") });
+      ctx.details.read_sizes = { getHistoryResponseBytes: historyBytes.length, renderResponseBytes: renderBytes.length };
+
+      const figures: Figure[] = [];
+      const kinds = {
+        GetHistory: { service: () => svc.history(historyReq), echo: () => bare.history(historyReq) },
+        RenderMessages: { service: () => svc.render(renderReq), echo: () => bare.render(renderReq) },
+      };
+      for (const [rpcName, ops] of Object.entries(kinds)) {
+        for (const concurrency of [1, 50]) {
+          const bounds = { concurrency, durationMs: size(ctx, 2500, 1000), maxOps: 1_000_000 };
+          await closedLoop(ops.service, { ...bounds, durationMs: 500 });
+          await closedLoop(ops.echo, { ...bounds, durationMs: 500 });
+          ctx.log(`${rpcName} c=${concurrency}: ${size(ctx, 3, 1)} alternating rounds of service, echo`);
+          const r = await alternate({
+            service: () => withCpu(service.pid, cpuMs, () => closedLoop(ops.service, bounds)),
+            echo: () => withCpu(echo.pid, cpuMs, () => closedLoop(ops.echo, bounds)),
+          }, size(ctx, 3, 1));
+          figures.push(...readFigures(rpcName, concurrency, r));
+          ctx.details[`${rpcName}_c${concurrency}`] = Object.fromEntries(Object.entries(r).map(([k, v]) =>
+            [k, { opsPerSecond: throughput(v), serverCpuUsPerOp: cpuPerOp(v), ...summarize(v.latencies) }]));
+        }
+      }
+      return figures;
+    } finally {
+      svcClient.close();
+      echoClient.close();
+      await Promise.all([service.stop(), echo.stop()]);
+    }
+  },
+};
+
+function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", LoadResult>): Figure[] {
+  const base = { scenario: S, baselineName: "grpc-js echo, same bytes" };
+  const [svc, echo] = [summarize(r.service.latencies), summarize(r.echo.latencies)];
+  const figures: Figure[] = [
+    { ...base, name: `${rpcName} c=${c} throughput`, unit: "ops/s", service: throughput(r.service),
+      baseline: throughput(r.echo), goal: { op: ">=", ratio: 0.7 } },
+    { ...base, name: `${rpcName} c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
+    { ...base, name: `${rpcName} c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
+  ];
+  if (c === 50) {
+    figures.push({ ...base, name: `${rpcName} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
+      baseline: cpuPerOp(r.echo) });
+  }
+  return figures;
+}

@@ -10,6 +10,7 @@ import { Client, credentials, type ClientReadableStream } from "@grpc/grpc-js";
 import { WatchRequest } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { emitToParent, serveParent } from "../lib/processes.js";
 import { nowMs } from "../lib/stats.js";
+import { ArrivalBatcher, type EachEvent } from "./batch.js";
 import { readWatchEvent } from "./watch-response.js";
 
 export interface OpenArgs {
@@ -23,7 +24,7 @@ export interface OpenArgs {
 
 export type WatcherEvent =
   | { type: "last"; target: string; roomId: string; version: number; first: number; last: number; count: number }
-  | { type: "each"; target: string; arrivals: [roomId: string, version: number, at: number][] };
+  | EachEvent;
 
 interface Fleet {
   clients: Client[];
@@ -31,24 +32,14 @@ interface Fleet {
   perRoom: Map<string, number>;
   pending: Map<string, { first: number; last: number; count: number }>;
   errors: number;
+  batcher: ArrivalBatcher;
 }
 
 const fleets = new Map<string, Fleet>();
-let batch: [string, number, number][] = [];
-let batchTarget = "";
-let flushTimer: NodeJS.Timeout | undefined;
 
-function flushEach(): void {
-  flushTimer = undefined;
-  if (batch.length) emitToParent({ type: "each", target: batchTarget, arrivals: batch } satisfies WatcherEvent);
-  batch = [];
-}
-
-function arrived(fleet: Fleet, args: OpenArgs, roomId: string, version: number, at: number): void {
+function arrived(fleet: Fleet, args: OpenArgs, roomId: string, version: number, at: number, worker: number): void {
   if (args.mode === "each") {
-    batchTarget = args.target;
-    batch.push([roomId, version, at]);
-    flushTimer ??= setTimeout(flushEach, 20);
+    fleet.batcher.add([roomId, version, at, worker]);
     return;
   }
   const key = `${roomId}\n${version}`;
@@ -64,7 +55,9 @@ function arrived(fleet: Fleet, args: OpenArgs, roomId: string, version: number, 
 async function open(args: OpenArgs): Promise<{ opened: number }> {
   const clients = Array.from({ length: args.connections }, (_, i) =>
     new Client(args.address, credentials.createInsecure(), { "bench.connection": i, "bench.target": args.target }));
-  const fleet: Fleet = { clients, streams: [], perRoom: new Map(), pending: new Map(), errors: 0 };
+  const fleet: Fleet = {
+    clients, streams: [], perRoom: new Map(), pending: new Map(), errors: 0, batcher: new ArrivalBatcher(args.target),
+  };
   fleets.set(args.target, fleet);
   const created: Promise<void>[] = [];
   args.rooms.forEach((roomId, i) => {
@@ -82,7 +75,7 @@ async function open(args: OpenArgs): Promise<{ opened: number }> {
         const at = nowMs();
         const e = readWatchEvent(buf);
         if (e?.kind === "created") resolve();
-        else if (e?.kind === "change") arrived(fleet, args, e.roomId, e.version, at);
+        else if (e?.kind === "change") arrived(fleet, args, e.roomId, e.version, at, i);
       });
       stream.on("error", (err: Error & { code?: number }) => {
         if (err.code !== 1) fleet.errors++; // 1 = CANCELLED, ours
@@ -98,6 +91,7 @@ function close({ target }: { target: string }): { errors: number } {
   const fleet = fleets.get(target);
   if (!fleet) return { errors: 0 };
   fleets.delete(target);
+  fleet.batcher.flush();
   fleet.streams.forEach((s) => s.cancel());
   fleet.clients.forEach((c) => c.close());
   return { errors: fleet.errors };
