@@ -23,6 +23,7 @@ from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, is_transient
 from .errors import error_from_rpc
 from .v1 import change_pb2
 from .v1 import room_history_service_pb2 as pb
+from .v1 import room_history_service_pb2_grpc as pb_grpc
 
 log = logging.getLogger("roomhistory")
 
@@ -93,9 +94,11 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
     room id); it stops cleanly after `cancel()`.
     """
 
-    def __init__(self, open_call: Callable[[pb.WatchRequest], Any], resumer: WatchResumer) -> None:
-        self._open_call = open_call
+    def __init__(self, open_channel: Callable[[], grpc.Channel], owns_channel: bool, resumer: WatchResumer) -> None:
+        self._open_channel = open_channel
+        self._owns_channel = owns_channel
         self._resumer = resumer
+        self._channel: grpc.Channel | None = None
         self._call: Any = None
         self._last_seen = 0.0
         self._idle = False
@@ -128,6 +131,8 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             self._call = None
             if self._stopped.is_set():
                 break
+            if self._idle:
+                self._drop_channel()
             try:
                 delay = self._resumer.delay_after(err, self._idle)
             except BaseException:
@@ -142,6 +147,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         call = self._call
         if call is not None:
             call.cancel()
+        self._drop_channel()
 
     close = cancel
 
@@ -154,11 +160,20 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
     def _connect(self) -> Any:
         self._idle = False
         self._last_seen = time.monotonic()
-        self._call = self._open_call(self._resumer.request())
+        if self._channel is None:
+            self._channel = self._open_channel()
+        stub = pb_grpc.RoomHistoryServiceStub(self._channel)
+        self._call = stub.Watch(self._resumer.request())
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch_idle, name="roomhistory-watchdog", daemon=True)
             self._watchdog.start()
         return self._call
+
+    def _drop_channel(self) -> None:
+        """Closes the stream's own channel (never a shared one), so the next stream gets a new connection."""
+        channel, self._channel = self._channel, None
+        if channel is not None and self._owns_channel:
+            channel.close()
 
     def _watch_idle(self) -> None:
         """Cancels the current call when it has been silent for too long, so __next__ reconnects."""

@@ -13,7 +13,7 @@ import grpc.aio
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, read_retry_delay
 from ._watch import Rooms, WatchResumer
-from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, channel_options
+from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
 from .errors import error_from_rpc
 from .v1 import change_pb2
 from .v1 import message_pb2 as msg
@@ -41,15 +41,20 @@ class AsyncRoomHistoryClient:
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
     ) -> None:
-        if channel is None:
-            opts = channel_options(retry, options)
-            channel = (
-                grpc.aio.secure_channel(target, credentials, options=opts)
-                if credentials
-                else grpc.aio.insecure_channel(target, options=opts)
-            )
-        self._channel = channel
-        self._stub = pb_grpc.RoomHistoryServiceStub(channel)
+        opts = channel_options(retry, options)
+
+        def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
+            if credentials:
+                return grpc.aio.secure_channel(target, credentials, options=[*opts, *extra])
+            return grpc.aio.insecure_channel(target, options=[*opts, *extra])
+
+        self._owns_channel = channel is None
+        self._channel = shared = channel or open_channel()
+        # Given a channel, watches share it; otherwise each watch opens its own (WATCH_CHANNEL_OPTIONS).
+        self._open_watch_channel: Callable[[], grpc.aio.Channel] = (
+            (lambda: open_channel(WATCH_CHANNEL_OPTIONS)) if self._owns_channel else (lambda: shared)
+        )
+        self._stub = pb_grpc.RoomHistoryServiceStub(self._channel)
         self._timeout = timeout
         self._retry = retry
 
@@ -187,24 +192,34 @@ class AsyncRoomHistoryClient:
         a RoomHistoryError only for a failure that retrying cannot fix.
         """
         resumer = WatchResumer(rooms, progress_interval, self._retry)
-        while True:
-            call = self._stub.Watch(resumer.request())
-            err: grpc.RpcError | None = None
-            idle = False
-            try:
-                while True:
-                    try:
-                        response = await asyncio.wait_for(call.read(), resumer.idle_timeout)
-                    except asyncio.TimeoutError:
-                        idle = True
-                        break
-                    if response is grpc.aio.EOF:
-                        break
-                    change = resumer.accept(response)
-                    if change is not None:
-                        yield change
-            except grpc.RpcError as e:
-                err = e
-            finally:
-                call.cancel()
-            await asyncio.sleep(resumer.delay_after(err, idle))
+        channel: grpc.aio.Channel | None = None
+        try:
+            while True:
+                channel = channel or self._open_watch_channel()
+                call = pb_grpc.RoomHistoryServiceStub(channel).Watch(resumer.request())
+                err: grpc.RpcError | None = None
+                idle = False
+                try:
+                    while True:
+                        try:
+                            response = await asyncio.wait_for(call.read(), resumer.idle_timeout)
+                        except asyncio.TimeoutError:
+                            idle = True
+                            break
+                        if response is grpc.aio.EOF:
+                            break
+                        change = resumer.accept(response)
+                        if change is not None:
+                            yield change
+                except grpc.RpcError as e:
+                    err = e
+                finally:
+                    call.cancel()
+                if idle and self._owns_channel:
+                    # The connection may be dead too: the next stream gets a new one.
+                    await channel.close()
+                    channel = None
+                await asyncio.sleep(resumer.delay_after(err, idle))
+        finally:
+            if channel is not None and self._owns_channel:
+                await channel.close()

@@ -25,13 +25,18 @@ DEFAULT_TIMEOUT = 10.0
 
 def channel_options(retry: RetryPolicy, extra: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """The channel's reconnect backoff follows the retry policy (gRPC's default grows to 120 s, failing
-    calls long after a restarted server is back); the caller's options override it."""
+    calls long after a restarted server is back); the caller's options of the same name win."""
     names = {name for name, _ in extra}
     own = [
         ("grpc.initial_reconnect_backoff_ms", round(retry.initial * 1000)),
         ("grpc.max_reconnect_backoff_ms", round(retry.maximum * 1000)),
     ]
     return [o for o in own if o[0] not in names] + list(extra)
+
+
+#: A watch's channel has a subchannel pool of its own: it gets its own connection, which it can drop and
+#: replace when its stream goes silent (a dead connection would otherwise be reused by the next stream).
+WATCH_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (("grpc.use_local_subchannel_pool", 1),)
 
 
 class RoomHistoryClient:
@@ -54,15 +59,20 @@ class RoomHistoryClient:
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
     ) -> None:
-        if channel is None:
-            opts = channel_options(retry, options)
-            channel = (
-                grpc.secure_channel(target, credentials, options=opts)
-                if credentials
-                else grpc.insecure_channel(target, options=opts)
-            )
-        self._channel = channel
-        self._stub = pb_grpc.RoomHistoryServiceStub(channel)
+        opts = channel_options(retry, options)
+
+        def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
+            if credentials:
+                return grpc.secure_channel(target, credentials, options=[*opts, *extra])
+            return grpc.insecure_channel(target, options=[*opts, *extra])
+
+        self._owns_channel = channel is None
+        self._channel = shared = channel or open_channel()
+        # Given a channel, watches share it; otherwise each watch opens its own (WATCH_CHANNEL_OPTIONS).
+        self._open_watch_channel: Callable[[], grpc.Channel] = (
+            (lambda: open_channel(WATCH_CHANNEL_OPTIONS)) if self._owns_channel else (lambda: shared)
+        )
+        self._stub = pb_grpc.RoomHistoryServiceStub(self._channel)
         self._timeout = timeout
         self._retry = retry
         self._streams: weakref.WeakSet[WatchStream] = weakref.WeakSet()
@@ -196,6 +206,7 @@ class RoomHistoryClient:
         so a non-empty room starts with a RESYNC). Iterate the returned stream for RoomChange messages;
         versions per room only increase. ``stream.cancel()`` or ``client.close()`` ends it.
         """
-        stream = WatchStream(self._stub.Watch, WatchResumer(rooms, progress_interval, self._retry))
+        resumer = WatchResumer(rooms, progress_interval, self._retry)
+        stream = WatchStream(self._open_watch_channel, self._owns_channel, resumer)
         self._streams.add(stream)
         return stream

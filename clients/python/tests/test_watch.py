@@ -1,0 +1,166 @@
+"""watch() against the real server: every change kind in order (sync and asyncio), cursors, errors, and
+reconnecting when a stream goes silent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from procs import ServerProcess
+from proxy import FreezableProxy
+from roomhistory import (
+    AsyncRoomHistoryClient,
+    ChangeKind,
+    InvalidArgumentError,
+    Message,
+    Role,
+    RoomChange,
+    RoomHistoryClient,
+    WatchStream,
+)
+
+CK = ChangeKind
+
+
+def user(text: str, **kw: object) -> Message:
+    return Message(role=Role.ROLE_USER, content=text, **kw)  # type: ignore[arg-type]
+
+
+def take(stream: WatchStream, n: int, timeout: float = 15) -> list[RoomChange]:
+    """The next n changes; the stream is cancelled (ending the test's wait) if they take too long."""
+    guard = threading.Timer(timeout, stream.cancel)
+    guard.start()
+    try:
+        return [change for _, change in zip(range(n), stream)]
+    finally:
+        guard.cancel()
+
+
+def every_kind_of_change(client: RoomHistoryClient, room: str) -> None:
+    """Seven mutations after version 1, one of each kind but RESYNC."""
+    client.append_messages(room, [user("two", id="m2")])
+    client.update_message(room, "m1", "one (edited)")
+    client.mark_deleted(room, "m1")
+    client.patch_reactions(room, "m2", {"🙂": 1})
+    client.set_room_limit(room, 60)
+    client.discard_rebackfill(room)
+    client.clear_room(room)
+
+
+EXPECTED_KINDS = [
+    CK.CHANGE_KIND_APPEND, CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS,
+    CK.CHANGE_KIND_LIMIT, CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_CLEAR,
+]
+
+
+def check_changes(changes: list[RoomChange], room: str) -> None:
+    assert [c.version for c in changes] == list(range(2, 9))
+    assert all(c.previous_version == c.version - 1 and c.room_id == room for c in changes)
+    assert [c.kind for c in changes] == EXPECTED_KINDS
+    assert [m.content for m in changes[0].messages] == ["two"]
+    assert changes[1].messages[0].content == "one (edited)"
+    assert changes[2].messages[0].HasField("deleted_at")
+    assert changes[3].messages[0].reactions[0].emoji == "🙂"
+    assert all(not c.messages for c in changes[4:])
+
+
+def test_sync_watch_delivers_every_kind_in_order(client: RoomHistoryClient, room: str) -> None:
+    client.append_messages(room, [user("one", id="m1")])
+    with client.watch([room], progress_interval=0.5) as stream:
+        # Known version 0 behind the room's 1: the first change is a RESYNC, proof the stream is open.
+        (first,) = take(stream, 1)
+        assert (first.kind, first.previous_version, first.version) == (CK.CHANGE_KIND_RESYNC, 0, 1)
+        every_kind_of_change(client, room)
+        check_changes(take(stream, 7), room)
+        assert stream.cursors == {room: 8}
+
+
+async def test_async_watch_delivers_every_kind_in_order(server: ServerProcess, room: str) -> None:
+    async with AsyncRoomHistoryClient(server.address) as aclient:
+        await aclient.append_messages(room, [user("one", id="m1")])
+        changes = aclient.watch([room], progress_interval=0.5)
+        first = await asyncio.wait_for(anext(changes), 15)
+        assert (first.kind, first.previous_version, first.version) == (CK.CHANGE_KIND_RESYNC, 0, 1)
+        with RoomHistoryClient(server.address) as writer:
+            await asyncio.to_thread(every_kind_of_change, writer, room)
+        check_changes([await asyncio.wait_for(anext(changes), 15) for _ in range(7)], room)
+        await changes.aclose()
+
+
+def test_watch_from_cursors(client: RoomHistoryClient, room: str) -> None:
+    other = room + "-other"
+    client.append_messages(room, [user("a")])
+    client.append_messages(other, [user("a")])
+    client.append_messages(other, [user("b")])
+    # Up to date on `room`, one behind on `other`: only `other` gets a RESYNC.
+    with client.watch({room: 1, other: 1}, progress_interval=0.5) as stream:
+        (resync,) = take(stream, 1)
+        assert (resync.room_id, resync.kind, resync.previous_version, resync.version) == (
+            other, CK.CHANGE_KIND_RESYNC, 1, 2,
+        )
+        client.append_messages(room, [user("c")])
+        (append,) = take(stream, 1)
+        assert (append.room_id, append.kind, append.previous_version) == (room, CK.CHANGE_KIND_APPEND, 1)
+
+
+def test_watch_raises_what_retrying_cannot_fix(client: RoomHistoryClient) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        next(client.watch(["ok", "not ok"]))
+    assert caught.value.field == "rooms[1].room_id"
+    with pytest.raises(ValueError):
+        client.watch([])
+
+
+async def test_async_watch_raises_what_retrying_cannot_fix(server: ServerProcess) -> None:
+    async with AsyncRoomHistoryClient(server.address) as aclient:
+        with pytest.raises(InvalidArgumentError) as caught:
+            await anext(aclient.watch(["bad id"]))
+        assert caught.value.field == "rooms[0].room_id"
+
+
+@pytest.fixture
+def frozen_path(server: ServerProcess) -> Iterator[FreezableProxy]:
+    proxy = FreezableProxy(server.port)
+    yield proxy
+    proxy.close()
+
+
+def test_silent_stream_is_taken_for_dead_and_resumed(
+    client: RoomHistoryClient, frozen_path: FreezableProxy, room: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="roomhistory")
+    client.append_messages(room, [user("0")])
+    with RoomHistoryClient(frozen_path.address) as watcher:
+        with watcher.watch([room], progress_interval=0.1) as stream:
+            assert take(stream, 1)[0].version == 1
+            frozen_path.freeze()
+            for i in range(3):
+                client.append_messages(room, [user(str(i))])
+            seen = []
+            while not seen or seen[-1] < 4:
+                seen += [c.version for c in take(stream, 1)]
+            assert seen == sorted(set(seen)) and seen[-1] == 4
+    assert "no message for 0.3s" in caplog.text
+
+
+async def test_async_silent_stream_is_taken_for_dead_and_resumed(
+    client: RoomHistoryClient, frozen_path: FreezableProxy, room: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="roomhistory")
+    client.append_messages(room, [user("0")])
+    async with AsyncRoomHistoryClient(frozen_path.address) as watcher:
+        changes = watcher.watch([room], progress_interval=0.1)
+        assert (await asyncio.wait_for(anext(changes), 10)).version == 1
+        frozen_path.freeze()
+        for i in range(3):
+            client.append_messages(room, [user(str(i))])
+        seen: list[int] = []
+        while not seen or seen[-1] < 4:
+            seen.append((await asyncio.wait_for(anext(changes), 15)).version)
+        assert seen == sorted(set(seen))
+        await changes.aclose()
+    assert "no message for 0.3s" in caplog.text
