@@ -28,7 +28,9 @@ export interface Row extends Figure {
 }
 
 export function toRow(f: Figure): Row {
-  const ratio = f.service !== null && f.baseline !== null && f.baseline !== 0 ? f.service / f.baseline : null;
+  // 0 / 0 (e.g. both arrive before the acknowledgement) is a tie: ratio 1.
+  const tie = f.service === 0 && f.baseline === 0;
+  const ratio = tie ? 1 : f.service !== null && f.baseline !== null && f.baseline !== 0 ? f.service / f.baseline : null;
   const met = f.goal && ratio !== null ? (f.goal.op === ">=" ? ratio >= f.goal.ratio : ratio <= f.goal.ratio) : null;
   return { ...f, ratio, met };
 }
@@ -55,7 +57,7 @@ export function fmt(n: number | null, unit = ""): string {
   if (n === null || Number.isNaN(n)) return "–";
   const abs = Math.abs(n);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
-  const s = n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  const s = abs > 0 && abs < 0.01 ? n.toPrecision(2) : n.toLocaleString("en-US", { maximumFractionDigits: digits });
   return unit ? `${s} ${unit}` : s;
 }
 
