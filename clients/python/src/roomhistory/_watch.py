@@ -33,16 +33,28 @@ Rooms = Union[Mapping[str, int], Iterable[str]]
 #: A stream with no message (not even progress) for this many progress intervals is taken as dead.
 IDLE_INTERVALS = 3
 
+#: Called when a stream is confirmed (`created`), in order with the changes, with every room's current
+#: version; `resumed` is False for the first stream of the watch only.
+OnCreated = Callable[[list[pb.RoomVersion], bool], Any]
+
 
 class WatchResumer:
     """The state of one logical watch: per-room cursors, the backoff, and what to do when a stream ends."""
 
-    def __init__(self, rooms: Rooms, progress_interval: float, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(
+        self,
+        rooms: Rooms,
+        progress_interval: float,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        on_created: OnCreated | None = None,
+    ) -> None:
         self.cursors: dict[str, int] = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
         if not self.cursors:
             raise ValueError("watch needs at least one room")
         self.progress_interval = min(60.0, max(0.1, progress_interval))
         self.backoff = Backoff(policy)
+        self.on_created = on_created
+        self.streams = 0
 
     @property
     def idle_timeout(self) -> float:
@@ -57,6 +69,9 @@ class WatchResumer:
         event = response.WhichOneof("event")
         if event == "created":
             self.backoff.reset()
+            if self.on_created is not None:
+                self.on_created(list(response.created.rooms), self.streams > 0)
+            self.streams += 1
         if event != "change":
             return None
         change = response.change
@@ -109,6 +124,11 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
     def cursors(self) -> dict[str, int]:
         """The version delivered so far per room."""
         return dict(self._resumer.cursors)
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set once the stream is cancelled (wait on it to sleep until then)."""
+        return self._stopped
 
     def __iter__(self) -> WatchStream:
         return self

@@ -36,11 +36,11 @@ def apply_change(window: RoomWindow, change: change_pb2.RoomChange) -> bool:
         window.messages.extend(change.messages)
         del window.messages[: change.trimmed]
     elif kind in _REPLACES:
-        positions = {m.id: i for i, m in enumerate(window.messages)}
-        if not change.messages or any(m.id not in positions for m in change.messages):
+        positions = [_position(window.messages, m) for m in change.messages]
+        if not positions or None in positions:
             return False
-        for m in change.messages:
-            window.messages[positions[m.id]] = m
+        for i, m in zip(positions, change.messages):
+            window.messages[i] = m  # type: ignore[index]
     elif kind == CK.CHANGE_KIND_CLEAR:
         window.messages.clear()
     elif kind == CK.CHANGE_KIND_LIMIT:
@@ -51,13 +51,19 @@ def apply_change(window: RoomWindow, change: change_pb2.RoomChange) -> bool:
     return True
 
 
+def _position(window: list[msg.Message], changed: msg.Message) -> int | None:
+    """Where the changed message is in the window: found by seq (unique), else by id."""
+    for i, m in enumerate(window):
+        if (m.seq == changed.seq) if changed.seq else (changed.id != "" and m.id == changed.id):
+            return i
+    return None
+
+
 class MirrorState:
     """The windows of the followed rooms. Not thread-safe: each mirror serializes access itself."""
 
     def __init__(self, rooms: Iterable[str]) -> None:
         self.windows: dict[str, RoomWindow] = {room: RoomWindow() for room in rooms}
-        if not self.windows:
-            raise ValueError("a mirror needs at least one room")
 
     def window(self, room_id: str) -> RoomWindow:
         try:
@@ -65,20 +71,30 @@ class MirrorState:
         except KeyError:
             raise KeyError(f"room {room_id!r} is not followed by this mirror") from None
 
+    def follow(self, room_id: str) -> None:
+        self.windows.setdefault(room_id, RoomWindow())
+
+    def unfollow(self, room_id: str) -> None:
+        self.windows.pop(room_id, None)
+
     def versions(self) -> dict[str, int]:
         return {room: w.version for room, w in self.windows.items()}
 
     def needs_fetch(self, change: change_pb2.RoomChange) -> bool:
         """Applies the change if it can; True when the room must be fetched to reach change.version."""
         window = self.windows.get(change.room_id)
-        if window is None or change.version <= window.version:
+        if window is None:
+            return False
+        if change.version < change.previous_version:
+            return True  # the server's store lost the room: its version went back; read it again
+        if change.version <= window.version:
             return False
         return not apply_change(window, change)
 
-    def replace(self, room_id: str, history: pb.GetHistoryResponse) -> bool:
-        """Takes a fetched window if it is newer than the copy; True when it did."""
-        window = self.window(room_id)
-        if history.version <= window.version:
+    def replace(self, room_id: str, history: pb.GetHistoryResponse, lost: bool = False) -> bool:
+        """Takes a fetched window if it is newer than the copy (or the room was lost); True when it did."""
+        window = self.windows.get(room_id)
+        if window is None or (history.version <= window.version and not lost):
             return False
         window.version = history.version
         window.messages = list(history.messages)

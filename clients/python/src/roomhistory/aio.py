@@ -12,7 +12,7 @@ import grpc.aio
 
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, read_retry_delay
-from ._watch import Rooms, WatchResumer
+from ._watch import OnCreated, Rooms, WatchResumer
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
 from .errors import error_from_rpc
 from .v1 import change_pb2
@@ -183,15 +183,16 @@ class AsyncRoomHistoryClient:
         return await self._unary(self._stub.ListRooms, request, timeout, idempotent=True)
 
     async def watch(
-        self, rooms: Rooms, *, progress_interval: float = 5.0
+        self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
     ) -> AsyncIterator[change_pb2.RoomChange]:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
-        An async iterator of RoomChange; ``rooms`` as for RoomHistoryClient.watch. Versions per room only
-        increase. It ends when the consuming task is cancelled (or use ``contextlib.aclosing``) and raises
-        a RoomHistoryError only for a failure that retrying cannot fix.
+        An async iterator of RoomChange; ``rooms`` and ``on_created`` as for RoomHistoryClient.watch.
+        Versions per room only increase. It ends when the consuming task is cancelled (or with
+        ``aclose()``, e.g. through ``contextlib.aclosing``) and raises a RoomHistoryError only for a
+        failure that retrying cannot fix.
         """
-        resumer = WatchResumer(rooms, progress_interval, self._retry)
+        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
         channel: grpc.aio.Channel | None = None
         try:
             while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -15,15 +16,17 @@ from .v1 import change_pb2
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 
-#: Called with (room_id, version) after a followed room's copy moved to a newer version.
-OnUpdate = Callable[[str, int], Any]
+log = logging.getLogger("roomhistory")
+
+#: Called with (room_id, version) after a followed room's copy moved to a new version.
+OnChange = Callable[[str, int], Any]
 
 
 class AsyncRoomMirror:
     """Keeps each followed room's window in memory, fed by ONE watch stream; no polling.
 
     A change that directly follows the copy is applied as it comes; a gap, a RESYNC or omitted messages
-    make the mirror fetch the room with GetHistory. Reads (`get_messages`, `version`) come from memory;
+    make the mirror read the room with GetHistory. Reads (`get_messages`, `version`) come from memory;
     `append` writes with the copy's version as expected_version.
 
     Use ``async with AsyncRoomMirror(client, rooms) as mirror:`` or ``await mirror.start()`` /
@@ -33,32 +36,30 @@ class AsyncRoomMirror:
     def __init__(
         self,
         client: AsyncRoomHistoryClient,
-        rooms: Iterable[str],
+        rooms: Iterable[str] = (),
         *,
         progress_interval: float = 5.0,
-        on_update: OnUpdate | None = None,
+        on_change: OnChange | None = None,
     ) -> None:
         self._client = client
-        self._state = MirrorState(rooms)
+        self._initial = list(dict.fromkeys(rooms))
+        self._state = MirrorState(())
         self._progress_interval = progress_interval
-        self._on_update = on_update
+        self._on_change = on_change
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._started = False
         self._failure: BaseException | None = None
 
     async def start(self) -> None:
         """Reads every room, then follows them; returns once the copies are loaded (raises if a read fails)."""
-        histories = await asyncio.gather(*(self._client.get_history(room) for room in self._state.windows))
-        for room, history in zip(self._state.windows, histories):
-            self._state.replace(room, history)
-        self._task = asyncio.create_task(self._follow(), name="roomhistory-mirror")
+        self._started = True
+        await self.follow(*self._initial)
 
     async def close(self) -> None:
         """Stops following (the client stays open)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._started = False
+        await self._stop_watch()
 
     async def __aenter__(self) -> AsyncRoomMirror:
         await self.start()
@@ -66,6 +67,22 @@ class AsyncRoomMirror:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def follow(self, *room_ids: str) -> None:
+        """Reads and then follows more rooms (the one watch stream is reopened with them)."""
+        added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
+        histories = await asyncio.gather(*(self._client.get_history(r) for r in added))
+        for room_id, history in zip(added, histories):
+            self._state.follow(room_id)
+            await self._updated(room_id, lambda: self._state.replace(room_id, history))
+        if added or self._task is None:
+            await self._restart_watch()
+
+    async def unfollow(self, *room_ids: str) -> None:
+        """Stops following rooms and forgets their windows."""
+        for room_id in room_ids:
+            self._state.unfollow(room_id)
+        await self._restart_watch()
 
     @property
     def rooms(self) -> list[str]:
@@ -86,7 +103,7 @@ class AsyncRoomMirror:
         return list(self._state.window(room_id).messages)
 
     async def wait_for_version(self, room_id: str, version: int, timeout: float | None = None) -> None:
-        """Returns once the copy of the room is at `version` or later (asyncio.TimeoutError after timeout)."""
+        """Returns once the copy of the room is at `version` or later (TimeoutError after `timeout`)."""
         window = self._state.window(room_id)
         async with self._changed:
             await asyncio.wait_for(
@@ -106,8 +123,8 @@ class AsyncRoomMirror:
     ) -> pb.AppendMessagesResponse:
         """Appends with the copy's version as expected_version; the copy includes the messages on return.
 
-        On a conflict the copy is refreshed from the server, then VersionConflictError is raised: look at
-        the fresh copy and try again.
+        On a conflict the copy is first refreshed from the server, then VersionConflictError is raised:
+        look at the fresh copy (`get_messages`) and decide whether to append again.
         """
         self._raise_failure()
         expected = self._state.window(room_id).version
@@ -122,37 +139,59 @@ class AsyncRoomMirror:
         await self._updated(room_id, lambda: self._state.appended(room_id, expected, response))
         return response
 
-    async def _follow(self) -> None:
+    async def _restart_watch(self) -> None:
+        """(Re)opens the one watch from the copies' versions; returns once the server confirmed it, so
+        every later change reaches the mirror as a change."""
+        await self._stop_watch()
+        if not (self._started and self._state.windows):
+            return
+        created = asyncio.Event()
+        self._task = task = asyncio.create_task(self._follow(created), name="roomhistory-mirror")
+        confirmed = asyncio.create_task(created.wait())
+        await asyncio.wait({task, confirmed}, return_when=asyncio.FIRST_COMPLETED)
+        confirmed.cancel()
+        self._raise_failure()
+
+    async def _stop_watch(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _follow(self, created: asyncio.Event) -> None:
         try:
-            changes = self._client.watch(self._state.versions(), progress_interval=self._progress_interval)
+            changes = self._client.watch(
+                self._state.versions(), progress_interval=self._progress_interval, on_created=lambda *_: created.set()
+            )
             async for change in changes:
                 await self._apply(change)
         except asyncio.CancelledError:
             raise
         except BaseException as err:  # noqa: BLE001 - kept and raised to the mirror's users
+            log.error("mirror stopped: %s", err)
             self._failure = err
             async with self._changed:
                 self._changed.notify_all()
 
     async def _apply(self, change: change_pb2.RoomChange) -> None:
         if await self._updated(change.room_id, lambda: self._state.needs_fetch(change)):
-            await self._fetch(change.room_id)
-
-    async def _fetch(self, room_id: str) -> None:
-        """Re-reads a room the watch lost track of; retried until it works or the mirror is closed."""
-        history = await retry_until_cancelled(lambda: self._client.get_history(room_id), self._client.retry_policy)
-        await self._updated(room_id, lambda: self._state.replace(room_id, history))
+            lost = change.version < change.previous_version
+            history = await retry_until_cancelled(
+                lambda: self._client.get_history(change.room_id), self._client.retry_policy
+            )
+            await self._updated(change.room_id, lambda: self._state.replace(change.room_id, history, lost))
 
     async def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
-        """Runs an update of the state; wakes waiters and calls on_update when the room's version moved."""
-        window = self._state.window(room_id)
-        before = window.version
+        """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""
+        window = self._state.windows.get(room_id)
+        before = window.version if window else None
         result = update()
-        if window.version != before:
+        if window is not None and window.version != before:
             async with self._changed:
                 self._changed.notify_all()
-            if self._on_update is not None:
-                self._on_update(room_id, window.version)
+            if self._on_change is not None:
+                self._on_change(room_id, window.version)
         return result
 
     def _raise_failure(self) -> None:

@@ -11,7 +11,7 @@ import grpc
 
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, read_retry_delay
-from ._watch import Rooms, WatchResumer, WatchStream
+from ._watch import OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import error_from_rpc
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
@@ -198,15 +198,16 @@ class RoomHistoryClient:
         return self._unary(self._stub.ListRooms, request, timeout, idempotent=True)
 
     def watch(
-        self, rooms: Rooms, *, progress_interval: float = 5.0
+        self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
     ) -> WatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
         ``rooms`` maps room ids to the version already known (or is a list of room ids: known version 0,
         so a non-empty room starts with a RESYNC). Iterate the returned stream for RoomChange messages;
-        versions per room only increase. ``stream.cancel()`` or ``client.close()`` ends it.
+        versions per room only increase. ``on_created(rooms, resumed)`` is called each time a stream is
+        confirmed, with every room's current version. ``stream.cancel()`` or ``client.close()`` ends it.
         """
-        resumer = WatchResumer(rooms, progress_interval, self._retry)
+        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
         stream = WatchStream(self._open_watch_channel, self._owns_channel, resumer)
         self._streams.add(stream)
         return stream

@@ -1,7 +1,8 @@
-"""RoomMirror: a live in-memory copy of rooms, fed by one watch stream on a background thread."""
+"""RoomMirror: a live in-memory copy of rooms, fed by one watch stream read on a background thread."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -15,12 +16,14 @@ from .v1 import change_pb2
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 
-#: Called (on the mirror's thread) with (room_id, version) after a followed room's copy moved forward.
-OnUpdate = Callable[[str, int], Any]
+log = logging.getLogger("roomhistory")
+
+#: Called (on the mirror's thread) with (room_id, version) after a followed room's copy moved.
+OnChange = Callable[[str, int], Any]
 
 
 class RoomMirror:
-    """The blocking twin of AsyncRoomMirror: same behaviour, with a thread reading the watch stream.
+    """The blocking twin of AsyncRoomMirror, with the same behaviour; a thread reads the watch stream.
 
     Use ``with RoomMirror(client, rooms) as mirror:`` or ``mirror.start()`` / ``mirror.close()``.
     """
@@ -28,37 +31,31 @@ class RoomMirror:
     def __init__(
         self,
         client: RoomHistoryClient,
-        rooms: Iterable[str],
+        rooms: Iterable[str] = (),
         *,
         progress_interval: float = 5.0,
-        on_update: OnUpdate | None = None,
+        on_change: OnChange | None = None,
     ) -> None:
         self._client = client
-        self._state = MirrorState(rooms)
+        self._initial = list(dict.fromkeys(rooms))
+        self._state = MirrorState(())
         self._progress_interval = progress_interval
-        self._on_update = on_update
+        self._on_change = on_change
         self._changed = threading.Condition()  # its lock guards _state and _failure
-        self._stopped = threading.Event()
+        self._started = False
         self._stream: WatchStream | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
     def start(self) -> None:
-        """Reads every room, then follows them; returns once the copies are loaded."""
-        for room in list(self._state.windows):
-            history = self._client.get_history(room)
-            self._updated(room, lambda: self._state.replace(room, history))
-        self._stream = self._client.watch(self._state.versions(), progress_interval=self._progress_interval)
-        self._thread = threading.Thread(target=self._follow, args=(self._stream,), name="roomhistory-mirror", daemon=True)
-        self._thread.start()
+        """Reads every room, then follows them; returns once the copies are loaded (raises if a read fails)."""
+        self._started = True
+        self.follow(*self._initial)
 
     def close(self) -> None:
         """Stops following (the client stays open)."""
-        self._stopped.set()
-        if self._stream is not None:
-            self._stream.cancel()
-        if self._thread is not None:
-            self._thread.join()
+        self._started = False
+        self._stop_watch()
 
     def __enter__(self) -> RoomMirror:
         self.start()
@@ -67,9 +64,28 @@ class RoomMirror:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def follow(self, *room_ids: str) -> None:
+        """Reads and then follows more rooms (the one watch stream is reopened with them)."""
+        added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
+        for room_id in added:
+            history = self._client.get_history(room_id)
+            with self._changed:
+                self._state.follow(room_id)
+            self._updated(room_id, lambda: self._state.replace(room_id, history))
+        if added or self._thread is None:
+            self._restart_watch()
+
+    def unfollow(self, *room_ids: str) -> None:
+        """Stops following rooms and forgets their windows."""
+        with self._changed:
+            for room_id in room_ids:
+                self._state.unfollow(room_id)
+        self._restart_watch()
+
     @property
     def rooms(self) -> list[str]:
-        return list(self._state.windows)
+        with self._changed:
+            return list(self._state.windows)
 
     def version(self, room_id: str) -> int:
         """The version of the in-memory copy."""
@@ -101,7 +117,7 @@ class RoomMirror:
         self, room_id: str, room_context: Mapping[str, Any] | None = None, **options: Any
     ) -> pb.RenderMessagesResponse:
         """RenderMessages for the room (template, include_thinking and timeout as for the client)."""
-        self._state.window(room_id)
+        self.version(room_id)
         return self._client.render_messages(room_id, room_context, **options)
 
     def append(
@@ -118,38 +134,70 @@ class RoomMirror:
         self._updated(room_id, lambda: self._state.appended(room_id, expected, response))
         return response
 
+    def _restart_watch(self) -> None:
+        """(Re)opens the one watch from the copies' versions; returns once the server confirmed it, so
+        every later change reaches the mirror as a change."""
+        self._stop_watch()
+        created = threading.Event()
+
+        def on_created(*_: object) -> None:
+            with self._changed:
+                created.set()
+                self._changed.notify_all()
+
+        with self._changed:
+            if not (self._started and self._state.windows):
+                return
+            self._stream = stream = self._client.watch(
+                self._state.versions(), progress_interval=self._progress_interval, on_created=on_created
+            )
+        self._thread = threading.Thread(target=self._follow, args=(stream,), name="roomhistory-mirror", daemon=True)
+        self._thread.start()
+        with self._changed:
+            self._changed.wait_for(lambda: created.is_set() or self._failure is not None)
+            self._raise_failure()
+
+    def _stop_watch(self) -> None:
+        stream, thread = self._stream, self._thread
+        self._stream = self._thread = None
+        if stream is not None:
+            stream.cancel()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
     def _follow(self, stream: WatchStream) -> None:
         try:
             for change in stream:
-                self._apply(change)
+                self._apply(change, stream)
         except BaseException as err:  # noqa: BLE001 - kept and raised to the mirror's users
+            log.error("mirror stopped: %s", err)
             with self._changed:
                 self._failure = err
                 self._changed.notify_all()
 
-    def _apply(self, change: change_pb2.RoomChange) -> None:
-        if self._updated(change.room_id, lambda: self._state.needs_fetch(change)):
-            self._fetch(change.room_id)
-
-    def _fetch(self, room_id: str) -> None:
-        """Re-reads a room the watch lost track of; retried until it works or the mirror is closed."""
+    def _apply(self, change: change_pb2.RoomChange, stream: WatchStream) -> None:
+        if not self._updated(change.room_id, lambda: self._state.needs_fetch(change)):
+            return
+        lost = change.version < change.previous_version
         history = retry_until_closed(
-            lambda: self._client.get_history(room_id), lambda s: not self._stopped.wait(s), self._client.retry_policy
+            lambda: self._client.get_history(change.room_id),
+            lambda seconds: not stream.cancelled.wait(seconds),
+            self._client.retry_policy,
         )
         if history is not None:
-            self._updated(room_id, lambda: self._state.replace(room_id, history))
+            self._updated(change.room_id, lambda: self._state.replace(change.room_id, history, lost))
 
     def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
-        """Runs an update of the state; wakes waiters and calls on_update when the room's version moved."""
+        """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""
         with self._changed:
-            window = self._state.window(room_id)
-            before = window.version
+            window = self._state.windows.get(room_id)
+            before = window.version if window else None
             result = update()
-            version = window.version
-            if version != before:
+            moved = window is not None and window.version != before
+            if moved:
                 self._changed.notify_all()
-        if version != before and self._on_update is not None:
-            self._on_update(room_id, version)
+        if moved and self._on_change is not None:
+            self._on_change(room_id, window.version)  # type: ignore[union-attr]
         return result
 
     def _raise_failure(self) -> None:
