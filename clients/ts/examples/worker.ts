@@ -48,7 +48,7 @@ try {
 
 const mirror = new RoomMirror(client, [roomId]);
 mirror.on("changed", (e) => console.log(`room ${e.roomId} is at version ${e.version}${e.refetched ? " (fetched)" : ""}`));
-mirror.on("warning", (err) => console.warn(`warning: ${err.message}`));
+mirror.on("warning", (err, action) => console.warn(`${err.message}: ${action}`));
 try {
   await mirror.ready();
   console.log(`mirroring ${roomId} at version ${mirror.version(roomId)} from ${address}`);

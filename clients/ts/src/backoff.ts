@@ -4,7 +4,7 @@
  * the watch and the mirror use to come back after a restart. Nothing else in the package loops on
  * errors.
  */
-import { RoomHistoryError, UnavailableError } from "./errors.js";
+import { InternalError, RoomHistoryError, UnavailableError } from "./errors.js";
 
 /** How long to wait between attempts. */
 export interface BackoffOptions {
@@ -72,6 +72,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export function isTransient(err: unknown): boolean {
   return err instanceof UnavailableError;
+}
+
+/**
+ * Whether a failed watch stream is reopened: after a transient error always; after INTERNAL only once
+ * the watch has been confirmed (a `created` received) at least once, since the same request worked
+ * before and the fault is then the server's state, not the request. (A server that cannot reach Redis
+ * when it subscribes answers INTERNAL, not UNAVAILABLE; a watch must outlive that.) Anything else, such
+ * as INVALID_ARGUMENT or RESOURCE_EXHAUSTED, would fail again and ends the watch.
+ */
+export function shouldResume(err: unknown, confirmedBefore: boolean): boolean {
+  return isTransient(err) || (confirmedBefore && err instanceof InternalError);
 }
 
 /**

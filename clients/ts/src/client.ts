@@ -125,7 +125,8 @@ export class RoomHistoryClient {
    * (see WatchStream). `rooms` are room ids (nothing known yet) or cursors with the version already held.
    */
   watch(rooms: WatchRooms, options: WatchOptions = {}): WatchStream {
-    const stream = new WatchStream(this.raw, rooms, { backoff: this.backoff, ...options }, (s) => this.watches.delete(s));
+    const merged = { ...options, backoff: { ...this.backoff, ...options.backoff } };
+    const stream = new WatchStream(this.raw, rooms, merged, (s) => this.watches.delete(s));
     this.watches.add(stream);
     return stream;
   }

@@ -10,7 +10,7 @@ import type { Message } from "./gen/roomhistory/v1/message.js";
 import type * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { retryUntilAborted } from "./backoff.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
-import { RoomHistoryError, VersionConflictError } from "./errors.js";
+import { VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
 import { applyChange, applyOmittedAppend, isOmittedAppend, lastSeq } from "./window.js";
 import type { WatchStream } from "./watch.js";
@@ -39,8 +39,11 @@ export interface RoomChangedEvent {
 export interface RoomMirrorEvents {
   /** changed: a room's window moved to a new version. */
   changed: [RoomChangedEvent];
-  /** warning: a transient failure the mirror retries by itself (a fetch, the watch reconnecting). */
-  warning: [Error];
+  /**
+   * warning: a failure the mirror recovers from by itself (the watch reconnecting, a fetch retried): the
+   * error as thrown (a RoomHistoryError for a failed call) and what the mirror does about it.
+   */
+  warning: [Error, string];
   /** error: the mirror stopped (the watch failed for good, e.g. an invalid room id); it is closed. */
   error: [Error];
 }
@@ -71,7 +74,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     this.stream = client.watch([...this.rooms.keys()], {
       progressIntervalMs: options.progressIntervalMs,
       onCreated: (versions) => versions.forEach((v) => this.rooms.get(v.roomId)?.setTarget(v.version)),
-      onReconnect: (err, delayMs) => this.warn(new RoomHistoryError(err.code, `watch reconnecting in ${Math.round(delayMs)} ms: ${err.details}`)),
+      onReconnect: (err, delayMs) => this.warn(err, `watch reconnecting in ${Math.round(delayMs)} ms`),
     });
     void this.pump();
   }
@@ -209,7 +212,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       () => this.withFetchSlot(() => this.fetch(room, change)),
       this.client.backoff,
       this.closing.signal,
-      (err, delayMs) => this.warn(new Error(`fetching room ${room.roomId} failed, retrying in ${Math.round(delayMs)} ms: ${err.message}`)),
+      (err, delayMs) => this.warn(err, `fetching room ${room.roomId} again in ${Math.round(delayMs)} ms`),
     );
     if (fetched && !this.closing.signal.aborted) this.update(room, fetched.messages, fetched.version, change, true);
   }
@@ -227,17 +230,18 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   }
 
   private update(room: MirroredRoom, messages: readonly Message[], version: number, change: RoomChange, refetched: boolean): void {
+    if (this.rooms.get(room.roomId) !== room) return; // unfollowed while fetching
     room.set(messages, version);
     try {
       this.emit("changed", { roomId: room.roomId, version, change, refetched });
     } catch (err) {
       // A listener's bug must not stop the room from following its changes.
-      this.warn(new Error(`a "changed" listener threw: ${(err as Error).message}`));
+      this.warn(err as Error, `a "changed" listener threw; the mirror goes on`);
     }
   }
 
-  private warn(err: Error): void {
-    if (this.listenerCount("warning") > 0) this.emit("warning", err);
+  private warn(err: Error, action: string): void {
+    if (this.listenerCount("warning") > 0) this.emit("warning", err, action);
   }
 
   /** Bounds concurrent fetches: after a reconnect every room may need one at once. */

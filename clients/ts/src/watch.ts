@@ -10,7 +10,7 @@ import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
 import {
   WatchRequest, type RoomHistoryServiceClient, type RoomVersion, type WatchResponse,
 } from "./gen/roomhistory/v1/room_history_service.js";
-import { Backoff, backoffOptions, isTransient, sleep, type BackoffOptions } from "./backoff.js";
+import { Backoff, backoffOptions, shouldResume, sleep, type BackoffOptions } from "./backoff.js";
 import { RoomHistoryError, UnavailableError, toRoomHistoryError } from "./errors.js";
 
 /** Rooms to watch: ids (nothing held yet) or cursors with the version already held. */
@@ -46,7 +46,8 @@ const SILENT_INTERVALS = 3;
  * A resuming watch. Iterate it with `for await`; versions per room strictly increase across the whole
  * iteration. A change whose previousVersion is not the version you hold (a RESYNC, or a merged change)
  * means you missed something: fetch the room. Breaking out of the loop (or close()) cancels the call.
- * Errors that retrying cannot fix (INVALID_ARGUMENT, RESOURCE_EXHAUSTED) end the iteration by throwing.
+ * Errors that retrying cannot fix (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, and INTERNAL before the first
+ * stream was confirmed) end the iteration by throwing; see shouldResume() in backoff.ts.
  *
  * One exception to "strictly increase": if the server's store lost a room (a Redis restart without
  * persistence), the room's version goes back and the stream delivers a RESYNC with version lower than
@@ -113,6 +114,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     return this;
   }
 
+  /** The next change, waiting for one; throws the error that ended the watch, if one did. */
   async next(): Promise<IteratorResult<RoomChange>> {
     this.start();
     for (;;) {
@@ -157,7 +159,11 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    void this.run();
+    this.run().catch((err: unknown) => {
+      // Only a throwing onReconnect callback gets here: end the iteration with it rather than hang.
+      this.failure = toRoomHistoryError(err);
+      this.wake();
+    });
   }
 
   /** The resume loop: one stream at a time, backoff between failed ones. */
@@ -172,7 +178,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
       if (this.closed) break;
       if (confirmed) backoff.reset();
       if (reason === "restart") continue;
-      if (!isTransient(reason)) {
+      if (!shouldResume(reason, this.streams > 0)) {
         this.failure = reason;
         this.wake();
         return;

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Role, RoomHistoryClient, RoomHistoryError, RoomMirror, status } from "@roomhistory/client";
+import { TestRedis } from "../../../test/helpers/redis.js";
+import { ServerProcess, startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
+import { waitFor } from "../../../test/helpers/ports.js";
+import { expectMirrored } from "./compare.js";
+
+let redis: TestRedis;
+let watched: ServerProcess;
+let writerServer: TestServer;
+let redisDown = false;
+
+beforeAll(async () => {
+  // With an fsync'ed append-only file the data outlives a SIGKILL of redis-server.
+  redis = await TestRedis.start(["--appendonly", "yes", "--appendfsync", "always"]);
+  const env = { ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("redisdown") };
+  [watched, writerServer] = await Promise.all([ServerProcess.start(env), startTestServer(env)]);
+});
+afterAll(async () => {
+  if (redisDown) await redis.launch(); // after a failure mid-test: servers stop cleanly with their Redis up
+  await watched?.kill();
+  await writerServer?.stop();
+  await redis?.stop();
+});
+
+it("a mirror outlives a server restart while Redis is down", async () => {
+  const roomId = "redis-down";
+  const reader = new RoomHistoryClient(watched.address, { backoff: { initialMs: 50, maxMs: 300 } });
+  const writer = new RoomHistoryClient(writerServer.address);
+  // A long progress interval, so the server's answer comes before the client gives up on the silence.
+  const mirror = new RoomMirror(reader, [roomId], { progressIntervalMs: 2000 });
+  // The restarted server answers a watch it cannot subscribe for with INTERNAL (it should say
+  // UNAVAILABLE); either way the mirror must keep trying. Connection errors come from the restart itself.
+  const refused = new Promise<RoomHistoryError>((resolve, reject) => {
+    mirror.on("warning", (err) => {
+      if (err instanceof RoomHistoryError && !/No connection established|Connection dropped/.test(err.details)) resolve(err);
+    });
+    mirror.on("error", reject); // the mirror gave up
+  });
+  const append = (content: string) => writer.appendMessages({ roomId, messages: [{ role: Role.ROLE_USER, content }] });
+  try {
+    await mirror.ready();
+    for (let i = 0; i < 5; i++) await append(`before ${i}`);
+    await mirror.waitForVersion(roomId, 5, 5000);
+
+    redisDown = true;
+    await redis.kill();
+    await watched.kill();
+    await watched.launch(); // serves, but cannot subscribe: reopened watches fail until Redis is back
+    expect((await refused).code).toBeOneOf([status.INTERNAL, status.UNAVAILABLE]);
+    await redis.launch();
+    redisDown = false;
+    await waitFor(async () => (await writer.getRoomInfo({ roomId }).catch(() => undefined))?.version === 5, 10_000, "Redis back");
+    for (let i = 0; i < 5; i++) await append(`after ${i}`);
+
+    await expectMirrored(mirror, writer, roomId);
+    expect(mirror.version(roomId)).toBe(10);
+  } finally {
+    mirror.close();
+    reader.close();
+    writer.close();
+  }
+});
