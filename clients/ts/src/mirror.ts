@@ -81,6 +81,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
 
   /** Follows more rooms (on the same stream); resolves once they are loaded. */
   async follow(...roomIds: string[]): Promise<void> {
+    if (this.closing.signal.aborted) throw new Error("mirror closed");
     const added = roomIds.filter((id) => !this.rooms.has(id));
     for (const id of added) this.addRoom(id);
     this.stream.add(added);
@@ -163,10 +164,15 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
 
   /** Stops the watch; pending waits reject. */
   close(): void {
+    this.shutdown(new Error("mirror closed"));
+  }
+
+  /** The one place the mirror stops: whoever waits on a room gets `reason`. */
+  private shutdown(reason: Error): void {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
     this.stream.close();
-    for (const room of this.rooms.values()) room.fail(new Error("mirror closed"));
+    for (const room of this.rooms.values()) room.fail(reason);
   }
 
   private addRoom(roomId: string): void {
@@ -185,7 +191,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       for await (const change of this.stream) this.rooms.get(change.roomId)?.enqueue(change);
     } catch (err) {
       if (this.closing.signal.aborted) return;
-      this.close();
+      this.shutdown(err as Error);
       if (this.listenerCount("error") > 0) this.emit("error", err as Error);
     }
   }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  ChangeKind, Role, RoomHistoryClient, RoomMirror, VersionConflictError, type RoomChangedEvent,
+  ChangeKind, InvalidArgumentError, Role, RoomHistoryClient, RoomMirror, VersionConflictError, type RoomChangedEvent,
 } from "@roomhistory/client";
 import { TestRedis } from "../../../test/helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
@@ -136,6 +136,16 @@ describe("RoomMirror", () => {
     mirror.unfollow(b);
     expect(() => mirror.version(b)).toThrow(/not followed/);
     await waitFor(() => server.app.watch.hub.watchedRooms === 1 || server.app.watch.openStreams > 1, 5000, "one room watched");
+  });
+
+  it("stops with the server's error when the watch cannot be served (an invalid room id)", async () => {
+    const { mirror } = mirrorOf(["fine", "not fine"]);
+    const failed = new Promise<Error>((resolve) => mirror.on("error", resolve));
+    const err = await mirror.getMessages("fine").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).field).toBe("rooms[1].room_id");
+    expect(await failed).toBe(err);
+    await expect(mirror.follow("other")).rejects.toThrow(/closed/);
   });
 });
 
