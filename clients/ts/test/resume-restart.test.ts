@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { RoomHistoryClient, RoomMirror } from "@roomhistory/client";
+import { Role, RoomHistoryClient, RoomMirror, UnavailableError } from "@roomhistory/client";
 import { TestRedis } from "../../../test/helpers/redis.js";
 import { ServerProcess, startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
 import { waitFor } from "../../../test/helpers/ports.js";
@@ -59,5 +59,23 @@ it("a watch and a mirror resume across a SIGKILL and restart of their server", a
     await seen.done;
     reader.close();
     writerClient.close();
+  }
+});
+
+it("a read issued while the server is down is retried until it is back; a write is not retried", async () => {
+  const client = new RoomHistoryClient(watched.address, {
+    timeoutMs: 20_000, backoff: { initialMs: 50, maxMs: 300, maxAttempts: 100 },
+  });
+  try {
+    await client.appendMessages({ roomId: "retry", messages: [{ role: Role.ROLE_USER, content: "1" }] });
+    await watched.kill();
+    const write = await client.appendMessages({ roomId: "retry", messages: [{ role: Role.ROLE_USER, content: "2" }] })
+      .catch((e: unknown) => e);
+    expect(write).toBeInstanceOf(UnavailableError);
+    const read = client.getHistory({ roomId: "retry" }); // fails, waits, tries again...
+    await watched.launch();
+    expect((await read).messages.map((m) => m.content)).toEqual(["1"]);
+  } finally {
+    client.close();
   }
 });
