@@ -4,6 +4,7 @@
  * the baseline measured side by side and their ratio, and writes bench/results/latest.{json,md}.
  * Not a test: nothing here asserts, and vitest never picks it up (its include is test/**\/*.test.ts).
  */
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { TestRedis } from "../test/helpers/redis.js";
@@ -43,6 +44,7 @@ if (unknown?.length) {
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
 
 const started = nowMs();
+const startLoad = Math.round(os.loadavg()[0] * 100) / 100;
 const redis = await TestRedis.start(["--maxmemory", "4gb"]);
 const admin = redis.client();
 const figures: Figure[] = [];
@@ -75,8 +77,9 @@ try {
 
 const rows = figures.map(toRow);
 const notes = [...ctx.notes, ...shortfalls(rows).map((s) => `Short of goal: ${s}`)];
-const m = machine();
-console.log(`\nroomhistory benchmarks — ${m.nproc} cores, ${m.memoryGiB} GiB, Node ${m.node}${values.quick ? " (quick)" : ""}\n`);
+const m = machine(startLoad);
+console.log(`\nroomhistory benchmarks — ${m.nproc} cores, ${m.memoryGiB} GiB, Node ${m.node}${values.quick ? " (quick)" : ""}, ` +
+  `load average ${m.loadAverage.start} → ${m.loadAverage.end}\n`);
 console.log(textTable(rows));
 if (notes.length) console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}`);
 

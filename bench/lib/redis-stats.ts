@@ -23,3 +23,15 @@ export function commandRate(before: Map<string, number>, after: Map<string, numb
   }
   return { perSecond: total / seconds, byCommand };
 }
+
+/** Calls and total µs Redis spent in scripts (EVALSHA and EVAL, commands inside them included). */
+export async function scriptTime(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const info = await redis.info("commandstats");
+  let calls = 0;
+  let usec = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+),usec=(\d+)/gm)) {
+    calls += Number(m[1]);
+    usec += Number(m[2]);
+  }
+  return { calls, usec };
+}

@@ -8,6 +8,7 @@ import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js
 import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult } from "../lib/load.js";
 import { cpuMs, Helper, ServiceProcess } from "../lib/processes.js";
 import { floorStore, toEntry } from "../lib/redis-floor.js";
+import { scriptTime } from "../lib/redis-stats.js";
 import type { Figure } from "../lib/report.js";
 import { appendRequest, benchMessage, newClient, pb, rpc } from "../lib/rpc.js";
 import { summarize } from "../lib/stats.js";
@@ -58,6 +59,7 @@ export const appendScenario: Scenario = {
           Object.entries(r).map(([k, v]) => [k, { opsPerSecond: throughput(v), serverCpuUsPerOp: cpuPerOp(v), ...summarize(v.latencies) }]),
         );
       }
+      figures.push(await trimCost(ctx, (roomId, i) => floor.append(roomId, [{ ...entries[i % 2] }])));
       return figures;
     } finally {
       svcClient.close();
@@ -77,7 +79,9 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
       note: c === 1
         ? "at concurrency 1 every append waits for a Redis round trip and the script in series with the gRPC one; " +
           "compare with the 'vs echo + floor in series' row, the physical limit of a serial caller"
-        : undefined },
+        : "the service's extra cost per append is in Redis (the append-3.lua row: the trim of a full window) and in " +
+          "the server (server CPU per call); client, server and Redis share 2 cores, so every µs added anywhere " +
+          "lowers throughput" },
     { ...base, name: `append c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
     { ...base, name: `append c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
     { ...base, name: `append c=${c} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
@@ -92,4 +96,33 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
       service: throughput(r.service), baseline: serial, baselineName: "1/(1/echo + 1/floor)" });
   }
   return figures;
+}
+
+/**
+ * Redis time of append-3.lua per call (INFO commandstats) on a full room, where every append trims, and
+ * on rooms under their limit: what the window trim costs inside Redis.
+ */
+async function trimCost(ctx: Context, append: (roomId: string, i: number) => Promise<unknown>): Promise<Figure> {
+  const admin = ctx.redis.client();
+  const perCall = { full: [0, 0], under: [0, 0] };
+  let fresh = 0;
+  try {
+    for (let round = 0; round < 4; round++) {
+      const kind = round % 2 === 0 ? "full" : "under";
+      const before = await scriptTime(admin);
+      await closedLoop((i) => append(kind === "full" ? room(i) : `append-under-${fresh++ % 20_000}`, i),
+        { concurrency: 50, durationMs: 1000, maxOps: 5000 });
+      const after = await scriptTime(admin);
+      perCall[kind][0] += after.usec - before.usec;
+      perCall[kind][1] += after.calls - before.calls;
+    }
+  } finally {
+    admin.disconnect();
+  }
+  const [full, under] = [perCall.full[0] / perCall.full[1], perCall.under[0] / perCall.under[1]];
+  ctx.details.append_script_usec_per_call = { fullWindow: full, underLimit: under };
+  return { scenario: S, name: "append-3.lua time in Redis per call, full window", unit: "µs", service: full,
+    baseline: under, baselineName: "same script, room under its limit",
+    note: "at the limit every append runs trim_window (includes/trim.lua): LRANGE of the whole window and a role " +
+      "match per entry, inside Redis's single thread" };
 }

@@ -68,7 +68,8 @@ export const freshnessScenario: Scenario = {
         "Freshness: the writer (bench process), the roomhistory server, the bare fan-out server and one helper process " +
         "holding both watcher fleets each run as separate processes on the same 2 cores; the helper reads only the " +
         "room and version of each change (no full decode). A change that reaches the watchers before the writer has " +
-        "its acknowledgement counts as 0 ms. The 'write start → last' rows (no goal) time from the start of the append " +
+        "its acknowledgement counts as 0 ms; a service time within 0.5 ms of the baseline's also meets the goal " +
+        "(with one watcher both are near 0 and a ratio means nothing). The 'write start → last' rows (no goal) time from the start of the append " +
         "call instead: they add the write itself (append-3.lua against a bare PUBLISH) and show when the service's " +
         "acknowledgement waits behind its own fan-out, which 'ack → last' cannot see.",
       );
@@ -83,11 +84,14 @@ export const freshnessScenario: Scenario = {
 function freshnessFigures(n: number, ack: Record<Side, number[]>, send: Record<Side, number[]>): Figure[] {
   const [svc, bare] = [summarize(ack.service), summarize(ack.bare)];
   const [svcSend, bareSend] = [summarize(send.service), summarize(send.bare)];
-  const base = { scenario: S, unit: "ms", baselineName: "grpc-js + Redis pub/sub fan-out", goal: { op: "<=", ratio: 1.25 } as const };
+  const base = { scenario: S, unit: "ms", baselineName: "grpc-js + Redis pub/sub fan-out", goal: { op: "<=", ratio: 1.25, slack: 0.5 } as const };
   const w = `${n.toLocaleString("en-US")} watcher${n === 1 ? "" : "s"}`;
   return [
     { ...base, name: `watch freshness, ${w}, ack → last, p50`, service: svc.p50, baseline: bare.p50 },
-    { ...base, name: `watch freshness, ${w}, ack → last, p99`, service: svc.p99, baseline: bare.p99 },
+    { ...base, name: `watch freshness, ${w}, ack → last, p99`, service: svc.p99, baseline: bare.p99,
+      note: "the tail on a shared 2-core machine: the server converts and protobuf-encodes the change once per " +
+        "stream (src/watch/session.ts flush → toRoomChange, then grpc-js serialises each write), so it allocates " +
+        "N copies and its GC pauses land between acknowledgement and delivery" },
     { ...base, goal: undefined, name: `watch freshness, ${w}, write start → last, p50`, service: svcSend.p50,
       baseline: bareSend.p50 },
   ];

@@ -71,7 +71,10 @@ function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", L
   const [svc, echo] = [summarize(r.service.latencies), summarize(r.echo.latencies)];
   const figures: Figure[] = [
     { ...base, name: `${rpcName} c=${c} throughput`, unit: "ops/s", service: throughput(r.service),
-      baseline: throughput(r.echo), goal: { op: ">=", ratio: 0.7 } },
+      baseline: throughput(r.echo), goal: { op: ">=", ratio: 0.7 },
+      note: "per call the server JSON-parses 100 entries, converts them to Messages (parsing ISO timestamps) and " +
+        "protobuf-encodes them (RenderMessages also renders the template and serialises messages_json); see its " +
+        "server CPU per call row. The echo sends cached bytes; both share 2 cores with the decoding client" },
     { ...base, name: `${rpcName} c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
     { ...base, name: `${rpcName} c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
   ];
