@@ -47,7 +47,9 @@ try {
 }
 
 const mirror = new RoomMirror(client, [roomId]);
-mirror.on("changed", (e) => console.log(`room ${e.roomId} is at version ${e.version}${e.refetched ? " (fetched)" : ""}`));
+mirror.on("changed", (e) => {
+  console.log(`room ${e.roomId} is at version ${e.version}${e.refetched ? " (fetched)" : ""}`);
+});
 mirror.on("warning", (err, action) => console.warn(`${err.message}: ${action}`));
 try {
   await mirror.ready();

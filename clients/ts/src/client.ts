@@ -3,7 +3,9 @@
  * objects completed with the generated fromPartial; every call has a deadline; failures are typed
  * errors; idempotent reads retry UNAVAILABLE with backoff (src/backoff.ts).
  */
-import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import {
+  credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions,
+} from "@grpc/grpc-js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { backoffOptions, retryRead, type BackoffOptions } from "./backoff.js";
 import { RoomHistoryError, toRoomHistoryError } from "./errors.js";
@@ -64,7 +66,9 @@ export class RoomHistoryClient {
   }
 
   /** AppendMessages. Never retried: a retry after a lost reply could append twice (use expectedVersion). */
-  appendMessages(req: PartialRequest<pb.AppendMessagesRequest>, opts?: CallOptions): Promise<pb.AppendMessagesResponse> {
+  appendMessages(
+    req: PartialRequest<pb.AppendMessagesRequest>, opts?: CallOptions,
+  ): Promise<pb.AppendMessagesResponse> {
     return this.unary("appendMessages", pb.AppendMessagesRequest.fromPartial(req), opts, false);
   }
 
@@ -74,7 +78,9 @@ export class RoomHistoryClient {
   }
 
   /** RenderMessages: the room ready for a chat API. Retried on UNAVAILABLE. */
-  renderMessages(req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions): Promise<pb.RenderMessagesResponse> {
+  renderMessages(
+    req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions,
+  ): Promise<pb.RenderMessagesResponse> {
     return this.unary("renderMessages", pb.RenderMessagesRequest.fromPartial(req), opts, true);
   }
 
@@ -89,7 +95,9 @@ export class RoomHistoryClient {
   }
 
   /** PatchReactions. Not retried. */
-  patchReactions(req: PartialRequest<pb.PatchReactionsRequest>, opts?: CallOptions): Promise<pb.PatchReactionsResponse> {
+  patchReactions(
+    req: PartialRequest<pb.PatchReactionsRequest>, opts?: CallOptions,
+  ): Promise<pb.PatchReactionsResponse> {
     return this.unary("patchReactions", pb.PatchReactionsRequest.fromPartial(req), opts, false);
   }
 

@@ -72,7 +72,8 @@ export class MirroredRoom {
       // A room stuck on a fetch must not hold an unbounded backlog: one RESYNC to the newest version
       // makes the next step a single fetch, which the backlog would have ended in anyway.
       const first = this.queue[0];
-      this.queue = [{ ...change, previousVersion: first.previousVersion, kind: ChangeKind.CHANGE_KIND_RESYNC, messages: [] }];
+      const resync = ChangeKind.CHANGE_KIND_RESYNC;
+      this.queue = [{ ...change, previousVersion: first.previousVersion, kind: resync, messages: [] }];
     }
     if (!this.draining) void this.drain();
   }

@@ -15,6 +15,12 @@ import { MirroredRoom } from "./mirror-room.js";
 import { applyChange, applyOmittedAppend, isOmittedAppend, lastSeq } from "./window.js";
 import type { WatchStream } from "./watch.js";
 
+/** A room's window at a version. */
+interface RoomWindow {
+  messages: readonly Message[];
+  version: number;
+}
+
 /** Settings of a RoomMirror. */
 export interface RoomMirrorOptions {
   /** progressIntervalMs of the watch stream; a dead stream is noticed after three of them. Default 5000. */
@@ -66,7 +72,9 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   private readonly fetchQueue: (() => void)[] = [];
 
   /** Starts following `roomIds` at once; await ready() or getMessages() for the first load. */
-  constructor(private readonly client: RoomHistoryClient, roomIds: readonly string[] = [], options: RoomMirrorOptions = {}) {
+  constructor(
+    private readonly client: RoomHistoryClient, roomIds: readonly string[] = [], options: RoomMirrorOptions = {},
+  ) {
     super();
     this.maxFetches = Math.max(1, options.maxConcurrentFetches ?? 8);
     for (const id of roomIds) this.addRoom(id);
@@ -123,7 +131,8 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     if (timeoutMs === undefined) return wait;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`room ${roomId} did not reach version ${version} in ${timeoutMs} ms`)), timeoutMs);
+      const late = () => reject(new Error(`room ${roomId} did not reach version ${version} in ${timeoutMs} ms`));
+      timer = setTimeout(late, timeoutMs);
     });
     return Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
   }
@@ -224,7 +233,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   }
 
   /** The room's window at a version at or after the change's: just the appended part when that is exact. */
-  private async fetch(room: MirroredRoom, change: RoomChange): Promise<{ messages: readonly Message[]; version: number }> {
+  private async fetch(room: MirroredRoom, change: RoomChange): Promise<RoomWindow> {
     const roomId = room.roomId;
     if (isOmittedAppend(change) && change.previousVersion === room.version && lastSeq(room.messages)) {
       const res = await this.client.getHistory({ roomId, afterSeq: lastSeq(room.messages) });
@@ -235,7 +244,9 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     return this.client.getHistory({ roomId });
   }
 
-  private update(room: MirroredRoom, messages: readonly Message[], version: number, change: RoomChange, refetched: boolean): void {
+  private update(
+    room: MirroredRoom, messages: readonly Message[], version: number, change: RoomChange, refetched: boolean,
+  ): void {
     if (this.rooms.get(room.roomId) !== room) return; // unfollowed while fetching
     room.set(messages, version);
     try {

@@ -287,5 +287,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
 }
 
 function toCursors(rooms: WatchRooms): { roomId: string; knownVersion: number }[] {
-  return rooms.map((r) => (typeof r === "string" ? { roomId: r, knownVersion: 0 } : { roomId: r.roomId, knownVersion: r.knownVersion ?? 0 }));
+  return rooms.map((r) =>
+    typeof r === "string" ? { roomId: r, knownVersion: 0 } : { roomId: r.roomId, knownVersion: r.knownVersion ?? 0 },
+  );
 }

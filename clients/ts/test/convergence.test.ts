@@ -24,7 +24,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-type Dump = { type: "dump"; rooms: Record<string, { version: number; messages: unknown[] }>; applied: number; refetched: number };
+interface Dump {
+  type: "dump";
+  rooms: Record<string, { version: number; messages: unknown[] }>;
+  applied: number;
+  refetched: number;
+}
 
 it("three mirror processes converge on what three writer processes wrote", async () => {
   const rooms = ["conv-a", "conv-b", "conv-c"];

@@ -14,7 +14,9 @@ let client: RoomHistoryClient;
 beforeAll(async () => {
   redis = await TestRedis.start();
   server = await startTestServer({
-    ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("errors"), ROOMHISTORY_MAX_BATCH_MESSAGES: "3",
+    ROOMHISTORY_REDIS_URL: redis.url,
+    ROOMHISTORY_KEY_PREFIX: uniquePrefix("errors"),
+    ROOMHISTORY_MAX_BATCH_MESSAGES: "3",
   });
   client = new RoomHistoryClient(server.address);
 });

@@ -17,7 +17,8 @@ afterAll(async () => {
 });
 
 it("the example worker runs against a server: a user turn, a render, an assistant turn", async () => {
-  const worker = new Proc("../../examples/worker.ts", { ROOMHISTORY_ADDRESS: server.address, ROOM: "example" }, ["Hi!"]);
+  const env = { ROOMHISTORY_ADDRESS: server.address, ROOM: "example" };
+  const worker = new Proc("../../examples/worker.ts", env, ["Hi!"]);
   await worker.exited();
   expect(worker.output).toContain("#1 user: Hi!");
   expect(worker.output).toMatch(/#2 assistant: \(echo\) I see 2 messages/);

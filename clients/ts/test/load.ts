@@ -40,11 +40,18 @@ export function startWriter(client: RoomHistoryClient, rooms: string[], paceMs =
   return w;
 }
 
+/** What recordWatch() saw. */
+export interface WatchRecord {
+  versions: Map<string, number[]>;
+  disorder: string[];
+  resyncs: number;
+}
+
 /**
  * Consumes a watch in the background, recording per room the versions seen, any that did not increase,
  * and how many changes spanned more than one version (RESYNCs and merged appends).
  */
-export function recordWatch(stream: WatchStream): { versions: Map<string, number[]>; disorder: string[]; done: Promise<void>; resyncs: number } {
+export function recordWatch(stream: WatchStream): WatchRecord & { done: Promise<void> } {
   const rec = { versions: new Map<string, number[]>(), disorder: [] as string[], resyncs: 0, done: Promise.resolve() };
   rec.done = (async () => {
     for await (const change of stream) note(rec, change);
@@ -52,7 +59,7 @@ export function recordWatch(stream: WatchStream): { versions: Map<string, number
   return rec;
 }
 
-function note(rec: { versions: Map<string, number[]>; disorder: string[]; resyncs: number }, c: RoomChange): void {
+function note(rec: WatchRecord, c: RoomChange): void {
   const seen = rec.versions.get(c.roomId) ?? [];
   const last = seen.at(-1) ?? 0;
   if (c.version <= last) rec.disorder.push(`${c.roomId}: ${c.version} after ${last}`);

@@ -10,7 +10,8 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   redis = await TestRedis.start(); // no persistence: a restart loses every room
-  server = await ServerProcess.start({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("loss") });
+  const env = { ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("loss") };
+  server = await ServerProcess.start(env);
 });
 afterAll(async () => {
   await server?.kill();
@@ -38,7 +39,8 @@ it("after the store lost a room, a resumed watch reports the lower version and t
     // The server's open streams do not notice (see the report); a restart makes the clients resume.
     await server.kill();
     await server.launch();
-    await waitFor(async () => (await client.getRoomInfo({ roomId }).catch(() => undefined)) !== undefined, 10_000, "the server");
+    const serving = async () => (await client.getRoomInfo({ roomId }).catch(() => undefined)) !== undefined;
+    await waitFor(serving, 10_000, "the server");
     await append("new 0");
     await append("new 1");
 

@@ -2,7 +2,8 @@
  * A mirror process for the convergence test: a RoomMirror of ROOMS on the server at ADDRESS. Over IPC
  * it says {"type": "ready"} once loaded; asked {"type": "dump", "versions": {room: v}}, it waits until it
  * holds those versions and answers {"type": "dump", "rooms": {room: {version, messages}}, applied, refetched}
- * (messages as proto JSON; how many changes it applied from the stream and how many it fetched); {"type": "exit"} ends it.
+ * (messages as proto JSON; how many changes it applied from the stream and how many it fetched);
+ * {"type": "exit"} ends it.
  */
 import { Message, RoomHistoryClient, RoomMirror } from "../../src/index.js";
 
@@ -18,11 +19,14 @@ mirror.on("error", (err) => {
   process.exit(1);
 });
 
-async function dump(versions: Record<string, number>): Promise<Record<string, { version: number; messages: unknown[] }>> {
-  const out: Record<string, { version: number; messages: unknown[] }> = {};
+type Dumped = Record<string, { version: number; messages: unknown[] }>;
+
+async function dump(versions: Record<string, number>): Promise<Dumped> {
+  const out: Dumped = {};
   for (const room of rooms) {
     await mirror.waitForVersion(room, versions[room], 20_000);
-    out[room] = { version: mirror.version(room), messages: (await mirror.getMessages(room)).map((m) => Message.toJSON(m)) };
+    const messages = (await mirror.getMessages(room)).map((m) => Message.toJSON(m));
+    out[room] = { version: mirror.version(room), messages };
   }
   return out;
 }

@@ -32,7 +32,8 @@ export class Proc {
   next<T>(): Promise<T> {
     if (this.messages.length) return Promise.resolve(this.messages.shift() as T);
     return new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before answering:\n${this.output}`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`process exited (${code}) before answering:\n${this.output}`));
       this.child.once("exit", onExit);
       this.waiting.push((m) => {
         this.child.off("exit", onExit);
