@@ -142,6 +142,15 @@ describe("RoomMirror", () => {
     await mirror.waitForVersion(a, wa.version, 5000);
   });
 
+  it("starts with no rooms and follows one later", async () => {
+    const id = room();
+    await client.appendMessages({ roomId: id, messages: [user("x")] });
+    const { mirror } = mirrorOf([]);
+    await mirror.ready();
+    await mirror.follow(id);
+    await expectMirrored(mirror, client, id);
+  });
+
   it("stops with the server's error when the watch cannot be served (an invalid room id)", async () => {
     const { mirror } = mirrorOf(["fine", "not fine"]);
     const failed = new Promise<Error>((resolve) => mirror.on("error", resolve));
