@@ -65,7 +65,12 @@ export class ServerProcess {
     });
     this.proc.stdout!.on("data", (d: Buffer) => (this.log += d.toString()));
     this.proc.stderr!.on("data", (d: Buffer) => (this.log += d.toString()));
-    await waitFor(() => this.log.includes("serving on") || this.proc!.exitCode !== null, 30_000, "server process");
+    try {
+      await waitFor(() => this.log.includes("serving on") || this.proc!.exitCode !== null, 30_000, "server process");
+    } catch (err) {
+      await this.kill(); // a server that never said it serves must not outlive the test
+      throw new Error(`${(err as Error).message}: ${this.log}`);
+    }
     if (this.proc.exitCode !== null) throw new Error(`server exited: ${this.log}`);
   }
 
