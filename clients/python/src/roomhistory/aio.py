@@ -202,9 +202,8 @@ class AsyncRoomHistoryClient:
                 idle = False
                 try:
                     while True:
-                        try:
-                            response = await asyncio.wait_for(call.read(), resumer.idle_timeout)
-                        except asyncio.TimeoutError:
+                        response = await _read(call, resumer.idle_timeout)
+                        if response is None:
                             idle = True
                             break
                         if response is grpc.aio.EOF:
@@ -224,3 +223,22 @@ class AsyncRoomHistoryClient:
         finally:
             if channel is not None and self._owns_channel:
                 await channel.close()
+
+
+async def _read(call: Any, timeout: float) -> Any:
+    """The stream's next message, or None after `timeout` seconds without one (the call is then
+    cancelled). Not asyncio.wait_for: cancelling a pending grpc.aio read does not end it until the call
+    itself is cancelled, so wait_for would wait forever for its cancellation."""
+    read = asyncio.ensure_future(call.read())
+    try:
+        done, _ = await asyncio.wait({read}, timeout=timeout)
+    finally:
+        if not read.done():
+            call.cancel()
+            read.add_done_callback(_discard)
+    return read.result() if done else None
+
+
+def _discard(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

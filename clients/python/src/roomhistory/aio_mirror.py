@@ -164,8 +164,9 @@ class AsyncRoomMirror:
             changes = self._client.watch(
                 self._state.versions(), progress_interval=self._progress_interval, on_created=lambda *_: created.set()
             )
-            async for change in changes:
-                await self._apply(change)
+            async with contextlib.aclosing(changes):  # closes the stream here, not at garbage collection
+                async for change in changes:
+                    await self._apply(change)
         except asyncio.CancelledError:
             raise
         except BaseException as err:  # noqa: BLE001 - kept and raised to the mirror's users
