@@ -17,7 +17,7 @@ export function coalesce(a: StoreChange, b: StoreChange): StoreChange {
   const appends =
     a.kind === "append" && b.kind === "append" && !a.omitted && !b.omitted && a.version === b.previousVersion &&
     a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES;
-  if (!appends) return resync(a.roomId, a.previousVersion, Math.max(a.version, b.version));
+  if (!appends) return resync(a.roomId, a.previousVersion, b.version);
   return {
     ...a,
     version: b.version,

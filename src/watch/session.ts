@@ -52,10 +52,20 @@ export class WatchSession implements Watcher {
   }
 
   deliver(change: StoreChange): void {
-    if (this.closed || change.version <= (this.sent.get(change.roomId) ?? -1)) return;
+    if (this.closed || !this.isNews(change)) return;
     const waiting = this.pending.get(change.roomId);
     this.pending.set(change.roomId, waiting ? coalesce(waiting, change) : change);
     if (this.ready && !this.blocked) this.flush();
+  }
+
+  /**
+   * Whether a change moves the stream on: a newer version, or a RESYNC to any other version (a room
+   * whose Redis data was lost comes back lower, and the client must hear of it to refetch).
+   */
+  private isNews(change: StoreChange): boolean {
+    const sent = this.sent.get(change.roomId);
+    if (sent === undefined) return true;
+    return change.version > sent || (change.kind === "resync" && change.version !== sent);
   }
 
   /** Ends the stream with a status (e.g. UNAVAILABLE on shutdown) so the client resumes elsewhere. */
@@ -69,7 +79,7 @@ export class WatchSession implements Watcher {
     for (const [roomId, change] of this.pending) {
       if (this.blocked || this.closed) return;
       this.pending.delete(roomId);
-      if (change.version <= (this.sent.get(roomId) ?? -1)) continue;
+      if (!this.isNews(change)) continue;
       this.sent.set(roomId, change.version);
       this.write({ change: toRoomChange(change) });
     }

@@ -61,7 +61,7 @@ export class TestRedis {
   /** Kills the server (data is lost: it runs without persistence). */
   async kill(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once("exit", () => resolve());
       proc.kill("SIGKILL");

@@ -6,6 +6,7 @@ import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { rpc, user } from "../helpers/rpc.js";
 import { WatchRecorder } from "../helpers/watch.js";
+import { ChangeKind } from "@roomhistory/client/gen/roomhistory/v1/change.js";
 
 let redis: TestRedis;
 let raw: Redis;
@@ -133,4 +134,40 @@ it("ends watches with UNAVAILABLE on shutdown", async () => {
   await w.until((x) => x.error !== undefined).catch(() => undefined);
   expect(w.error?.code).toBe(status.UNAVAILABLE);
   s.client.close();
+});
+
+it("answers UNAVAILABLE to a watch opened while Redis is down", async () => {
+  const down = await TestRedis.start();
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: down.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  try {
+    await down.kill();
+    const w = new WatchRecorder(s.client, { rooms: [{ roomId: "down" }] });
+    await w.until((x) => x.error !== undefined).catch(() => undefined);
+    expect(w.error?.code).toBe(status.UNAVAILABLE);
+  } finally {
+    await s.stop();
+    await down.stop();
+  }
+});
+
+it("tells watchers when Redis lost a room and its version went back", async () => {
+  const volatile = await TestRedis.start();
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: volatile.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  try {
+    const api = rpc(s.client);
+    for (let i = 0; i < 5; i++) await api.append({ roomId: "lost", messages: [user(`${i}`)] });
+    const w = new WatchRecorder(s.client, { rooms: [{ roomId: "lost", knownVersion: 5 }] });
+    await w.until((x) => x.responses.length >= 1);
+    await volatile.kill();
+    await volatile.launch(); // empty: no persistence
+    await w.until((x) => x.changes.some((c) => c.version === 0), 15_000);
+    expect(w.changes[0]).toMatchObject({ previousVersion: 5, version: 0, kind: ChangeKind.CHANGE_KIND_RESYNC });
+    let v = 0;
+    for (let i = 0; i < 200 && v === 0; i++) v = await api.append({ roomId: "lost", messages: [user("again")] }).then((r) => r.version, () => 0);
+    await w.until((x) => x.changes.at(-1)?.version === 1);
+    expect(w.changes.at(-1)).toMatchObject({ previousVersion: 0, version: 1, kind: ChangeKind.CHANGE_KIND_APPEND });
+  } finally {
+    await s.stop();
+    await volatile.stop();
+  }
 });

@@ -2,6 +2,7 @@ import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import { toEntry, type Entry } from "../../domain/entry.js";
 import type { KeySpace } from "../keys.js";
+import { guardRedis } from "./redis-errors.js";
 import type { ChangeFeed, ChangeKindName, ChangeListener, StoreChange } from "../store.js";
 
 interface EventPayload {
@@ -35,7 +36,7 @@ export class RedisFeed implements ChangeFeed {
   }
 
   async subscribe(roomId: string): Promise<void> {
-    await this.sub.ssubscribe(this.keys.room(roomId).channel);
+    await guardRedis(() => this.sub.ssubscribe(this.keys.room(roomId).channel), this.sub);
   }
 
   async unsubscribe(roomId: string): Promise<void> {

@@ -34,7 +34,7 @@ export class RedisStore implements HistoryStore {
   async append(roomId: string, entries: Entry[], expectedVersion?: number): Promise<AppendResult> {
     const k = this.keys.room(roomId);
     const { ttlSeconds, defaultLimit, maxEventBytes } = this.options;
-    const reply = await guardRedis(() =>
+    const reply = await this.run(() =>
       this.redis.rhAppend(
         k.list, k.version, k.meta, k.channel, roomId, expectedVersion ?? "", defaultLimit, ttlSeconds,
         nowIso(), maxEventBytes, ...entries.map(encodeEntry),
@@ -51,7 +51,7 @@ export class RedisStore implements HistoryStore {
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const k = this.keys.room(roomId);
-    const reply = await guardRedis(() => this.redis.rhReadRoom(k.list, k.version, k.meta));
+    const reply = await this.run(() => this.redis.rhReadRoom(k.list, k.version, k.meta));
     const [version, limit, rebackfill, updatedAt] = reply;
     return {
       version: Number(version),
@@ -66,7 +66,7 @@ export class RedisStore implements HistoryStore {
     const k = this.keys.room(roomId);
     const expected = patch.op === "update" ? (patch.expectedVersion ?? "") : "";
     const [value, tag] = patchArgs(patch);
-    const reply = await guardRedis(() =>
+    const reply = await this.run(() =>
       this.redis.rhPatchMessage(
         k.list, k.version, k.meta, k.channel, roomId, expected, this.options.ttlSeconds, nowIso(),
         this.options.maxEventBytes, patch.op, messageId, value, tag,
@@ -81,7 +81,7 @@ export class RedisStore implements HistoryStore {
 
   async clear(roomId: string): Promise<{ version: number }> {
     const k = this.keys.room(roomId);
-    const reply = await guardRedis(() =>
+    const reply = await this.run(() =>
       this.redis.rhClear(k.list, k.version, k.meta, k.channel, roomId, this.options.ttlSeconds, nowIso()),
     );
     return { version: Number(reply[1]) };
@@ -90,7 +90,7 @@ export class RedisStore implements HistoryStore {
   async setLimit(roomId: string, limit: number): Promise<LimitResult> {
     const k = this.keys.room(roomId);
     const { defaultLimit, ttlSeconds } = this.options;
-    const reply = await guardRedis(() =>
+    const reply = await this.run(() =>
       this.redis.rhSetLimit(k.list, k.version, k.meta, k.channel, roomId, limit, defaultLimit, ttlSeconds, nowIso()),
     );
     const [, version, stored, rebackfill, trimmed] = reply.map(Number);
@@ -100,7 +100,7 @@ export class RedisStore implements HistoryStore {
 
   async discardRebackfill(roomId: string): Promise<{ version: number }> {
     const k = this.keys.room(roomId);
-    const reply = await guardRedis(() =>
+    const reply = await this.run(() =>
       this.redis.rhDiscardRebackfill(k.list, k.version, k.meta, k.channel, roomId, this.options.ttlSeconds, nowIso()),
     );
     return { version: Number(reply[1]) };
@@ -108,14 +108,14 @@ export class RedisStore implements HistoryStore {
 
   /** One GET per room; auto-pipelining batches them, and on a cluster each goes to its own slot. */
   async versions(roomIds: readonly string[]): Promise<number[]> {
-    return guardRedis(() =>
+    return this.run(() =>
       Promise.all(roomIds.map(async (id) => Number((await this.redis.get(this.keys.room(id).version)) ?? 0))),
     );
   }
 
   async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
     const min = after === undefined ? "-" : `(${after}`;
-    const ids = await guardRedis(() =>
+    const ids = await this.run(() =>
       this.redis.zrangebylex(this.keys.roomIndex(), min, "+", "LIMIT", 0, pageSize + 1),
     );
     const roomIds = ids.slice(0, pageSize);
@@ -127,9 +127,14 @@ export class RedisStore implements HistoryStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
+  /** Every Redis call goes through here: a lost connection becomes UNAVAILABLE. */
+  private run<T>(call: () => Promise<T>): Promise<T> {
+    return guardRedis(call, this.redis);
+  }
+
   /** The room index lives outside the room's slot, so it is kept by a separate, idempotent ZADD. */
   private async index(roomId: string): Promise<void> {
-    await guardRedis(() => this.redis.zadd(this.keys.roomIndex(), "NX", 0, roomId));
+    await this.run(() => this.redis.zadd(this.keys.roomIndex(), "NX", 0, roomId));
   }
 
   private decodeAll(roomId: string, raws: string[]): Entry[] {
