@@ -65,7 +65,7 @@ def is_transient(err: BaseException) -> bool:
     if isinstance(err, RoomHistoryError):
         return err.code == grpc.StatusCode.UNAVAILABLE
     code = getattr(err, "code", None)
-    return isinstance(err, grpc.RpcError) and callable(code) and code() == grpc.StatusCode.UNAVAILABLE
+    return bool(isinstance(err, grpc.RpcError) and callable(code) and code() == grpc.StatusCode.UNAVAILABLE)
 
 
 def read_retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:

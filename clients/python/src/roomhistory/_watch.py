@@ -115,7 +115,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         self._resumer = resumer
         self._channel: grpc.Channel | None = None
         self._call: Any = None
-        self._last_seen = 0.0
+        self._waiting_since: float | None = None  # set while __next__ waits on the call
         self._idle = False
         self._stopped = threading.Event()
         self._watchdog: threading.Thread | None = None
@@ -136,6 +136,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
     def __next__(self) -> change_pb2.RoomChange:
         while not self._stopped.is_set():
             call = self._call or self._connect()
+            self._waiting_since = time.monotonic()
             try:
                 response = next(call)
             except StopIteration:
@@ -143,11 +144,12 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             except grpc.RpcError as e:
                 err = e
             else:
-                self._last_seen = time.monotonic()
                 change = self._resumer.accept(response)
                 if change is not None:
                     return change
                 continue
+            finally:
+                self._waiting_since = None
             self._call = None
             if self._stopped.is_set():
                 break
@@ -179,7 +181,6 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
 
     def _connect(self) -> Any:
         self._idle = False
-        self._last_seen = time.monotonic()
         if self._channel is None:
             self._channel = self._open_channel()
         stub = pb_grpc.RoomHistoryServiceStub(self._channel)
@@ -196,9 +197,10 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             channel.close()
 
     def _watch_idle(self) -> None:
-        """Cancels the current call when it has been silent for too long, so __next__ reconnects."""
-        while not self._stopped.wait(self._resumer.progress_interval):
-            call = self._call
-            if call is not None and time.monotonic() - self._last_seen > self._resumer.idle_timeout:
+        """Cancels the current call when __next__ has waited on it too long without a message, so __next__
+        reconnects. Time the consumer spends between messages does not count: the silence is its own."""
+        while not self._stopped.wait(self._resumer.progress_interval / 2):
+            call, since = self._call, self._waiting_since
+            if call is not None and since is not None and time.monotonic() - since > self._resumer.idle_timeout:
                 self._idle = True
                 call.cancel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -184,7 +184,7 @@ class AsyncRoomHistoryClient:
 
     async def watch(
         self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
-    ) -> AsyncIterator[change_pb2.RoomChange]:
+    ) -> AsyncGenerator[change_pb2.RoomChange, None]:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
         An async iterator of RoomChange; ``rooms`` and ``on_created`` as for RoomHistoryClient.watch.
