@@ -100,3 +100,22 @@ it("refreshes the room TTL on every write when configured", async () => {
     await s.stop();
   }
 });
+
+it("trims correctly after a legacy writer pushed to the list behind its back", async () => {
+  const prefix = uniquePrefix("mixed");
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  try {
+    const api = rpc(s.client);
+    await api.setLimit({ roomId: "mix", limit: 50 });
+    await api.append({ roomId: "mix", messages: Array.from({ length: 50 }, (_, i) => user(`ours ${i}`)) });
+    await raw.rpush(`${prefix}:{mix}`, ...Array.from({ length: 10 }, (_, i) => py("user", `theirs ${i}`)));
+    const r = await api.append({ roomId: "mix", messages: [user("last")] });
+    expect(r.trimmed).toBe(11);
+    const h = await api.history({ roomId: "mix" });
+    expect(h.messages).toHaveLength(50);
+    expect(h.messages[0].content).toBe("ours 11");
+    expect(h.messages.at(-1)!.content).toBe("last");
+  } finally {
+    await s.stop();
+  }
+});

@@ -32,17 +32,21 @@ if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= version then
 end
 
 local count = #ARGV - 7
+local n, len = window_count(list_key, meta_key)
 local last_seq = rcall('HINCRBY', meta_key, 'seq', count)
 local first_seq = last_seq - count + 1
 local stored = {}
 for i = 1, count do
   -- Appended last so "role" stays the first field, which the trim reads without decoding.
   stored[i] = string.sub(ARGV[7 + i], 1, -2) .. ',"seq":' .. (first_seq + i - 1) .. '}'
+  if counted(entry_role(stored[i])) then n = n + 1 end
 end
 rcall('RPUSH', list_key, unpack(stored))
 
 local limit = tonumber(rcall('HGET', meta_key, 'limit') or ARGV[4])
-local trimmed = trim_window(list_key, limit)
+local trimmed
+trimmed, n = trim_front(list_key, n, limit)
+save_count(meta_key, n, len + count - trimmed)
 version = rcall('INCR', ver_key)
 rcall('HSET', meta_key, 'updated_at', ARGV[6])
 local newly_indexed = rcall('HSETNX', meta_key, 'idx', '1')

@@ -23,7 +23,10 @@ local limit = tonumber(ARGV[3])
 local previous = tonumber(rcall('HGET', meta_key, 'limit') or ARGV[4])
 rcall('HSET', meta_key, 'limit', limit, 'updated_at', ARGV[6])
 if limit > previous then rcall('HSET', meta_key, 'rebackfill', '1') end
-local trimmed = trim_window(list_key, limit)
+local n, len = window_count(list_key, meta_key)
+local trimmed
+trimmed, n = trim_front(list_key, n, limit)
+save_count(meta_key, n, len - trimmed)
 local version = rcall('INCR', ver_key)
 local rebackfill = rcall('HEXISTS', meta_key, 'rebackfill')
 touch({ list_key, ver_key, meta_key }, tonumber(ARGV[5]))

@@ -1,6 +1,11 @@
 -- Window trim, shared by append-3 and set-limit-3 (inlined by src/store/redis/scripts.ts).
 -- Keeps at most `limit` user/assistant entries, then drops tool results left at the front without
 -- the assistant call they answered. Mirrors trimCount() in src/domain/entry.ts.
+--
+-- The meta hash keeps the number of counted entries (`n`) and the list length it was taken at
+-- (`len`), so a full room's append reads only the few entries it drops instead of the whole window.
+-- When `len` no longer matches (another writer, such as the legacy manager, pushed to the list), the
+-- count is taken again from the list.
 local function entry_role(raw)
   -- Our entries and Python's json.dumps both start with "role": read it without decoding.
   local role = string.match(raw, '^%s*{%s*"role"%s*:%s*"(%a+)"')
@@ -14,22 +19,44 @@ local function counted(role)
   return role == 'user' or role == 'assistant'
 end
 
--- Returns how many entries were dropped from the front of list_key.
-local function trim_window(list_key, limit)
-  if rcall('LLEN', list_key) <= limit then return 0 end
-  local all = rcall('LRANGE', list_key, 0, -1)
-  local roles, n = {}, 0
-  for i, raw in ipairs(all) do
-    roles[i] = entry_role(raw)
-    if counted(roles[i]) then n = n + 1 end
+-- Returns the counted entries of the list and its length, from the meta hash when it is current.
+local function window_count(list_key, meta_key)
+  local len = rcall('LLEN', list_key)
+  local meta = rcall('HMGET', meta_key, 'n', 'len')
+  if meta[1] and tonumber(meta[2]) == len then return tonumber(meta[1]), len end
+  local n = 0
+  for _, raw in ipairs(rcall('LRANGE', list_key, 0, -1)) do
+    if counted(entry_role(raw)) then n = n + 1 end
   end
-  local drop = 0
-  while n > limit and drop < #all do
-    drop = drop + 1
-    if counted(roles[drop]) then n = n - 1 end
+  return n, len
+end
+
+local function save_count(meta_key, n, len)
+  rcall('HSET', meta_key, 'n', n, 'len', len)
+end
+
+-- Drops entries from the front while there are more than `limit` counted ones, then the tool
+-- results that would lead the window. Returns how many were dropped and the new counted total.
+local function trim_front(list_key, n, limit)
+  if n <= limit then return 0, n end
+  local chunk = n - limit + 8
+  local drop, i = 0, 1
+  local entries = rcall('LRANGE', list_key, 0, chunk - 1)
+  -- entries[i] is always the entry at list position `drop`.
+  local function next_role()
+    if i > #entries then
+      entries, i = rcall('LRANGE', list_key, drop, drop + chunk - 1), 1
+      if #entries == 0 then return nil end
+    end
+    return entry_role(entries[i])
   end
-  if drop == 0 then return 0 end
-  while drop < #all and roles[drop + 1] == 'tool' do drop = drop + 1 end
-  rcall('LTRIM', list_key, drop, -1)
-  return drop
+  while n > limit do
+    local role = next_role()
+    if role == nil then break end
+    if counted(role) then n = n - 1 end
+    drop, i = drop + 1, i + 1
+  end
+  while next_role() == 'tool' do drop, i = drop + 1, i + 1 end
+  if drop > 0 then rcall('LTRIM', list_key, drop, -1) end
+  return drop, n
 end
