@@ -29,7 +29,9 @@ export function createStore(config: Config, logger: Logger): HistoryStore {
       })
     : new Redis(config.redisUrl!, REDIS_OPTIONS);
   redis.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
-  return new RedisStore(redis, { ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger });
+  return new RedisStore(redis, {
+    ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger, readCacheBytes: config.readCacheBytes,
+  });
 }
 
 function parseHostPort(hostPort: string): { host: string; port: number } {

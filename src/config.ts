@@ -14,6 +14,7 @@ export interface Config {
   maxHistory: number;
   roomTtlSeconds: number;
   maxEventBytes: number;
+  readCacheBytes: number;
   limits: Limits;
   logLevel: string;
   shutdownGraceMs: number;
@@ -51,6 +52,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxHistory: int(env, "ROOMHISTORY_MAX_HISTORY", 100, 1),
     roomTtlSeconds: int(env, "ROOMHISTORY_ROOM_TTL_SECONDS", 0),
     maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", 64 * 1024),
+    readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", 64 * 1024 * 1024),
     limits: {
       maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", DEFAULT_LIMITS.maxMessageBytes, 1),
       maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", DEFAULT_LIMITS.maxBatchMessages, 1),

@@ -13,7 +13,7 @@ export function floorStore(url: string, prefix: string): RedisStore {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   return new RedisStore(redis, {
     prefix, hashTag: true, defaultLimit: 100, ttlSeconds: 0, maxEventBytes: 64 * 1024,
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: "silent" }), readCacheBytes: 0,
   });
 }
 

@@ -25,7 +25,10 @@ export interface AppendResult {
   trimmed: number;
 }
 
-/** A snapshot of a room: every field belongs to the same version. */
+/**
+ * A snapshot of a room: every field belongs to the same version. Snapshots are shared (a store may
+ * hand out the same object for an unchanged room), so nobody may modify one.
+ */
 export interface RoomSnapshot {
   version: number;
   limit: number;

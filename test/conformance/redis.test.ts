@@ -13,7 +13,9 @@ afterAll(async () => redis?.stop());
 
 for (const hashTag of [true, false]) {
   storeConformance(`redis (hashTag ${hashTag})`, async (options) => {
-    const store = new RedisStore(redis.client(), { ...options, prefix: uniquePrefix("conf"), hashTag, logger: pino({ level: "silent" }) });
+    const store = new RedisStore(redis.client(), {
+      ...options, prefix: uniquePrefix("conf"), hashTag, logger: pino({ level: "silent" }), readCacheBytes: 1 << 20,
+    });
     return { store, close: () => store.close() };
   });
 }

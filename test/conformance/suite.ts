@@ -188,6 +188,19 @@ export function storeConformance(name: string, factory: StoreFactory, options: P
       expect(rec.changes[0]).toMatchObject({ omitted: true, entries: [], version: 1 });
     });
 
+    it("hands out one snapshot while a room is unchanged, and a new one after any change", async () => {
+      const { entries } = await store.append("r", users(2));
+      const first = await store.read("r");
+      expect(await store.read("r")).toBe(first);
+      await store.patchMessage("r", entries[0].id!, { op: "reactions", reactions: [{ emoji: "🙂" }] });
+      const second = await store.read("r");
+      expect(second).not.toBe(first);
+      expect(second.entries[0].reactions).toEqual([{ emoji: "🙂" }]);
+      expect(first.entries[0].reactions).toBeUndefined();
+      await store.clear("r");
+      expect((await store.read("r")).entries).toEqual([]);
+    });
+
     it("pages through rooms in order", async () => {
       for (const id of ["b", "a", "c", "d"]) await store.append(id, users(1));
       const p1 = await store.listRooms(3);

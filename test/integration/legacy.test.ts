@@ -108,7 +108,9 @@ it("trims correctly after a legacy writer pushed to the list behind its back", a
     const api = rpc(s.client);
     await api.setLimit({ roomId: "mix", limit: 50 });
     await api.append({ roomId: "mix", messages: Array.from({ length: 50 }, (_, i) => user(`ours ${i}`)) });
+    expect((await api.history({ roomId: "mix" })).messages).toHaveLength(50); // now cached
     await raw.rpush(`${prefix}:{mix}`, ...Array.from({ length: 10 }, (_, i) => py("user", `theirs ${i}`)));
+    expect((await api.history({ roomId: "mix" })).messages).toHaveLength(60); // no version bump, still seen
     const r = await api.append({ roomId: "mix", messages: [user("last")] });
     expect(r.trimmed).toBe(11);
     const h = await api.history({ roomId: "mix" });

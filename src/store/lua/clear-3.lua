@@ -19,6 +19,7 @@ local list_key, ver_key, meta_key = KEYS[1], KEYS[2], KEYS[3]
 rcall('DEL', list_key)
 local version = rcall('INCR', ver_key)
 rcall('HSET', meta_key, 'updated_at', ARGV[4], 'n', 0, 'len', 0)
+stamp_epoch(meta_key)
 touch({ ver_key, meta_key }, tonumber(ARGV[3]))
 publish(ARGV[1], ARGV[2], version, 'clear', {}, 0, 0)
 return { OK, version }

@@ -18,6 +18,7 @@ local list_key, ver_key, meta_key = KEYS[1], KEYS[2], KEYS[3]
 rcall('HDEL', meta_key, 'rebackfill')
 local version = rcall('INCR', ver_key)
 rcall('HSET', meta_key, 'updated_at', ARGV[4])
+stamp_epoch(meta_key)
 touch({ list_key, ver_key, meta_key }, tonumber(ARGV[3]))
 publish(ARGV[1], ARGV[2], version, 'rebackfill', {}, 0, 0)
 return { OK, version }

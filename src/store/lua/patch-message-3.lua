@@ -121,6 +121,7 @@ local raw = encode(obj)
 rcall('LSET', list_key, index - 1, raw)
 version = rcall('INCR', ver_key)
 rcall('HSET', meta_key, 'updated_at', ARGV[5])
+stamp_epoch(meta_key)
 touch({ list_key, ver_key, meta_key }, tonumber(ARGV[4]))
 publish(channel, room, version, op, { raw }, 0, tonumber(ARGV[6]))
 return { OK, version, raw }

@@ -1,16 +1,30 @@
 #!lua flags=no-writes
 --[[
   Reads a room in one snapshot: its version, settings and entries belong to the same moment.
+  A caller holding a cached copy names it (epoch, version, length); when the room still matches, the
+  entries are not sent again. Every mutation bumps the version, a legacy clear changes the length, and
+  a room recreated after Redis lost it has a new epoch, so a match means the entries are unchanged.
 
   Input:
     KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in append-3.lua)
+    ARGV[1] cached epoch, or '' for no cached copy
+    ARGV[2] cached version
+    ARGV[3] cached list length
 
   Output:
-    { version, limit or '', rebackfill ('1' or ''), updated_at or '', entry JSON... }
+    { version, limit or '', rebackfill ('1' or ''), updated_at or '', epoch or '', length,
+      1 when the cached copy is current (no entries follow) else 0, entry JSON... }
 ]]
 local rcall = redis.call
-local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at')
-local out = { tonumber(rcall('GET', KEYS[2]) or '0'), meta[1] or '', meta[2] or '', meta[3] or '' }
+local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch')
+local version = tonumber(rcall('GET', KEYS[2]) or '0')
+local len = rcall('LLEN', KEYS[1])
+local epoch = meta[4] or ''
+local out = { version, meta[1] or '', meta[2] or '', meta[3] or '', epoch, len, 0 }
+if epoch ~= '' and epoch == ARGV[1] and tostring(version) == ARGV[2] and tostring(len) == ARGV[3] then
+  out[7] = 1
+  return out
+end
 local entries = rcall('LRANGE', KEYS[1], 0, -1)
-for i = 1, #entries do out[4 + i] = entries[i] end
+for i = 1, #entries do out[7 + i] = entries[i] end
 return out

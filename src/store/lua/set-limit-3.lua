@@ -22,6 +22,7 @@ local list_key, ver_key, meta_key = KEYS[1], KEYS[2], KEYS[3]
 local limit = tonumber(ARGV[3])
 local previous = tonumber(rcall('HGET', meta_key, 'limit') or ARGV[4])
 rcall('HSET', meta_key, 'limit', limit, 'updated_at', ARGV[6])
+stamp_epoch(meta_key)
 if limit > previous then rcall('HSET', meta_key, 'rebackfill', '1') end
 local n, len = window_count(list_key, meta_key)
 local trimmed

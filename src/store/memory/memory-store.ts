@@ -17,6 +17,7 @@ interface Room {
   rebackfill: boolean;
   updatedAt?: string;
   expiresAt?: number;
+  snapshot?: RoomSnapshot;
 }
 
 /**
@@ -43,13 +44,16 @@ export class MemoryStore implements HistoryStore {
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const room = this.peek(roomId);
-    return {
-      version: room?.version ?? 0,
-      limit: room?.limit ?? this.options.defaultLimit,
-      rebackfill: room?.rebackfill ?? false,
-      updatedAt: room?.updatedAt,
-      entries: (room?.entries ?? []).map(clone),
+    if (!room) return { version: 0, limit: this.options.defaultLimit, rebackfill: false, entries: [] };
+    // The same object until the next mutation, as the Redis store's read cache hands out.
+    room.snapshot ??= {
+      version: room.version,
+      limit: room.limit ?? this.options.defaultLimit,
+      rebackfill: room.rebackfill,
+      updatedAt: room.updatedAt,
+      entries: room.entries.map(clone),
     };
+    return room.snapshot;
   }
 
   async patchMessage(roomId: string, messageId: string, patch: MessagePatch): Promise<PatchResult> {
@@ -125,6 +129,7 @@ export class MemoryStore implements HistoryStore {
   private commit(roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number): void {
     room.version++;
     room.updatedAt = nowIso();
+    room.snapshot = undefined;
     if (this.options.ttlSeconds > 0) room.expiresAt = Date.now() + this.options.ttlSeconds * 1000;
     const size = entries.reduce((n, e) => n + encodeEntry(e).length, 0);
     const omitted = size > this.options.maxEventBytes;

@@ -11,9 +11,12 @@ import type {
 import { defineScripts, ScriptCode } from "./scripts.js";
 import { guardRedis } from "./redis-errors.js";
 import { RedisFeed } from "./redis-feed.js";
+import { ReadCache } from "./read-cache.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
+  /** Bytes of recently read windows kept decoded (0 turns the cache off). */
+  readCacheBytes: number;
 }
 
 /** The Redis store: every mutation is one Lua script (src/store/lua) over the room's three keys. */
@@ -21,12 +24,14 @@ export class RedisStore implements HistoryStore {
   readonly kind = "redis";
   readonly feed: RedisFeed;
   private readonly keys: KeySpace;
+  private readonly cache: ReadCache;
 
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly options: RedisStoreOptions,
   ) {
     this.keys = new KeySpace(options);
+    this.cache = new ReadCache(options.readCacheBytes);
     defineScripts(redis);
     this.feed = new RedisFeed(redis, this.keys, options.logger);
   }
@@ -51,15 +56,25 @@ export class RedisStore implements HistoryStore {
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const k = this.keys.room(roomId);
-    const reply = await this.run(() => this.redis.rhReadRoom(k.list, k.version, k.meta));
-    const [version, limit, rebackfill, updatedAt] = reply;
-    return {
+    const cached = this.cache.get(roomId);
+    const reply = await this.run(() =>
+      this.redis.rhReadRoom(k.list, k.version, k.meta, cached?.epoch ?? "", cached?.version ?? 0, cached?.length ?? 0),
+    );
+    const [version, limit, rebackfill, updatedAt, epoch, length, hit] = reply;
+    if (hit === 1 && cached) return cached.snapshot;
+    const raws = reply.slice(7) as string[];
+    const snapshot: RoomSnapshot = {
       version: Number(version),
       limit: limit === "" ? this.options.defaultLimit : Number(limit),
       rebackfill: rebackfill === "1",
       updatedAt: updatedAt === "" ? undefined : String(updatedAt),
-      entries: this.decodeAll(roomId, reply.slice(4) as string[]),
+      entries: this.decodeAll(roomId, raws),
     };
+    if (epoch !== "") {
+      const bytes = raws.reduce((n, r) => n + r.length, 0);
+      this.cache.set(roomId, { epoch: String(epoch), version: Number(version), length: Number(length), snapshot, bytes });
+    }
+    return snapshot;
   }
 
   async patchMessage(roomId: string, messageId: string, patch: MessagePatch): Promise<PatchResult> {

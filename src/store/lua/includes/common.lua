@@ -10,6 +10,14 @@ local function current_version(ver_key)
   return tonumber(rcall('GET', ver_key) or '0')
 end
 
+-- Marks the room's incarnation the first time its meta hash is written. A room that Redis lost and
+-- that was written again gets a new epoch, so a reader's cache never mistakes its reused versions
+-- for the old ones.
+local function stamp_epoch(meta_key)
+  local t = rcall('TIME')
+  rcall('HSETNX', meta_key, 'epoch', t[1] .. '.' .. t[2])
+end
+
 -- Refreshes the room's TTL on every write, when one is configured.
 local function touch(keys, ttl)
   if ttl > 0 then
