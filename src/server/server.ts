@@ -1,10 +1,13 @@
-import { Server, ServerCredentials, type handleUnaryCall, type UntypedHandleCall } from "@grpc/grpc-js";
+import {
+  Server, ServerCredentials, type handleUnaryCall, type MethodDefinition, type UntypedHandleCall,
+} from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import {
   RoomHistoryServiceService, type RoomHistoryServiceServer,
 } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { RoomHistoryHandlers } from "../service/room-history.js";
+import { Encoded } from "../service/encoded.js";
 import type { Limits } from "../service/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
@@ -40,7 +43,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  server.addService(RoomHistoryServiceService, serviceImplementation(handlers, watch, deps.logger));
+  server.addService(passEncoded(RoomHistoryServiceService), serviceImplementation(handlers, watch, deps.logger));
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
@@ -76,6 +79,18 @@ function drain(server: Server, graceMs: number): Promise<void> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** The service definition with every response serialiser letting an Encoded through untouched. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function passEncoded<T extends Record<string, MethodDefinition<any, any>>>(definition: T): T {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const out: Record<string, MethodDefinition<any, any>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const serialize = method.responseSerialize;
+    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof Encoded ? value.bytes : serialize(value)) };
+  }
+  return out as T;
+}
+
 type Unary = (req: any) => Promise<unknown>;
 
 /** Wires every RPC to its handler; errors of all of them pass through toServiceError. */

@@ -109,3 +109,18 @@ export function entryToMessage(e: Entry): Message {
     metadata: { ...(e.metadata ?? {}) },
   };
 }
+
+const messages = new WeakMap<Entry, Message>();
+
+/**
+ * entryToMessage, once per stored entry object: entries of a snapshot or a change are shared and never
+ * modified, so their messages can be too (a window read again, a change sent to many streams).
+ */
+export function messageOf(e: Entry): Message {
+  let m = messages.get(e);
+  if (!m) {
+    m = entryToMessage(e);
+    messages.set(e, m);
+  }
+  return m;
+}

@@ -3,18 +3,22 @@
  * gRPC status codes: failures are DomainErrors, mapped once in src/server/errors.ts.
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { GetHistoryResponse as GetHistoryResponseCodec } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { Struct } from "@roomhistory/client/gen/google/protobuf/struct.js";
-import { clampLimit, type HistoryStore } from "../store/store.js";
+import { clampLimit, type HistoryStore, type RoomSnapshot } from "../store/store.js";
 import { nowIso } from "../domain/timestamps.js";
-import { chatHistory, estimateTokens, type ChatMessage } from "../prompt/chat.js";
 import type { PromptTemplates } from "../prompt/templates.js";
-import { entryToMessage, isoToTimestamp, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
+import { entryToMessage, isoToTimestamp, messageOf, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
+import { Encoded, memo } from "./encoded.js";
+import { renderResponse } from "./render.js";
 import { selectHistory } from "./history.js";
 import * as check from "./validate.js";
 import { COUNTED_ROLES } from "../domain/entry.js";
 
 export class RoomHistoryHandlers {
+  private readonly windows = new WeakMap<RoomSnapshot, Encoded>();
+
   constructor(
     private readonly store: HistoryStore,
     private readonly templates: PromptTemplates,
@@ -29,10 +33,14 @@ export class RoomHistoryHandlers {
     return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed };
   }
 
-  async getHistory(req: pb.GetHistoryRequest): Promise<pb.GetHistoryResponse> {
+  async getHistory(req: pb.GetHistoryRequest): Promise<pb.GetHistoryResponse | Encoded> {
     const snap = await this.store.read(check.checkRoomId(req.roomId));
+    if (!req.afterSeq && (!req.limit || req.limit >= snap.entries.length)) {
+      // The whole window, the common read: encoded once per room version.
+      return memo(this.windows, snap, () => encodeHistory(snap.version, snap.entries.map(messageOf)));
+    }
     const entries = selectHistory(snap.entries, req.afterSeq, req.limit);
-    return { version: snap.version, messages: entries.map(entryToMessage) };
+    return { version: snap.version, messages: entries.map(messageOf) };
   }
 
   async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse> {
@@ -42,15 +50,7 @@ export class RoomHistoryHandlers {
     const context = { room_id: roomId, ...req.roomContext };
     const snap = await this.store.read(roomId);
     const system = this.templates.render(req.template, context).trim();
-    const history = chatHistory(snap.entries, req.includeThinking);
-    const messages: ChatMessage[] = system ? [{ role: "system", content: system }, ...history.messages] : history.messages;
-    return {
-      messages: messages.map(toRendered),
-      version: snap.version,
-      estimatedTokens: estimateTokens(messages),
-      messagesJson: JSON.stringify(messages),
-      repaired: history.repaired,
-    };
+    return renderResponse(snap, system, req.includeThinking);
   }
 
   async updateMessage(req: pb.UpdateMessageRequest): Promise<pb.UpdateMessageResponse> {
@@ -114,6 +114,10 @@ export class RoomHistoryHandlers {
   }
 }
 
+function encodeHistory(version: number, messages: Message[]): Encoded {
+  return new Encoded(Buffer.from(GetHistoryResponseCodec.encode({ version, messages }).finish()));
+}
+
 /** Page tokens are opaque to clients: the last room id of the page, base64url-encoded. */
 function encodePageToken(roomId: string): string {
   return Buffer.from(roomId, "utf8").toString("base64url");
@@ -121,17 +125,4 @@ function encodePageToken(roomId: string): string {
 
 function decodePageToken(token: string): string {
   return check.checkRoomId(Buffer.from(token, "base64url").toString("utf8"), "page_token");
-}
-
-function toRendered(m: ChatMessage): pb.RenderedMessage {
-  const parts = Array.isArray(m.content) ? m.content : [];
-  return {
-    role: m.role,
-    content: typeof m.content === "string" ? m.content : "",
-    parts: parts.map((p) =>
-      p.type === "text" ? { text: p.text } : { imageUrl: { url: p.image_url.url, detail: p.image_url.detail ?? "" } },
-    ),
-    toolCalls: (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
-    toolCallId: m.tool_call_id ?? "",
-  };
 }

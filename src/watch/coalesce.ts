@@ -1,7 +1,16 @@
+import { encodeEntry } from "../domain/entry.js";
 import type { StoreChange } from "../store/store.js";
 
-/** Most entries one merged change may carry before it becomes a RESYNC (bounds a slow stream's memory). */
+/**
+ * Most entries, and bytes of them, one merged change may carry before it becomes a RESYNC: bounds a
+ * slow stream's memory, and keeps the merged message far below a client's 4 MiB receive limit.
+ */
 export const MAX_MERGED_ENTRIES = 256;
+export const MAX_MERGED_BYTES = 256 * 1024;
+
+function entriesBytes(c: StoreChange): number {
+  return c.entries.reduce((n, e) => n + encodeEntry(e).length, 0);
+}
 
 /** A RESYNC from `from` to `to`: the client fetches the room to catch up. */
 export function resync(roomId: string, from: number, to: number): StoreChange {
@@ -16,7 +25,8 @@ export function resync(roomId: string, from: number, to: number): StoreChange {
 export function coalesce(a: StoreChange, b: StoreChange): StoreChange {
   const appends =
     a.kind === "append" && b.kind === "append" && !a.omitted && !b.omitted && a.version === b.previousVersion &&
-    a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES;
+    a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES &&
+    entriesBytes(a) + entriesBytes(b) <= MAX_MERGED_BYTES;
   if (!appends) return resync(a.roomId, a.previousVersion, b.version);
   return {
     ...a,

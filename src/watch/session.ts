@@ -4,7 +4,8 @@ import type { StoreChange } from "../store/store.js";
 import { nowInstant } from "../domain/timestamps.js";
 import { coalesce, resync } from "./coalesce.js";
 import type { WatchHub, Watcher } from "./hub.js";
-import { toRoomChange } from "./to-proto.js";
+import { encodedChange, toRoomChange } from "./to-proto.js";
+import type { Encoded } from "../service/encoded.js";
 
 export type WatchCall = ServerWritableStream<WatchRequest, WatchResponse>;
 
@@ -80,14 +81,20 @@ export class WatchSession implements Watcher {
       if (this.blocked || this.closed) return;
       this.pending.delete(roomId);
       if (!this.isNews(change)) continue;
+      const sent = this.sent.get(roomId);
       this.sent.set(roomId, change.version);
-      this.write({ change: toRoomChange(change) });
+      // A change that does not follow what this stream sent (the feed lost messages while it
+      // reconnected) goes out as a RESYNC from the stream's version: on one stream, every change's
+      // previous_version is the version sent before it for that room.
+      const next = sent === undefined || change.previousVersion === sent ? change : resync(roomId, sent, change.version);
+      this.write(encodedChange(next));
     }
   }
 
-  private write(response: WatchResponse): void {
+  private write(response: WatchResponse | Encoded): void {
     this.wroteSinceTick = true;
-    if (this.call.write(response)) return;
+    // An Encoded passes the service's response serialiser untouched (src/server/server.ts).
+    if (this.call.write(response as WatchResponse)) return;
     this.blocked = true;
     this.call.once("drain", () => {
       this.blocked = false;

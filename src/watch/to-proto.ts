@@ -1,6 +1,8 @@
 import { ChangeKind, type RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
 import type { ChangeKindName, StoreChange } from "../store/store.js";
-import { entryToMessage } from "../service/convert.js";
+import { messageOf } from "../service/convert.js";
+import { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { Encoded, memo } from "../service/encoded.js";
 
 const KIND: Record<ChangeKindName, ChangeKind> = {
   append: ChangeKind.CHANGE_KIND_APPEND,
@@ -19,8 +21,15 @@ export function toRoomChange(c: StoreChange): RoomChange {
     version: c.version,
     previousVersion: c.previousVersion,
     kind: KIND[c.kind],
-    messages: c.entries.map(entryToMessage),
+    messages: c.entries.map(messageOf),
     messagesOmitted: c.omitted,
     trimmed: c.trimmed,
   };
+}
+
+const encodedChanges = new WeakMap<StoreChange, Encoded>();
+
+/** A change as a serialised WatchResponse, encoded once however many streams send it. */
+export function encodedChange(c: StoreChange): Encoded {
+  return memo(encodedChanges, c, () => new Encoded(Buffer.from(WatchResponse.encode({ change: toRoomChange(c) }).finish())));
 }

@@ -3,7 +3,7 @@ import { decodeEntry, encodeEntry, entryId, trimCount } from "../../src/domain/e
 import { parseReactionsTag, formatReactions } from "../../src/domain/tags.js";
 import { instantToIso, isoToInstant } from "../../src/domain/timestamps.js";
 import { selectHistory } from "../../src/service/history.js";
-import { coalesce, MAX_MERGED_ENTRIES } from "../../src/watch/coalesce.js";
+import { coalesce, MAX_MERGED_BYTES, MAX_MERGED_ENTRIES } from "../../src/watch/coalesce.js";
 import { repairToolCalls } from "../../src/prompt/chat.js";
 import type { StoreChange } from "../../src/store/store.js";
 
@@ -60,6 +60,8 @@ describe("watch coalescing", () => {
     expect(m.entries.map((x) => x.content)).toEqual(["2", "3"]);
     expect(coalesce(change(2), change(3, "update"))).toMatchObject({ previousVersion: 1, version: 3, kind: "resync", entries: [] });
     expect(coalesce(change(2, "append", MAX_MERGED_ENTRIES), change(3))).toMatchObject({ kind: "resync" });
+    const big = { ...change(3), entries: [{ role: "user", content: "x".repeat(MAX_MERGED_BYTES) }] };
+    expect(coalesce(change(2), big)).toMatchObject({ kind: "resync", previousVersion: 1, version: 3 });
   });
 });
 
