@@ -45,6 +45,8 @@ type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, c
  * A client for one roomhistory server (or a load balancer in front of several). Cheap to share: one
  * channel multiplexes every call and watch. Close it when done.
  */
+const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
 export class RoomHistoryClient {
   /** raw is the generated grpc-js client, for what this layer does not cover. */
   readonly raw: pb.RoomHistoryServiceClient;
@@ -61,6 +63,9 @@ export class RoomHistoryClient {
       // it would keep failing calls long after the server is back. Follow the client's policy instead.
       "grpc.initial_reconnect_backoff_ms": this.backoff.initialMs,
       "grpc.max_reconnect_backoff_ms": this.backoff.maxMs,
+      // A window of up to 1000 messages of up to 1 MiB each is larger than gRPC's 4 MiB default.
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
       ...options.channelOptions,
     });
   }

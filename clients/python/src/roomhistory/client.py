@@ -23,6 +23,9 @@ DEFAULT_TARGET = "127.0.0.1:50051"
 DEFAULT_TIMEOUT = 10.0
 
 
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+
+
 def channel_options(retry: RetryPolicy, extra: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """The channel's reconnect backoff follows the retry policy (gRPC's default grows to 120 s, failing
     calls long after a restarted server is back); the caller's options of the same name win."""
@@ -30,6 +33,9 @@ def channel_options(retry: RetryPolicy, extra: Sequence[tuple[str, Any]]) -> lis
     own = [
         ("grpc.initial_reconnect_backoff_ms", round(retry.initial * 1000)),
         ("grpc.max_reconnect_backoff_ms", round(retry.maximum * 1000)),
+        # A window of up to 1000 messages of up to 1 MiB each is larger than gRPC's 4 MiB default.
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ]
     return [o for o in own if o[0] not in names] + list(extra)
 
