@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LIMITS, type Limits } from "./service/validate.js";
-import { clampLimit } from "./store/store.js";
 
 /** Every setting, read from the environment once at start (documented in README.md, "Configuration"). */
 export interface Config {
@@ -64,4 +63,3 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-export { clampLimit };
