@@ -11,7 +11,7 @@ import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import { entryToMessage, isoToTimestamp, messageOf, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
 import { Encoded, memo } from "./encoded.js";
-import { renderResponse } from "./render.js";
+import { encodedRenderResponse } from "./render.js";
 import { selectHistory } from "./history.js";
 import * as check from "./validate.js";
 import { COUNTED_ROLES } from "../domain/entry.js";
@@ -43,14 +43,14 @@ export class RoomHistoryHandlers {
     return { version: snap.version, messages: entries.map(messageOf) };
   }
 
-  async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse> {
+  async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse | Encoded> {
     const roomId = check.checkRoomId(req.roomId);
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
     const context = { room_id: roomId, ...req.roomContext };
     const snap = await this.store.read(roomId);
     const system = this.templates.render(req.template, context).trim();
-    return renderResponse(snap, system, req.includeThinking);
+    return encodedRenderResponse(snap, system, req.includeThinking);
   }
 
   async updateMessage(req: pb.UpdateMessageRequest): Promise<pb.UpdateMessageResponse> {
