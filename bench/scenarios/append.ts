@@ -79,9 +79,9 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
       note: c === 1
         ? "at concurrency 1 every append waits for a Redis round trip and the script in series with the gRPC one; " +
           "compare with the 'vs echo + floor in series' row, the physical limit of a serial caller"
-        : "the service's extra cost per append is in Redis (the append-3.lua row: the trim of a full window) and in " +
-          "the server (server CPU per call); client, server and Redis share 2 cores, so every µs added anywhere " +
-          "lowers throughput" },
+        : "the echo does no storage: the service adds a Redis round trip, append-3.lua (version check, trim, INCR, " +
+          "SPUBLISH) and the server's Redis client work (server CPU per call); client, server and Redis share 2 " +
+          "cores, so every µs added anywhere lowers throughput" },
     { ...base, name: `append c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
     { ...base, name: `append c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
     { ...base, name: `append c=${c} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),

@@ -72,9 +72,9 @@ function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", L
   const figures: Figure[] = [
     { ...base, name: `${rpcName} c=${c} throughput`, unit: "ops/s", service: throughput(r.service),
       baseline: throughput(r.echo), goal: { op: ">=", ratio: 0.7 },
-      note: "per call the server JSON-parses 100 entries, converts them to Messages (parsing ISO timestamps) and " +
-        "protobuf-encodes them (RenderMessages also renders the template and serialises messages_json); see its " +
-        "server CPU per call row. The echo sends cached bytes; both share 2 cores with the decoding client" },
+      note: "an unchanged window is served from the read cache (entries neither sent by Redis nor re-encoded), " +
+        "but every call still makes one Redis round trip (read-room-3.lua) that a serial caller waits for, and " +
+        "RenderMessages renders its template per call; the echo answers from memory" },
     { ...base, name: `${rpcName} c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
     { ...base, name: `${rpcName} c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
   ];
