@@ -107,8 +107,9 @@ export interface RoomChange {
   /** version is the room's version after the change. */
   version: number;
   /**
-   * previous_version is the room's version before the change. It equals version - 1 for a single
-   * mutation. A client whose copy is not at previous_version missed something and must fetch the room.
+   * previous_version is the room's version before the change: version - 1 for a single mutation. On one
+   * Watch stream it is always the version that stream sent before for the room (in `created` or a change);
+   * a client whose copy is not at previous_version missed something and must fetch the room.
    */
   previousVersion: number;
   /** kind is the mutation that produced the change. */
