@@ -11,7 +11,11 @@ const config = (() => {
 })();
 const logger = createLogger(config.logLevel);
 
-const app = await startApp(config, logger);
+const app = await startApp(config, logger).catch((err: Error) => {
+  // A port in use or a missing templates directory: one clear line, not a stack trace.
+  console.error(`roomhistory: cannot start: ${err.message}`);
+  process.exit(1);
+});
 logger.info(
   {
     address: app.address,

@@ -47,17 +47,21 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
+  let stopping: Promise<void> | undefined;
+  const setServing = (up: boolean) => {
+    for (const name of ["", SERVICE_NAME]) health.setStatus(name, up ? "SERVING" : "NOT_SERVING");
+  };
+  // A replica whose Redis is unreachable answers UNAVAILABLE: its health says so, for load balancers.
+  deps.store.onAvailability?.((up) => stopping === undefined && setServing(up));
   addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   const host = address.slice(0, address.lastIndexOf(":"));
-  let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
-      health.setStatus("", "NOT_SERVING");
-      health.setStatus(SERVICE_NAME, "NOT_SERVING");
+      setServing(false);
       watch.shutdown();
       await drain(server, deps.shutdownGraceMs ?? 10_000);
       await deps.store.close();

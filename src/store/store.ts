@@ -90,6 +90,8 @@ export interface HistoryStore {
   discardRebackfill(roomId: string): Promise<{ version: number }>;
   versions(roomIds: readonly string[]): Promise<number[]>;
   listRooms(pageSize: number, after?: string): Promise<RoomPage>;
+  /** Reports when the store becomes reachable (true) or unreachable (false); the health service follows. */
+  onAvailability?(listener: (up: boolean) => void): void;
   close(): Promise<void>;
 }
 

@@ -20,7 +20,7 @@ export class WatchSession implements Watcher {
   private ready = false;
   private blocked = false;
   private closed = false;
-  private wroteSinceTick = false;
+  private lastWrite = Date.now();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -49,7 +49,7 @@ export class WatchSession implements Watcher {
     });
     this.ready = true;
     this.flush();
-    this.timer = setInterval(() => this.tick(), this.progressMs);
+    this.timer = setInterval(() => this.tick(), Math.max(50, this.progressMs / 2));
   }
 
   deliver(change: StoreChange): void {
@@ -92,7 +92,7 @@ export class WatchSession implements Watcher {
   }
 
   private write(response: WatchResponse | Encoded): void {
-    this.wroteSinceTick = true;
+    this.lastWrite = Date.now();
     // An Encoded passes the service's response serialiser untouched (src/server/server.ts).
     if (this.call.write(response as WatchResponse)) return;
     this.blocked = true;
@@ -102,9 +102,9 @@ export class WatchSession implements Watcher {
     });
   }
 
+  /** Runs every half interval, so an idle stream hears within 1 to 1.5 intervals of its last message. */
   private tick(): void {
-    if (!this.wroteSinceTick && !this.blocked) this.write({ progress: { sentAt: nowInstant() } });
-    this.wroteSinceTick = false;
+    if (!this.blocked && Date.now() - this.lastWrite >= this.progressMs) this.write({ progress: { sentAt: nowInstant() } });
   }
 
   /** The one place a stream's resources are released. */

@@ -6,6 +6,7 @@ import { TestRedis } from "../helpers/redis.js";
 import { ServerProcess, uniquePrefix } from "../helpers/server.js";
 import { rpc, user } from "../helpers/rpc.js";
 import { WatchRecorder } from "../helpers/watch.js";
+import { waitFor } from "../helpers/ports.js";
 import { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
 const require = createRequire(import.meta.url);
@@ -72,4 +73,22 @@ it("serves health and reflection, and shuts down gracefully on SIGTERM", async (
   expect(proc.log).toContain("shutting down");
   expect(proc.log).toContain('"msg":"stopped"');
   client.close();
+});
+
+it("reports NOT_SERVING while Redis is unreachable, and SERVING again once it is back", async () => {
+  const own = await TestRedis.start();
+  const proc = await ServerProcess.start({ ROOMHISTORY_REDIS_URL: own.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix() });
+  const health = serviceClient(require("grpc-health-check").protoPath, ["grpc", "health", "v1"], "Health", proc.address);
+  const status = async () => ((await unary<{ status: number }>(health, "Check", { service: "" })).status === 1 ? "SERVING" : "NOT_SERVING");
+  try {
+    await waitFor(async () => (await status()) === "SERVING", 10_000, "SERVING");
+    await own.kill();
+    await waitFor(async () => (await status()) === "NOT_SERVING", 10_000, "NOT_SERVING");
+    await own.launch();
+    await waitFor(async () => (await status()) === "SERVING", 20_000, "SERVING again");
+  } finally {
+    (health as unknown as { close(): void }).close();
+    await proc.stop();
+    await own.stop();
+  }
 });

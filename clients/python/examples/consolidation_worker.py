@@ -13,6 +13,7 @@ import argparse
 import collections
 import json
 import logging
+import os
 import queue
 import re
 
@@ -56,7 +57,11 @@ def run(target: str, rooms: list[str], every: int, exit_after: int | None) -> No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", default="127.0.0.1:50051", help="the roomhistory server (host:port)")
+    parser.add_argument(
+        "--target",
+        default=os.environ.get("ROOMHISTORY_ADDRESS", "127.0.0.1:50051"),
+        help="the roomhistory server (host:port; default $ROOMHISTORY_ADDRESS or 127.0.0.1:50051)",
+    )
     parser.add_argument("--room", action="append", required=True, help="a room to follow (repeatable)")
     parser.add_argument("--every", type=int, default=10, help="consolidate after this many new messages")
     parser.add_argument("--exit-after", type=int, help="exit after this many consolidations")

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 
 from roomhistory import (
     AsyncRoomHistoryClient,
@@ -78,7 +79,11 @@ async def run(target: str, rooms: list[str], say: str | None, once: bool) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", default="127.0.0.1:50051", help="the roomhistory server (host:port)")
+    parser.add_argument(
+        "--target",
+        default=os.environ.get("ROOMHISTORY_ADDRESS", "127.0.0.1:50051"),
+        help="the roomhistory server (host:port; default $ROOMHISTORY_ADDRESS or 127.0.0.1:50051)",
+    )
     parser.add_argument("--room", action="append", required=True, help="a room to serve (repeatable)")
     parser.add_argument("--say", help="first append this user message to the first room")
     parser.add_argument("--once", action="store_true", help="exit after answering one turn")

@@ -137,6 +137,11 @@ export class RedisStore implements HistoryStore {
     return { roomIds, next: ids.length > pageSize ? roomIds[roomIds.length - 1] : undefined };
   }
 
+  onAvailability(listener: (up: boolean) => void): void {
+    this.redis.on("ready", () => listener(true));
+    for (const event of ["close", "reconnecting", "end"]) this.redis.on(event, () => listener(false));
+  }
+
   async close(): Promise<void> {
     await this.feed.close();
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -153,8 +153,10 @@ export interface Message {
   /**
    * id is the platform's id for the message (e.g. a chat platform's message id). Empty on write means
    * the server generates one ("rh_" followed by random characters). Used by UpdateMessage, MarkDeleted
-   * and PatchReactions. Entries written by the legacy ConversationManager carry their id only as a
-   * "[Message ID: X]" marker inside content; such entries are read with id set to X.
+   * and PatchReactions, which act on the newest message with that id: ids are not checked for
+   * uniqueness, so an append retried without expected_version stores its messages twice. Entries written
+   * by the legacy ConversationManager carry their id only as a "[Message ID: X]" marker inside content;
+   * such entries are read with id set to X.
    */
   id: string;
   /**

@@ -318,7 +318,7 @@ export interface WatchResponse {
   change?:
     | RoomChange
     | undefined;
-  /** progress is sent when the stream has been idle for progress_interval_ms. */
+  /** progress is sent when the stream has been idle for progress_interval_ms (within half an interval more). */
   progress?: WatchProgress | undefined;
 }
 
