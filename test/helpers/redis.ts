@@ -44,6 +44,9 @@ export class TestRedis {
         ...this.extraArgs],
       { stdio: "ignore" },
     );
+    // Should a test file die before its afterAll, its redis-server dies with it instead of lingering.
+    const proc = this.proc;
+    process.once("exit", () => proc.kill("SIGKILL"));
     await waitFor(async () => {
       const c = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       c.on("error", () => undefined);
