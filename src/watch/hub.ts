@@ -69,10 +69,14 @@ export class WatchHub implements ChangeListener {
   /** After the feed reconnected: whatever changed meanwhile reaches every stream as a RESYNC. */
   resubscribed(): void {
     const ids = [...this.rooms.keys()];
+    const before = ids.map((id) => this.rooms.get(id)!.version);
     this.store.versions(ids).then(
       (versions) => ids.forEach((id, i) => {
         const room = this.rooms.get(id);
-        if (!room || versions[i] === room.version) return;
+        // A change that arrived while the read was under way is newer than what was read: the feed is
+        // live again, and a stream turns any gap it left into a RESYNC itself. Only an unchanged room's
+        // read counts, including one that came back lower because Redis lost it.
+        if (!room || room.version !== before[i] || versions[i] === room.version) return;
         const change = resync(id, room.version, versions[i]);
         room.version = versions[i];
         for (const w of room.watchers) w.deliver(change);
