@@ -82,7 +82,6 @@ function drain(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 /** The service definition with every response serialiser letting an Encoded through untouched. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function passEncoded<T extends Record<string, MethodDefinition<any, any>>>(definition: T): T {
@@ -95,6 +94,7 @@ function passEncoded<T extends Record<string, MethodDefinition<any, any>>>(defin
   return out as T;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Unary = (req: any) => Promise<unknown>;
 
 /** Wires every RPC to its handler; errors of all of them pass through toServiceError. */

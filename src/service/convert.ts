@@ -7,6 +7,7 @@ import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestam
 import { entryId, type Entry, type EntryPart } from "../domain/entry.js";
 import { instantToIso, isoToInstant, nowIso } from "../domain/timestamps.js";
 import { parseDeletedTag, parseReactionsTag } from "../domain/tags.js";
+import { memo } from "./encoded.js";
 
 const ROLE_NAMES: Record<number, string> = {
   [Role.ROLE_USER]: "user",
@@ -117,10 +118,5 @@ const messages = new WeakMap<Entry, Message>();
  * modified, so their messages can be too (a window read again, a change sent to many streams).
  */
 export function messageOf(e: Entry): Message {
-  let m = messages.get(e);
-  if (!m) {
-    m = entryToMessage(e);
-    messages.set(e, m);
-  }
-  return m;
+  return memo(messages, e, () => entryToMessage(e));
 }

@@ -41,19 +41,25 @@ function renderHistory(snap: RoomSnapshot, includeThinking: boolean): RenderedHi
 const EMPTY: RenderMessagesResponse = { messages: [], version: 0, estimatedTokens: 0, messagesJson: "", repaired: 0 };
 const MESSAGES_JSON_TAG = (4 << 3) | 2; // field 4, length-delimited
 
+/** The per-version history (built once) and the per-call system message of one reply. */
+function replyParts(snap: RoomSnapshot, system: string, includeThinking: boolean) {
+  const cache = includeThinking ? histories.thinking : histories.plain;
+  const history = memo(cache, snap, () => renderHistory(snap, includeThinking));
+  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
+  return { history, head, estimatedTokens: estimateTokens(head) + history.tokens };
+}
+
 /**
  * The same reply as renderResponse, serialised by pasting the per-version history bytes behind the
  * per-call head: protobuf allows a message's fields in any order, and a repeated field's entries are
  * read in the order they come, so the system message still precedes the history.
  */
 export function encodedRenderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean): Encoded {
-  const cache = includeThinking ? histories.thinking : histories.plain;
-  const history = memo(cache, snap, () => renderHistory(snap, includeThinking));
-  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
+  const { history, head, estimatedTokens } = replyParts(snap, system, includeThinking);
   const headBytes = RenderMessagesResponse.encode({
     messages: head.map(toRendered),
     version: snap.version,
-    estimatedTokens: estimateTokens(head) + history.tokens,
+    estimatedTokens,
     messagesJson: "",
     repaired: history.repaired,
   }).finish();
@@ -65,14 +71,12 @@ export function encodedRenderResponse(snap: RoomSnapshot, system: string, includ
 
 /** The reply as an object: what encodedRenderResponse serialises, and the reference its tests check. */
 export function renderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean): RenderMessagesResponse {
-  const cache = includeThinking ? histories.thinking : histories.plain;
-  const history = memo(cache, snap, () => renderHistory(snap, includeThinking));
-  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
+  const { history, head, estimatedTokens } = replyParts(snap, system, includeThinking);
   const json = [...head.map((m) => JSON.stringify(m)), history.json].filter(Boolean).join(",");
   return {
     messages: [...head.map(toRendered), ...history.rendered],
     version: snap.version,
-    estimatedTokens: estimateTokens(head) + history.tokens,
+    estimatedTokens,
     messagesJson: `[${json}]`,
     repaired: history.repaired,
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Redis, Cluster, Result, Callback } from "ioredis";
+import type { Redis, Cluster, Result } from "ioredis";
 
 /** Result codes of the Lua scripts (first element of their reply); see includes/common.lua. */
 export enum ScriptCode {
@@ -50,4 +50,3 @@ declare module "ioredis" {
   }
 }
 
-export type { Callback };
