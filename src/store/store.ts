@@ -3,6 +3,7 @@ import type { Entry } from "../domain/entry.js";
 /** The mutation kinds a change event names; the same words travel in the Redis event payload. */
 export type ChangeKindName =
   | "append" | "update" | "delete" | "reactions" | "clear" | "limit" | "rebackfill"
+  | "expired" | "deleted" | "retention"
   /** Made by the watch layer, never by a store: changes were merged or missed; fetch the room. */
   | "resync";
 
@@ -23,6 +24,50 @@ export interface AppendResult {
   version: number;
   entries: Entry[];
   trimmed: number;
+  /** True when an earlier call with the same idempotency key wrote these entries; nothing was written now. */
+  replayed: boolean;
+}
+
+/** How many replicas must hold a write before a mutation answers (Redis WAIT / WAITAOF). */
+export interface Durability {
+  replicas: number;
+  timeoutMs: number;
+  fsync: boolean;
+}
+
+/** What every mutation may ask for. */
+export interface WriteOptions {
+  /** Compare-and-set: the mutation applies only at this version (VERSION_CONFLICT otherwise). */
+  expectedVersion?: number;
+  /** Wait for replicas before answering; the store's default when unset. */
+  durability?: Durability;
+}
+
+export interface AppendOptions extends WriteOptions {
+  /** A retry with the same key (and fingerprint) replays the first result instead of writing again. */
+  idempotencyKey?: string;
+  /** A digest of the request's messages: the same key with another fingerprint is INVALID_ARGUMENT. */
+  fingerprint?: string;
+}
+
+export interface RetentionResult {
+  version: number;
+  /** The idle retention in force, in seconds; 0 means never. */
+  ttlSeconds: number;
+  isDefault: boolean;
+}
+
+export interface ReapRequest {
+  /** Non-zero: rooms idle at least this long (except rooms kept forever); zero: rooms past their retention. */
+  maxIdleSeconds: number;
+  dryRun: boolean;
+  limit: number;
+}
+
+export interface ReapResult {
+  roomIds: string[];
+  /** True when `limit` stopped the reap before every candidate was visited. */
+  more: boolean;
 }
 
 /**
@@ -35,10 +80,20 @@ export interface RoomSnapshot {
   rebackfill: boolean;
   updatedAt?: string;
   entries: Entry[];
+  /** False for a room never written, deleted or expired (version is then the tombstone's, or 0). */
+  exists: boolean;
+  /** The idle retention in force, in seconds (0: never expires), and whether it is the server default. */
+  ttlSeconds: number;
+  retentionIsDefault: boolean;
+  /** When the room expires if nothing changes it; undefined when it never does or does not exist. */
+  expiresAt?: string;
+  /** Bytes of the stored entries, and the room's byte budget. */
+  bytes: number;
+  maxBytes: number;
 }
 
 export type MessagePatch =
-  | { op: "update"; content: string; expectedVersion?: number }
+  | { op: "update"; content: string }
   | { op: "delete"; deletedAt: string }
   | { op: "reactions"; reactions: { emoji: string; count?: number }[] };
 
@@ -52,6 +107,7 @@ export interface LimitResult {
   limit: number;
   rebackfill: boolean;
   trimmed: number;
+  maxBytes: number;
 }
 
 export interface RoomPage {
@@ -82,12 +138,20 @@ export interface ChangeFeed {
 export interface HistoryStore {
   readonly kind: "redis" | "memory";
   readonly feed: ChangeFeed;
-  append(roomId: string, entries: Entry[], expectedVersion?: number): Promise<AppendResult>;
+  append(roomId: string, entries: Entry[], opts?: AppendOptions): Promise<AppendResult>;
   read(roomId: string): Promise<RoomSnapshot>;
-  patchMessage(roomId: string, messageId: string, patch: MessagePatch): Promise<PatchResult>;
-  clear(roomId: string): Promise<{ version: number }>;
-  setLimit(roomId: string, limit: number): Promise<LimitResult>;
-  discardRebackfill(roomId: string): Promise<{ version: number }>;
+  /** Patches the newest entry whose id (or legacy marker) is messageId. */
+  patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts?: WriteOptions): Promise<PatchResult>;
+  clear(roomId: string, opts?: WriteOptions): Promise<{ version: number }>;
+  /** `maxBytes` undefined keeps the room's byte budget. */
+  setLimit(roomId: string, limit: number, maxBytes?: number, opts?: WriteOptions): Promise<LimitResult>;
+  discardRebackfill(roomId: string, opts?: WriteOptions): Promise<{ version: number }>;
+  /** Drops history and settings, keeping a tombstone (version, seq); `deleted` false when nothing existed. */
+  deleteRoom(roomId: string, opts?: WriteOptions): Promise<{ version: number; deleted: boolean }>;
+  /** `ttlSeconds` undefined returns the room to the server default; 0 keeps it until deleted. */
+  setRetention(roomId: string, ttlSeconds: number | undefined, opts?: WriteOptions): Promise<RetentionResult>;
+  /** Expires idle rooms (each: one "expired" change); with dryRun only lists them. */
+  reapIdle(request: ReapRequest): Promise<ReapResult>;
   versions(roomIds: readonly string[]): Promise<number[]>;
   listRooms(pageSize: number, after?: string): Promise<RoomPage>;
   /** Reports when the store becomes reachable (true) or unreachable (false); the health service follows. */
@@ -103,7 +167,21 @@ export interface StoreOptions {
   ttlSeconds: number;
   /** Entries larger than this in total travel without their content ("omitted"). */
   maxEventBytes: number;
+  /** Seconds an idempotency key is remembered (0: the default, 24 h). */
+  idempotencyTtlSeconds?: number;
+  /** Seconds a deleted or expired room's tombstone (version, seq) is kept; 0 keeps it forever. */
+  tombstoneTtlSeconds?: number;
+  /** Bytes of entries a room's window keeps unless SetRoomLimit set another budget. */
+  maxRoomBytes?: number;
+  /** Durability applied to mutations that ask for none. */
+  durability?: Durability;
 }
+
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+export const DEFAULT_TOMBSTONE_TTL_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_MAX_ROOM_BYTES = 8 * 1024 * 1024;
+/** The longest idle retention a room may ask for: ten years. */
+export const MAX_RETENTION_SECONDS = 315_360_000;
 
 export const MIN_ROOM_LIMIT = 50;
 export const MAX_ROOM_LIMIT = 1000;

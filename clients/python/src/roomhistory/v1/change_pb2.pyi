@@ -19,6 +19,9 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_LIMIT: _ClassVar[ChangeKind]
     CHANGE_KIND_REBACKFILL: _ClassVar[ChangeKind]
     CHANGE_KIND_RESYNC: _ClassVar[ChangeKind]
+    CHANGE_KIND_EXPIRED: _ClassVar[ChangeKind]
+    CHANGE_KIND_DELETED: _ClassVar[ChangeKind]
+    CHANGE_KIND_RETENTION: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_APPEND: ChangeKind
 CHANGE_KIND_UPDATE: ChangeKind
@@ -28,6 +31,9 @@ CHANGE_KIND_CLEAR: ChangeKind
 CHANGE_KIND_LIMIT: ChangeKind
 CHANGE_KIND_REBACKFILL: ChangeKind
 CHANGE_KIND_RESYNC: ChangeKind
+CHANGE_KIND_EXPIRED: ChangeKind
+CHANGE_KIND_DELETED: ChangeKind
+CHANGE_KIND_RETENTION: ChangeKind
 
 class RoomChange(_message.Message):
     __slots__ = ("room_id", "version", "previous_version", "kind", "messages", "messages_omitted", "trimmed")

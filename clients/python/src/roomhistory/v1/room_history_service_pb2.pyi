@@ -5,6 +5,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from roomhistory.v1 import change_pb2 as _change_pb2
 from roomhistory.v1 import message_pb2 as _message_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -12,55 +13,88 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class RenderForm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RENDER_FORM_UNSPECIFIED: _ClassVar[RenderForm]
+    RENDER_FORM_MESSAGES: _ClassVar[RenderForm]
+    RENDER_FORM_JSON: _ClassVar[RenderForm]
+RENDER_FORM_UNSPECIFIED: RenderForm
+RENDER_FORM_MESSAGES: RenderForm
+RENDER_FORM_JSON: RenderForm
+
+class Durability(_message.Message):
+    __slots__ = ("replicas", "timeout_ms", "fsync")
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    FSYNC_FIELD_NUMBER: _ClassVar[int]
+    replicas: int
+    timeout_ms: int
+    fsync: bool
+    def __init__(self, replicas: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., fsync: _Optional[bool] = ...) -> None: ...
+
 class AppendMessagesRequest(_message.Message):
-    __slots__ = ("room_id", "messages", "expected_version")
+    __slots__ = ("room_id", "messages", "expected_version", "idempotency_key", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
     expected_version: int
-    def __init__(self, room_id: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    idempotency_key: str
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., expected_version: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class AppendMessagesResponse(_message.Message):
-    __slots__ = ("version", "messages", "trimmed")
+    __slots__ = ("version", "messages", "trimmed", "replayed")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     TRIMMED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     version: int
     messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
     trimmed: int
-    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., trimmed: _Optional[int] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., trimmed: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
-    __slots__ = ("room_id", "limit", "after_seq")
+    __slots__ = ("room_id", "limit", "after_seq", "page_size", "page_token")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     limit: int
     after_seq: int
-    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., after_seq: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., after_seq: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class GetHistoryResponse(_message.Message):
-    __slots__ = ("version", "messages")
+    __slots__ = ("version", "messages", "next_page_token")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     version: int
     messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
-    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RenderMessagesRequest(_message.Message):
-    __slots__ = ("room_id", "room_context", "template", "include_thinking")
+    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_THINKING_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     room_context: _struct_pb2.Struct
     template: str
     include_thinking: bool
-    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ...) -> None: ...
+    form: RenderForm
+    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ...) -> None: ...
 
 class RenderedMessage(_message.Message):
     __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id")
@@ -91,16 +125,18 @@ class RenderMessagesResponse(_message.Message):
     def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ...) -> None: ...
 
 class UpdateMessageRequest(_message.Message):
-    __slots__ = ("room_id", "message_id", "content", "expected_version")
+    __slots__ = ("room_id", "message_id", "content", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     message_id: str
     content: str
     expected_version: int
-    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., content: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., content: _Optional[str] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class UpdateMessageResponse(_message.Message):
     __slots__ = ("version", "message")
@@ -111,14 +147,18 @@ class UpdateMessageResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
 
 class MarkDeletedRequest(_message.Message):
-    __slots__ = ("room_id", "message_id", "deleted_at")
+    __slots__ = ("room_id", "message_id", "deleted_at", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     DELETED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     message_id: str
     deleted_at: _timestamp_pb2.Timestamp
-    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class MarkDeletedResponse(_message.Message):
     __slots__ = ("version", "message")
@@ -129,14 +169,18 @@ class MarkDeletedResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
 
 class PatchReactionsRequest(_message.Message):
-    __slots__ = ("room_id", "message_id", "reactions")
+    __slots__ = ("room_id", "message_id", "reactions", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     REACTIONS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     message_id: str
     reactions: _containers.RepeatedCompositeFieldContainer[_message_pb2.Reaction]
-    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., reactions: _Optional[_Iterable[_Union[_message_pb2.Reaction, _Mapping]]] = ...) -> None: ...
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., message_id: _Optional[str] = ..., reactions: _Optional[_Iterable[_Union[_message_pb2.Reaction, _Mapping]]] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class PatchReactionsResponse(_message.Message):
     __slots__ = ("version", "message")
@@ -147,10 +191,14 @@ class PatchReactionsResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
 
 class ClearRoomRequest(_message.Message):
-    __slots__ = ("room_id",)
+    __slots__ = ("room_id", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
-    def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class ClearRoomResponse(_message.Message):
     __slots__ = ("version",)
@@ -159,28 +207,42 @@ class ClearRoomResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ...) -> None: ...
 
 class SetRoomLimitRequest(_message.Message):
-    __slots__ = ("room_id", "limit")
+    __slots__ = ("room_id", "limit", "max_bytes", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     limit: int
-    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    max_bytes: int
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., max_bytes: _Optional[int] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class SetRoomLimitResponse(_message.Message):
-    __slots__ = ("limit", "version", "rebackfill_requested")
+    __slots__ = ("limit", "version", "rebackfill_requested", "max_bytes", "trimmed")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     REBACKFILL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TRIMMED_FIELD_NUMBER: _ClassVar[int]
     limit: int
     version: int
     rebackfill_requested: bool
-    def __init__(self, limit: _Optional[int] = ..., version: _Optional[int] = ..., rebackfill_requested: _Optional[bool] = ...) -> None: ...
+    max_bytes: int
+    trimmed: int
+    def __init__(self, limit: _Optional[int] = ..., version: _Optional[int] = ..., rebackfill_requested: _Optional[bool] = ..., max_bytes: _Optional[int] = ..., trimmed: _Optional[int] = ...) -> None: ...
 
 class DiscardRebackfillRequest(_message.Message):
-    __slots__ = ("room_id",)
+    __slots__ = ("room_id", "expected_version", "durability")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
     room_id: str
-    def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
 
 class DiscardRebackfillResponse(_message.Message):
     __slots__ = ("version",)
@@ -195,7 +257,7 @@ class GetRoomInfoRequest(_message.Message):
     def __init__(self, room_id: _Optional[str] = ...) -> None: ...
 
 class GetRoomInfoResponse(_message.Message):
-    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count")
+    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +265,12 @@ class GetRoomInfoResponse(_message.Message):
     REBACKFILL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    IDLE_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_IS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
     version: int
     message_count: int
     limit: int
@@ -210,7 +278,73 @@ class GetRoomInfoResponse(_message.Message):
     rebackfill_requested: bool
     updated_at: _timestamp_pb2.Timestamp
     entry_count: int
-    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ...) -> None: ...
+    idle_ttl_seconds: int
+    retention_is_default: bool
+    expires_at: _timestamp_pb2.Timestamp
+    exists: bool
+    window_bytes: int
+    max_bytes: int
+    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ...) -> None: ...
+
+class DeleteRoomRequest(_message.Message):
+    __slots__ = ("room_id", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class DeleteRoomResponse(_message.Message):
+    __slots__ = ("version", "deleted")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    deleted: bool
+    def __init__(self, version: _Optional[int] = ..., deleted: _Optional[bool] = ...) -> None: ...
+
+class SetRoomRetentionRequest(_message.Message):
+    __slots__ = ("room_id", "idle_ttl_seconds", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    IDLE_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    idle_ttl_seconds: int
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., idle_ttl_seconds: _Optional[int] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class SetRoomRetentionResponse(_message.Message):
+    __slots__ = ("version", "idle_ttl_seconds", "retention_is_default")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    IDLE_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_IS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    idle_ttl_seconds: int
+    retention_is_default: bool
+    def __init__(self, version: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ...) -> None: ...
+
+class ReapIdleRoomsRequest(_message.Message):
+    __slots__ = ("max_idle_seconds", "dry_run", "limit")
+    MAX_IDLE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    max_idle_seconds: int
+    dry_run: bool
+    limit: int
+    def __init__(self, max_idle_seconds: _Optional[int] = ..., dry_run: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ReapIdleRoomsResponse(_message.Message):
+    __slots__ = ("room_ids", "count", "more")
+    ROOM_IDS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    room_ids: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    more: bool
+    def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class ListRoomsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

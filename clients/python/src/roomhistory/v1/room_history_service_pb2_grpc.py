@@ -29,13 +29,23 @@ class RoomHistoryServiceStub:
     """RoomHistoryService keeps one shared conversation history per chat room.
 
     Every room has a version: a counter that every mutation increases by exactly one and that never
-    goes down, not even on ClearRoom. Every mutation also publishes one RoomChange, delivered by Watch.
+    goes down, not on ClearRoom, not on DeleteRoom, not when the room expires. Every mutation also
+    publishes one RoomChange, delivered by Watch. Expiry is a mutation too: a room idle past its
+    retention is expired by the server (one CHANGE_KIND_EXPIRED change), and a deleted or expired room
+    keeps a small tombstone (its version and seq counter) so that a later write continues above it.
+    The one exception: a tombstone itself lasts ROOMHISTORY_TOMBSTONE_TTL_SECONDS (README), after which
+    a room written again starts over at version 1; watchers holding a higher version get a RESYNC.
+
+    Every mutation takes an optional expected_version (compare-and-set: ABORTED with a
+    google.rpc.ErrorInfo, reason "VERSION_CONFLICT", metadata "current_version", when it differs) and an
+    optional durability (how many Redis replicas must acknowledge the write before the call answers).
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
     - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
-    - UNAVAILABLE: the store (Redis) cannot be reached, or the server is shutting down. Safe to retry
-    reads; retry writes with expected_version to avoid writing twice.
+    - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
+    requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
+    retry appends with the same idempotency_key, other writes with expected_version.
     - INTERNAL: an unexpected failure; the details are in the server's log only.
     A failed call changes nothing.
     """
@@ -101,6 +111,21 @@ class RoomHistoryServiceStub:
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsRequest.SerializeToString,
                 response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsResponse.FromString,
                 _registered_method=True)
+        self.DeleteRoom = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/DeleteRoom',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomResponse.FromString,
+                _registered_method=True)
+        self.SetRoomRetention = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/SetRoomRetention',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionResponse.FromString,
+                _registered_method=True)
+        self.ReapIdleRooms = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/ReapIdleRooms',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.FromString,
+                _registered_method=True)
         self.Watch = channel.unary_stream(
                 '/roomhistory.v1.RoomHistoryService/Watch',
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.SerializeToString,
@@ -112,13 +137,23 @@ class RoomHistoryServiceServicer:
     """RoomHistoryService keeps one shared conversation history per chat room.
 
     Every room has a version: a counter that every mutation increases by exactly one and that never
-    goes down, not even on ClearRoom. Every mutation also publishes one RoomChange, delivered by Watch.
+    goes down, not on ClearRoom, not on DeleteRoom, not when the room expires. Every mutation also
+    publishes one RoomChange, delivered by Watch. Expiry is a mutation too: a room idle past its
+    retention is expired by the server (one CHANGE_KIND_EXPIRED change), and a deleted or expired room
+    keeps a small tombstone (its version and seq counter) so that a later write continues above it.
+    The one exception: a tombstone itself lasts ROOMHISTORY_TOMBSTONE_TTL_SECONDS (README), after which
+    a room written again starts over at version 1; watchers holding a higher version get a RESYNC.
+
+    Every mutation takes an optional expected_version (compare-and-set: ABORTED with a
+    google.rpc.ErrorInfo, reason "VERSION_CONFLICT", metadata "current_version", when it differs) and an
+    optional durability (how many Redis replicas must acknowledge the write before the call answers).
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
     - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
-    - UNAVAILABLE: the store (Redis) cannot be reached, or the server is shutting down. Safe to retry
-    reads; retry writes with expected_version to avoid writing twice.
+    - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
+    requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
+    retry appends with the same idempotency_key, other writes with expected_version.
     - INTERNAL: an unexpected failure; the details are in the server's log only.
     A failed call changes nothing.
     """
@@ -210,7 +245,38 @@ class RoomHistoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListRooms(self, request, context):
-        """ListRooms pages through the rooms this service has written, in room_id order. Read only.
+        """ListRooms pages through the rooms that exist in the server's key layout, in room_id order: rooms
+        written through the service (or indexed by the legacy bridge or `migrate-legacy`), not deleted and
+        not expired. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRoom(self, request, context):
+        """DeleteRoom removes a room's history, settings and ListRooms entry. Increments the version by one and
+        generates one CHANGE_KIND_DELETED change; the version and the seq counter stay behind as a
+        tombstone, so a later write to the same id continues above them. Deleting a room that does not
+        exist changes nothing and answers deleted = false.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRoomRetention(self, request, context):
+        """SetRoomRetention sets how long the room may stay idle (no mutation) before the server expires it,
+        overriding the server default (ROOMHISTORY_ROOM_TTL_SECONDS). Increments the version by one and
+        generates one CHANGE_KIND_RETENTION change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReapIdleRooms(self, request, context):
+        """ReapIdleRooms expires idle rooms now, as the server's own schedule does: each reaped room gets its
+        version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
+        With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
+        replicas at once: a room is expired once, and a room written meanwhile is not expired.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -286,6 +352,21 @@ def add_RoomHistoryServiceServicer_to_server(servicer, server):
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsRequest.FromString,
                     response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsResponse.SerializeToString,
             ),
+            'DeleteRoom': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRoom,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomResponse.SerializeToString,
+            ),
+            'SetRoomRetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRoomRetention,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionResponse.SerializeToString,
+            ),
+            'ReapIdleRooms': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReapIdleRooms,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.SerializeToString,
+            ),
             'Watch': grpc.unary_stream_rpc_method_handler(
                     servicer.Watch,
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.FromString,
@@ -303,13 +384,23 @@ class RoomHistoryService:
     """RoomHistoryService keeps one shared conversation history per chat room.
 
     Every room has a version: a counter that every mutation increases by exactly one and that never
-    goes down, not even on ClearRoom. Every mutation also publishes one RoomChange, delivered by Watch.
+    goes down, not on ClearRoom, not on DeleteRoom, not when the room expires. Every mutation also
+    publishes one RoomChange, delivered by Watch. Expiry is a mutation too: a room idle past its
+    retention is expired by the server (one CHANGE_KIND_EXPIRED change), and a deleted or expired room
+    keeps a small tombstone (its version and seq counter) so that a later write continues above it.
+    The one exception: a tombstone itself lasts ROOMHISTORY_TOMBSTONE_TTL_SECONDS (README), after which
+    a room written again starts over at version 1; watchers holding a higher version get a RESYNC.
+
+    Every mutation takes an optional expected_version (compare-and-set: ABORTED with a
+    google.rpc.ErrorInfo, reason "VERSION_CONFLICT", metadata "current_version", when it differs) and an
+    optional durability (how many Redis replicas must acknowledge the write before the call answers).
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
     - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
-    - UNAVAILABLE: the store (Redis) cannot be reached, or the server is shutting down. Safe to retry
-    reads; retry writes with expected_version to avoid writing twice.
+    - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
+    requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
+    retry appends with the same idempotency_key, other writes with expected_version.
     - INTERNAL: an unexpected failure; the details are in the server's log only.
     A failed call changes nothing.
     """
@@ -601,6 +692,87 @@ class RoomHistoryService:
             '/roomhistory.v1.RoomHistoryService/ListRooms',
             roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsRequest.SerializeToString,
             roomhistory_dot_v1_dot_room__history__service__pb2.ListRoomsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRoom(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/DeleteRoom',
+            roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.DeleteRoomResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRoomRetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/SetRoomRetention',
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReapIdleRooms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ReapIdleRooms',
+            roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.FromString,
             options,
             channel_credentials,
             insecure,

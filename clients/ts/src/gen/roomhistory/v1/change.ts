@@ -35,6 +35,18 @@ export enum ChangeKind {
    * client must fetch the room (GetHistory) to catch up from previous_version to version.
    */
   CHANGE_KIND_RESYNC = 8,
+  /**
+   * CHANGE_KIND_EXPIRED - CHANGE_KIND_EXPIRED: the room was idle past its retention and was expired; its history is gone and
+   * the version is kept as a tombstone.
+   */
+  CHANGE_KIND_EXPIRED = 9,
+  /**
+   * CHANGE_KIND_DELETED - CHANGE_KIND_DELETED: the room was deleted (DeleteRoom); its history is gone and the version is kept
+   * as a tombstone.
+   */
+  CHANGE_KIND_DELETED = 10,
+  /** CHANGE_KIND_RETENTION - CHANGE_KIND_RETENTION: the room's idle retention changed (SetRoomRetention); the history is unchanged. */
+  CHANGE_KIND_RETENTION = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -67,6 +79,15 @@ export function changeKindFromJSON(object: any): ChangeKind {
     case 8:
     case "CHANGE_KIND_RESYNC":
       return ChangeKind.CHANGE_KIND_RESYNC;
+    case 9:
+    case "CHANGE_KIND_EXPIRED":
+      return ChangeKind.CHANGE_KIND_EXPIRED;
+    case 10:
+    case "CHANGE_KIND_DELETED":
+      return ChangeKind.CHANGE_KIND_DELETED;
+    case 11:
+    case "CHANGE_KIND_RETENTION":
+      return ChangeKind.CHANGE_KIND_RETENTION;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -94,6 +115,12 @@ export function changeKindToJSON(object: ChangeKind): string {
       return "CHANGE_KIND_REBACKFILL";
     case ChangeKind.CHANGE_KIND_RESYNC:
       return "CHANGE_KIND_RESYNC";
+    case ChangeKind.CHANGE_KIND_EXPIRED:
+      return "CHANGE_KIND_EXPIRED";
+    case ChangeKind.CHANGE_KIND_DELETED:
+      return "CHANGE_KIND_DELETED";
+    case ChangeKind.CHANGE_KIND_RETENTION:
+      return "CHANGE_KIND_RETENTION";
     case ChangeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -115,7 +142,8 @@ export interface RoomChange {
   /** kind is the mutation that produced the change. */
   kind: ChangeKind;
   /**
-   * messages are the appended or changed messages, oldest first. Empty for CLEAR, LIMIT, REBACKFILL and
+   * messages are the appended or changed messages, oldest first. Empty for CLEAR, LIMIT, REBACKFILL,
+   * EXPIRED, DELETED, RETENTION and
    * RESYNC, and when messages_omitted is true.
    */
   messages: Message[];

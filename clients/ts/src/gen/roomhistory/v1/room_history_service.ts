@@ -29,6 +29,67 @@ export const protobufPackage = "roomhistory.v1";
 
 export const protobufFileName = "roomhistory/v1/room_history_service.proto";
 
+/** RenderForm chooses how RenderMessagesResponse carries the rendered messages. */
+export enum RenderForm {
+  /** RENDER_FORM_UNSPECIFIED - RENDER_FORM_UNSPECIFIED is read as RENDER_FORM_MESSAGES. */
+  RENDER_FORM_UNSPECIFIED = 0,
+  /** RENDER_FORM_MESSAGES - RENDER_FORM_MESSAGES fills `messages` and leaves `messages_json` empty. */
+  RENDER_FORM_MESSAGES = 1,
+  /** RENDER_FORM_JSON - RENDER_FORM_JSON fills `messages_json` and leaves `messages` empty. */
+  RENDER_FORM_JSON = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function renderFormFromJSON(object: any): RenderForm {
+  switch (object) {
+    case 0:
+    case "RENDER_FORM_UNSPECIFIED":
+      return RenderForm.RENDER_FORM_UNSPECIFIED;
+    case 1:
+    case "RENDER_FORM_MESSAGES":
+      return RenderForm.RENDER_FORM_MESSAGES;
+    case 2:
+    case "RENDER_FORM_JSON":
+      return RenderForm.RENDER_FORM_JSON;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RenderForm.UNRECOGNIZED;
+  }
+}
+
+export function renderFormToJSON(object: RenderForm): string {
+  switch (object) {
+    case RenderForm.RENDER_FORM_UNSPECIFIED:
+      return "RENDER_FORM_UNSPECIFIED";
+    case RenderForm.RENDER_FORM_MESSAGES:
+      return "RENDER_FORM_MESSAGES";
+    case RenderForm.RENDER_FORM_JSON:
+      return "RENDER_FORM_JSON";
+    case RenderForm.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * Durability asks a mutation to wait until Redis replicas have the write (Redis WAIT, and WAITAOF when
+ * fsync is set and Redis is 7.2 or newer) before answering, so that an acknowledged write survives a
+ * failover. When it cannot be confirmed in time the call answers UNAVAILABLE naming what was missing;
+ * the write itself may still have been applied (retry an append with its idempotency_key).
+ */
+export interface Durability {
+  /** replicas is how many replicas must acknowledge the write; zero means none (answer after the primary). */
+  replicas: number;
+  /** timeout_ms is how long to wait for them; zero means the server default (ROOMHISTORY_DURABILITY_TIMEOUT_MS). */
+  timeoutMs: number;
+  /**
+   * fsync, when true, also requires the primary and the replicas to have fsynced the write to their
+   * append-only files (WAITAOF); false does not wait for disk.
+   */
+  fsync: boolean;
+}
+
 /** AppendMessagesRequest appends messages to a room. */
 export interface AppendMessagesRequest {
   /** room_id names the room: 1 to 256 characters of A-Z a-z 0-9 and . _ - : @ ! # + = /. Required. */
@@ -39,7 +100,22 @@ export interface AppendMessagesRequest {
    * expected_version, when set, makes the append conditional: it is applied only if the room's version
    * equals it (0 for a room never written). Unset means unconditional (still atomic).
    */
-  expectedVersion?: number | undefined;
+  expectedVersion?:
+    | number
+    | undefined;
+  /**
+   * idempotency_key makes a retry safe: a second call with the same key in the same room within the
+   * server's idempotency window (ROOMHISTORY_IDEMPOTENCY_TTL_SECONDS, default 24 h) writes nothing and
+   * returns the first call's result (same version, seqs and ids, replayed = true), also on another
+   * replica. Reusing a key with different messages is INVALID_ARGUMENT. 1 to 128 characters of
+   * A-Z a-z 0-9 . _ -. Empty means no deduplication.
+   */
+  idempotencyKey: string;
+  /**
+   * durability, when set, waits for replicas as described on Durability; unset means the server
+   * default (ROOMHISTORY_DURABILITY_REPLICAS, 0 by default).
+   */
+  durability: Durability | undefined;
 }
 
 /** AppendMessagesResponse reports an append. */
@@ -50,6 +126,8 @@ export interface AppendMessagesResponse {
   messages: Message[];
   /** trimmed is how many entries were dropped from the front of the window; zero means none. */
   trimmed: number;
+  /** replayed is true when idempotency_key matched an earlier call: nothing was written by this one. */
+  replayed: boolean;
 }
 
 /** GetHistoryRequest reads a room's window. */
@@ -64,6 +142,18 @@ export interface GetHistoryRequest {
    * start of the window.
    */
   afterSeq: number;
+  /**
+   * page_size caps the messages of one page, read oldest first; the response's next_page_token reads
+   * the next page. Zero means no page limit. Either way a response is at most the server's reply limit
+   * (ROOMHISTORY_MAX_REPLY_BYTES); a read that would exceed it answers RESOURCE_EXHAUSTED naming
+   * page_size.
+   */
+  pageSize: number;
+  /**
+   * page_token is next_page_token from the previous page of the same request; empty means the first
+   * page.
+   */
+  pageToken: string;
 }
 
 /** GetHistoryResponse is a room's window. */
@@ -72,6 +162,8 @@ export interface GetHistoryResponse {
   version: number;
   /** messages are the requested messages, oldest first. */
   messages: Message[];
+  /** next_page_token reads the next page; empty means this was the last page. */
+  nextPageToken: string;
 }
 
 /** RenderMessagesRequest renders a room for a chat API. */
@@ -92,6 +184,8 @@ export interface RenderMessagesRequest {
   template: string;
   /** include_thinking, when true, keeps MESSAGE_KIND_THINKING messages; false leaves them out. */
   includeThinking: boolean;
+  /** form chooses `messages` or `messages_json` in the response (never both); unspecified means messages. */
+  form: RenderForm;
 }
 
 /** RenderedMessage is one message in the shape an OpenAI-compatible chat API expects. */
@@ -134,7 +228,11 @@ export interface UpdateMessageRequest {
   /** content is the new content; may be empty. */
   content: string;
   /** expected_version, when set, makes the edit conditional on the room's version, as for AppendMessages. */
-  expectedVersion?: number | undefined;
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** UpdateMessageResponse reports an edit. */
@@ -152,7 +250,15 @@ export interface MarkDeletedRequest {
   /** message_id is the message's id (or the X of its "[Message ID: X]" marker). Required. */
   messageId: string;
   /** deleted_at is when the message was deleted; unset means the server's clock. */
-  deletedAt: Timestamp | undefined;
+  deletedAt:
+    | Timestamp
+    | undefined;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** MarkDeletedResponse reports a deletion mark. */
@@ -171,6 +277,12 @@ export interface PatchReactionsRequest {
   messageId: string;
   /** reactions replace the current ones; empty removes them all. */
   reactions: Reaction[];
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** PatchReactionsResponse reports a reactions change. */
@@ -185,6 +297,12 @@ export interface PatchReactionsResponse {
 export interface ClearRoomRequest {
   /** room_id names the room. Required. */
   roomId: string;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** ClearRoomResponse reports a clear. */
@@ -199,6 +317,20 @@ export interface SetRoomLimitRequest {
   roomId: string;
   /** limit is the number of user and assistant messages to keep; clamped to [50, 1000]. */
   limit: number;
+  /**
+   * max_bytes, when set, is the room's byte budget: the window keeps at most this many bytes of stored
+   * entries, trimming the oldest turns as for the limit. Clamped to [64 KiB, ROOMHISTORY_MAX_ROOM_BYTES].
+   * Unset keeps the room's current budget (the server default, ROOMHISTORY_MAX_ROOM_BYTES, if never set).
+   */
+  maxBytes?:
+    | number
+    | undefined;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** SetRoomLimitResponse reports the stored limit. */
@@ -209,12 +341,22 @@ export interface SetRoomLimitResponse {
   version: number;
   /** rebackfill_requested is true when the room is marked as needing a re-backfill. */
   rebackfillRequested: boolean;
+  /** max_bytes is the room's byte budget after the change. */
+  maxBytes: number;
+  /** trimmed is how many entries the change dropped from the front of the window; zero means none. */
+  trimmed: number;
 }
 
 /** DiscardRebackfillRequest clears a room's re-backfill mark. */
 export interface DiscardRebackfillRequest {
   /** room_id names the room. Required. */
   roomId: string;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
 }
 
 /** DiscardRebackfillResponse reports the cleared mark. */
@@ -247,6 +389,100 @@ export interface GetRoomInfoResponse {
     | undefined;
   /** entry_count is the number of stored entries of every role. */
   entryCount: number;
+  /**
+   * idle_ttl_seconds is how long the room may stay idle before it expires: its own retention
+   * (SetRoomRetention) or the server default; zero means it never expires.
+   */
+  idleTtlSeconds: number;
+  /** retention_is_default is true when idle_ttl_seconds is the server default, not the room's own. */
+  retentionIsDefault: boolean;
+  /** expires_at is when the room expires if nothing changes it; unset when it never expires or does not exist. */
+  expiresAt:
+    | Timestamp
+    | undefined;
+  /** exists is false for a room never written, deleted or expired (its version is kept as a tombstone). */
+  exists: boolean;
+  /** window_bytes is the size of the stored entries, as counted against max_bytes. */
+  windowBytes: number;
+  /** max_bytes is the room's byte budget: its own (SetRoomLimit) or the server default. */
+  maxBytes: number;
+}
+
+/** DeleteRoomRequest removes a room. */
+export interface DeleteRoomRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** DeleteRoomResponse reports a deletion. */
+export interface DeleteRoomResponse {
+  /**
+   * version is the room's version after the deletion (the tombstone's), or its unchanged version when
+   * deleted is false.
+   */
+  version: number;
+  /** deleted is false when the room did not exist (never written, already deleted or expired). */
+  deleted: boolean;
+}
+
+/** SetRoomRetentionRequest sets a room's idle retention. */
+export interface SetRoomRetentionRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /**
+   * idle_ttl_seconds is how long the room may stay idle before it expires, at most 10 years (315360000);
+   * 0 keeps the room until it is deleted (ReapIdleRooms with max_idle_seconds skips it too). Unset
+   * returns the room to the server default (ROOMHISTORY_ROOM_TTL_SECONDS).
+   */
+  idleTtlSeconds?:
+    | number
+    | undefined;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** SetRoomRetentionResponse reports the stored retention. */
+export interface SetRoomRetentionResponse {
+  /** version is the room's version after the change. */
+  version: number;
+  /** idle_ttl_seconds is the retention in force; zero means the room never expires. */
+  idleTtlSeconds: number;
+  /** retention_is_default is true when the room follows the server default. */
+  retentionIsDefault: boolean;
+}
+
+/** ReapIdleRoomsRequest expires idle rooms. */
+export interface ReapIdleRoomsRequest {
+  /**
+   * max_idle_seconds, when non-zero, reaps every room idle for at least that long (the legacy
+   * manager's reap_stale), except rooms whose retention was set to 0 (kept until deleted). Zero reaps
+   * the rooms idle past their own retention, as the server's schedule does.
+   */
+  maxIdleSeconds: number;
+  /** dry_run, when true, changes nothing and returns the rooms that would be reaped. */
+  dryRun: boolean;
+  /** limit caps how many rooms one call reaps; zero means 1000, and more than 10000 is read as 10000. */
+  limit: number;
+}
+
+/** ReapIdleRoomsResponse lists the reaped rooms. */
+export interface ReapIdleRoomsResponse {
+  /** room_ids are the rooms reaped (or, with dry_run, that would be), in reaping order. */
+  roomIds: string[];
+  /** count is the number of room_ids. */
+  count: number;
+  /** more is true when limit stopped the call before every idle room was reaped. */
+  more: boolean;
 }
 
 /** ListRoomsRequest pages through rooms. */
@@ -322,8 +558,113 @@ export interface WatchResponse {
   progress?: WatchProgress | undefined;
 }
 
+function createBaseDurability(): Durability {
+  return { replicas: 0, timeoutMs: 0, fsync: false };
+}
+
+export const Durability: MessageFns<Durability> = {
+  encode(message: Durability, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== 0) {
+      writer.uint32(8).uint32(message.replicas);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).uint32(message.timeoutMs);
+    }
+    if (message.fsync !== false) {
+      writer.uint32(24).bool(message.fsync);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Durability {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDurability();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fsync = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Durability {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+      fsync: isSet(object.fsync) ? globalThis.Boolean(object.fsync) : false,
+    };
+  },
+
+  toJSON(message: Durability): unknown {
+    const obj: any = {};
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.fsync !== false) {
+      obj.fsync = message.fsync;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Durability>, I>>(base?: I): Durability {
+    return Durability.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Durability>, I>>(object: I): Durability {
+    const message = createBaseDurability();
+    message.replicas = object.replicas ?? 0;
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.fsync = object.fsync ?? false;
+    return message;
+  },
+};
+
 function createBaseAppendMessagesRequest(): AppendMessagesRequest {
-  return { roomId: "", messages: [], expectedVersion: undefined };
+  return { roomId: "", messages: [], expectedVersion: undefined, idempotencyKey: "", durability: undefined };
 }
 
 export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
@@ -336,6 +677,12 @@ export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(24).uint64(message.expectedVersion);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -377,6 +724,22 @@ export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
             message.expectedVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -402,6 +765,12 @@ export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -416,6 +785,12 @@ export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
     return obj;
   },
 
@@ -427,12 +802,16 @@ export const AppendMessagesRequest: MessageFns<AppendMessagesRequest> = {
     message.roomId = object.roomId ?? "";
     message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
 
 function createBaseAppendMessagesResponse(): AppendMessagesResponse {
-  return { version: 0, messages: [], trimmed: 0 };
+  return { version: 0, messages: [], trimmed: 0, replayed: false };
 }
 
 export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
@@ -445,6 +824,9 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
     }
     if (message.trimmed !== 0) {
       writer.uint32(24).uint32(message.trimmed);
+    }
+    if (message.replayed !== false) {
+      writer.uint32(32).bool(message.replayed);
     }
     return writer;
   },
@@ -486,6 +868,14 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
             message.trimmed = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -503,6 +893,7 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
       trimmed: isSet(object.trimmed) ? globalThis.Number(object.trimmed) : 0,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
     };
   },
 
@@ -517,6 +908,9 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
     if (message.trimmed !== 0) {
       obj.trimmed = Math.round(message.trimmed);
     }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
+    }
     return obj;
   },
 
@@ -528,12 +922,13 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
     message.version = object.version ?? 0;
     message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
     message.trimmed = object.trimmed ?? 0;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
 
 function createBaseGetHistoryRequest(): GetHistoryRequest {
-  return { roomId: "", limit: 0, afterSeq: 0 };
+  return { roomId: "", limit: 0, afterSeq: 0, pageSize: 0, pageToken: "" };
 }
 
 export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
@@ -546,6 +941,12 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     }
     if (message.afterSeq !== 0) {
       writer.uint32(24).uint64(message.afterSeq);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
     }
     return writer;
   },
@@ -587,6 +988,22 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
             message.afterSeq = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -612,6 +1029,16 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
         : isSet(object.after_seq)
         ? globalThis.Number(object.after_seq)
         : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
     };
   },
 
@@ -626,6 +1053,12 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     if (message.afterSeq !== 0) {
       obj.afterSeq = Math.round(message.afterSeq);
     }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
@@ -637,12 +1070,14 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     message.roomId = object.roomId ?? "";
     message.limit = object.limit ?? 0;
     message.afterSeq = object.afterSeq ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseGetHistoryResponse(): GetHistoryResponse {
-  return { version: 0, messages: [] };
+  return { version: 0, messages: [], nextPageToken: "" };
 }
 
 export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
@@ -652,6 +1087,9 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
     }
     for (const v of message.messages) {
       Message.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(26).string(message.nextPageToken);
     }
     return writer;
   },
@@ -685,6 +1123,14 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
             message.messages.push(Message.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -701,6 +1147,11 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
     return {
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -712,6 +1163,9 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
     if (message.messages?.length) {
       obj.messages = message.messages.map((e) => Message.toJSON(e));
     }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
     return obj;
   },
 
@@ -722,12 +1176,13 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
     const message = createBaseGetHistoryResponse();
     message.version = object.version ?? 0;
     message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
 
 function createBaseRenderMessagesRequest(): RenderMessagesRequest {
-  return { roomId: "", roomContext: undefined, template: "", includeThinking: false };
+  return { roomId: "", roomContext: undefined, template: "", includeThinking: false, form: 0 };
 }
 
 export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
@@ -743,6 +1198,9 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     }
     if (message.includeThinking !== false) {
       writer.uint32(32).bool(message.includeThinking);
+    }
+    if (message.form !== 0) {
+      writer.uint32(40).int32(message.form);
     }
     return writer;
   },
@@ -792,6 +1250,14 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
             message.includeThinking = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.form = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -822,6 +1288,7 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
         : isSet(object.include_thinking)
         ? globalThis.Boolean(object.include_thinking)
         : false,
+      form: isSet(object.form) ? renderFormFromJSON(object.form) : 0,
     };
   },
 
@@ -839,6 +1306,9 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     if (message.includeThinking !== false) {
       obj.includeThinking = message.includeThinking;
     }
+    if (message.form !== 0) {
+      obj.form = renderFormToJSON(message.form);
+    }
     return obj;
   },
 
@@ -851,6 +1321,7 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     message.roomContext = object.roomContext ?? undefined;
     message.template = object.template ?? "";
     message.includeThinking = object.includeThinking ?? false;
+    message.form = object.form ?? 0;
     return message;
   },
 };
@@ -1140,7 +1611,7 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
 };
 
 function createBaseUpdateMessageRequest(): UpdateMessageRequest {
-  return { roomId: "", messageId: "", content: "", expectedVersion: undefined };
+  return { roomId: "", messageId: "", content: "", expectedVersion: undefined, durability: undefined };
 }
 
 export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
@@ -1156,6 +1627,9 @@ export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(32).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1205,6 +1679,14 @@ export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
             message.expectedVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1235,6 +1717,7 @@ export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -1252,6 +1735,9 @@ export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
     return obj;
   },
 
@@ -1264,6 +1750,9 @@ export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
     message.messageId = object.messageId ?? "";
     message.content = object.content ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
@@ -1356,7 +1845,7 @@ export const UpdateMessageResponse: MessageFns<UpdateMessageResponse> = {
 };
 
 function createBaseMarkDeletedRequest(): MarkDeletedRequest {
-  return { roomId: "", messageId: "", deletedAt: undefined };
+  return { roomId: "", messageId: "", deletedAt: undefined, expectedVersion: undefined, durability: undefined };
 }
 
 export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
@@ -1369,6 +1858,12 @@ export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
     }
     if (message.deletedAt !== undefined) {
       Timestamp.encode(message.deletedAt, writer.uint32(26).fork()).join();
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(32).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1410,6 +1905,22 @@ export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
             message.deletedAt = Timestamp.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1439,6 +1950,12 @@ export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
         : isSet(object.deleted_at)
         ? fromJsonTimestamp(object.deleted_at)
         : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -1453,6 +1970,12 @@ export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
     if (message.deletedAt !== undefined) {
       obj.deletedAt = fromTimestamp(message.deletedAt).toISOString();
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
     return obj;
   },
 
@@ -1465,6 +1988,10 @@ export const MarkDeletedRequest: MessageFns<MarkDeletedRequest> = {
     message.messageId = object.messageId ?? "";
     message.deletedAt = (object.deletedAt !== undefined && object.deletedAt !== null)
       ? Timestamp.fromPartial(object.deletedAt)
+      : undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
       : undefined;
     return message;
   },
@@ -1558,7 +2085,7 @@ export const MarkDeletedResponse: MessageFns<MarkDeletedResponse> = {
 };
 
 function createBasePatchReactionsRequest(): PatchReactionsRequest {
-  return { roomId: "", messageId: "", reactions: [] };
+  return { roomId: "", messageId: "", reactions: [], expectedVersion: undefined, durability: undefined };
 }
 
 export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
@@ -1571,6 +2098,12 @@ export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
     }
     for (const v of message.reactions) {
       Reaction.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(32).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1612,6 +2145,22 @@ export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
             message.reactions.push(Reaction.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1639,6 +2188,12 @@ export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
       reactions: globalThis.Array.isArray(object?.reactions)
         ? object.reactions.map((e: any) => Reaction.fromJSON(e))
         : [],
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -1653,6 +2208,12 @@ export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
     if (message.reactions?.length) {
       obj.reactions = message.reactions.map((e) => Reaction.toJSON(e));
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
     return obj;
   },
 
@@ -1664,6 +2225,10 @@ export const PatchReactionsRequest: MessageFns<PatchReactionsRequest> = {
     message.roomId = object.roomId ?? "";
     message.messageId = object.messageId ?? "";
     message.reactions = object.reactions?.map((e) => Reaction.fromPartial(e)) || [];
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
@@ -1756,13 +2321,19 @@ export const PatchReactionsResponse: MessageFns<PatchReactionsResponse> = {
 };
 
 function createBaseClearRoomRequest(): ClearRoomRequest {
-  return { roomId: "" };
+  return { roomId: "", expectedVersion: undefined, durability: undefined };
 }
 
 export const ClearRoomRequest: MessageFns<ClearRoomRequest> = {
   encode(message: ClearRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.roomId !== "") {
       writer.uint32(10).string(message.roomId);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(16).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1788,6 +2359,22 @@ export const ClearRoomRequest: MessageFns<ClearRoomRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1807,6 +2394,12 @@ export const ClearRoomRequest: MessageFns<ClearRoomRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -1814,6 +2407,12 @@ export const ClearRoomRequest: MessageFns<ClearRoomRequest> = {
     const obj: any = {};
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
     }
     return obj;
   },
@@ -1824,6 +2423,10 @@ export const ClearRoomRequest: MessageFns<ClearRoomRequest> = {
   fromPartial<I extends Exact<DeepPartial<ClearRoomRequest>, I>>(object: I): ClearRoomRequest {
     const message = createBaseClearRoomRequest();
     message.roomId = object.roomId ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
@@ -1896,7 +2499,7 @@ export const ClearRoomResponse: MessageFns<ClearRoomResponse> = {
 };
 
 function createBaseSetRoomLimitRequest(): SetRoomLimitRequest {
-  return { roomId: "", limit: 0 };
+  return { roomId: "", limit: 0, maxBytes: undefined, expectedVersion: undefined, durability: undefined };
 }
 
 export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
@@ -1906,6 +2509,15 @@ export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(16).uint32(message.limit);
+    }
+    if (message.maxBytes !== undefined) {
+      writer.uint32(40).uint64(message.maxBytes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(24).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1939,6 +2551,30 @@ export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1959,6 +2595,17 @@ export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
         ? globalThis.String(object.room_id)
         : "",
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      maxBytes: isSet(object.maxBytes)
+        ? globalThis.Number(object.maxBytes)
+        : isSet(object.max_bytes)
+        ? globalThis.Number(object.max_bytes)
+        : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -1970,6 +2617,15 @@ export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.maxBytes !== undefined) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
     return obj;
   },
 
@@ -1980,12 +2636,17 @@ export const SetRoomLimitRequest: MessageFns<SetRoomLimitRequest> = {
     const message = createBaseSetRoomLimitRequest();
     message.roomId = object.roomId ?? "";
     message.limit = object.limit ?? 0;
+    message.maxBytes = object.maxBytes ?? undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
 
 function createBaseSetRoomLimitResponse(): SetRoomLimitResponse {
-  return { limit: 0, version: 0, rebackfillRequested: false };
+  return { limit: 0, version: 0, rebackfillRequested: false, maxBytes: 0, trimmed: 0 };
 }
 
 export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
@@ -1998,6 +2659,12 @@ export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
     }
     if (message.rebackfillRequested !== false) {
       writer.uint32(24).bool(message.rebackfillRequested);
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(32).uint64(message.maxBytes);
+    }
+    if (message.trimmed !== 0) {
+      writer.uint32(40).uint32(message.trimmed);
     }
     return writer;
   },
@@ -2039,6 +2706,22 @@ export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
             message.rebackfillRequested = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.trimmed = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2060,6 +2743,12 @@ export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
         : isSet(object.rebackfill_requested)
         ? globalThis.Boolean(object.rebackfill_requested)
         : false,
+      maxBytes: isSet(object.maxBytes)
+        ? globalThis.Number(object.maxBytes)
+        : isSet(object.max_bytes)
+        ? globalThis.Number(object.max_bytes)
+        : 0,
+      trimmed: isSet(object.trimmed) ? globalThis.Number(object.trimmed) : 0,
     };
   },
 
@@ -2074,6 +2763,12 @@ export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
     if (message.rebackfillRequested !== false) {
       obj.rebackfillRequested = message.rebackfillRequested;
     }
+    if (message.maxBytes !== 0) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
+    if (message.trimmed !== 0) {
+      obj.trimmed = Math.round(message.trimmed);
+    }
     return obj;
   },
 
@@ -2085,18 +2780,26 @@ export const SetRoomLimitResponse: MessageFns<SetRoomLimitResponse> = {
     message.limit = object.limit ?? 0;
     message.version = object.version ?? 0;
     message.rebackfillRequested = object.rebackfillRequested ?? false;
+    message.maxBytes = object.maxBytes ?? 0;
+    message.trimmed = object.trimmed ?? 0;
     return message;
   },
 };
 
 function createBaseDiscardRebackfillRequest(): DiscardRebackfillRequest {
-  return { roomId: "" };
+  return { roomId: "", expectedVersion: undefined, durability: undefined };
 }
 
 export const DiscardRebackfillRequest: MessageFns<DiscardRebackfillRequest> = {
   encode(message: DiscardRebackfillRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.roomId !== "") {
       writer.uint32(10).string(message.roomId);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(16).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -2122,6 +2825,22 @@ export const DiscardRebackfillRequest: MessageFns<DiscardRebackfillRequest> = {
             message.roomId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2141,6 +2860,12 @@ export const DiscardRebackfillRequest: MessageFns<DiscardRebackfillRequest> = {
         : isSet(object.room_id)
         ? globalThis.String(object.room_id)
         : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
     };
   },
 
@@ -2148,6 +2873,12 @@ export const DiscardRebackfillRequest: MessageFns<DiscardRebackfillRequest> = {
     const obj: any = {};
     if (message.roomId !== "") {
       obj.roomId = message.roomId;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
     }
     return obj;
   },
@@ -2158,6 +2889,10 @@ export const DiscardRebackfillRequest: MessageFns<DiscardRebackfillRequest> = {
   fromPartial<I extends Exact<DeepPartial<DiscardRebackfillRequest>, I>>(object: I): DiscardRebackfillRequest {
     const message = createBaseDiscardRebackfillRequest();
     message.roomId = object.roomId ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
     return message;
   },
 };
@@ -2311,6 +3046,12 @@ function createBaseGetRoomInfoResponse(): GetRoomInfoResponse {
     rebackfillRequested: false,
     updatedAt: undefined,
     entryCount: 0,
+    idleTtlSeconds: 0,
+    retentionIsDefault: false,
+    expiresAt: undefined,
+    exists: false,
+    windowBytes: 0,
+    maxBytes: 0,
   };
 }
 
@@ -2336,6 +3077,24 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     }
     if (message.entryCount !== 0) {
       writer.uint32(56).uint32(message.entryCount);
+    }
+    if (message.idleTtlSeconds !== 0) {
+      writer.uint32(64).uint32(message.idleTtlSeconds);
+    }
+    if (message.retentionIsDefault !== false) {
+      writer.uint32(72).bool(message.retentionIsDefault);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(message.expiresAt, writer.uint32(82).fork()).join();
+    }
+    if (message.exists !== false) {
+      writer.uint32(88).bool(message.exists);
+    }
+    if (message.windowBytes !== 0) {
+      writer.uint32(96).uint64(message.windowBytes);
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(104).uint64(message.maxBytes);
     }
     return writer;
   },
@@ -2409,6 +3168,54 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
             message.entryCount = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.idleTtlSeconds = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.retentionIsDefault = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expiresAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.exists = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.windowBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.maxBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2450,6 +3257,32 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
         : isSet(object.entry_count)
         ? globalThis.Number(object.entry_count)
         : 0,
+      idleTtlSeconds: isSet(object.idleTtlSeconds)
+        ? globalThis.Number(object.idleTtlSeconds)
+        : isSet(object.idle_ttl_seconds)
+        ? globalThis.Number(object.idle_ttl_seconds)
+        : 0,
+      retentionIsDefault: isSet(object.retentionIsDefault)
+        ? globalThis.Boolean(object.retentionIsDefault)
+        : isSet(object.retention_is_default)
+        ? globalThis.Boolean(object.retention_is_default)
+        : false,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      exists: isSet(object.exists) ? globalThis.Boolean(object.exists) : false,
+      windowBytes: isSet(object.windowBytes)
+        ? globalThis.Number(object.windowBytes)
+        : isSet(object.window_bytes)
+        ? globalThis.Number(object.window_bytes)
+        : 0,
+      maxBytes: isSet(object.maxBytes)
+        ? globalThis.Number(object.maxBytes)
+        : isSet(object.max_bytes)
+        ? globalThis.Number(object.max_bytes)
+        : 0,
     };
   },
 
@@ -2476,6 +3309,24 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     if (message.entryCount !== 0) {
       obj.entryCount = Math.round(message.entryCount);
     }
+    if (message.idleTtlSeconds !== 0) {
+      obj.idleTtlSeconds = Math.round(message.idleTtlSeconds);
+    }
+    if (message.retentionIsDefault !== false) {
+      obj.retentionIsDefault = message.retentionIsDefault;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = fromTimestamp(message.expiresAt).toISOString();
+    }
+    if (message.exists !== false) {
+      obj.exists = message.exists;
+    }
+    if (message.windowBytes !== 0) {
+      obj.windowBytes = Math.round(message.windowBytes);
+    }
+    if (message.maxBytes !== 0) {
+      obj.maxBytes = Math.round(message.maxBytes);
+    }
     return obj;
   },
 
@@ -2493,6 +3344,664 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
       ? Timestamp.fromPartial(object.updatedAt)
       : undefined;
     message.entryCount = object.entryCount ?? 0;
+    message.idleTtlSeconds = object.idleTtlSeconds ?? 0;
+    message.retentionIsDefault = object.retentionIsDefault ?? false;
+    message.expiresAt = (object.expiresAt !== undefined && object.expiresAt !== null)
+      ? Timestamp.fromPartial(object.expiresAt)
+      : undefined;
+    message.exists = object.exists ?? false;
+    message.windowBytes = object.windowBytes ?? 0;
+    message.maxBytes = object.maxBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteRoomRequest(): DeleteRoomRequest {
+  return { roomId: "", expectedVersion: undefined, durability: undefined };
+}
+
+export const DeleteRoomRequest: MessageFns<DeleteRoomRequest> = {
+  encode(message: DeleteRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(16).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRoomRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: DeleteRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRoomRequest>, I>>(base?: I): DeleteRoomRequest {
+    return DeleteRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRoomRequest>, I>>(object: I): DeleteRoomRequest {
+    const message = createBaseDeleteRoomRequest();
+    message.roomId = object.roomId ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteRoomResponse(): DeleteRoomResponse {
+  return { version: 0, deleted: false };
+}
+
+export const DeleteRoomResponse: MessageFns<DeleteRoomResponse> = {
+  encode(message: DeleteRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRoomResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+    };
+  },
+
+  toJSON(message: DeleteRoomResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRoomResponse>, I>>(base?: I): DeleteRoomResponse {
+    return DeleteRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRoomResponse>, I>>(object: I): DeleteRoomResponse {
+    const message = createBaseDeleteRoomResponse();
+    message.version = object.version ?? 0;
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
+function createBaseSetRoomRetentionRequest(): SetRoomRetentionRequest {
+  return { roomId: "", idleTtlSeconds: undefined, expectedVersion: undefined, durability: undefined };
+}
+
+export const SetRoomRetentionRequest: MessageFns<SetRoomRetentionRequest> = {
+  encode(message: SetRoomRetentionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.idleTtlSeconds !== undefined) {
+      writer.uint32(16).uint32(message.idleTtlSeconds);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(24).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomRetentionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomRetentionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.idleTtlSeconds = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomRetentionRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      idleTtlSeconds: isSet(object.idleTtlSeconds)
+        ? globalThis.Number(object.idleTtlSeconds)
+        : isSet(object.idle_ttl_seconds)
+        ? globalThis.Number(object.idle_ttl_seconds)
+        : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: SetRoomRetentionRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.idleTtlSeconds !== undefined) {
+      obj.idleTtlSeconds = Math.round(message.idleTtlSeconds);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomRetentionRequest>, I>>(base?: I): SetRoomRetentionRequest {
+    return SetRoomRetentionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomRetentionRequest>, I>>(object: I): SetRoomRetentionRequest {
+    const message = createBaseSetRoomRetentionRequest();
+    message.roomId = object.roomId ?? "";
+    message.idleTtlSeconds = object.idleTtlSeconds ?? undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetRoomRetentionResponse(): SetRoomRetentionResponse {
+  return { version: 0, idleTtlSeconds: 0, retentionIsDefault: false };
+}
+
+export const SetRoomRetentionResponse: MessageFns<SetRoomRetentionResponse> = {
+  encode(message: SetRoomRetentionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.idleTtlSeconds !== 0) {
+      writer.uint32(16).uint32(message.idleTtlSeconds);
+    }
+    if (message.retentionIsDefault !== false) {
+      writer.uint32(24).bool(message.retentionIsDefault);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomRetentionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomRetentionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.idleTtlSeconds = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retentionIsDefault = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomRetentionResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      idleTtlSeconds: isSet(object.idleTtlSeconds)
+        ? globalThis.Number(object.idleTtlSeconds)
+        : isSet(object.idle_ttl_seconds)
+        ? globalThis.Number(object.idle_ttl_seconds)
+        : 0,
+      retentionIsDefault: isSet(object.retentionIsDefault)
+        ? globalThis.Boolean(object.retentionIsDefault)
+        : isSet(object.retention_is_default)
+        ? globalThis.Boolean(object.retention_is_default)
+        : false,
+    };
+  },
+
+  toJSON(message: SetRoomRetentionResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.idleTtlSeconds !== 0) {
+      obj.idleTtlSeconds = Math.round(message.idleTtlSeconds);
+    }
+    if (message.retentionIsDefault !== false) {
+      obj.retentionIsDefault = message.retentionIsDefault;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomRetentionResponse>, I>>(base?: I): SetRoomRetentionResponse {
+    return SetRoomRetentionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomRetentionResponse>, I>>(object: I): SetRoomRetentionResponse {
+    const message = createBaseSetRoomRetentionResponse();
+    message.version = object.version ?? 0;
+    message.idleTtlSeconds = object.idleTtlSeconds ?? 0;
+    message.retentionIsDefault = object.retentionIsDefault ?? false;
+    return message;
+  },
+};
+
+function createBaseReapIdleRoomsRequest(): ReapIdleRoomsRequest {
+  return { maxIdleSeconds: 0, dryRun: false, limit: 0 };
+}
+
+export const ReapIdleRoomsRequest: MessageFns<ReapIdleRoomsRequest> = {
+  encode(message: ReapIdleRoomsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxIdleSeconds !== 0) {
+      writer.uint32(8).uint32(message.maxIdleSeconds);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(16).bool(message.dryRun);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReapIdleRoomsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReapIdleRoomsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.maxIdleSeconds = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReapIdleRoomsRequest {
+    return {
+      maxIdleSeconds: isSet(object.maxIdleSeconds)
+        ? globalThis.Number(object.maxIdleSeconds)
+        : isSet(object.max_idle_seconds)
+        ? globalThis.Number(object.max_idle_seconds)
+        : 0,
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ReapIdleRoomsRequest): unknown {
+    const obj: any = {};
+    if (message.maxIdleSeconds !== 0) {
+      obj.maxIdleSeconds = Math.round(message.maxIdleSeconds);
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReapIdleRoomsRequest>, I>>(base?: I): ReapIdleRoomsRequest {
+    return ReapIdleRoomsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReapIdleRoomsRequest>, I>>(object: I): ReapIdleRoomsRequest {
+    const message = createBaseReapIdleRoomsRequest();
+    message.maxIdleSeconds = object.maxIdleSeconds ?? 0;
+    message.dryRun = object.dryRun ?? false;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseReapIdleRoomsResponse(): ReapIdleRoomsResponse {
+  return { roomIds: [], count: 0, more: false };
+}
+
+export const ReapIdleRoomsResponse: MessageFns<ReapIdleRoomsResponse> = {
+  encode(message: ReapIdleRoomsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.roomIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).uint32(message.count);
+    }
+    if (message.more !== false) {
+      writer.uint32(24).bool(message.more);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReapIdleRoomsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReapIdleRoomsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.more = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReapIdleRoomsResponse {
+    return {
+      roomIds: globalThis.Array.isArray(object?.roomIds)
+        ? object.roomIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.room_ids)
+        ? object.room_ids.map((e: any) => globalThis.String(e))
+        : [],
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      more: isSet(object.more) ? globalThis.Boolean(object.more) : false,
+    };
+  },
+
+  toJSON(message: ReapIdleRoomsResponse): unknown {
+    const obj: any = {};
+    if (message.roomIds?.length) {
+      obj.roomIds = message.roomIds;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.more !== false) {
+      obj.more = message.more;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReapIdleRoomsResponse>, I>>(base?: I): ReapIdleRoomsResponse {
+    return ReapIdleRoomsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReapIdleRoomsResponse>, I>>(object: I): ReapIdleRoomsResponse {
+    const message = createBaseReapIdleRoomsResponse();
+    message.roomIds = object.roomIds?.map((e) => e) || [];
+    message.count = object.count ?? 0;
+    message.more = object.more ?? false;
     return message;
   },
 };
@@ -3209,13 +4718,23 @@ export const WatchResponse: MessageFns<WatchResponse> = {
  * RoomHistoryService keeps one shared conversation history per chat room.
  *
  * Every room has a version: a counter that every mutation increases by exactly one and that never
- * goes down, not even on ClearRoom. Every mutation also publishes one RoomChange, delivered by Watch.
+ * goes down, not on ClearRoom, not on DeleteRoom, not when the room expires. Every mutation also
+ * publishes one RoomChange, delivered by Watch. Expiry is a mutation too: a room idle past its
+ * retention is expired by the server (one CHANGE_KIND_EXPIRED change), and a deleted or expired room
+ * keeps a small tombstone (its version and seq counter) so that a later write continues above it.
+ * The one exception: a tombstone itself lasts ROOMHISTORY_TOMBSTONE_TTL_SECONDS (README), after which
+ * a room written again starts over at version 1; watchers holding a higher version get a RESYNC.
+ *
+ * Every mutation takes an optional expected_version (compare-and-set: ABORTED with a
+ * google.rpc.ErrorInfo, reason "VERSION_CONFLICT", metadata "current_version", when it differs) and an
+ * optional durability (how many Redis replicas must acknowledge the write before the call answers).
  *
  * Errors common to all RPCs:
  * - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
  * - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
- * - UNAVAILABLE: the store (Redis) cannot be reached, or the server is shutting down. Safe to retry
- *   reads; retry writes with expected_version to avoid writing twice.
+ * - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
+ *   requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
+ *   retry appends with the same idempotency_key, other writes with expected_version.
  * - INTERNAL: an unexpected failure; the details are in the server's log only.
  * A failed call changes nothing.
  */
@@ -3365,7 +4884,11 @@ export const RoomHistoryServiceService = {
     responseSerialize: (value: GetRoomInfoResponse): Buffer => Buffer.from(GetRoomInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRoomInfoResponse => GetRoomInfoResponse.decode(value),
   },
-  /** ListRooms pages through the rooms this service has written, in room_id order. Read only. */
+  /**
+   * ListRooms pages through the rooms that exist in the server's key layout, in room_id order: rooms
+   * written through the service (or indexed by the legacy bridge or `migrate-legacy`), not deleted and
+   * not expired. Read only.
+   */
   listRooms: {
     path: "/roomhistory.v1.RoomHistoryService/ListRooms" as const,
     requestStream: false as const,
@@ -3374,6 +4897,53 @@ export const RoomHistoryServiceService = {
     requestDeserialize: (value: Buffer): ListRoomsRequest => ListRoomsRequest.decode(value),
     responseSerialize: (value: ListRoomsResponse): Buffer => Buffer.from(ListRoomsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRoomsResponse => ListRoomsResponse.decode(value),
+  },
+  /**
+   * DeleteRoom removes a room's history, settings and ListRooms entry. Increments the version by one and
+   * generates one CHANGE_KIND_DELETED change; the version and the seq counter stay behind as a
+   * tombstone, so a later write to the same id continues above them. Deleting a room that does not
+   * exist changes nothing and answers deleted = false.
+   */
+  deleteRoom: {
+    path: "/roomhistory.v1.RoomHistoryService/DeleteRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRoomRequest): Buffer => Buffer.from(DeleteRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRoomRequest => DeleteRoomRequest.decode(value),
+    responseSerialize: (value: DeleteRoomResponse): Buffer => Buffer.from(DeleteRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRoomResponse => DeleteRoomResponse.decode(value),
+  },
+  /**
+   * SetRoomRetention sets how long the room may stay idle (no mutation) before the server expires it,
+   * overriding the server default (ROOMHISTORY_ROOM_TTL_SECONDS). Increments the version by one and
+   * generates one CHANGE_KIND_RETENTION change.
+   */
+  setRoomRetention: {
+    path: "/roomhistory.v1.RoomHistoryService/SetRoomRetention" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoomRetentionRequest): Buffer =>
+      Buffer.from(SetRoomRetentionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoomRetentionRequest => SetRoomRetentionRequest.decode(value),
+    responseSerialize: (value: SetRoomRetentionResponse): Buffer =>
+      Buffer.from(SetRoomRetentionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoomRetentionResponse => SetRoomRetentionResponse.decode(value),
+  },
+  /**
+   * ReapIdleRooms expires idle rooms now, as the server's own schedule does: each reaped room gets its
+   * version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
+   * With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
+   * replicas at once: a room is expired once, and a room written meanwhile is not expired.
+   */
+  reapIdleRooms: {
+    path: "/roomhistory.v1.RoomHistoryService/ReapIdleRooms" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReapIdleRoomsRequest): Buffer => Buffer.from(ReapIdleRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReapIdleRoomsRequest => ReapIdleRoomsRequest.decode(value),
+    responseSerialize: (value: ReapIdleRoomsResponse): Buffer =>
+      Buffer.from(ReapIdleRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReapIdleRoomsResponse => ReapIdleRoomsResponse.decode(value),
   },
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
@@ -3449,8 +5019,32 @@ export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
    * version 0 and no messages.
    */
   getRoomInfo: handleUnaryCall<GetRoomInfoRequest, GetRoomInfoResponse>;
-  /** ListRooms pages through the rooms this service has written, in room_id order. Read only. */
+  /**
+   * ListRooms pages through the rooms that exist in the server's key layout, in room_id order: rooms
+   * written through the service (or indexed by the legacy bridge or `migrate-legacy`), not deleted and
+   * not expired. Read only.
+   */
   listRooms: handleUnaryCall<ListRoomsRequest, ListRoomsResponse>;
+  /**
+   * DeleteRoom removes a room's history, settings and ListRooms entry. Increments the version by one and
+   * generates one CHANGE_KIND_DELETED change; the version and the seq counter stay behind as a
+   * tombstone, so a later write to the same id continues above them. Deleting a room that does not
+   * exist changes nothing and answers deleted = false.
+   */
+  deleteRoom: handleUnaryCall<DeleteRoomRequest, DeleteRoomResponse>;
+  /**
+   * SetRoomRetention sets how long the room may stay idle (no mutation) before the server expires it,
+   * overriding the server default (ROOMHISTORY_ROOM_TTL_SECONDS). Increments the version by one and
+   * generates one CHANGE_KIND_RETENTION change.
+   */
+  setRoomRetention: handleUnaryCall<SetRoomRetentionRequest, SetRoomRetentionResponse>;
+  /**
+   * ReapIdleRooms expires idle rooms now, as the server's own schedule does: each reaped room gets its
+   * version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
+   * With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
+   * replicas at once: a room is expired once, and a room written meanwhile is not expired.
+   */
+  reapIdleRooms: handleUnaryCall<ReapIdleRoomsRequest, ReapIdleRoomsResponse>;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
@@ -3657,7 +5251,11 @@ export interface RoomHistoryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRoomInfoResponse) => void,
   ): ClientUnaryCall;
-  /** ListRooms pages through the rooms this service has written, in room_id order. Read only. */
+  /**
+   * ListRooms pages through the rooms that exist in the server's key layout, in room_id order: rooms
+   * written through the service (or indexed by the legacy bridge or `migrate-legacy`), not deleted and
+   * not expired. Read only.
+   */
   listRooms(
     request: ListRoomsRequest,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
@@ -3672,6 +5270,68 @@ export interface RoomHistoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRoomsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * DeleteRoom removes a room's history, settings and ListRooms entry. Increments the version by one and
+   * generates one CHANGE_KIND_DELETED change; the version and the seq counter stay behind as a
+   * tombstone, so a later write to the same id continues above them. Deleting a room that does not
+   * exist changes nothing and answers deleted = false.
+   */
+  deleteRoom(
+    request: DeleteRoomRequest,
+    callback: (error: ServiceError | null, response: DeleteRoomResponse) => void,
+  ): ClientUnaryCall;
+  deleteRoom(
+    request: DeleteRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRoomResponse) => void,
+  ): ClientUnaryCall;
+  deleteRoom(
+    request: DeleteRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRoomResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetRoomRetention sets how long the room may stay idle (no mutation) before the server expires it,
+   * overriding the server default (ROOMHISTORY_ROOM_TTL_SECONDS). Increments the version by one and
+   * generates one CHANGE_KIND_RETENTION change.
+   */
+  setRoomRetention(
+    request: SetRoomRetentionRequest,
+    callback: (error: ServiceError | null, response: SetRoomRetentionResponse) => void,
+  ): ClientUnaryCall;
+  setRoomRetention(
+    request: SetRoomRetentionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoomRetentionResponse) => void,
+  ): ClientUnaryCall;
+  setRoomRetention(
+    request: SetRoomRetentionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoomRetentionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ReapIdleRooms expires idle rooms now, as the server's own schedule does: each reaped room gets its
+   * version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
+   * With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
+   * replicas at once: a room is expired once, and a room written meanwhile is not expired.
+   */
+  reapIdleRooms(
+    request: ReapIdleRoomsRequest,
+    callback: (error: ServiceError | null, response: ReapIdleRoomsResponse) => void,
+  ): ClientUnaryCall;
+  reapIdleRooms(
+    request: ReapIdleRoomsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReapIdleRoomsResponse) => void,
+  ): ClientUnaryCall;
+  reapIdleRooms(
+    request: ReapIdleRoomsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReapIdleRoomsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
