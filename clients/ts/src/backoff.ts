@@ -1,9 +1,11 @@
 /**
  * Retries and resumption, in one place: the jittered exponential backoff every reconnect waits on,
- * which failures count as transient, the bounded retry of idempotent reads and the unbounded retry
- * the watch and the mirror use to come back after a restart. Nothing else in the package loops on
- * errors.
+ * which failures count as transient, which calls are safe to retry (retrySafe), their bounded retry
+ * (retryCall) and the unbounded retry the watch and the mirror use to come back after a restart.
+ * Nothing else in the package loops on errors. The rules of retrySafe and isRetryableStatus are
+ * clients/testdata/retry-vectors.json, which the Python client runs too.
  */
+import { status } from "@grpc/grpc-js";
 import { InternalError, RoomHistoryError, UnavailableError } from "./errors.js";
 
 /** How long to wait between attempts. */
@@ -15,8 +17,9 @@ export interface BackoffOptions {
   /** multiplier grows the ceiling after every failed attempt. Default 2. */
   multiplier: number;
   /**
-   * maxAttempts bounds the attempts of one idempotent read, the first included; the per-call deadline
-   * bounds them too. Watches and the mirror retry for as long as they are open. Default 5.
+   * maxAttempts bounds the attempts of one call that is safe to retry (see retrySafe), the first
+   * included; the per-call deadline bounds them too. Watches and the mirror retry for as long as they
+   * are open. Default 5.
    */
   maxAttempts: number;
 }
@@ -86,10 +89,37 @@ export function shouldResume(err: unknown, confirmedBefore: boolean): boolean {
 }
 
 /**
- * Runs an idempotent read, retrying transient failures with backoff while attempts remain and the
- * deadline (epoch ms) leaves room for the wait. The last error is thrown as is.
+ * Whether a failed call that is safe to retry may succeed when tried again: UNAVAILABLE (server
+ * restarting, Redis unreachable, connection lost) and DEADLINE_EXCEEDED sent by a server or proxy (a
+ * call's own deadline leaves no time for another attempt anyway).
  */
-export async function retryRead<T>(
+export function isRetryableStatus(code: number): boolean {
+  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
+}
+
+/** The unary RPCs that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then). */
+const ALWAYS_SAFE = new Set(["getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms"]);
+
+/**
+ * Whether a call may be sent again after a failure that may have reached the server: reads always; an
+ * append that carries an idempotency key (the server replays the first result) or an expected_version;
+ * any other mutation only with an expected_version (a repeat then fails with VERSION_CONFLICT instead of
+ * applying twice; without one, a repeated ClearRoom would wipe what was appended in between).
+ * `method` is the client's method name (e.g. "appendMessages").
+ */
+export function retrySafe(
+  method: string, request: { expectedVersion?: number; idempotencyKey?: string },
+): boolean {
+  if (ALWAYS_SAFE.has(method)) return true;
+  if (method === "appendMessages" && request.idempotencyKey) return true;
+  return request.expectedVersion !== undefined;
+}
+
+/**
+ * Runs a call that is safe to retry, retrying retryable failures (isRetryableStatus) with backoff while
+ * attempts remain and the deadline (epoch ms) leaves room for the wait. The last error is thrown as is.
+ */
+export async function retryCall<T>(
   attempt: () => Promise<T>,
   options: BackoffOptions,
   deadline: number,
@@ -101,7 +131,8 @@ export async function retryRead<T>(
       return await attempt();
     } catch (err) {
       const delay = backoff.next();
-      if (!isTransient(err) || n >= options.maxAttempts || Date.now() + delay >= deadline || signal?.aborted) throw err;
+      const retryable = err instanceof RoomHistoryError && isRetryableStatus(err.code);
+      if (!retryable || n >= options.maxAttempts || Date.now() + delay >= deadline || signal?.aborted) throw err;
       await sleep(delay, signal);
     }
   }

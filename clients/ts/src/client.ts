@@ -1,13 +1,15 @@
 /**
  * RoomHistoryClient: promise-returning methods over the generated grpc-js client. Requests are partial
  * objects completed with the generated fromPartial; every call has a deadline; failures are typed
- * errors; idempotent reads retry UNAVAILABLE with backoff (src/backoff.ts).
+ * errors; calls that are safe to repeat (reads, appends with their idempotency key, mutations with an
+ * expected_version) retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff (src/backoff.ts).
  */
+import { randomBytes } from "node:crypto";
 import {
   credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions,
 } from "@grpc/grpc-js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
-import { backoffOptions, retryRead, type BackoffOptions } from "./backoff.js";
+import { backoffOptions, retryCall, retrySafe, type BackoffOptions } from "./backoff.js";
 import { RoomHistoryError, toRoomHistoryError } from "./errors.js";
 import { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
 
@@ -36,7 +38,8 @@ export type PartialRequest<T> = pb.DeepPartial<T>;
 
 type UnaryMethod =
   | "appendMessages" | "getHistory" | "renderMessages" | "updateMessage" | "markDeleted" | "patchReactions"
-  | "clearRoom" | "setRoomLimit" | "discardRebackfill" | "getRoomInfo" | "listRooms";
+  | "clearRoom" | "setRoomLimit" | "discardRebackfill" | "getRoomInfo" | "listRooms" | "deleteRoom"
+  | "setRoomRetention" | "reapIdleRooms";
 
 type Callback<Res> = (err: Error | null, res: Res) => void;
 type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => { cancel(): void };
@@ -70,67 +73,101 @@ export class RoomHistoryClient {
     });
   }
 
-  /** AppendMessages. Never retried: a retry after a lost reply could append twice (use expectedVersion). */
+  /**
+   * AppendMessages. The request gets an idempotency key unless it has one (a new random key per call;
+   * pass `idempotencyKey: ""` for none), and is then retried on UNAVAILABLE and DEADLINE_EXCEEDED with
+   * that same key: the server stores the messages once and a retry answers the first call's result
+   * (`replayed` true). Without a key it is retried only with an `expectedVersion`.
+   */
   appendMessages(
     req: PartialRequest<pb.AppendMessagesRequest>, opts?: CallOptions,
   ): Promise<pb.AppendMessagesResponse> {
-    return this.unary("appendMessages", pb.AppendMessagesRequest.fromPartial(req), opts, false);
+    const idempotencyKey = req.idempotencyKey ?? newIdempotencyKey();
+    return this.unary("appendMessages", pb.AppendMessagesRequest.fromPartial({ ...req, idempotencyKey }), opts);
   }
 
-  /** GetHistory: the room's window and version. Retried on UNAVAILABLE. */
+  /** GetHistory: the room's window and version. Retried. */
   getHistory(req: PartialRequest<pb.GetHistoryRequest>, opts?: CallOptions): Promise<pb.GetHistoryResponse> {
-    return this.unary("getHistory", pb.GetHistoryRequest.fromPartial(req), opts, true);
+    return this.unary("getHistory", pb.GetHistoryRequest.fromPartial(req), opts);
   }
 
-  /** RenderMessages: the room ready for a chat API. Retried on UNAVAILABLE. */
+  /** RenderMessages: the room ready for a chat API. Retried. */
   renderMessages(
     req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions,
   ): Promise<pb.RenderMessagesResponse> {
-    return this.unary("renderMessages", pb.RenderMessagesRequest.fromPartial(req), opts, true);
+    return this.unary("renderMessages", pb.RenderMessagesRequest.fromPartial(req), opts);
   }
 
-  /** UpdateMessage. Not retried. */
+  /** UpdateMessage. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   updateMessage(req: PartialRequest<pb.UpdateMessageRequest>, opts?: CallOptions): Promise<pb.UpdateMessageResponse> {
-    return this.unary("updateMessage", pb.UpdateMessageRequest.fromPartial(req), opts, false);
+    return this.unary("updateMessage", pb.UpdateMessageRequest.fromPartial(req), opts);
   }
 
-  /** MarkDeleted. Not retried. */
+  /** MarkDeleted. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   markDeleted(req: PartialRequest<pb.MarkDeletedRequest>, opts?: CallOptions): Promise<pb.MarkDeletedResponse> {
-    return this.unary("markDeleted", pb.MarkDeletedRequest.fromPartial(req), opts, false);
+    return this.unary("markDeleted", pb.MarkDeletedRequest.fromPartial(req), opts);
   }
 
-  /** PatchReactions. Not retried. */
+  /** PatchReactions. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   patchReactions(
     req: PartialRequest<pb.PatchReactionsRequest>, opts?: CallOptions,
   ): Promise<pb.PatchReactionsResponse> {
-    return this.unary("patchReactions", pb.PatchReactionsRequest.fromPartial(req), opts, false);
+    return this.unary("patchReactions", pb.PatchReactionsRequest.fromPartial(req), opts);
   }
 
-  /** ClearRoom. Not retried. */
+  /** ClearRoom. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   clearRoom(req: PartialRequest<pb.ClearRoomRequest>, opts?: CallOptions): Promise<pb.ClearRoomResponse> {
-    return this.unary("clearRoom", pb.ClearRoomRequest.fromPartial(req), opts, false);
+    return this.unary("clearRoom", pb.ClearRoomRequest.fromPartial(req), opts);
   }
 
-  /** SetRoomLimit. Not retried. */
+  /** SetRoomLimit. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   setRoomLimit(req: PartialRequest<pb.SetRoomLimitRequest>, opts?: CallOptions): Promise<pb.SetRoomLimitResponse> {
-    return this.unary("setRoomLimit", pb.SetRoomLimitRequest.fromPartial(req), opts, false);
+    return this.unary("setRoomLimit", pb.SetRoomLimitRequest.fromPartial(req), opts);
   }
 
-  /** DiscardRebackfill. Not retried. */
+  /** DiscardRebackfill. Retried only with an expectedVersion (see retrySafe in backoff.ts). */
   discardRebackfill(
     req: PartialRequest<pb.DiscardRebackfillRequest>, opts?: CallOptions,
   ): Promise<pb.DiscardRebackfillResponse> {
-    return this.unary("discardRebackfill", pb.DiscardRebackfillRequest.fromPartial(req), opts, false);
+    return this.unary("discardRebackfill", pb.DiscardRebackfillRequest.fromPartial(req), opts);
   }
 
-  /** GetRoomInfo: version, size, limit and marks. Retried on UNAVAILABLE. */
+  /** GetRoomInfo: version, size, limit, retention and marks. Retried. */
   getRoomInfo(req: PartialRequest<pb.GetRoomInfoRequest>, opts?: CallOptions): Promise<pb.GetRoomInfoResponse> {
-    return this.unary("getRoomInfo", pb.GetRoomInfoRequest.fromPartial(req), opts, true);
+    return this.unary("getRoomInfo", pb.GetRoomInfoRequest.fromPartial(req), opts);
   }
 
-  /** ListRooms: one page of room ids. Retried on UNAVAILABLE. */
+  /** ListRooms: one page of room ids. Retried. */
   listRooms(req: PartialRequest<pb.ListRoomsRequest> = {}, opts?: CallOptions): Promise<pb.ListRoomsResponse> {
-    return this.unary("listRooms", pb.ListRoomsRequest.fromPartial(req), opts, true);
+    return this.unary("listRooms", pb.ListRoomsRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * DeleteRoom: removes the room's history, settings and ListRooms entry; its version stays as a
+   * tombstone (watchers get CHANGE_KIND_DELETED). Retried only with an expectedVersion.
+   */
+  deleteRoom(req: PartialRequest<pb.DeleteRoomRequest>, opts?: CallOptions): Promise<pb.DeleteRoomResponse> {
+    return this.unary("deleteRoom", pb.DeleteRoomRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * SetRoomRetention: how long the room may stay idle before the server expires it (`idleTtlSeconds`
+   * 0: never; unset: the server default). Retried only with an expectedVersion.
+   */
+  setRoomRetention(
+    req: PartialRequest<pb.SetRoomRetentionRequest>, opts?: CallOptions,
+  ): Promise<pb.SetRoomRetentionResponse> {
+    return this.unary("setRoomRetention", pb.SetRoomRetentionRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * ReapIdleRooms: expires idle rooms now (or, with dryRun, lists them). Retried: a repeat expires only
+   * rooms idle at that time, as any later run would; the answer then lists what the last attempt reaped.
+   */
+  reapIdleRooms(
+    req: PartialRequest<pb.ReapIdleRoomsRequest> = {}, opts?: CallOptions,
+  ): Promise<pb.ReapIdleRoomsResponse> {
+    return this.unary("reapIdleRooms", pb.ReapIdleRoomsRequest.fromPartial(req), opts);
   }
 
   /**
@@ -150,7 +187,7 @@ export class RoomHistoryClient {
     this.raw.close();
   }
 
-  private unary<Req, Res>(method: UnaryMethod, req: Req, opts: CallOptions = {}, idempotent: boolean): Promise<Res> {
+  private unary<Req extends object, Res>(method: UnaryMethod, req: Req, opts: CallOptions = {}): Promise<Res> {
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
     const fn = this.raw[method] as unknown as RawUnary<Req, Res>;
     const once = () =>
@@ -164,6 +201,11 @@ export class RoomHistoryClient {
         const cancel = () => call.cancel();
         opts.signal?.addEventListener("abort", cancel, { once: true });
       });
-    return idempotent ? retryRead(once, this.backoff, deadline, opts.signal) : once();
+    return retrySafe(method, req) ? retryCall(once, this.backoff, deadline, opts.signal) : once();
   }
+}
+
+/** A new idempotency key: 22 random URL-safe characters (128 bits). */
+export function newIdempotencyKey(): string {
+  return randomBytes(16).toString("base64url");
 }

@@ -1,7 +1,8 @@
 /**
  * RoomMirror: the windows of the rooms a worker follows, kept in memory from ONE watch stream. A change
- * that continues the mirror's version is applied as it comes; anything else (a gap, a RESYNC, omitted
- * messages) is settled with one GetHistory. No polling: an idle room costs nothing. It replaces the
+ * that continues the mirror's version is applied as it comes (an expiry or a deletion empties the copy);
+ * anything else (a gap, a RESYNC, omitted messages, a kind this client does not know) is settled with one
+ * GetHistory. The rules are in window.ts. No polling: an idle room costs nothing. It replaces the
  * legacy per-worker ConversationManager and its ensure_fresh_from_redis polling.
  */
 import { EventEmitter } from "node:events";
@@ -12,14 +13,8 @@ import { retryUntilAborted } from "./backoff.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
 import { VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
-import { applyChange, applyOmittedAppend, isOmittedAppend, lastSeq } from "./window.js";
+import { afterFetch, nextStep } from "./window.js";
 import type { WatchStream } from "./watch.js";
-
-/** A room's window at a version. */
-interface RoomWindow {
-  messages: readonly Message[];
-  version: number;
-}
 
 /** Settings of a RoomMirror. */
 export interface RoomMirrorOptions {
@@ -39,6 +34,14 @@ export interface RoomChangedEvent {
   change: RoomChange;
   /** refetched is true when the window was fetched with GetHistory rather than patched from the change. */
   refetched: boolean;
+}
+
+/** Settings of one RoomMirror.append. */
+export interface MirrorAppendOptions extends CallOptions {
+  /** idempotencyKey of the append; by default a new random key, which the client's retries reuse. */
+  idempotencyKey?: string;
+  /** durability of the append (replicas to wait for); by default the server's. */
+  durability?: PartialRequest<pb.Durability>;
 }
 
 /** The events a RoomMirror emits. */
@@ -148,16 +151,19 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
    * Appends on condition that nobody wrote since the mirror's version (expected_version), and resolves
    * once the mirror holds the append, so getMessages() shows it. On VersionConflictError the mirror
    * first catches up to the conflicting version and then rethrows: the caller sees the newer history
-   * in getMessages() and decides whether to append again.
+   * in getMessages() and decides whether to append again. The append carries an idempotency key, so the
+   * client retries it safely after UNAVAILABLE (see RoomHistoryClient.appendMessages).
    */
   async append(
-    roomId: string, messages: PartialRequest<Message>[], opts?: CallOptions,
+    roomId: string, messages: PartialRequest<Message>[], opts: MirrorAppendOptions = {},
   ): Promise<pb.AppendMessagesResponse> {
     const room = this.room(roomId);
     await room.whenLoaded();
+    const { idempotencyKey, durability, ...callOpts } = opts;
     let res: pb.AppendMessagesResponse;
     try {
-      res = await this.client.appendMessages({ roomId, messages, expectedVersion: room.version }, opts);
+      const req = { roomId, messages, expectedVersion: room.version, idempotencyKey, durability };
+      res = await this.client.appendMessages(req, callOpts);
     } catch (err) {
       if (err instanceof VersionConflictError) await this.catchUp(room, err.currentVersion);
       throw err;
@@ -215,33 +221,26 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     await room.waitFor(version).catch(() => undefined);
   }
 
-  /** One change of one room, in order: skip it, apply it, or fetch the room. */
+  /**
+   * One change of one room, in order: skip it, apply it, or read the room (window.ts decides which, and
+   * whether a read of just the appended messages is exact).
+   */
   private async process(room: MirroredRoom, change: RoomChange): Promise<void> {
-    const lost = change.version < change.previousVersion; // the server's store lost the room
-    if (change.version <= room.version && !lost) return;
-    if (change.previousVersion === room.version && !lost) {
-      const next = applyChange(room.messages, change);
-      if (next) return this.update(room, next, change.version, change, false);
+    let step = nextStep(room, change);
+    let refetched = false;
+    while (step.action === "fetch") {
+      const afterSeq = step.afterSeq;
+      const res = await retryUntilAborted(
+        () => this.withFetchSlot(() => this.client.getHistory({ roomId: room.roomId, afterSeq })),
+        this.client.backoff,
+        this.closing.signal,
+        (err, delayMs) => this.warn(err, `fetching room ${room.roomId} again in ${Math.round(delayMs)} ms`),
+      );
+      if (!res || this.closing.signal.aborted) return;
+      refetched = true;
+      step = afterFetch(room, change, afterSeq, res);
     }
-    const fetched = await retryUntilAborted(
-      () => this.withFetchSlot(() => this.fetch(room, change)),
-      this.client.backoff,
-      this.closing.signal,
-      (err, delayMs) => this.warn(err, `fetching room ${room.roomId} again in ${Math.round(delayMs)} ms`),
-    );
-    if (fetched && !this.closing.signal.aborted) this.update(room, fetched.messages, fetched.version, change, true);
-  }
-
-  /** The room's window at a version at or after the change's: just the appended part when that is exact. */
-  private async fetch(room: MirroredRoom, change: RoomChange): Promise<RoomWindow> {
-    const roomId = room.roomId;
-    if (isOmittedAppend(change) && change.previousVersion === room.version && lastSeq(room.messages)) {
-      const res = await this.client.getHistory({ roomId, afterSeq: lastSeq(room.messages) });
-      // Only exact if nothing else happened since: another change could have edited or trimmed the window.
-      const next = res.version === change.version ? applyOmittedAppend(room.messages, change, res.messages) : undefined;
-      if (next) return { messages: next, version: res.version };
-    }
-    return this.client.getHistory({ roomId });
+    if (step.action === "apply") this.update(room, step.window.messages, step.window.version, change, refetched);
   }
 
   private update(
