@@ -18,6 +18,8 @@ export function createStore(config: Config, logger: Logger): HistoryStore {
   const shared = {
     defaultLimit: config.maxHistory,
     ttlSeconds: config.roomTtlSeconds,
+    tombstoneTtlSeconds: config.tombstoneTtlSeconds,
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     maxEventBytes: config.maxEventBytes,
   };
   if (!config.redisUrl && !config.redisCluster) return new MemoryStore(shared);
@@ -47,6 +49,8 @@ export function createLogger(level: string): Logger {
 export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
   const store = createStore(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
-  return startServer({ store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs },
-    config.listen);
+  return startServer({
+    store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
+    reapIntervalMs: config.reapIntervalMs,
+  }, config.listen);
 }

@@ -12,6 +12,12 @@ export interface Config {
   defaultTemplate: string;
   maxHistory: number;
   roomTtlSeconds: number;
+  /** How long a deleted or expired room's version and seq counter are kept (0: forever). */
+  tombstoneTtlSeconds: number;
+  /** How long an append's idempotency key is remembered. */
+  idempotencyTtlSeconds: number;
+  /** How often this replica reaps idle rooms, in ms (0: never; ReapIdleRooms still works). */
+  reapIntervalMs: number;
   maxEventBytes: number;
   readCacheBytes: number;
   limits: Limits;
@@ -50,6 +56,9 @@ export function loadConfig(env: Env = process.env): Config {
     // The legacy manager's max_history applies unclamped; per-room overrides are clamped to [50, 1000].
     maxHistory: int(env, "ROOMHISTORY_MAX_HISTORY", 100, 1),
     roomTtlSeconds: int(env, "ROOMHISTORY_ROOM_TTL_SECONDS", 0),
+    tombstoneTtlSeconds: int(env, "ROOMHISTORY_TOMBSTONE_TTL_SECONDS", 30 * 24 * 3600),
+    idempotencyTtlSeconds: int(env, "ROOMHISTORY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600, 1),
+    reapIntervalMs: int(env, "ROOMHISTORY_REAP_INTERVAL_MS", 1000),
     maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", 64 * 1024),
     readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", 64 * 1024 * 1024),
     limits: {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Message, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { AppendMessagesRequest } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { TestRedis } from "./helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "./helpers/server.js";
 
@@ -18,7 +19,7 @@ afterAll(async () => {
 it("appends and reads back through the generated client", async () => {
   const res = await new Promise<{ version: number }>((resolve, reject) =>
     server.client.appendMessages(
-      { roomId: "smoke", messages: [Message.fromPartial({ role: Role.ROLE_USER, content: "hi" })] },
+      AppendMessagesRequest.fromPartial({ roomId: "smoke", messages: [{ role: Role.ROLE_USER, content: "hi" }] }),
       (err, r) => (err ? reject(err) : resolve(r)),
     ),
   );

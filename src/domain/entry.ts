@@ -3,6 +3,8 @@
  * fields, as the legacy Python ConversationManager writes and reads them; everything else is optional
  * and omitted when empty (so Lua's cjson never has to tell an empty array from an empty object).
  */
+import { withoutMarker } from "./legacy-text.js";
+
 export type EntryRole = "user" | "assistant" | "system" | "tool";
 
 export type EntryPart =
@@ -38,6 +40,8 @@ export interface Entry {
   deleted_at?: string;
   reactions?: EntryReaction[];
   metadata?: Record<string, string>;
+  /** 1 when the service wrote a legacy "[Message ID: X]" marker into the text (src/domain/legacy-text.ts). */
+  lm?: 1;
 }
 
 /** Roles that count toward a room's window. */
@@ -68,7 +72,7 @@ export function toEntry(value: unknown): Entry | null {
   if (entry.content === undefined || entry.content === null) entry.content = "";
   if (typeof entry.content !== "string" && !Array.isArray(entry.content)) return null;
   if (Array.isArray(entry.content)) entry.content = entry.content.filter(isPart);
-  return entry;
+  return entry.lm ? withoutMarker(entry) : entry;
 }
 
 function isPart(part: unknown): part is EntryPart {

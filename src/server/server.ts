@@ -13,7 +13,9 @@ import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";
 import { toServiceError } from "./errors.js";
+import { decoded, withFieldErrors } from "./decode.js";
 import { addReflection } from "./reflection.js";
+import { Reaper } from "../service/reaper.js";
 
 export const SERVICE_NAME = "roomhistory.v1.RoomHistoryService";
 
@@ -24,6 +26,10 @@ export interface ServerDeps {
   logger: Logger;
   /** How long shutdown waits for in-flight calls before cutting them. */
   shutdownGraceMs?: number;
+  /** How long a durable mutation waits for replicas when its request names no timeout. */
+  durabilityTimeoutMs?: number;
+  /** How often idle rooms are reaped (ms); 0 turns the schedule off. */
+  reapIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -41,9 +47,11 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
   });
-  const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits);
+  const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
+    { timeoutMs: deps.durabilityTimeoutMs ?? 100 });
+  const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? 1000);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  server.addService(passEncoded(RoomHistoryServiceService), serviceImplementation(handlers, watch, deps.logger));
+  server.addService(passEncoded(withFieldErrors(RoomHistoryServiceService)), serviceImplementation(handlers, watch, deps.logger));
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
@@ -62,6 +70,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   const shutdown = () =>
     (stopping ??= (async () => {
       setServing(false);
+      reaper.stop();
       watch.shutdown();
       await drain(server, deps.shutdownGraceMs ?? 10_000);
       await deps.store.close();
@@ -101,19 +110,23 @@ type Unary = (req: any) => Promise<unknown>;
 function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, logger: Logger): RoomHistoryServiceServer {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const unary = (method: string, fn: Unary): handleUnaryCall<any, unknown> => (call, callback) => {
-    fn(call.request).then(
+    // A request that did not decode (decode.ts) fails here like a handler's own error.
+    Promise.resolve().then(() => fn(decoded(call.request))).then(
       (res) => callback(null, res),
       (err: unknown) => callback(toServiceError(err, logger, method)),
     );
   };
   const methods = [
     "appendMessages", "getHistory", "renderMessages", "updateMessage", "markDeleted", "patchReactions",
-    "clearRoom", "setRoomLimit", "discardRebackfill", "getRoomInfo", "listRooms",
+    "clearRoom", "setRoomLimit", "discardRebackfill", "getRoomInfo", "listRooms", "deleteRoom", "setRoomRetention",
+    "reapIdleRooms",
   ] as const;
   const impl: Record<string, UntypedHandleCall> = {};
   for (const m of methods) impl[m] = unary(m, (req) => h[m](req as never));
   impl.watch = ((call: Parameters<WatchService["open"]>[0]) => {
-    watch.open(call).catch((err: unknown) => call.emit("error", toServiceError(err, logger, "watch")));
+    Promise.resolve()
+      .then(() => watch.open(decoded(call.request) && call))
+      .catch((err: unknown) => call.emit("error", toServiceError(err, logger, "watch")));
   }) as UntypedHandleCall;
   return impl as RoomHistoryServiceServer;
 }

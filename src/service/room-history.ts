@@ -14,6 +14,7 @@ import { Encoded, memo } from "./encoded.js";
 import { encodedRenderResponse } from "./render.js";
 import { selectHistory } from "./history.js";
 import * as check from "./validate.js";
+import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-options.js";
 import { COUNTED_ROLES } from "../domain/entry.js";
 
 export class RoomHistoryHandlers {
@@ -23,14 +24,16 @@ export class RoomHistoryHandlers {
     private readonly store: HistoryStore,
     private readonly templates: PromptTemplates,
     private readonly limits: check.Limits,
+    private readonly durability: DurabilityDefaults = { timeoutMs: 100 },
   ) {}
 
   async appendMessages(req: pb.AppendMessagesRequest): Promise<pb.AppendMessagesResponse> {
     const roomId = check.checkRoomId(req.roomId);
     check.checkBatch(req.messages, req.messages.map((m) => Message.encode(m).finish().length), this.limits);
+    const opts = appendOptions(req, this.durability);
     const entries = req.messages.map(messageToEntry);
-    const r = await this.store.append(roomId, entries, req.expectedVersion);
-    return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed };
+    const r = await this.store.append(roomId, entries, opts);
+    return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed, replayed: r.replayed };
   }
 
   async getHistory(req: pb.GetHistoryRequest): Promise<pb.GetHistoryResponse | Encoded> {
@@ -40,14 +43,14 @@ export class RoomHistoryHandlers {
       return memo(this.windows, snap, () => encodeHistory(snap.version, snap.entries.map(messageOf)));
     }
     const entries = selectHistory(snap.entries, req.afterSeq, req.limit);
-    return { version: snap.version, messages: entries.map(messageOf) };
+    return { version: snap.version, messages: entries.map(messageOf), nextPageToken: "" };
   }
 
   async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse | Encoded> {
     const roomId = check.checkRoomId(req.roomId);
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
-    const context = { room_id: roomId, ...req.roomContext };
+    const context = { ...req.roomContext, room_id: roomId };
     const snap = await this.store.read(roomId);
     const system = this.templates.render(req.template, context).trim();
     return encodedRenderResponse(snap, system, req.includeThinking);
@@ -57,17 +60,16 @@ export class RoomHistoryHandlers {
     const roomId = check.checkRoomId(req.roomId);
     const id = check.checkMessageId(req.messageId);
     check.checkUpdateContent(req.content, this.limits);
-    const r = await this.store.patchMessage(roomId, id, {
-      op: "update", content: req.content, expectedVersion: req.expectedVersion,
-    });
+    const r = await this.store.patchMessage(roomId, id, { op: "update", content: req.content },
+      writeOptions(req, this.durability));
     return { version: r.version, message: entryToMessage(r.entry) };
   }
 
   async markDeleted(req: pb.MarkDeletedRequest): Promise<pb.MarkDeletedResponse> {
     const roomId = check.checkRoomId(req.roomId);
     const id = check.checkMessageId(req.messageId);
-    const deletedAt = timestampToIso(req.deletedAt) ?? nowIso();
-    const r = await this.store.patchMessage(roomId, id, { op: "delete", deletedAt });
+    const deletedAt = timestampToIso(req.deletedAt, "deleted_at") ?? nowIso();
+    const r = await this.store.patchMessage(roomId, id, { op: "delete", deletedAt }, writeOptions(req, this.durability));
     return { version: r.version, message: entryToMessage(r.entry) };
   }
 
@@ -76,21 +78,39 @@ export class RoomHistoryHandlers {
     const id = check.checkMessageId(req.messageId);
     check.checkReactions(req.reactions);
     const reactions = req.reactions.map(({ emoji, count }) => (count ? { emoji, count } : { emoji }));
-    const r = await this.store.patchMessage(roomId, id, { op: "reactions", reactions });
+    const r = await this.store.patchMessage(roomId, id, { op: "reactions", reactions }, writeOptions(req, this.durability));
     return { version: r.version, message: entryToMessage(r.entry) };
   }
 
   async clearRoom(req: pb.ClearRoomRequest): Promise<pb.ClearRoomResponse> {
-    return this.store.clear(check.checkRoomId(req.roomId));
+    return this.store.clear(check.checkRoomId(req.roomId), writeOptions(req, this.durability));
   }
 
   async setRoomLimit(req: pb.SetRoomLimitRequest): Promise<pb.SetRoomLimitResponse> {
-    const r = await this.store.setLimit(check.checkRoomId(req.roomId), clampLimit(req.limit));
-    return { limit: r.limit, version: r.version, rebackfillRequested: r.rebackfill };
+    const roomId = check.checkRoomId(req.roomId);
+    const r = await this.store.setLimit(roomId, clampLimit(req.limit), req.maxBytes, writeOptions(req, this.durability));
+    return { limit: r.limit, version: r.version, rebackfillRequested: r.rebackfill, maxBytes: r.maxBytes, trimmed: r.trimmed };
   }
 
   async discardRebackfill(req: pb.DiscardRebackfillRequest): Promise<pb.DiscardRebackfillResponse> {
-    return this.store.discardRebackfill(check.checkRoomId(req.roomId));
+    return this.store.discardRebackfill(check.checkRoomId(req.roomId), writeOptions(req, this.durability));
+  }
+
+  async deleteRoom(req: pb.DeleteRoomRequest): Promise<pb.DeleteRoomResponse> {
+    return this.store.deleteRoom(check.checkRoomId(req.roomId), writeOptions(req, this.durability));
+  }
+
+  async setRoomRetention(req: pb.SetRoomRetentionRequest): Promise<pb.SetRoomRetentionResponse> {
+    const roomId = check.checkRoomId(req.roomId);
+    const ttl = check.checkRetention(req.idleTtlSeconds);
+    const r = await this.store.setRetention(roomId, ttl, writeOptions(req, this.durability));
+    return { version: r.version, idleTtlSeconds: r.ttlSeconds, retentionIsDefault: r.isDefault };
+  }
+
+  async reapIdleRooms(req: pb.ReapIdleRoomsRequest): Promise<pb.ReapIdleRoomsResponse> {
+    const limit = Math.min(req.limit || 1000, 10_000);
+    const r = await this.store.reapIdle({ maxIdleSeconds: req.maxIdleSeconds, dryRun: req.dryRun, limit });
+    return { roomIds: r.roomIds, count: r.roomIds.length, more: r.more };
   }
 
   async getRoomInfo(req: pb.GetRoomInfoRequest): Promise<pb.GetRoomInfoResponse> {
@@ -103,6 +123,12 @@ export class RoomHistoryHandlers {
       lastRole: roleFromName(snap.entries.at(-1)?.role),
       rebackfillRequested: snap.rebackfill,
       updatedAt: isoToTimestamp(snap.updatedAt),
+      idleTtlSeconds: snap.ttlSeconds,
+      retentionIsDefault: snap.retentionIsDefault,
+      expiresAt: isoToTimestamp(snap.expiresAt),
+      exists: snap.exists,
+      windowBytes: snap.bytes,
+      maxBytes: snap.maxBytes,
     };
   }
 
@@ -115,7 +141,7 @@ export class RoomHistoryHandlers {
 }
 
 function encodeHistory(version: number, messages: Message[]): Encoded {
-  return new Encoded(Buffer.from(GetHistoryResponseCodec.encode({ version, messages }).finish()));
+  return new Encoded(Buffer.from(GetHistoryResponseCodec.encode({ version, messages, nextPageToken: "" }).finish()));
 }
 
 /** Page tokens are opaque to clients: the last room id of the page, base64url-encoded. */

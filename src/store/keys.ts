@@ -18,20 +18,58 @@ export interface RoomKeys {
   meta: string;
   /** The sharded pub/sub channel that carries the room's changes. */
   channel: string;
+  /** The prefix of the room's idempotency records (`<idem>:<key>`). */
+  idem: string;
 }
+
+/**
+ * Words that may not be a `:`-separated segment of a room id in the unbraced layout. Without braces a
+ * room's keys are its id plus a suffix (`:ver`, `:meta`, `:changes`, `:idem:<key>`), so a room named
+ * `x:ver` would own room x's version key. Any collision needs one id to contain such a suffix's word
+ * as a whole segment, so rejecting those segments makes collisions impossible.
+ */
+const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem"]);
 
 export class KeySpace {
   constructor(private readonly options: KeyOptions) {}
 
   room(roomId: string): RoomKeys {
     const base = `${this.options.prefix}:${this.options.hashTag ? `{${roomId}}` : roomId}`;
-    return { list: base, version: `${base}:ver`, meta: `${base}:meta`, channel: `${base}:changes` };
+    return {
+      list: base, version: `${base}:ver`, meta: `${base}:meta`, channel: `${base}:changes`, idem: `${base}:idem`,
+    };
   }
 
-  /** The sorted set of room ids (score 0, ordered by id) behind ListRooms. Braces never occur in a
-   * room id, so this name cannot collide with a room's keys in either layout.  */
+  /** Why a room id cannot be used in this layout, or undefined when it can. */
+  roomIdProblem(roomId: string): string | undefined {
+    if (this.options.hashTag) return undefined;
+    const bad = roomId.split(":").find((segment) => RESERVED_SEGMENTS.has(segment));
+    return bad === undefined
+      ? undefined
+      : `must not contain the segment ":${bad}" with ROOMHISTORY_KEY_HASHTAG=false (it names another room's key)`;
+  }
+
+  /**
+   * The sorted set of existing room ids (score 0, ordered by id) behind ListRooms, one per layout so
+   * that a server lists only rooms it can read. Braces never occur in a room id, so these names cannot
+   * collide with a room's keys in either layout.
+   */
   roomIndex(): string {
-    return `${this.options.prefix}:index:{rooms}`;
+    return `${this.options.prefix}:index:${this.layoutTag()}`;
+  }
+
+  /** Rooms that can expire, scored by their expiry deadline (ms); a score may be early, never late. */
+  expiryIndex(): string {
+    return `${this.options.prefix}:expiry:${this.layoutTag()}`;
+  }
+
+  /** Every room, scored by its last mutation (ms, possibly a little old): ReapIdleRooms' candidates. */
+  activityIndex(): string {
+    return `${this.options.prefix}:activity:${this.layoutTag()}`;
+  }
+
+  private layoutTag(): string {
+    return this.options.hashTag ? "{rooms}" : "{rooms-unbraced}";
   }
 
   /** The room id a change channel belongs to, or undefined for a foreign channel. */
@@ -42,5 +80,42 @@ export class KeySpace {
     const inner = channel.slice(head.length, channel.length - tail.length);
     if (!this.options.hashTag) return inner;
     return inner.startsWith("{") && inner.endsWith("}") ? inner.slice(1, -1) : undefined;
+  }
+
+  /**
+   * Which room key `key` is in this layout (a room's list, version or meta key), or undefined for any
+   * other key: an index, an idempotency record, a key of the other layout. The legacy bridge and
+   * migrate-legacy meet keys, not room ids; the suffixes come from room(), so they cannot drift.
+   */
+  roomKeyOf(key: string): { roomId: string; part: "list" | "version" | "meta" } | undefined {
+    const probe = this.room("\u0000");
+    // The list's pattern (`prefix:` + id) matches every key, so the suffixed parts are tried first.
+    for (const part of ["version", "meta", "list"] as const) {
+      const [head, tail] = probe[part].split("\u0000");
+      if (key.length <= head.length + tail.length || !key.startsWith(head) || !key.endsWith(tail)) continue;
+      const roomId = key.slice(head.length, key.length - tail.length);
+      if (!/[{}]/.test(roomId) && this.roomIdProblem(roomId) === undefined) return { roomId, part };
+    }
+    return undefined;
+  }
+
+  /** A SCAN MATCH pattern for every key under the prefix, in either layout. */
+  keyScanPattern(): string {
+    return `${this.globEscaped()}:*`;
+  }
+
+  /** The PSUBSCRIBE pattern of the keyspace notifications for every key under the prefix in database `db`. */
+  keyspacePattern(db: number): string {
+    return `__keyspace@${db}__:${this.keyScanPattern()}`;
+  }
+
+  /** The key a keyspace notification channel of database `db` is about, or undefined for another channel. */
+  keyOfKeyspaceChannel(db: number, channel: string): string | undefined {
+    const head = `__keyspace@${db}__:`;
+    return channel.startsWith(head) ? channel.slice(head.length) : undefined;
+  }
+
+  private globEscaped(): string {
+    return this.options.prefix.replace(/[*?[\]\\]/g, "\\$&");
   }
 }

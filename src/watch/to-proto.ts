@@ -13,6 +13,9 @@ const KIND: Record<ChangeKindName, ChangeKind> = {
   limit: ChangeKind.CHANGE_KIND_LIMIT,
   rebackfill: ChangeKind.CHANGE_KIND_REBACKFILL,
   resync: ChangeKind.CHANGE_KIND_RESYNC,
+  expired: ChangeKind.CHANGE_KIND_EXPIRED,
+  deleted: ChangeKind.CHANGE_KIND_DELETED,
+  retention: ChangeKind.CHANGE_KIND_RETENTION,
 };
 
 export function toRoomChange(c: StoreChange): RoomChange {

@@ -66,12 +66,12 @@ export function storeConformance(name: string, factory: StoreFactory, options: P
 
     it("rejects a stale expected version and writes nothing", async () => {
       await store.append("r", users(2));
-      const err = await rejection(store.append("r", users(1), 0));
+      const err = await rejection(store.append("r", users(1), { expectedVersion: 0 }));
       expect(err.code).toBe("VERSION_CONFLICT");
       expect(err.metadata.current_version).toBe("1");
       expect((await store.read("r")).entries).toHaveLength(2);
-      expect((await store.append("r", users(1), 1)).version).toBe(2);
-      expect((await store.append("new-room", users(1), 0)).version).toBe(1);
+      expect((await store.append("r", users(1), { expectedVersion: 1 })).version).toBe(2);
+      expect((await store.append("new-room", users(1), { expectedVersion: 0 })).version).toBe(1);
     });
 
     it("trims to the limit, counting only user and assistant messages", async () => {
@@ -127,7 +127,7 @@ export function storeConformance(name: string, factory: StoreFactory, options: P
       await store.append("r", users(1));
       expect((await rejection(store.patchMessage("r", "nope", { op: "delete", deletedAt: "x" }))).code).toBe("NOT_FOUND");
       const { entries } = await store.read("r");
-      const stale = store.patchMessage("r", entries[0].id!, { op: "update", content: "z", expectedVersion: 0 });
+      const stale = store.patchMessage("r", entries[0].id!, { op: "update", content: "z" }, { expectedVersion: 0 });
       expect((await rejection(stale)).code).toBe("VERSION_CONFLICT");
       expect((await store.read("r")).version).toBe(1);
     });

@@ -4,7 +4,7 @@ import { encodedRenderResponse, renderResponse } from "../../src/service/render.
 import type { RoomSnapshot } from "../../src/store/store.js";
 
 const snap: RoomSnapshot = {
-  version: 7, limit: 100, rebackfill: false,
+  version: 7, limit: 100, rebackfill: false, exists: true, ttlSeconds: 0, retentionIsDefault: true, bytes: 0, maxBytes: 0,
   entries: [
     { role: "user", content: "héllo 👋", reactions: [{ emoji: "👍", count: 2 }] },
     { role: "assistant", content: "", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] },

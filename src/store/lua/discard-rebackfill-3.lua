@@ -3,22 +3,20 @@
   Clears a room's re-backfill mark and publishes one change.
 
   Input:
-    KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in append-3.lua)
-    ARGV[1] change channel
-    ARGV[2] room id
-    ARGV[3] ttl seconds, 0 for none
-    ARGV[4] now, RFC 3339
+    KEYS[1..3], ARGV[1..8] as in includes/common.lua
 
   Output:
-    { OK, version }
+    { OK, version, room hint, expiry hint, activity hint }
+    { VERSION_CONFLICT, current version }
 ]]
 --- @include "common"
 
-local list_key, ver_key, meta_key = KEYS[1], KEYS[2], KEYS[3]
-rcall('HDEL', meta_key, 'rebackfill')
-local version = rcall('INCR', ver_key)
-rcall('HSET', meta_key, 'updated_at', ARGV[4])
-stamp_epoch(meta_key)
-touch({ list_key, ver_key, meta_key }, tonumber(ARGV[3]))
-publish(ARGV[1], ARGV[2], version, 'rebackfill', {}, 0, 0)
-return { OK, version }
+local ctx = args()
+local now = now_ms()
+expire_if_due(ctx, now)
+local version, conflict = check_version(ctx)
+if not version then return conflict end
+rcall('HDEL', ctx.meta, 'rebackfill')
+local hints
+version, hints = commit(ctx, now, 'rebackfill', {}, 0)
+return reply(version, hints)

@@ -6,25 +6,30 @@
   a room recreated after Redis lost it has a new epoch, so a match means the entries are unchanged.
 
   Input:
-    KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in append-3.lua)
+    KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in includes/common.lua)
     ARGV[1] cached epoch, or '' for no cached copy
     ARGV[2] cached version
     ARGV[3] cached list length
 
   Output:
     { version, limit or '', rebackfill ('1' or ''), updated_at or '', epoch or '', length,
-      1 when the cached copy is current (no entries follow) else 0, entry JSON... }
+      1 when the cached copy is current (no entries follow) else 0,
+      own retention seconds or '', last write ms or '', 1 when the room exists else 0,
+      entry JSON... }
 ]]
 local rcall = redis.call
-local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch')
+local FIRST_ENTRY = 11
+local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch', 'ttl', 'upd_ms', 'gone')
 local version = tonumber(rcall('GET', KEYS[2]) or '0')
 local len = rcall('LLEN', KEYS[1])
 local epoch = meta[4] or ''
-local out = { version, meta[1] or '', meta[2] or '', meta[3] or '', epoch, len, 0 }
+-- As room_exists() in includes/common.lua: not a tombstone, and written by someone.
+local exists = (not meta[7]) and (version > 0 or len > 0) and 1 or 0
+local out = { version, meta[1] or '', meta[2] or '', meta[3] or '', epoch, len, 0, meta[5] or '', meta[6] or '', exists }
 if epoch ~= '' and epoch == ARGV[1] and tostring(version) == ARGV[2] and tostring(len) == ARGV[3] then
   out[7] = 1
   return out
 end
 local entries = rcall('LRANGE', KEYS[1], 0, -1)
-for i = 1, #entries do out[7 + i] = entries[i] end
+for i = 1, #entries do out[FIRST_ENTRY - 1 + i] = entries[i] end
 return out

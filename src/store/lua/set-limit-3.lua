@@ -4,32 +4,30 @@
   re-backfill (older messages to pull from the platform); lowering it trims the window at once.
 
   Input:
-    KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in append-3.lua)
-    ARGV[1] change channel
-    ARGV[2] room id
-    ARGV[3] new limit, already clamped to [50, 1000]
-    ARGV[4] default limit
-    ARGV[5] ttl seconds, 0 for none
-    ARGV[6] now, RFC 3339
+    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    ARGV[9] new limit, already clamped to [50, 1000]
 
   Output:
-    { OK, version, limit, rebackfill requested (0/1), trimmed }
+    { OK, version, room hint, expiry hint, activity hint, limit, rebackfill requested (0/1), trimmed }
+    { VERSION_CONFLICT, current version }
 ]]
 --- @include "common"
 --- @include "trim"
 
-local list_key, ver_key, meta_key = KEYS[1], KEYS[2], KEYS[3]
-local limit = tonumber(ARGV[3])
-local previous = tonumber(rcall('HGET', meta_key, 'limit') or ARGV[4])
-rcall('HSET', meta_key, 'limit', limit, 'updated_at', ARGV[6])
-stamp_epoch(meta_key)
-if limit > previous then rcall('HSET', meta_key, 'rebackfill', '1') end
-local n, len = window_count(list_key, meta_key)
+local ctx = args()
+local limit = tonumber(ARGV[9])
+local now = now_ms()
+expire_if_due(ctx, now)
+local version, conflict = check_version(ctx)
+if not version then return conflict end
+local previous = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
+rcall('HSET', ctx.meta, 'limit', limit)
+if limit > previous then rcall('HSET', ctx.meta, 'rebackfill', '1') end
+local n, len = window_count(ctx.list, ctx.meta)
 local trimmed
-trimmed, n = trim_front(list_key, n, limit)
-save_count(meta_key, n, len - trimmed)
-local version = rcall('INCR', ver_key)
-local rebackfill = rcall('HEXISTS', meta_key, 'rebackfill')
-touch({ list_key, ver_key, meta_key }, tonumber(ARGV[5]))
-publish(ARGV[1], ARGV[2], version, 'limit', {}, trimmed, 0)
-return { OK, version, limit, rebackfill, trimmed }
+trimmed, n = trim_front(ctx.list, n, limit)
+save_count(ctx.list, ctx.meta, n, len - trimmed)
+local rebackfill = rcall('HEXISTS', ctx.meta, 'rebackfill')
+local hints
+version, hints = commit(ctx, now, 'limit', {}, trimmed)
+return reply(version, hints, limit, rebackfill, trimmed)

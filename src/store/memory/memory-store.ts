@@ -1,13 +1,16 @@
 import { encodeEntry, entryId, trimCount, type Entry } from "../../domain/entry.js";
-import { messageNotFound, versionConflict } from "../../domain/errors.js";
+import { invalid, messageNotFound, versionConflict } from "../../domain/errors.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
-import type {
-  AppendResult, ChangeKindName, HistoryStore, LimitResult, MessagePatch, PatchResult, RoomPage, RoomSnapshot,
-  StoreOptions,
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  type AppendOptions, type AppendResult, type ChangeKindName, type HistoryStore, type LimitResult, type MessagePatch,
+  type PatchResult, type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot,
+  type StoreOptions, type WriteOptions,
 } from "../store.js";
 import { MemoryFeed } from "./memory-feed.js";
 import { applyLegacyTag, setText } from "./patch.js";
+import { IdempotencyRecords } from "./idempotency.js";
 
 interface Room {
   entries: Entry[];
@@ -16,89 +19,141 @@ interface Room {
   limit?: number;
   rebackfill: boolean;
   updatedAt?: string;
-  expiresAt?: number;
+  /** Last mutation, ms: what idle retention counts from. */
+  updMs: number;
+  /** The room's own retention in seconds; undefined follows the store's default. */
+  ttl?: number;
+  /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
+  gone?: "deleted" | "expired";
+  /** When a tombstone is forgotten (ms); undefined keeps it. */
+  forgetAt?: number;
   snapshot?: RoomSnapshot;
 }
 
 /**
- * The embedded store: the same semantics as the Redis store (versions, trims, events), held in this
- * process. The conformance suite (test/conformance) runs against both.
+ * The embedded store: the same semantics as the Redis store (versions, trims, expiry, tombstones,
+ * idempotency, events), held in this process. The conformance suite (test/conformance) runs against both.
  */
 export class MemoryStore implements HistoryStore {
   readonly kind = "memory";
   readonly feed = new MemoryFeed();
   private readonly rooms = new Map<string, Room>();
+  private readonly idempotency: IdempotencyRecords<AppendResult>;
 
-  constructor(private readonly options: StoreOptions) {}
+  constructor(private readonly options: StoreOptions) {
+    this.idempotency = new IdempotencyRecords((options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS) * 1000);
+  }
 
-  async append(roomId: string, entries: Entry[], expectedVersion?: number): Promise<AppendResult> {
-    const room = this.room(roomId);
-    this.check(roomId, room, expectedVersion);
+  async append(roomId: string, entries: Entry[], opts: AppendOptions = {}): Promise<AppendResult> {
+    const key = opts.idempotencyKey;
+    const seen = key ? this.idempotency.get(roomId, key) : undefined;
+    if (seen) {
+      if (seen.fingerprint !== (opts.fingerprint ?? "")) {
+        throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
+      }
+      return { ...structuredClone(seen.result), replayed: true };
+    }
+    const room = this.begin(roomId, opts);
     const stored = entries.map((e, i) => ({ ...clone(e), seq: room.seq + i + 1 }));
     room.seq += stored.length;
     room.entries.push(...stored.map(clone));
     const trimmed = this.trim(room);
     this.commit(roomId, room, "append", stored, trimmed);
-    return { version: room.version, entries: stored, trimmed };
+    const result = { version: room.version, entries: stored, trimmed, replayed: false };
+    if (key) this.idempotency.set(roomId, key, opts.fingerprint ?? "", structuredClone(result));
+    return result;
   }
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const room = this.peek(roomId);
-    if (!room) return { version: 0, limit: this.options.defaultLimit, rebackfill: false, entries: [] };
+    const exists = room !== undefined && !room.gone;
+    const ttlSeconds = room?.ttl ?? this.options.ttlSeconds;
     // The same object until the next mutation, as the Redis store's read cache hands out.
-    room.snapshot ??= {
-      version: room.version,
-      limit: room.limit ?? this.options.defaultLimit,
-      rebackfill: room.rebackfill,
-      updatedAt: room.updatedAt,
-      entries: room.entries.map(clone),
+    const snapshot = room?.snapshot ?? {
+      version: room?.version ?? 0,
+      limit: room?.limit ?? this.options.defaultLimit,
+      rebackfill: room?.rebackfill ?? false,
+      updatedAt: room?.gone ? undefined : room?.updatedAt,
+      entries: room?.entries.map(clone) ?? [],
+      exists,
+      ttlSeconds,
+      retentionIsDefault: room?.ttl === undefined,
+      expiresAt: exists && ttlSeconds > 0 ? new Date(room!.updMs + ttlSeconds * 1000).toISOString() : undefined,
+      bytes: room?.entries.reduce((n, e) => n + Buffer.byteLength(encodeEntry(e)), 0) ?? 0,
+      maxBytes: this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES,
     };
-    return room.snapshot;
+    if (room) room.snapshot = snapshot;
+    return snapshot;
   }
 
-  async patchMessage(roomId: string, messageId: string, patch: MessagePatch): Promise<PatchResult> {
-    const room = this.room(roomId);
-    this.check(roomId, room, patch.op === "update" ? patch.expectedVersion : undefined);
+  async patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts: WriteOptions = {}): Promise<PatchResult> {
+    const room = this.begin(roomId, opts);
     const index = findLastIndex(room.entries, (e) => entryId(e) === messageId);
     if (index < 0) throw messageNotFound(roomId, messageId);
     const entry = room.entries[index];
-    const legacy = entry.id === undefined;
     if (patch.op === "update") {
-      setText(entry, patch.content);
+      setText(entry, patch.content, messageId);
       entry.edited_at = nowIso();
     } else if (patch.op === "delete") {
       entry.deleted_at = patch.deletedAt;
-      if (legacy) applyLegacyTag(entry, "deleted", deletedTag(patch.deletedAt));
+      applyLegacyTag(entry, messageId, "deleted", deletedTag(patch.deletedAt));
     } else {
       if (patch.reactions.length) entry.reactions = patch.reactions.map((r) => ({ ...r }));
       else delete entry.reactions;
-      if (legacy) applyLegacyTag(entry, "reactions", reactionsTag(patch.reactions));
+      applyLegacyTag(entry, messageId, "reactions", reactionsTag(patch.reactions));
     }
     this.commit(roomId, room, patch.op, [clone(entry)], 0);
     return { version: room.version, entry: clone(entry) };
   }
 
-  async clear(roomId: string): Promise<{ version: number }> {
-    const room = this.room(roomId);
+  async clear(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const room = this.begin(roomId, opts);
     room.entries = [];
     this.commit(roomId, room, "clear", [], 0);
     return { version: room.version };
   }
 
-  async setLimit(roomId: string, limit: number): Promise<LimitResult> {
-    const room = this.room(roomId);
+  async setLimit(roomId: string, limit: number, _maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
+    const room = this.begin(roomId, opts);
     if (limit > (room.limit ?? this.options.defaultLimit)) room.rebackfill = true;
     room.limit = limit;
     const trimmed = this.trim(room);
     this.commit(roomId, room, "limit", [], trimmed);
-    return { version: room.version, limit, rebackfill: room.rebackfill, trimmed };
+    const maxBytes = this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
+    return { version: room.version, limit, rebackfill: room.rebackfill, trimmed, maxBytes };
   }
 
-  async discardRebackfill(roomId: string): Promise<{ version: number }> {
-    const room = this.room(roomId);
+  async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const room = this.begin(roomId, opts);
     room.rebackfill = false;
     this.commit(roomId, room, "rebackfill", [], 0);
     return { version: room.version };
+  }
+
+  async deleteRoom(roomId: string, opts: WriteOptions = {}): Promise<{ version: number; deleted: boolean }> {
+    this.expireIfDue(roomId);
+    const room = this.peek(roomId);
+    this.check(roomId, room?.version ?? 0, opts.expectedVersion);
+    if (!room || room.gone) return { version: room?.version ?? 0, deleted: false };
+    this.bury(roomId, room, "deleted");
+    return { version: room.version, deleted: true };
+  }
+
+  async setRetention(roomId: string, ttlSeconds: number | undefined, opts: WriteOptions = {}): Promise<RetentionResult> {
+    const room = this.begin(roomId, opts);
+    room.ttl = ttlSeconds;
+    this.commit(roomId, room, "retention", [], 0);
+    return { version: room.version, ttlSeconds: room.ttl ?? this.options.ttlSeconds, isDefault: room.ttl === undefined };
+  }
+
+  async reapIdle(request: ReapRequest): Promise<ReapResult> {
+    const now = Date.now();
+    const due = [...this.rooms.keys()]
+      .filter((id) => this.reapable(this.rooms.get(id)!, request.maxIdleSeconds, now))
+      .sort((a, b) => this.rooms.get(a)!.updMs - this.rooms.get(b)!.updMs);
+    const roomIds = due.slice(0, request.limit);
+    if (!request.dryRun) for (const id of roomIds) this.bury(id, this.rooms.get(id)!, "expired");
+    return { roomIds, more: due.length > request.limit };
   }
 
   async versions(roomIds: readonly string[]): Promise<number[]> {
@@ -106,7 +161,7 @@ export class MemoryStore implements HistoryStore {
   }
 
   async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
-    const ids = [...this.rooms.keys()].filter((id) => this.peek(id)).sort(byCodeUnit);
+    const ids = [...this.rooms.keys()].filter((id) => { const r = this.peek(id); return r && !r.gone; }).sort(byCodeUnit);
     const from = after === undefined ? 0 : ids.findIndex((id) => byCodeUnit(id, after) > 0);
     const rest = from < 0 ? [] : ids.slice(from);
     const roomIds = rest.slice(0, pageSize);
@@ -115,8 +170,38 @@ export class MemoryStore implements HistoryStore {
 
   async close(): Promise<void> {}
 
-  private check(roomId: string, room: Room, expected?: number): void {
-    if (expected !== undefined && expected !== room.version) throw versionConflict(roomId, expected, room.version);
+  /** What every mutation starts with: a due expiry, then the compare-and-set. */
+  private begin(roomId: string, opts: WriteOptions): Room {
+    this.expireIfDue(roomId);
+    const room = this.room(roomId);
+    this.check(roomId, room.version, opts.expectedVersion);
+    return room;
+  }
+
+  private check(roomId: string, version: number, expected?: number): void {
+    if (expected !== undefined && expected !== version) throw versionConflict(roomId, expected, version);
+  }
+
+  private reapable(room: Room, maxIdleSeconds: number, now: number): boolean {
+    if (room.gone || room.updMs === 0) return false;
+    if (maxIdleSeconds > 0) return room.ttl !== 0 && room.updMs + maxIdleSeconds * 1000 <= now;
+    const ttl = room.ttl ?? this.options.ttlSeconds;
+    return ttl > 0 && room.updMs + ttl * 1000 <= now;
+  }
+
+  private expireIfDue(roomId: string): void {
+    const room = this.peek(roomId);
+    if (room && this.reapable(room, 0, Date.now())) this.bury(roomId, room, "expired");
+  }
+
+  /** Keeps only version and seq (a tombstone), bumps the version and publishes `kind`. */
+  private bury(roomId: string, room: Room, kind: "deleted" | "expired"): void {
+    const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
+    Object.assign(room, {
+      entries: [], limit: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined, gone: kind,
+      forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
+    });
+    this.publish(roomId, room, kind, [], 0);
   }
 
   private trim(room: Room): number {
@@ -125,12 +210,18 @@ export class MemoryStore implements HistoryStore {
     return drop;
   }
 
-  /** Bumps the version and publishes, as the tail of every Lua mutation script does. */
+  /** Bumps the version and publishes, as commit() at the tail of every Lua mutation script does. */
   private commit(roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number): void {
-    room.version++;
+    room.gone = undefined;
+    room.forgetAt = undefined;
     room.updatedAt = nowIso();
+    room.updMs = Date.now();
+    this.publish(roomId, room, kind, entries, trimmed);
+  }
+
+  private publish(roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number): void {
+    room.version++;
     room.snapshot = undefined;
-    if (this.options.ttlSeconds > 0) room.expiresAt = Date.now() + this.options.ttlSeconds * 1000;
     const size = entries.reduce((n, e) => n + encodeEntry(e).length, 0);
     const omitted = size > this.options.maxEventBytes;
     this.feed.publish({
@@ -139,10 +230,10 @@ export class MemoryStore implements HistoryStore {
     });
   }
 
-  /** The room if it exists and has not expired; an expired room is forgotten, as Redis would. */
+  /** The room, unless it is a tombstone past its time (then forgotten, as Redis' key TTL would). */
   private peek(roomId: string): Room | undefined {
     const room = this.rooms.get(roomId);
-    if (room?.expiresAt !== undefined && room.expiresAt <= Date.now()) {
+    if (room?.forgetAt !== undefined && room.forgetAt <= Date.now()) {
       this.rooms.delete(roomId);
       return undefined;
     }
@@ -152,7 +243,7 @@ export class MemoryStore implements HistoryStore {
   private room(roomId: string): Room {
     let room = this.peek(roomId);
     if (!room) {
-      room = { entries: [], version: 0, seq: 0, rebackfill: false };
+      room = { entries: [], version: 0, seq: 0, rebackfill: false, updMs: 0 };
       this.rooms.set(roomId, room);
     }
     return room;

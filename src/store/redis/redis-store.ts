@@ -1,30 +1,43 @@
-import { Redis, Cluster } from "ioredis";
+import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import { decodeEntry, encodeEntry, type Entry } from "../../domain/entry.js";
-import { messageNotFound, versionConflict } from "../../domain/errors.js";
+import { invalid, messageNotFound, versionConflict } from "../../domain/errors.js";
+import { idForms, withMarker } from "../../domain/legacy-text.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import { KeySpace, type KeyOptions } from "../keys.js";
-import type {
-  AppendResult, HistoryStore, LimitResult, MessagePatch, PatchResult, RoomPage, RoomSnapshot, StoreOptions,
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  type AppendOptions, type AppendResult, type HistoryStore, type LimitResult, type MessagePatch, type PatchResult,
+  type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
+  type WriteOptions,
 } from "../store.js";
-import { defineScripts, ScriptCode } from "./scripts.js";
+import { defineScripts, headArgs, hintsOf, ScriptCode, type Reply, type ScriptName } from "./scripts.js";
 import { guardRedis } from "./redis-errors.js";
-import { RedisFeed } from "./redis-feed.js";
+import { RedisFeed, type FeedOptions } from "./redis-feed.js";
 import { ReadCache } from "./read-cache.js";
+import { RoomIndexes } from "./room-indexes.js";
+import { waitForReplicas } from "./durability.js";
+import { reapIdleRooms } from "./reaper.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
   /** Bytes of recently read windows kept decoded (0 turns the cache off). */
   readCacheBytes: number;
+  /** Write "[Message ID: X]" markers for legacy readers; default: in the unbraced layout only. */
+  legacyMarkers?: boolean;
+  /** How the change feed detects a dead subscriber connection (src/store/redis/redis-feed.ts). */
+  feed?: FeedOptions;
 }
 
-/** The Redis store: every mutation is one Lua script (src/store/lua) over the room's three keys. */
+/** The Redis store: every mutation is one Lua script (src/store/lua) over the room's keys. */
 export class RedisStore implements HistoryStore {
   readonly kind = "redis";
   readonly feed: RedisFeed;
+  readonly indexes: RoomIndexes;
   private readonly keys: KeySpace;
   private readonly cache: ReadCache;
+  private readonly legacyMarkers: boolean;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -32,43 +45,60 @@ export class RedisStore implements HistoryStore {
   ) {
     this.keys = new KeySpace(options);
     this.cache = new ReadCache(options.readCacheBytes);
+    this.legacyMarkers = options.legacyMarkers ?? !options.hashTag;
     defineScripts(redis);
-    this.feed = new RedisFeed(redis, this.keys, options.logger);
+    this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? { timeoutMs: 2000, probeMs: 5000 });
+    this.indexes = new RoomIndexes(redis, this.keys, options.logger, (call) => this.run(call));
   }
 
-  async append(roomId: string, entries: Entry[], expectedVersion?: number): Promise<AppendResult> {
-    const k = this.keys.room(roomId);
-    const { ttlSeconds, defaultLimit, maxEventBytes } = this.options;
-    const reply = await this.run(() =>
-      this.redis.rhAppend(
-        k.list, k.version, k.meta, k.channel, roomId, expectedVersion ?? "", defaultLimit, ttlSeconds,
-        nowIso(), maxEventBytes, ...entries.map(encodeEntry),
-      ),
-    );
-    if (reply[0] === ScriptCode.VERSION_CONFLICT) {
-      throw versionConflict(roomId, expectedVersion ?? 0, Number(reply[1]));
+  async append(roomId: string, entries: Entry[], opts: AppendOptions = {}): Promise<AppendResult> {
+    const k = this.roomKeys(roomId);
+    const key = opts.idempotencyKey ?? "";
+    const replay = JSON.stringify(entries.map((e) => [e.id ?? "", e.created_at ?? ""]));
+    const stored = this.legacyMarkers ? entries.map(withMarker) : entries;
+    const reply = await this.mutate("rhAppend", roomId, opts, [
+      key, this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS, opts.fingerprint ?? "", replay,
+      ...stored.map(encodeEntry),
+    ], `${k.idem}:${key}`);
+    if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) {
+      throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
     }
-    const [, version, firstSeq, trimmed, newlyIndexed] = reply.map(Number);
-    if (newlyIndexed) await this.index(roomId);
-    const stored = entries.map((e, i) => ({ ...e, seq: firstSeq + i }));
-    return { version, entries: stored, trimmed };
+    const [version, firstSeq, trimmed, replayed] = [1, 5, 6, 7].map((i) => Number(reply[i]));
+    const ids = replayed ? (JSON.parse(String(reply[8])) as [string, string][]) : undefined;
+    const result = entries.map((e, i) => {
+      const out: Entry = { ...e, seq: firstSeq + i };
+      if (ids?.[i]?.[0]) out.id = ids[i][0];
+      if (ids?.[i]?.[1]) out.created_at = ids[i][1];
+      return out;
+    });
+    return { version, entries: result, trimmed, replayed: replayed === 1 };
   }
 
   async read(roomId: string): Promise<RoomSnapshot> {
-    const k = this.keys.room(roomId);
+    const k = this.roomKeys(roomId);
     const cached = this.cache.get(roomId);
     const reply = await this.run(() =>
       this.redis.rhReadRoom(k.list, k.version, k.meta, cached?.epoch ?? "", cached?.version ?? 0, cached?.length ?? 0),
     );
-    const [version, limit, rebackfill, updatedAt, epoch, length, hit] = reply;
+    const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists] = reply;
     if (hit === 1 && cached) return cached.snapshot;
-    const raws = reply.slice(7) as string[];
+    const raws = reply.slice(10) as string[];
+    const own = ttl === "" ? undefined : Number(ttl);
+    const ttlSeconds = own ?? this.options.ttlSeconds;
+    const alive = exists === 1;
+    const entries = this.decodeAll(roomId, raws);
     const snapshot: RoomSnapshot = {
       version: Number(version),
       limit: limit === "" ? this.options.defaultLimit : Number(limit),
       rebackfill: rebackfill === "1",
       updatedAt: updatedAt === "" ? undefined : String(updatedAt),
-      entries: this.decodeAll(roomId, raws),
+      entries,
+      exists: alive,
+      ttlSeconds,
+      retentionIsDefault: own === undefined,
+      expiresAt: alive && ttlSeconds > 0 && updMs !== "" ? new Date(Number(updMs) + ttlSeconds * 1000).toISOString() : undefined,
+      bytes: raws.reduce((n, r) => n + Buffer.byteLength(r), 0),
+      maxBytes: this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES,
     };
     if (epoch !== "") {
       const bytes = raws.reduce((n, r) => n + r.length, 0);
@@ -77,48 +107,49 @@ export class RedisStore implements HistoryStore {
     return snapshot;
   }
 
-  async patchMessage(roomId: string, messageId: string, patch: MessagePatch): Promise<PatchResult> {
-    const k = this.keys.room(roomId);
-    const expected = patch.op === "update" ? (patch.expectedVersion ?? "") : "";
+  async patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts: WriteOptions = {}): Promise<PatchResult> {
     const [value, tag] = patchArgs(patch);
-    const reply = await this.run(() =>
-      this.redis.rhPatchMessage(
-        k.list, k.version, k.meta, k.channel, roomId, expected, this.options.ttlSeconds, nowIso(),
-        this.options.maxEventBytes, patch.op, messageId, value, tag,
-      ),
-    );
-    if (reply[0] === ScriptCode.VERSION_CONFLICT) throw versionConflict(roomId, Number(expected), Number(reply[1]));
+    const reply = await this.mutate("rhPatchMessage", roomId, opts, [patch.op, messageId, value, tag, ...idForms(messageId)]);
     if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) throw messageNotFound(roomId, messageId);
-    const entry = decodeEntry(String(reply[2]));
+    const entry = decodeEntry(String(reply[5]));
     if (!entry) throw new Error(`patched entry in room ${roomId} does not decode`);
     return { version: Number(reply[1]), entry };
   }
 
-  async clear(roomId: string): Promise<{ version: number }> {
-    const k = this.keys.room(roomId);
-    const reply = await this.run(() =>
-      this.redis.rhClear(k.list, k.version, k.meta, k.channel, roomId, this.options.ttlSeconds, nowIso()),
-    );
+  async clear(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const reply = await this.mutate("rhClear", roomId, opts, []);
     return { version: Number(reply[1]) };
   }
 
-  async setLimit(roomId: string, limit: number): Promise<LimitResult> {
-    const k = this.keys.room(roomId);
-    const { defaultLimit, ttlSeconds } = this.options;
-    const reply = await this.run(() =>
-      this.redis.rhSetLimit(k.list, k.version, k.meta, k.channel, roomId, limit, defaultLimit, ttlSeconds, nowIso()),
-    );
-    const [, version, stored, rebackfill, trimmed] = reply.map(Number);
-    await this.index(roomId);
-    return { version, limit: stored, rebackfill: rebackfill === 1, trimmed };
+  async setLimit(roomId: string, limit: number, _maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
+    const reply = await this.mutate("rhSetLimit", roomId, opts, [limit]);
+    const [version, stored, rebackfill, trimmed] = [1, 5, 6, 7].map((i) => Number(reply[i]));
+    const maxBytes = this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
+    return { version, limit: stored, rebackfill: rebackfill === 1, trimmed, maxBytes };
   }
 
-  async discardRebackfill(roomId: string): Promise<{ version: number }> {
-    const k = this.keys.room(roomId);
-    const reply = await this.run(() =>
-      this.redis.rhDiscardRebackfill(k.list, k.version, k.meta, k.channel, roomId, this.options.ttlSeconds, nowIso()),
-    );
+  async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const reply = await this.mutate("rhDiscardRebackfill", roomId, opts, []);
     return { version: Number(reply[1]) };
+  }
+
+  async deleteRoom(roomId: string, opts: WriteOptions = {}): Promise<{ version: number; deleted: boolean }> {
+    const reply = await this.mutate("rhDeleteRoom", roomId, opts, []);
+    const deleted = Number(reply[2]) === 1;
+    if (deleted) await this.indexes.unindex(roomId);
+    return { version: Number(reply[1]), deleted };
+  }
+
+  async setRetention(roomId: string, ttlSeconds: number | undefined, opts: WriteOptions = {}): Promise<RetentionResult> {
+    const reply = await this.mutate("rhSetRetention", roomId, opts, [ttlSeconds ?? ""]);
+    return { version: Number(reply[1]), ttlSeconds: Number(reply[5]), isDefault: Number(reply[6]) === 1 };
+  }
+
+  async reapIdle(request: ReapRequest): Promise<ReapResult> {
+    return reapIdleRooms(request, this.indexes, async (roomId, maxIdleMs, dryRun) => {
+      const k = this.roomKeys(roomId);
+      return this.run(() => this.redis.rhReapRoom(...headArgs(this.head(roomId, k, {})), maxIdleMs, dryRun ? "1" : ""));
+    });
   }
 
   /** One GET per room; auto-pipelining batches them, and on a cluster each goes to its own slot. */
@@ -129,12 +160,7 @@ export class RedisStore implements HistoryStore {
   }
 
   async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
-    const min = after === undefined ? "-" : `(${after}`;
-    const ids = await this.run(() =>
-      this.redis.zrangebylex(this.keys.roomIndex(), min, "+", "LIMIT", 0, pageSize + 1),
-    );
-    const roomIds = ids.slice(0, pageSize);
-    return { roomIds, next: ids.length > pageSize ? roomIds[roomIds.length - 1] : undefined };
+    return this.indexes.list(pageSize, after);
   }
 
   onAvailability(listener: (up: boolean) => void): void {
@@ -147,14 +173,49 @@ export class RedisStore implements HistoryStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
+  /**
+   * Runs a mutation script with the shared leading arguments, maps a version conflict, applies the
+   * index hints of a committed write and waits for the durability asked for. `extraKey` is a fourth
+   * key of the room's slot (append's idempotency record).
+   */
+  private async mutate(script: ScriptName, roomId: string, opts: WriteOptions, own: (string | number)[], extraKey?: string): Promise<Reply> {
+    const k = this.roomKeys(roomId);
+    const head = this.head(roomId, k, opts);
+    if (extraKey !== undefined) head.keys = [...head.keys, extraKey];
+    const reply = await this.run(() => this.redis[script](...headArgs(head), ...own));
+    if (reply[0] === ScriptCode.VERSION_CONFLICT) {
+      throw versionConflict(roomId, opts.expectedVersion ?? 0, Number(reply[1]));
+    }
+    if (reply[0] === ScriptCode.OK && reply.length >= 5 && script !== "rhDeleteRoom") await this.indexes.apply(roomId, hintsOf(reply));
+    const durability = opts.durability ?? this.options.durability;
+    if (reply[0] === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
+    return reply;
+  }
+
+  private head(roomId: string, k: ReturnType<KeySpace["room"]>, opts: WriteOptions) {
+    return {
+      keys: [k.list, k.version, k.meta],
+      channel: k.channel,
+      roomId,
+      expectedVersion: opts.expectedVersion,
+      now: nowIso(),
+      defaultTtlSeconds: this.options.ttlSeconds,
+      tombstoneTtlSeconds: this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS,
+      maxEventBytes: this.options.maxEventBytes,
+      defaultLimit: this.options.defaultLimit,
+    };
+  }
+
+  /** The room's keys, once its id is known not to collide with another room's keys in this layout. */
+  private roomKeys(roomId: string) {
+    const problem = this.keys.roomIdProblem(roomId);
+    if (problem) throw invalid("room_id", problem);
+    return this.keys.room(roomId);
+  }
+
   /** Every Redis call goes through here: a lost connection becomes UNAVAILABLE. */
   private run<T>(call: () => Promise<T>): Promise<T> {
     return guardRedis(call, this.redis);
-  }
-
-  /** The room index lives outside the room's slot, so it is kept by a separate, idempotent ZADD. */
-  private async index(roomId: string): Promise<void> {
-    await this.run(() => this.redis.zadd(this.keys.roomIndex(), "NX", 0, roomId));
   }
 
   private decodeAll(roomId: string, raws: string[]): Entry[] {
@@ -182,3 +243,4 @@ function patchArgs(patch: MessagePatch): [string, string] {
       return [JSON.stringify(patch.reactions), reactionsTag(patch.reactions)];
   }
 }
+

@@ -7,6 +7,8 @@ export enum ScriptCode {
   OK = 1,
   VERSION_CONFLICT = -1,
   MESSAGE_NOT_FOUND = -2,
+  IDEMPOTENCY_MISMATCH = -3,
+  NOT_DUE = -4,
 }
 
 const LUA_DIR = fileURLToPath(new URL("../lua/", import.meta.url));
@@ -21,13 +23,18 @@ export function loadScript(file: string): string {
 
 /** Script name → file; the number in the file name is the script's key count. */
 const SCRIPTS = {
-  rhAppend: "append-3.lua",
+  rhAppend: "append-4.lua",
   rhPatchMessage: "patch-message-3.lua",
   rhClear: "clear-3.lua",
   rhSetLimit: "set-limit-3.lua",
+  rhSetRetention: "set-retention-3.lua",
   rhDiscardRebackfill: "discard-rebackfill-3.lua",
+  rhDeleteRoom: "delete-room-3.lua",
+  rhReapRoom: "reap-room-3.lua",
   rhReadRoom: "read-room-3.lua",
 } as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
 
 /** Registers every script once; ioredis then runs EVALSHA and falls back to EVAL on NOSCRIPT. */
 export function defineScripts(redis: Redis | Cluster): void {
@@ -37,7 +44,43 @@ export function defineScripts(redis: Redis | Cluster): void {
   }
 }
 
-type Reply = (string | number)[];
+export type Reply = (string | number)[];
+
+/**
+ * The arguments every mutation script takes first (includes/common.lua, args()): keys, then the
+ * shared leading ARGV. Named here so that a call site cannot put them in the wrong order.
+ */
+export interface MutationHead {
+  keys: readonly string[];
+  channel: string;
+  roomId: string;
+  expectedVersion?: number;
+  now: string;
+  defaultTtlSeconds: number;
+  tombstoneTtlSeconds: number;
+  maxEventBytes: number;
+  defaultLimit: number;
+}
+
+export function headArgs(h: MutationHead): (string | number)[] {
+  return [
+    ...h.keys, h.channel, h.roomId, h.expectedVersion ?? "", h.now, h.defaultTtlSeconds, h.tombstoneTtlSeconds,
+    h.maxEventBytes, h.defaultLimit,
+  ];
+}
+
+/** Index updates a mutation asks for (its reply's elements 2-4): see index_hints() in common.lua. */
+export interface IndexHints {
+  addRoom: boolean;
+  /** A new expiry score, "-" to remove the room from the expiry index, "" for nothing. */
+  expiry: string;
+  /** A new activity score, or "" for nothing. */
+  activity: string;
+}
+
+export function hintsOf(reply: Reply): IndexHints {
+  return { addRoom: Number(reply[2]) === 1, expiry: String(reply[3]), activity: String(reply[4]) };
+}
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -45,8 +88,10 @@ declare module "ioredis" {
     rhPatchMessage(...args: (string | number)[]): Result<Reply, Context>;
     rhClear(...args: (string | number)[]): Result<Reply, Context>;
     rhSetLimit(...args: (string | number)[]): Result<Reply, Context>;
+    rhSetRetention(...args: (string | number)[]): Result<Reply, Context>;
     rhDiscardRebackfill(...args: (string | number)[]): Result<Reply, Context>;
+    rhDeleteRoom(...args: (string | number)[]): Result<Reply, Context>;
+    rhReapRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReadRoom(...args: (string | number)[]): Result<Reply, Context>;
   }
 }
-

@@ -1,38 +1,169 @@
 -- Shared by every mutation script (inlined by src/store/redis/scripts.ts).
+--
+-- Every mutation script takes the same keys and the same first ARGV (see args() below), so that the
+-- rules every mutation shares live here once: the compare-and-set, expiry of an idle room before it
+-- is touched, the version bump, the tombstone, the hints that keep the room indexes current, and the
+-- one change event.
 local rcall = redis.call
 
 -- Result codes; the TypeScript side lists the same numbers in ScriptCode (src/store/redis/scripts.ts).
 local OK = 1
 local VERSION_CONFLICT = -1
 local MESSAGE_NOT_FOUND = -2
+local IDEMPOTENCY_MISMATCH = -3
+local NOT_DUE = -4
 
-local function current_version(ver_key)
-  return tonumber(rcall('GET', ver_key) or '0')
+-- An index score is refreshed only when it lags by this much: a busy room costs one ZADD a second,
+-- not one a write. Scores may therefore be early, never late; the reaper re-checks before acting.
+local INDEX_SLACK_MS = 1000
+
+-- The keys and leading arguments every mutation script shares.
+--   KEYS[1] list key     {prefix}:{room}        (JSON entries, oldest first)
+--   KEYS[2] version key  {prefix}:{room}:ver    (the room's version; survives as a tombstone)
+--   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, rebackfill, seq, updated_at, upd_ms,
+--                                                ttl, epoch, n, len, idx, xi, ai, gone)
+--   ARGV[1] change channel (shares the room's hash tag)
+--   ARGV[2] room id
+--   ARGV[3] expected version, or '' for none
+--   ARGV[4] now, RFC 3339 (the server's clock: what clients see in updated_at)
+--   ARGV[5] default idle ttl seconds, 0 for none
+--   ARGV[6] tombstone ttl seconds, 0 to keep tombstones forever
+--   ARGV[7] max bytes of entries carried in a change event
+--   ARGV[8] default limit (user/assistant entries kept)
+--   ARGV[9..] the script's own arguments
+local function args()
+  return {
+    list = KEYS[1], ver = KEYS[2], meta = KEYS[3],
+    channel = ARGV[1], room = ARGV[2], expected = ARGV[3], now = ARGV[4],
+    default_ttl = tonumber(ARGV[5]), tomb_ttl = tonumber(ARGV[6]), max_event = tonumber(ARGV[7]),
+    default_limit = tonumber(ARGV[8]),
+  }
 end
+local FIRST_OWN_ARG = 9
 
--- Marks the room's incarnation the first time its meta hash is written. A room that Redis lost and
--- that was written again gets a new epoch, so a reader's cache never mistakes its reused versions
--- for the old ones.
-local function stamp_epoch(meta_key)
+-- Redis' clock, shared by every replica of the service, for idle and expiry arithmetic.
+local function now_ms()
   local t = rcall('TIME')
-  rcall('HSETNX', meta_key, 'epoch', t[1] .. '.' .. t[2])
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Refreshes the room's TTL on every write, when one is configured.
-local function touch(keys, ttl)
-  if ttl > 0 then
-    for _, key in ipairs(keys) do rcall('EXPIRE', key, ttl) end
-  end
+local function current_version(ctx)
+  return tonumber(rcall('GET', ctx.ver) or '0')
+end
+
+-- A room exists unless it was never written or its meta is a tombstone. Rooms written only by the
+-- legacy manager have no meta hash but a list or a version.
+local function room_exists(ctx)
+  if rcall('HEXISTS', ctx.meta, 'gone') == 1 then return false end
+  return rcall('EXISTS', ctx.ver) == 1 or rcall('EXISTS', ctx.list) == 1
+end
+
+-- The idle retention in force (seconds, 0 = never) and whether it is the server default.
+local function retention(ctx)
+  local own = rcall('HGET', ctx.meta, 'ttl')
+  if own then return tonumber(own), false end
+  return ctx.default_ttl, true
 end
 
 -- Publishes one change event on the room's shard channel. `entries` are JSON texts, sent only when
 -- their total size fits max_bytes (else "o":1 tells the watcher to fetch them).
-local function publish(channel, room, version, kind, entries, trimmed, max_bytes)
+local function publish(ctx, version, kind, entries, trimmed)
   local size, omitted = 0, 0
   for _, e in ipairs(entries) do size = size + #e end
   local body = ''
-  if size <= max_bytes then body = table.concat(entries, ',') else omitted = 1 end
-  rcall('SPUBLISH', channel, '{"r":' .. cjson.encode(room) .. ',"v":' .. version .. ',"pv":' ..
+  if size <= ctx.max_event then body = table.concat(entries, ',') else omitted = 1 end
+  rcall('SPUBLISH', ctx.channel, '{"r":' .. cjson.encode(ctx.room) .. ',"v":' .. version .. ',"pv":' ..
     (version - 1) .. ',"k":"' .. kind .. '","t":' .. trimmed .. ',"o":' .. omitted ..
     ',"e":[' .. body .. ']}')
+end
+
+-- Turns the room into a tombstone: history and settings go, the version and the seq counter stay (so
+-- a later write continues above them) for tomb_ttl seconds. Increments the version and publishes
+-- `kind` ('deleted' or 'expired'). Returns the new version.
+local function bury(ctx, kind)
+  local seq = rcall('HGET', ctx.meta, 'seq') or '0'
+  rcall('DEL', ctx.list, ctx.meta)
+  rcall('HSET', ctx.meta, 'seq', seq, 'gone', kind)
+  local version = rcall('INCR', ctx.ver)
+  if ctx.tomb_ttl > 0 then
+    rcall('EXPIRE', ctx.ver, ctx.tomb_ttl)
+    rcall('EXPIRE', ctx.meta, ctx.tomb_ttl)
+  end
+  publish(ctx, version, kind, {}, 0)
+  return version
+end
+
+-- The deadline (ms) of an existing room's idle retention, or nil when it never expires. Rooms that
+-- only the legacy manager wrote have no last-write time and never expire.
+local function deadline(ctx)
+  local ttl = retention(ctx)
+  local upd = rcall('HGET', ctx.meta, 'upd_ms')
+  if ttl <= 0 or not upd or rcall('HEXISTS', ctx.meta, 'gone') == 1 then return nil end
+  return tonumber(upd) + ttl * 1000
+end
+
+-- Expiry is a mutation like any other: a room idle past its retention is expired (one 'expired'
+-- change) before the mutation that touches it, whether or not the reaper got there first.
+local function expire_if_due(ctx, now)
+  local due = deadline(ctx)
+  if due and due <= now then bury(ctx, 'expired') end
+end
+
+-- The compare-and-set every mutation starts with, after a due expiry. Returns the current version,
+-- or nil with the conflict reply to return.
+local function check_version(ctx)
+  local version = current_version(ctx)
+  if ctx.expected ~= '' and tonumber(ctx.expected) ~= version then
+    return nil, { VERSION_CONFLICT, version }
+  end
+  return version
+end
+
+-- Marks the room's incarnation the first time its meta hash is written. A room that Redis lost, or
+-- that was deleted, and that was written again gets a new epoch, so a reader's cache never mistakes
+-- its entries for the old ones.
+local function stamp_epoch(ctx)
+  local t = rcall('TIME')
+  rcall('HSETNX', ctx.meta, 'epoch', t[1] .. '.' .. t[2])
+end
+
+-- The index updates the caller must make after the script (the indexes live in another slot):
+-- { room index: 1 add / 0 nothing, expiry score or '' (nothing) or '-' (remove), activity score or '' }.
+local function index_hints(ctx, now)
+  local add_room = rcall('HSETNX', ctx.meta, 'idx', '1')
+  local meta = rcall('HMGET', ctx.meta, 'xi', 'ai')
+  local expiry, activity = '', ''
+  local due = deadline(ctx)
+  if due == nil then
+    if meta[1] then rcall('HDEL', ctx.meta, 'xi') expiry = '-' end
+  elseif not meta[1] or due - tonumber(meta[1]) >= INDEX_SLACK_MS or due < tonumber(meta[1]) then
+    rcall('HSET', ctx.meta, 'xi', due)
+    expiry = tostring(due)
+  end
+  if not meta[2] or now - tonumber(meta[2]) >= INDEX_SLACK_MS then
+    rcall('HSET', ctx.meta, 'ai', now)
+    activity = tostring(now)
+  end
+  return { add_room, expiry, activity }
+end
+
+-- The tail of every mutation that leaves the room existing: bumps the version, records the write
+-- time, revives a tombstone, publishes one change. Returns the new version and the index hints.
+local function commit(ctx, now, kind, entries, trimmed)
+  local version = rcall('INCR', ctx.ver)
+  rcall('HDEL', ctx.meta, 'gone')
+  rcall('HSET', ctx.meta, 'updated_at', ctx.now, 'upd_ms', now)
+  rcall('PERSIST', ctx.ver)
+  rcall('PERSIST', ctx.meta)
+  stamp_epoch(ctx)
+  local hints = index_hints(ctx, now)
+  publish(ctx, version, kind, entries, trimmed)
+  return version, hints
+end
+
+-- The reply of a successful mutation: { OK, version, room hint, expiry hint, activity hint, extra... }.
+local function reply(version, hints, ...)
+  local out = { OK, version, hints[1], hints[2], hints[3] }
+  for _, v in ipairs({ ... }) do out[#out + 1] = v end
+  return out
 end

@@ -1,11 +1,11 @@
--- Window trim, shared by append-3 and set-limit-3 (inlined by src/store/redis/scripts.ts).
+-- Window trim, shared by append-4 and set-limit-3 (inlined by src/store/redis/scripts.ts).
 -- Keeps at most `limit` user/assistant entries, then drops tool results left at the front without
 -- the assistant call they answered. Mirrors trimCount() in src/domain/entry.ts.
 --
 -- The meta hash keeps the number of counted entries (`n`) and the list length it was taken at
 -- (`len`), so a full room's append reads only the few entries it drops instead of the whole window.
--- When `len` no longer matches (another writer, such as the legacy manager, pushed to the list), the
--- count is taken again from the list.
+-- When `len` or the newest entry no longer match (another writer, such as the legacy manager, pushed
+-- to the list), the count is taken again from the list.
 local function entry_role(raw)
   -- Our entries and Python's json.dumps both start with "role": read it without decoding.
   local role = string.match(raw, '^%s*{%s*"role"%s*:%s*"(%a+)"')
@@ -19,11 +19,22 @@ local function counted(role)
   return role == 'user' or role == 'assistant'
 end
 
+-- A fingerprint of the newest entry. A foreign writer (the legacy manager's RPUSH + LTRIM) can keep the
+-- list's length unchanged; it cannot keep its newest entry unchanged, so length and fingerprint
+-- together tell a count we kept from one taken before someone else wrote.
+local function tail_print(list_key)
+  local last = rcall('LINDEX', list_key, -1)
+  if not last then return '' end
+  return redis.sha1hex(last)
+end
+
 -- Returns the counted entries of the list and its length, from the meta hash when it is current.
 local function window_count(list_key, meta_key)
   local len = rcall('LLEN', list_key)
-  local meta = rcall('HMGET', meta_key, 'n', 'len')
-  if meta[1] and tonumber(meta[2]) == len then return tonumber(meta[1]), len end
+  local meta = rcall('HMGET', meta_key, 'n', 'len', 'nt')
+  if meta[1] and tonumber(meta[2]) == len and meta[3] == tail_print(list_key) then
+    return tonumber(meta[1]), len
+  end
   local n = 0
   for _, raw in ipairs(rcall('LRANGE', list_key, 0, -1)) do
     if counted(entry_role(raw)) then n = n + 1 end
@@ -31,8 +42,8 @@ local function window_count(list_key, meta_key)
   return n, len
 end
 
-local function save_count(meta_key, n, len)
-  rcall('HSET', meta_key, 'n', n, 'len', len)
+local function save_count(list_key, meta_key, n, len)
+  rcall('HSET', meta_key, 'n', n, 'len', len, 'nt', tail_print(list_key))
 end
 
 -- Drops entries from the front while there are more than `limit` counted ones, then the tool

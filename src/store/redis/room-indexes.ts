@@ -1,0 +1,79 @@
+import type { Redis, Cluster } from "ioredis";
+import type { Logger } from "pino";
+import type { KeySpace } from "../keys.js";
+import type { RoomPage } from "../store.js";
+import type { IndexHints } from "./scripts.js";
+
+type Run = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The three room indexes (ListRooms, expiry deadlines, last activity). They live in their own slot,
+ * so the scripts cannot write them: a script says what changed (IndexHints) and this class applies
+ * it afterwards. A failure here never fails the committed write: it is logged, and the room's meta is
+ * told to ask again on its next write. Scores may be early, never late: the reaper re-checks each
+ * room in its own script.
+ */
+export class RoomIndexes {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly keys: KeySpace,
+    private readonly logger: Logger,
+    private readonly run: Run,
+  ) {}
+
+  async apply(roomId: string, hints: IndexHints): Promise<void> {
+    const ops: Promise<unknown>[] = [];
+    if (hints.addRoom) ops.push(this.redis.zadd(this.keys.roomIndex(), 0, roomId));
+    if (hints.expiry === "-") ops.push(this.redis.zrem(this.keys.expiryIndex(), roomId));
+    else if (hints.expiry) ops.push(this.redis.zadd(this.keys.expiryIndex(), hints.expiry, roomId));
+    if (hints.activity) ops.push(this.redis.zadd(this.keys.activityIndex(), hints.activity, roomId));
+    if (ops.length === 0) return;
+    try {
+      await this.run(() => Promise.all(ops));
+    } catch (err) {
+      this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; retried on the room's next write");
+      // HDEL never creates the hash, so this cannot revive a room deleted meanwhile.
+      await this.redis.hdel(this.keys.room(roomId).meta, "idx", "xi", "ai").catch(() => undefined);
+    }
+  }
+
+  /**
+   * Removes a deleted or expired room from every index. A write that revived the room meanwhile may
+   * have indexed it before this ZREM; the re-check after it puts such a room back.
+   */
+  async unindex(roomId: string): Promise<void> {
+    const k = this.keys.room(roomId);
+    try {
+      await this.run(() => Promise.all([
+        this.redis.zrem(this.keys.roomIndex(), roomId),
+        this.redis.zrem(this.keys.expiryIndex(), roomId),
+        this.redis.zrem(this.keys.activityIndex(), roomId),
+      ]));
+      const [gone, xi, ai] = await this.run(() => this.redis.hmget(k.meta, "gone", "xi", "ai"));
+      const revived = gone === null && (await this.run(() => this.redis.exists(k.version, k.list))) > 0;
+      if (revived) await this.apply(roomId, { addRoom: true, expiry: xi ?? "", activity: ai ?? "" });
+    } catch (err) {
+      this.logger.warn({ roomId, err: (err as Error).message }, "removing a room from the indexes failed");
+    }
+  }
+
+  /** Puts a room the reaper visited too early back at its real scores. */
+  async rescore(roomId: string, deadline: string, activity: string): Promise<void> {
+    await this.apply(roomId, { addRoom: false, expiry: deadline || "-", activity });
+  }
+
+  /** Room ids whose score in the expiry (maxIdle 0) or activity index is at or below `cutoff`. */
+  async candidates(byActivity: boolean, cutoff: number, offset: number, count: number): Promise<string[]> {
+    const index = byActivity ? this.keys.activityIndex() : this.keys.expiryIndex();
+    return this.run(() => this.redis.zrangebyscore(index, "-inf", cutoff, "LIMIT", offset, count));
+  }
+
+  async list(pageSize: number, after?: string): Promise<RoomPage> {
+    const min = after === undefined ? "-" : `(${after}`;
+    const ids = await this.run(() =>
+      this.redis.zrangebylex(this.keys.roomIndex(), min, "+", "LIMIT", 0, pageSize + 1),
+    );
+    const roomIds = ids.slice(0, pageSize);
+    return { roomIds, next: ids.length > pageSize ? roomIds[roomIds.length - 1] : undefined };
+  }
+}
