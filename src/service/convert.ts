@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { Role, MessageKind, type Message, type ContentPart } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
 import { entryId, type Entry, type EntryPart } from "../domain/entry.js";
-import { instantToIso, isoToInstant, nowIso } from "../domain/timestamps.js";
+import { instantProblem, instantToIso, isoToInstant, nowIso } from "../domain/timestamps.js";
+import { invalid } from "../domain/errors.js";
 import { parseDeletedTag, parseReactionsTag } from "../domain/tags.js";
 import { memo } from "./encoded.js";
 
@@ -30,8 +31,12 @@ export function newMessageId(): string {
   return `rh_${randomBytes(12).toString("base64url")}`;
 }
 
-export function timestampToIso(t: Timestamp | undefined): string | undefined {
-  return t ? instantToIso(t) : undefined;
+/** A request's timestamp as stored text; outside Timestamp's range it is INVALID_ARGUMENT naming `field`. */
+export function timestampToIso(t: Timestamp | undefined, field: string): string | undefined {
+  if (!t) return undefined;
+  const problem = instantProblem(t);
+  if (problem) throw invalid(field, problem);
+  return instantToIso(t);
 }
 
 export function isoToTimestamp(text: string | undefined): Timestamp | undefined {
@@ -71,9 +76,9 @@ export function messageToEntry(m: Message): Entry {
   if (m.kind === MessageKind.MESSAGE_KIND_THINKING) entry.kind = "thinking";
   if (m.kind === MessageKind.MESSAGE_KIND_CHAT) entry.kind = "chat";
   if (m.sender) entry.sender = m.sender;
-  entry.created_at = timestampToIso(m.createdAt) ?? nowIso();
-  if (m.editedAt) entry.edited_at = timestampToIso(m.editedAt);
-  if (m.deletedAt) entry.deleted_at = timestampToIso(m.deletedAt);
+  entry.created_at = timestampToIso(m.createdAt, "created_at") ?? nowIso();
+  if (m.editedAt) entry.edited_at = timestampToIso(m.editedAt, "edited_at");
+  if (m.deletedAt) entry.deleted_at = timestampToIso(m.deletedAt, "deleted_at");
   if (m.reactions.length) entry.reactions = m.reactions.map(({ emoji, count }) => (count ? { emoji, count } : { emoji }));
   if (Object.keys(m.metadata).length) entry.metadata = { ...m.metadata };
   return entry;

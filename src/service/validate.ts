@@ -2,7 +2,10 @@
  * Request checks. Every failure names the field; nothing reaches the store until a request passes.
  */
 import { Role, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
 import { invalid, tooLarge } from "../domain/errors.js";
+import { MAX_RETENTION_SECONDS } from "../store/store.js";
+import { instantProblem } from "../domain/timestamps.js";
 
 export interface Limits {
   /** Largest encoded message, in bytes. */
@@ -22,6 +25,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxWatchRooms: 10_000,
 };
 
+// UUIDs, ULIDs and base64url tokens fit; the small alphabet keeps a key safe wherever the store puts it.
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._-]{1,128}$/;
+const MAX_DURABILITY_REPLICAS = 16;
+const MAX_DURABILITY_TIMEOUT_MS = 60_000;
 const ROOM_ID = /^[A-Za-z0-9._\-:@!#+=/]{1,256}$/;
 // No "]" (it would end a "[Message ID: X]" marker early) and no control characters or spaces.
 const MESSAGE_ID = /^[^\]\[\s\p{Cc}]{1,256}$/u;
@@ -70,6 +77,15 @@ function checkMessage(m: Message, at: string): void {
     if (p.imageUrl && !p.imageUrl.url) throw invalid(`${at}.parts[${j}].image_url.url`, "is required");
   });
   checkReactions(m.reactions, `${at}.reactions`);
+  checkTimestamp(m.createdAt, `${at}.created_at`);
+  checkTimestamp(m.editedAt, `${at}.edited_at`);
+  checkTimestamp(m.deletedAt, `${at}.deleted_at`);
+}
+
+/** An unset timestamp passes; a set one must be a valid google.protobuf.Timestamp (year 1 to 9999). */
+export function checkTimestamp(t: Timestamp | undefined, field: string): void {
+  const problem = t && instantProblem(t);
+  if (problem) throw invalid(field, problem);
 }
 
 export function checkReactions(reactions: { emoji: string }[], field = "reactions"): void {
@@ -92,4 +108,37 @@ export function checkUpdateContent(content: string, limits: Limits): void {
   if (bytes > limits.maxMessageBytes) {
     throw tooLarge("content", `${bytes} bytes, more than the ${limits.maxMessageBytes} allowed`);
   }
+}
+
+/** The key, or undefined when empty (the call is not deduplicated). */
+export function checkIdempotencyKey(key: string): string | undefined {
+  if (!key) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) throw invalid("idempotency_key", "must be 1 to 128 characters of A-Z a-z 0-9 . _ -");
+  return key;
+}
+
+/**
+ * Bounds a durability request, so one call cannot hold a connection in WAIT for long or wait for more
+ * replicas than any deployment has.
+ */
+export function checkDurability<D extends { replicas: number; timeoutMs: number; fsync: boolean }>(
+  d: D | undefined,
+  field = "durability",
+): D | undefined {
+  if (!d) return d;
+  if (d.replicas > MAX_DURABILITY_REPLICAS) {
+    throw invalid(`${field}.replicas`, `must be at most ${MAX_DURABILITY_REPLICAS}`);
+  }
+  if (d.timeoutMs > MAX_DURABILITY_TIMEOUT_MS) {
+    throw invalid(`${field}.timeout_ms`, `must be at most ${MAX_DURABILITY_TIMEOUT_MS}`);
+  }
+  return d;
+}
+
+/** An idle retention in seconds: undefined (the server default), 0 (never) or at most ten years. */
+export function checkRetention(seconds: number | undefined): number | undefined {
+  if (seconds !== undefined && seconds > MAX_RETENTION_SECONDS) {
+    throw invalid("idle_ttl_seconds", `must be at most ${MAX_RETENTION_SECONDS} (ten years)`);
+  }
+  return seconds;
 }
