@@ -26,6 +26,7 @@ from .errors import (
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
 from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reaction, Role, ToolCall
+from .v1.room_history_service_pb2 import Durability
 
 __all__ = [
     "AsyncRoomHistoryClient",
@@ -33,6 +34,7 @@ __all__ = [
     "ChangeKind",
     "ContentPart",
     "DeadlineExceededError",
+    "Durability",
     "ImageUrl",
     "InternalError",
     "InvalidArgumentError",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from google.protobuf import timestamp_pb2
 
@@ -16,14 +17,36 @@ Reactions = Union[Mapping[str, int], Iterable[msg.Reaction]]
 #: A point in time as a datetime (naive means UTC) or a protobuf Timestamp.
 When = Union[datetime.datetime, timestamp_pb2.Timestamp]
 
+W = TypeVar("W")
+
+
+def new_idempotency_key() -> str:
+    """A new idempotency key: 22 random URL-safe characters (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def write_options(request: W, expected_version: int | None, durability: pb.Durability | None) -> W:
+    """Sets the options every mutation takes: expected_version (None: unconditional) and durability (None:
+    the server's default)."""
+    target: Any = request
+    if expected_version is not None:
+        target.expected_version = expected_version
+    if durability is not None:
+        target.durability.CopyFrom(durability)
+    return request
+
 
 def append_messages(
-    room_id: str, messages: Iterable[msg.Message], expected_version: int | None
+    room_id: str,
+    messages: Iterable[msg.Message],
+    expected_version: int | None,
+    idempotency_key: str | None = None,
+    durability: pb.Durability | None = None,
 ) -> pb.AppendMessagesRequest:
-    request = pb.AppendMessagesRequest(room_id=room_id, messages=list(messages))
-    if expected_version is not None:
-        request.expected_version = expected_version
-    return request
+    """An append with an idempotency key: a new one unless given ("" sends none)."""
+    key = new_idempotency_key() if idempotency_key is None else idempotency_key
+    request = pb.AppendMessagesRequest(room_id=room_id, messages=list(messages), idempotency_key=key)
+    return write_options(request, expected_version, durability)
 
 
 def render_messages(
@@ -36,29 +59,69 @@ def render_messages(
 
 
 def update_message(
-    room_id: str, message_id: str, content: str, expected_version: int | None
+    room_id: str,
+    message_id: str,
+    content: str,
+    expected_version: int | None,
+    durability: pb.Durability | None = None,
 ) -> pb.UpdateMessageRequest:
     request = pb.UpdateMessageRequest(room_id=room_id, message_id=message_id, content=content)
-    if expected_version is not None:
-        request.expected_version = expected_version
-    return request
+    return write_options(request, expected_version, durability)
 
 
-def mark_deleted(room_id: str, message_id: str, deleted_at: When | None) -> pb.MarkDeletedRequest:
+def mark_deleted(
+    room_id: str,
+    message_id: str,
+    deleted_at: When | None,
+    expected_version: int | None = None,
+    durability: pb.Durability | None = None,
+) -> pb.MarkDeletedRequest:
     request = pb.MarkDeletedRequest(room_id=room_id, message_id=message_id)
     if isinstance(deleted_at, datetime.datetime):
         request.deleted_at.FromDatetime(deleted_at)
     elif deleted_at is not None:
         request.deleted_at.CopyFrom(deleted_at)
-    return request
+    return write_options(request, expected_version, durability)
 
 
-def patch_reactions(room_id: str, message_id: str, reactions: Reactions) -> pb.PatchReactionsRequest:
+def patch_reactions(
+    room_id: str,
+    message_id: str,
+    reactions: Reactions,
+    expected_version: int | None = None,
+    durability: pb.Durability | None = None,
+) -> pb.PatchReactionsRequest:
     if isinstance(reactions, Mapping):
         items = [msg.Reaction(emoji=emoji, count=count) for emoji, count in reactions.items()]
     else:
         items = list(reactions)
-    return pb.PatchReactionsRequest(room_id=room_id, message_id=message_id, reactions=items)
+    request = pb.PatchReactionsRequest(room_id=room_id, message_id=message_id, reactions=items)
+    return write_options(request, expected_version, durability)
+
+
+def set_room_limit(
+    room_id: str,
+    limit: int,
+    max_bytes: int | None,
+    expected_version: int | None,
+    durability: pb.Durability | None,
+) -> pb.SetRoomLimitRequest:
+    request = pb.SetRoomLimitRequest(room_id=room_id, limit=limit)
+    if max_bytes is not None:
+        request.max_bytes = max_bytes
+    return write_options(request, expected_version, durability)
+
+
+def set_room_retention(
+    room_id: str,
+    idle_ttl_seconds: int | None,
+    expected_version: int | None,
+    durability: pb.Durability | None,
+) -> pb.SetRoomRetentionRequest:
+    request = pb.SetRoomRetentionRequest(room_id=room_id)
+    if idle_ttl_seconds is not None:
+        request.idle_ttl_seconds = idle_ttl_seconds
+    return write_options(request, expected_version, durability)
 
 
 def watch(cursors: Mapping[str, int], progress_interval: float) -> pb.WatchRequest:

@@ -1,6 +1,13 @@
 """Retries and resumption, in one place: which failures are transient, the jittered exponential backoff
-every retry and reconnect waits on, the bounded retry of idempotent reads, and the unbounded retry the
-mirrors use to re-read a room. Nothing else in the package loops on errors. Writes are never retried.
+every retry and reconnect waits on, which calls are safe to repeat and their bounded retry, and the
+unbounded retry the mirrors use to re-read a room. Nothing else in the package loops on errors.
+
+Which calls are retried, on which statuses, is one specification with the TypeScript client
+(clients/ts/src/backoff.ts), written as data in clients/testdata/retry-vectors.json: reads always; an
+append when it carries an idempotency key (the clients set one per call by default; the server then
+stores it once and answers a retry with the first result) or an expected_version; any other mutation
+only with an expected_version (a repeat then fails with VERSION_CONFLICT instead of applying twice);
+ReapIdleRooms always.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
 from .errors import RoomHistoryError
+from .v1 import room_history_service_pb2 as pb
 
 T = TypeVar("T")
 log = logging.getLogger("roomhistory")
@@ -23,7 +32,7 @@ log = logging.getLogger("roomhistory")
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long to wait between attempts, and how many attempts one idempotent read gets."""
+    """How long to wait between attempts, and how many attempts one call that is safe to retry gets."""
 
     #: initial is the delay ceiling before the first retry, in seconds.
     initial: float = 0.1
@@ -31,7 +40,7 @@ class RetryPolicy:
     maximum: float = 5.0
     #: multiplier grows the ceiling after every failed attempt.
     multiplier: float = 2.0
-    #: max_attempts bounds the attempts of one read, the first included (the call's deadline bounds them
+    #: max_attempts bounds the attempts of one call, the first included (the call's deadline bounds them
     #: too). Watches and mirrors retry for as long as they are open.
     max_attempts: int = 5
 
@@ -68,13 +77,34 @@ def is_transient(err: BaseException) -> bool:
     return bool(isinstance(err, grpc.RpcError) and callable(code) and code() == grpc.StatusCode.UNAVAILABLE)
 
 
-def read_retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:
-    """The wait before retrying a failed idempotent read, or None to give up and raise `err`.
+#: Statuses a call that is safe to repeat is retried on: UNAVAILABLE (a server restarting, Redis
+#: unreachable, a lost connection) and DEADLINE_EXCEEDED sent by a server or proxy (a call's own deadline
+#: leaves no time for another attempt anyway).
+RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+#: Requests that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then).
+_ALWAYS_SAFE = frozenset(
+    {"GetHistoryRequest", "RenderMessagesRequest", "GetRoomInfoRequest", "ListRoomsRequest", "ReapIdleRoomsRequest"}
+)
+
+
+def retry_safe(request: Message) -> bool:
+    """Whether a request may be sent again after a failure that may have reached the server."""
+    descriptor = request.DESCRIPTOR
+    if descriptor.name in _ALWAYS_SAFE:
+        return True
+    if isinstance(request, pb.AppendMessagesRequest) and request.idempotency_key:
+        return True
+    return "expected_version" in descriptor.fields_by_name and request.HasField("expected_version")
+
+
+def retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:
+    """The wait before retrying a failed call that is safe to retry, or None to give up and raise `err`.
 
     ``deadline`` is a time.monotonic() value (None: no deadline); a retry that could not start before it
     is not attempted.
     """
-    if not is_transient(err) or backoff.attempt + 1 >= backoff.policy.max_attempts:
+    if err.code not in RETRYABLE_CODES or backoff.attempt + 1 >= backoff.policy.max_attempts:
         return None
     delay = backoff.next_delay()
     if deadline is not None and time.monotonic() + delay >= deadline:

@@ -1,15 +1,19 @@
-"""The in-memory copy of rooms a mirror keeps, and how a RoomChange is applied to it (shared by both mirrors).
+"""The in-memory copy of rooms a mirror keeps, and how a RoomChange moves it (shared by both mirrors).
 
-A change is applied directly only when it follows the copy's version (previous_version == version) and
-carries what it changed; anything else (a gap, a RESYNC, omitted messages, an unknown message id) means
-the room must be fetched with GetHistory. Versions only go forward: a change or a read older than the
-copy is ignored.
+The rules are one specification with the TypeScript client (clients/ts/src/window.ts), written as data in
+clients/testdata/window-vectors.json and run by both test suites. A change is applied directly when it
+follows the copy's version and carries what it changed (CLEAR, EXPIRED and DELETED need nothing before
+them: the copy is then empty at the change's version); anything else (a gap, a RESYNC, omitted messages, a
+message the copy does not hold, a kind this client does not know) is read with GetHistory, just the
+appended messages when that is exact. Versions only go forward: a change or a read older than the copy is
+ignored, unless the server's store lost the room (a change whose version is below its previous_version).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Union
 
 from .v1 import change_pb2
 from .v1 import message_pb2 as msg
@@ -17,6 +21,10 @@ from .v1 import room_history_service_pb2 as pb
 
 CK = change_pb2.ChangeKind
 _REPLACES = (CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS)
+#: Kinds after which the room is empty, whatever came before: applied even after a gap.
+_EMPTIES = (CK.CHANGE_KIND_CLEAR, CK.CHANGE_KIND_EXPIRED, CK.CHANGE_KIND_DELETED)
+#: Kinds that only move the version.
+_KEEPS = (CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_RETENTION)
 
 
 @dataclass
@@ -27,36 +35,103 @@ class RoomWindow:
     messages: list[msg.Message] = field(default_factory=list)
 
 
-def apply_change(window: RoomWindow, change: change_pb2.RoomChange) -> bool:
-    """Applies a change that directly follows the window; False (window untouched) when a fetch is needed."""
-    if change.previous_version != window.version or change.messages_omitted:
-        return False
+@dataclass(frozen=True)
+class Fetch:
+    """Read the room with GetHistory: ``after_seq`` 0 reads the whole room, else just what follows it."""
+
+    after_seq: int = 0
+
+
+#: What a change asks of a mirror: None (already held), a new window, or a read.
+Step = Union[None, RoomWindow, Fetch]
+
+_FETCH_ROOM = Fetch(0)
+
+
+def is_lost_room(change: change_pb2.RoomChange) -> bool:
+    """True when the server's store lost the room: its version went back, and the lower version is taken."""
+    return change.version < change.previous_version
+
+
+def next_step(window: RoomWindow, change: change_pb2.RoomChange) -> Step:
+    """The step that brings `window` to change.version. Never modifies `window`."""
+    if is_lost_room(change):
+        return _FETCH_ROOM
+    if change.version <= window.version:
+        return None
+    if change.kind in _EMPTIES:
+        return RoomWindow(change.version, [])
+    if change.previous_version != window.version:
+        return _FETCH_ROOM
+    if change.kind == CK.CHANGE_KIND_APPEND and change.messages_omitted:
+        # Just the appended messages, when the copy's last entry has a seq to read after and survives the trim.
+        last = last_seq(window.messages)
+        return Fetch(last) if last and change.trimmed < len(window.messages) else _FETCH_ROOM
+    messages = apply_change(window.messages, change)
+    return _FETCH_ROOM if messages is None else RoomWindow(change.version, messages)
+
+
+def after_fetch(window: RoomWindow, change: change_pb2.RoomChange, after_seq: int, history: pb.GetHistoryResponse) -> Step:
+    """The step after the read that next_step asked for (``history`` answered ``after_seq``).
+
+    A partial read (after_seq > 0) is exact only when it is at the change's version and the copy has not
+    moved; otherwise the whole room is read. A whole-room read is taken when it is newer than the copy (or
+    the room was lost).
+    """
+    if after_seq > 0:
+        if history.version != change.version or window.version != change.previous_version:
+            return _FETCH_ROOM
+        return RoomWindow(history.version, [*window.messages[change.trimmed :], *history.messages])
+    if history.version > window.version or is_lost_room(change):
+        return RoomWindow(history.version, list(history.messages))
+    return None
+
+
+def apply_change(window: Sequence[msg.Message], change: change_pb2.RoomChange) -> list[msg.Message] | None:
+    """The messages after a change that continues `window`, or None when the change does not carry enough
+    (omitted messages, a message the window does not hold, a RESYNC or a kind this client does not know)."""
+    if change.messages_omitted:
+        return None
     kind = change.kind
     if kind == CK.CHANGE_KIND_APPEND:
-        window.messages.extend(change.messages)
-        del window.messages[: change.trimmed]
-    elif kind in _REPLACES:
-        positions = [_position(window.messages, m) for m in change.messages]
-        if not positions or None in positions:
-            return False
-        for i, m in zip(positions, change.messages):
-            window.messages[i] = m  # type: ignore[index]
-    elif kind == CK.CHANGE_KIND_CLEAR:
-        window.messages.clear()
-    elif kind == CK.CHANGE_KIND_LIMIT:
-        del window.messages[: change.trimmed]
-    elif kind != CK.CHANGE_KIND_REBACKFILL:
-        return False  # RESYNC, or a kind this client does not know
-    window.version = change.version
-    return True
+        # The server trims after appending, so `trimmed` may reach into the appended messages.
+        return [*window, *change.messages][change.trimmed :]
+    if kind in _REPLACES:
+        return _replace(window, change.messages)
+    if kind in _EMPTIES:
+        return []
+    if kind == CK.CHANGE_KIND_LIMIT:
+        return list(window[change.trimmed :])
+    if kind in _KEEPS:
+        return list(window)
+    return None  # RESYNC, or a kind this client does not know yet: never ignored
 
 
-def _position(window: list[msg.Message], changed: msg.Message) -> int | None:
-    """Where the changed message is in the window: found by seq (unique), else by id."""
-    for i, m in enumerate(window):
-        if (m.seq == changed.seq) if changed.seq else (changed.id != "" and m.id == changed.id):
-            return i
-    return None
+def last_seq(window: Sequence[msg.Message]) -> int:
+    """The seq of the window's newest message; 0 when it has none (empty, or a legacy entry)."""
+    return window[-1].seq if window else 0
+
+
+def find_edited(window: Sequence[msg.Message], changed: msg.Message) -> int | None:
+    """Where an edited message sits: the message with its seq (seqs are unique), or, for a legacy entry
+    (seq 0), the NEWEST message with its id, as the server patches the newest."""
+    if changed.seq:
+        return next((i for i, m in enumerate(window) if m.seq == changed.seq), None)
+    if not changed.id:
+        return None
+    return next((i for i in range(len(window) - 1, -1, -1) if window[i].id == changed.id), None)
+
+
+def _replace(window: Sequence[msg.Message], changed: Iterable[msg.Message]) -> list[msg.Message] | None:
+    result = list(window)
+    replaced = False
+    for m in changed:
+        i = find_edited(result, m)
+        if i is None:
+            return None
+        result[i] = m
+        replaced = True
+    return result if replaced else None
 
 
 class MirrorState:
@@ -80,28 +155,29 @@ class MirrorState:
     def versions(self) -> dict[str, int]:
         return {room: w.version for room, w in self.windows.items()}
 
-    def needs_fetch(self, change: change_pb2.RoomChange) -> bool:
-        """Applies the change if it can; True when the room must be fetched to reach change.version."""
+    def take(self, change: change_pb2.RoomChange) -> Fetch | None:
+        """Applies the change if it can; the read to make when the room must be read to reach change.version."""
         window = self.windows.get(change.room_id)
-        if window is None:
-            return False
-        if change.version < change.previous_version:
-            return True  # the server's store lost the room: its version went back; read it again
-        if change.version <= window.version:
-            return False
-        return not apply_change(window, change)
+        return None if window is None else self._settle(window, next_step(window, change))
 
-    def replace(self, room_id: str, history: pb.GetHistoryResponse, lost: bool = False) -> bool:
-        """Takes a fetched window if it is newer than the copy (or the room was lost); True when it did."""
+    def fetched(
+        self, change: change_pb2.RoomChange, after_seq: int, history: pb.GetHistoryResponse
+    ) -> Fetch | None:
+        """Applies the read that `take` asked for; another read to make, or None when settled."""
+        window = self.windows.get(change.room_id)
+        return None if window is None else self._settle(window, after_fetch(window, change, after_seq, history))
+
+    def replace(self, room_id: str, history: pb.GetHistoryResponse) -> bool:
+        """Takes a read window if it is newer than the copy; True when it did."""
         window = self.windows.get(room_id)
-        if window is None or (history.version <= window.version and not lost):
+        if window is None or history.version <= window.version:
             return False
-        window.version = history.version
-        window.messages = list(history.messages)
+        self._settle(window, RoomWindow(history.version, list(history.messages)))
         return True
 
     def appended(self, room_id: str, expected_version: int, response: pb.AppendMessagesResponse) -> None:
-        """Applies this mirror's own append at once (read-your-writes); the watch's copy of it is then skipped."""
+        """Applies this mirror's own append at once (read-your-writes) when it follows the copy; otherwise
+        the watch brings it. The watch's copy of it is then skipped."""
         change = change_pb2.RoomChange(
             room_id=room_id,
             version=response.version,
@@ -110,4 +186,16 @@ class MirrorState:
             messages=response.messages,
             trimmed=response.trimmed,
         )
-        self.needs_fetch(change)
+        window = self.windows.get(room_id)
+        if window is not None:
+            step = next_step(window, change)
+            if isinstance(step, RoomWindow):
+                self._settle(window, step)
+
+    @staticmethod
+    def _settle(window: RoomWindow, step: Step) -> Fetch | None:
+        """Stores a new window in place (waiters hold the RoomWindow object); passes a read on."""
+        if isinstance(step, RoomWindow):
+            window.version, window.messages = step.version, step.messages
+            return None
+        return step

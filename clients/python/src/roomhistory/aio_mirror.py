@@ -25,8 +25,9 @@ OnChange = Callable[[str, int], Any]
 class AsyncRoomMirror:
     """Keeps each followed room's window in memory, fed by ONE watch stream; no polling.
 
-    A change that directly follows the copy is applied as it comes; a gap, a RESYNC or omitted messages
-    make the mirror read the room with GetHistory. Reads (`get_messages`, `version`) come from memory;
+    A change that directly follows the copy is applied as it comes (an expiry or a deletion empties it);
+    a gap, a RESYNC, omitted messages or a kind this client does not know make the mirror read the room
+    with GetHistory (the rules are in _window.py). Reads (`get_messages`, `version`) come from memory;
     `append` writes with the copy's version as expected_version.
 
     Use ``async with AsyncRoomMirror(client, rooms) as mirror:`` or ``await mirror.start()`` /
@@ -119,18 +120,31 @@ class AsyncRoomMirror:
         return await self._client.render_messages(room_id, room_context, **options)
 
     async def append(
-        self, room_id: str, messages: Iterable[msg.Message], *, timeout: float | None = None
+        self,
+        room_id: str,
+        messages: Iterable[msg.Message],
+        *,
+        idempotency_key: str | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
     ) -> pb.AppendMessagesResponse:
         """Appends with the copy's version as expected_version; the copy includes the messages on return.
 
         On a conflict the copy is first refreshed from the server, then VersionConflictError is raised:
-        look at the fresh copy (`get_messages`) and decide whether to append again.
+        look at the fresh copy (`get_messages`) and decide whether to append again. The append carries an
+        idempotency key (``idempotency_key``, a new one when None), so the client retries it safely after
+        UNAVAILABLE; ``durability`` as for the client.
         """
         self._raise_failure()
         expected = self._state.window(room_id).version
         try:
             response = await self._client.append_messages(
-                room_id, messages, expected_version=expected, timeout=timeout
+                room_id,
+                messages,
+                expected_version=expected,
+                idempotency_key=idempotency_key,
+                durability=durability,
+                timeout=timeout,
             )
         except VersionConflictError:
             history = await self._client.get_history(room_id, timeout=timeout)
@@ -176,12 +190,14 @@ class AsyncRoomMirror:
                 self._changed.notify_all()
 
     async def _apply(self, change: change_pb2.RoomChange) -> None:
-        if await self._updated(change.room_id, lambda: self._state.needs_fetch(change)):
-            lost = change.version < change.previous_version
+        """Applies one change, or reads the room as _window says until the copy is settled."""
+        fetch = await self._updated(change.room_id, lambda: self._state.take(change))
+        while fetch is not None:
+            after_seq = fetch.after_seq
             history = await retry_until_cancelled(
-                lambda: self._client.get_history(change.room_id), self._client.retry_policy
+                lambda: self._client.get_history(change.room_id, after_seq=after_seq), self._client.retry_policy
             )
-            await self._updated(change.room_id, lambda: self._state.replace(change.room_id, history, lost))
+            fetch = await self._updated(change.room_id, lambda: self._state.fetched(change, after_seq, history))
 
     async def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
         """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""

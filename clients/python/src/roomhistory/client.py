@@ -10,7 +10,7 @@ from typing import Any, Callable, TypeVar
 import grpc
 
 from . import _requests
-from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, read_retry_delay
+from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._watch import OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import error_from_rpc
 from .v1 import message_pb2 as msg
@@ -50,9 +50,10 @@ class RoomHistoryClient:
 
     Every method takes ``timeout`` (seconds, retries included; None means the client's default, set in
     the constructor) and raises a :class:`roomhistory.errors.RoomHistoryError` subclass on failure.
-    Reads (get_history, render_messages, get_room_info, list_rooms) retry UNAVAILABLE with backoff
-    (``retry``); writes are never retried: retry them yourself with expected_version. Use the client as
-    a context manager, or call :meth:`close`.
+    Calls that are safe to repeat retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff (``retry``): reads,
+    ReapIdleRooms, appends (each carries an idempotency key, a new one per call unless given), and other
+    mutations given an expected_version; the rest are never retried. Use the client as a context manager,
+    or call :meth:`close`.
     """
 
     def __init__(
@@ -100,18 +101,20 @@ class RoomHistoryClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _unary(self, method: Callable[..., R], request: Any, timeout: float | None, idempotent: bool = False) -> R:
-        """One call with a deadline (retries included); idempotent reads retry UNAVAILABLE with backoff."""
+    def _unary(self, method: Callable[..., R], request: Any, timeout: float | None) -> R:
+        """One call with a deadline (retries included); a request that is safe to repeat (_retry.retry_safe)
+        is retried on UNAVAILABLE and DEADLINE_EXCEEDED with backoff, the same request every time."""
         budget = self._timeout if timeout is None else timeout
         deadline = None if budget is None else time.monotonic() + budget
         backoff = Backoff(self._retry)
+        safe = retry_safe(request)
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 return method(request, timeout=remaining)
             except grpc.RpcError as err:
                 error = error_from_rpc(err)
-            delay = read_retry_delay(error, backoff, deadline) if idempotent else None
+            delay = retry_delay(error, backoff, deadline) if safe else None
             if delay is None:
                 raise error
             time.sleep(delay)
@@ -122,10 +125,17 @@ class RoomHistoryClient:
         messages: Iterable[msg.Message],
         *,
         expected_version: int | None = None,
+        idempotency_key: str | None = None,
+        durability: pb.Durability | None = None,
         timeout: float | None = None,
     ) -> pb.AppendMessagesResponse:
-        """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch."""
-        request = _requests.append_messages(room_id, messages, expected_version)
+        """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch.
+
+        The request carries ``idempotency_key`` (a new random key when None; "" sends none) and is then
+        retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same key: the server stores the messages
+        once, and a retry answers the first call's result (``replayed`` true).
+        """
+        request = _requests.append_messages(room_id, messages, expected_version, idempotency_key, durability)
         return self._unary(self._stub.AppendMessages, request, timeout)
 
     def get_history(
@@ -133,7 +143,7 @@ class RoomHistoryClient:
     ) -> pb.GetHistoryResponse:
         """The room's window, oldest first, and its version (limit 0 means all)."""
         request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq)
-        return self._unary(self._stub.GetHistory, request, timeout, idempotent=True)
+        return self._unary(self._stub.GetHistory, request, timeout)
 
     def render_messages(
         self,
@@ -146,7 +156,7 @@ class RoomHistoryClient:
     ) -> pb.RenderMessagesResponse:
         """The room rendered for a chat API: system prompt from the template, then the history."""
         request = _requests.render_messages(room_id, room_context, template, include_thinking)
-        return self._unary(self._stub.RenderMessages, request, timeout, idempotent=True)
+        return self._unary(self._stub.RenderMessages, request, timeout)
 
     def update_message(
         self,
@@ -155,10 +165,11 @@ class RoomHistoryClient:
         content: str,
         *,
         expected_version: int | None = None,
+        durability: pb.Durability | None = None,
         timeout: float | None = None,
     ) -> pb.UpdateMessageResponse:
-        """Replaces a message's content; NotFoundError for an unknown id."""
-        request = _requests.update_message(room_id, message_id, content, expected_version)
+        """Replaces a message's content (the newest with that id); NotFoundError for an unknown id."""
+        request = _requests.update_message(room_id, message_id, content, expected_version, durability)
         return self._unary(self._stub.UpdateMessage, request, timeout)
 
     def mark_deleted(
@@ -167,41 +178,111 @@ class RoomHistoryClient:
         message_id: str,
         *,
         deleted_at: _requests.When | None = None,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
         timeout: float | None = None,
     ) -> pb.MarkDeletedResponse:
         """Sets a message's deleted_at (the server's clock when None), keeping its content."""
-        request = _requests.mark_deleted(room_id, message_id, deleted_at)
+        request = _requests.mark_deleted(room_id, message_id, deleted_at, expected_version, durability)
         return self._unary(self._stub.MarkDeleted, request, timeout)
 
     def patch_reactions(
-        self, room_id: str, message_id: str, reactions: _requests.Reactions, *, timeout: float | None = None
+        self,
+        room_id: str,
+        message_id: str,
+        reactions: _requests.Reactions,
+        *,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
     ) -> pb.PatchReactionsResponse:
         """Replaces a message's reactions (a {emoji: count} mapping or Reaction messages)."""
-        request = _requests.patch_reactions(room_id, message_id, reactions)
+        request = _requests.patch_reactions(room_id, message_id, reactions, expected_version, durability)
         return self._unary(self._stub.PatchReactions, request, timeout)
 
-    def clear_room(self, room_id: str, *, timeout: float | None = None) -> pb.ClearRoomResponse:
+    def clear_room(
+        self,
+        room_id: str,
+        *,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.ClearRoomResponse:
         """Empties the room's history; its version still goes up."""
-        return self._unary(self._stub.ClearRoom, pb.ClearRoomRequest(room_id=room_id), timeout)
+        request = _requests.write_options(pb.ClearRoomRequest(room_id=room_id), expected_version, durability)
+        return self._unary(self._stub.ClearRoom, request, timeout)
 
-    def set_room_limit(self, room_id: str, limit: int, *, timeout: float | None = None) -> pb.SetRoomLimitResponse:
-        """Sets the room's window (clamped to [50, 1000]) and returns the stored value."""
-        return self._unary(self._stub.SetRoomLimit, pb.SetRoomLimitRequest(room_id=room_id, limit=limit), timeout)
+    def set_room_limit(
+        self,
+        room_id: str,
+        limit: int,
+        *,
+        max_bytes: int | None = None,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetRoomLimitResponse:
+        """Sets the room's window (clamped to [50, 1000]) and, unless None, its byte budget."""
+        request = _requests.set_room_limit(room_id, limit, max_bytes, expected_version, durability)
+        return self._unary(self._stub.SetRoomLimit, request, timeout)
 
-    def discard_rebackfill(self, room_id: str, *, timeout: float | None = None) -> pb.DiscardRebackfillResponse:
+    def discard_rebackfill(
+        self,
+        room_id: str,
+        *,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.DiscardRebackfillResponse:
         """Clears the room's re-backfill mark."""
-        return self._unary(self._stub.DiscardRebackfill, pb.DiscardRebackfillRequest(room_id=room_id), timeout)
+        request = _requests.write_options(pb.DiscardRebackfillRequest(room_id=room_id), expected_version, durability)
+        return self._unary(self._stub.DiscardRebackfill, request, timeout)
 
     def get_room_info(self, room_id: str, *, timeout: float | None = None) -> pb.GetRoomInfoResponse:
-        """The room's version, size, limit and marks."""
-        return self._unary(self._stub.GetRoomInfo, pb.GetRoomInfoRequest(room_id=room_id), timeout, idempotent=True)
+        """The room's version, size, limit, retention and marks."""
+        return self._unary(self._stub.GetRoomInfo, pb.GetRoomInfoRequest(room_id=room_id), timeout)
 
     def list_rooms(
         self, *, page_size: int = 0, page_token: str = "", timeout: float | None = None
     ) -> pb.ListRoomsResponse:
         """One page of room ids, in order; pass next_page_token back for the next page."""
         request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token)
-        return self._unary(self._stub.ListRooms, request, timeout, idempotent=True)
+        return self._unary(self._stub.ListRooms, request, timeout)
+
+    def delete_room(
+        self,
+        room_id: str,
+        *,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.DeleteRoomResponse:
+        """Removes the room's history, settings and ListRooms entry; its version stays as a tombstone
+        (watchers get CHANGE_KIND_DELETED) and ``deleted`` is False when there was no room."""
+        request = _requests.write_options(pb.DeleteRoomRequest(room_id=room_id), expected_version, durability)
+        return self._unary(self._stub.DeleteRoom, request, timeout)
+
+    def set_room_retention(
+        self,
+        room_id: str,
+        idle_ttl_seconds: int | None,
+        *,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetRoomRetentionResponse:
+        """Sets how long the room may stay idle before the server expires it: 0 keeps it until deleted,
+        None returns it to the server default."""
+        request = _requests.set_room_retention(room_id, idle_ttl_seconds, expected_version, durability)
+        return self._unary(self._stub.SetRoomRetention, request, timeout)
+
+    def reap_idle_rooms(
+        self, *, max_idle_seconds: int = 0, dry_run: bool = False, limit: int = 0, timeout: float | None = None
+    ) -> pb.ReapIdleRoomsResponse:
+        """Expires idle rooms now, as the server's schedule does (max_idle_seconds 0: rooms past their own
+        retention); with dry_run, only lists them. Retried: a repeat expires only what is idle then."""
+        request = pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)
+        return self._unary(self._stub.ReapIdleRooms, request, timeout)
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None

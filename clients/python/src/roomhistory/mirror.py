@@ -121,12 +121,25 @@ class RoomMirror:
         return self._client.render_messages(room_id, room_context, **options)
 
     def append(
-        self, room_id: str, messages: Iterable[msg.Message], *, timeout: float | None = None
+        self,
+        room_id: str,
+        messages: Iterable[msg.Message],
+        *,
+        idempotency_key: str | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
     ) -> pb.AppendMessagesResponse:
         """Appends with the copy's version as expected_version; see AsyncRoomMirror.append."""
         expected = self.version(room_id)
         try:
-            response = self._client.append_messages(room_id, messages, expected_version=expected, timeout=timeout)
+            response = self._client.append_messages(
+                room_id,
+                messages,
+                expected_version=expected,
+                idempotency_key=idempotency_key,
+                durability=durability,
+                timeout=timeout,
+            )
         except VersionConflictError:
             history = self._client.get_history(room_id, timeout=timeout)
             self._updated(room_id, lambda: self._state.replace(room_id, history))
@@ -176,16 +189,18 @@ class RoomMirror:
                 self._changed.notify_all()
 
     def _apply(self, change: change_pb2.RoomChange, stream: WatchStream) -> None:
-        if not self._updated(change.room_id, lambda: self._state.needs_fetch(change)):
-            return
-        lost = change.version < change.previous_version
-        history = retry_until_closed(
-            lambda: self._client.get_history(change.room_id),
-            lambda seconds: not stream.cancelled.wait(seconds),
-            self._client.retry_policy,
-        )
-        if history is not None:
-            self._updated(change.room_id, lambda: self._state.replace(change.room_id, history, lost))
+        """Applies one change, or reads the room as _window says until the copy is settled."""
+        fetch = self._updated(change.room_id, lambda: self._state.take(change))
+        while fetch is not None:
+            after_seq = fetch.after_seq
+            history = retry_until_closed(
+                lambda: self._client.get_history(change.room_id, after_seq=after_seq),
+                lambda seconds: not stream.cancelled.wait(seconds),
+                self._client.retry_policy,
+            )
+            if history is None:
+                return
+            fetch = self._updated(change.room_id, lambda: self._state.fetched(change, after_seq, history))
 
     def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
         """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""
