@@ -4,12 +4,14 @@
  * google.protobuf.Timestamp's range. Every case goes through a real in-process server and the
  * generated client; raw bytes are used where the generated encoder cannot express the input.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import protobuf from "protobufjs";
+import "protobufjs/ext/descriptor/index.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { serversForEachStore, startTestServer, STORE_KINDS, type TestServer } from "../helpers/server.js";
@@ -135,6 +137,36 @@ async function expectInvalid(p: Promise<unknown>, field: string, message?: strin
   expect(err.details).toMatch(new RegExp(`^${field.replace(/[[\].]/g, "\\$&")}: `));
   if (message) expect(err.details).toBe(message);
 }
+
+/** [rpc, field name, field number, signed] for every top-level 64-bit field of every request, from the descriptor set. */
+function sixtyFourBitFields(): [string, string, number, boolean][] {
+  const set = readFileSync(new URL("../../src/gen/roomhistory.binpb", import.meta.url));
+  const root = (protobuf.Root as unknown as { fromDescriptor(b: Uint8Array): protobuf.Root }).fromDescriptor(set);
+  root.resolveAll();
+  const service = root.lookupService("roomhistory.v1.RoomHistoryService");
+  return Object.values(service.methods).flatMap((m) =>
+    m.resolvedRequestType!.fieldsArray
+      .filter((f) => ["int64", "uint64", "sint64", "fixed64", "sfixed64"].includes(f.type))
+      .map((f): [string, string, number, boolean] => [m.name, f.name, f.id, !f.type.startsWith("u")]));
+}
+
+describe("every 64-bit request field", () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer()));
+  afterAll(async () => server?.stop());
+  const fields = sixtyFourBitFields();
+
+  it("includes the ones issue 8 names", () => {
+    expect(fields.map(([rpc, name]) => `${rpc}.${name}`)).toEqual(
+      expect.arrayContaining(["AppendMessages.expected_version", "GetHistory.after_seq", "UpdateMessage.expected_version"]));
+  });
+
+  it.each(fields)("%s.%s above 2^53 is INVALID_ARGUMENT naming it", async (rpcName, name, id, isSigned) => {
+    const bytes = isSigned ? signed(id, 2n ** 62n) : varint(id, U64_MAX);
+    const call = rpcName === "Watch" ? rawWatch(server, bytes) : rawUnary(server, rpcName, bytes);
+    await expectInvalid(call, name, `${name}: must be at most 9007199254740991`);
+  });
+});
 
 describe.each(STORE_KINDS)("numbers and timestamps at the edges (%s store)", (kind) => {
   const servers = serversForEachStore({ beforeAll, afterAll });
