@@ -25,8 +25,9 @@ export interface RoomKeys {
 /**
  * Words that may not be a `:`-separated segment of a room id in the unbraced layout. Without braces a
  * room's keys are its id plus a suffix (`:ver`, `:meta`, `:changes`, `:idem:<key>`), so a room named
- * `x:ver` would own room x's version key. Any collision needs one id to contain such a suffix's word
- * as a whole segment, so rejecting those segments makes collisions impossible.
+ * `x:ver` would own room x's version key. Any collision needs one id to be another's plus such a
+ * suffix, so it has the suffix's word as a later segment: rejecting those (the first segment is
+ * never a suffix) makes collisions impossible.
  */
 const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem"]);
 
@@ -43,7 +44,7 @@ export class KeySpace {
   /** Why a room id cannot be used in this layout, or undefined when it can. */
   roomIdProblem(roomId: string): string | undefined {
     if (this.options.hashTag) return undefined;
-    const bad = roomId.split(":").find((segment) => RESERVED_SEGMENTS.has(segment));
+    const bad = roomId.split(":").slice(1).find((segment) => RESERVED_SEGMENTS.has(segment));
     return bad === undefined
       ? undefined
       : `must not contain the segment ":${bad}" with ROOMHISTORY_KEY_HASHTAG=false (it names another room's key)`;

@@ -26,6 +26,9 @@ export function rpc(client: RoomHistoryServiceClient) {
     discardRebackfill: wrap(client.discardRebackfill, pb.DiscardRebackfillRequest, pb.DiscardRebackfillResponse),
     info: wrap(client.getRoomInfo, pb.GetRoomInfoRequest, pb.GetRoomInfoResponse),
     listRooms: wrap(client.listRooms, pb.ListRoomsRequest, pb.ListRoomsResponse),
+    deleteRoom: wrap(client.deleteRoom, pb.DeleteRoomRequest, pb.DeleteRoomResponse),
+    setRetention: wrap(client.setRoomRetention, pb.SetRoomRetentionRequest, pb.SetRoomRetentionResponse),
+    reap: wrap(client.reapIdleRooms, pb.ReapIdleRoomsRequest, pb.ReapIdleRoomsResponse),
   };
 }
 
