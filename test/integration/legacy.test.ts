@@ -21,9 +21,9 @@ afterAll(async () => {
 });
 
 describe.each([
-  { layout: "hash-tagged keys", hashTag: "true", key: (p: string, r: string) => `${p}:{${r}}` },
-  { layout: "legacy unbraced keys", hashTag: "false", key: (p: string, r: string) => `${p}:${r}` },
-])("histories written by the legacy manager ($layout)", ({ hashTag, key }) => {
+  { layout: "hash-tagged keys", hashTag: "true", key: (p: string, r: string) => `${p}:{${r}}`, markers: false },
+  { layout: "legacy unbraced keys", hashTag: "false", key: (p: string, r: string) => `${p}:${r}`, markers: true },
+])("histories written by the legacy manager ($layout)", ({ hashTag, key, markers }) => {
   let server: TestServer;
   let api: ReturnType<typeof rpc>;
   const prefix = uniquePrefix("legacy");
@@ -60,19 +60,49 @@ describe.each([
     const entry = JSON.parse((await raw.lindex(list, 0))!);
     expect(entry.role).toBe("user");
     expect(entry.content).toBe("[Message ID: 111] [deleted at 2025-06-15T15:06:40Z] [Reactions: ❤×4] alice: hi there");
-    await api.update({ roomId: "room-1", messageId: "112", content: "[Message ID: 112] look again" });
+    await api.update({ roomId: "room-1", messageId: "112", content: "look again" });
     const h = await api.history({ roomId: "room-1" });
     expect(h.version).toBe(10);
-    expect(h.messages[2]).toMatchObject({ id: "112", content: "[Message ID: 112] look again" });
-    expect(h.messages[2].parts).toEqual([{ imageUrl: { url: "https://example.invalid/c.png", detail: "" } }]);
+    // The legacy reader's text part keeps the marker and gets the new text; the image stays.
+    expect(h.messages[2].id).toBe("112");
+    expect(h.messages[2].parts).toEqual([
+      { text: "[Message ID: 112] look again" }, { imageUrl: { url: "https://example.invalid/c.png", detail: "" } },
+    ]);
+  });
+
+  it("keeps a legacy entry's marker and tags through edits, so its id keeps working", async () => {
+    await api.update({ roomId: "room-1", messageId: "111", content: "alice: hi again" });
+    const entry = JSON.parse((await raw.lindex(list, 0))!);
+    expect(entry.content).toBe("[Message ID: 111] [deleted at 2025-06-15T15:06:40Z] [Reactions: ❤×4] alice: hi again");
+    await api.reactions({ roomId: "room-1", messageId: "111", reactions: [] });
+    expect(JSON.parse((await raw.lindex(list, 0))!).content).toBe("[Message ID: 111] [deleted at 2025-06-15T15:06:40Z] alice: hi again");
+    // A legacy multimodal entry gets its tags in the text part legacy readers see.
+    await api.reactions({ roomId: "room-1", messageId: "112", reactions: [{ emoji: "🎉" }] });
+    await api.markDeleted({ roomId: "room-1", messageId: "112", deletedAt: { seconds: 1_750_000_000, nanos: 0 } });
+    const multi = JSON.parse((await raw.lindex(list, 3))!);
+    expect(multi.content[0].text).toBe("[Message ID: 112] [deleted at 2025-06-15T15:06:40Z] [Reactions: 🎉] look again");
+    await api.reactions({ roomId: "room-1", messageId: "111", reactions: [{ emoji: "👀" }] });
   });
 
   it("writes entries a legacy reader understands: role and content, and a plain :ver counter", async () => {
-    await api.append({ roomId: "room-1", messages: [user("from roomhistory"), user("", { parts: [{ text: "pic" }, { imageUrl: { url: "https://example.invalid/d.png" } }] })] });
+    const sent = await api.append({ roomId: "room-1", messages: [
+      user("from roomhistory", { id: "m-1" }),
+      user("", { id: "m-2", parts: [{ text: "pic" }, { imageUrl: { url: "https://example.invalid/d.png" } }] }),
+    ] });
     const tail = (await raw.lrange(list, -2, -1)).map((s) => JSON.parse(s));
-    expect(tail[0]).toMatchObject({ role: "user", content: "from roomhistory" });
-    expect(tail[1]).toMatchObject({ role: "user", content: [{ type: "text", text: "pic" }, { type: "image_url", image_url: { url: "https://example.invalid/d.png" } }] });
-    expect(await raw.get(`${list}:ver`)).toBe("11");
+    const image = { type: "image_url", image_url: { url: "https://example.invalid/d.png" } };
+    if (markers) {
+      // A legacy worker in a mixed fleet finds these by "[Message ID: X]", as it finds its own.
+      expect(tail[0]).toMatchObject({ role: "user", content: "[Message ID: m-1] from roomhistory" });
+      expect(tail[1]).toMatchObject({ role: "user", content: [{ type: "text", text: "[Message ID: m-2]" }, { type: "text", text: "pic" }, image] });
+    } else {
+      expect(tail[0]).toMatchObject({ role: "user", content: "from roomhistory" });
+      expect(tail[1]).toMatchObject({ role: "user", content: [{ type: "text", text: "pic" }, image] });
+    }
+    // The service's readers see the message as it was sent, whatever the layout.
+    const h = await api.history({ roomId: "room-1" });
+    expect(h.messages.slice(-2)).toEqual(sent.messages);
+    expect(await raw.get(`${list}:ver`)).toBe("16");
     const r = await api.render({ roomId: "room-1" });
     expect(r.messages.at(-1)!.parts.length).toBe(2);
     expect(r.messages.find((m) => m.content.includes("alice: hi there"))!.content.match(/\[deleted at/g)).toHaveLength(1);
@@ -84,18 +114,58 @@ describe.each([
   });
 });
 
-it("refreshes the room TTL on every write when configured", async () => {
+it("expires rooms itself (a change for watchers), never by a silent Redis key TTL", async () => {
   const prefix = uniquePrefix("ttl");
   const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix, ROOMHISTORY_ROOM_TTL_SECONDS: "3600" });
   try {
     await rpc(s.client).append({ roomId: "t", messages: [user("x")] });
-    for (const k of ["", ":ver", ":meta"]) {
-      const ttl = await raw.ttl(`${prefix}:{t}${k}`);
-      expect(ttl).toBeGreaterThan(3500);
-    }
-    await raw.expire(`${prefix}:{t}`, 10);
-    await rpc(s.client).append({ roomId: "t", messages: [user("y")] });
-    expect(await raw.ttl(`${prefix}:{t}`)).toBeGreaterThan(3500);
+    for (const k of ["", ":ver", ":meta"]) expect(await raw.ttl(`${prefix}:{t}${k}`)).toBe(-1);
+    expect(Number(await raw.zscore(`${prefix}:expiry:{rooms}`, "t"))).toBeGreaterThan(Date.now() + 3_500_000);
+    await rpc(s.client).deleteRoom({ roomId: "t" });
+    expect(await raw.exists(`${prefix}:{t}`)).toBe(0);
+    expect(await raw.get(`${prefix}:{t}:ver`)).toBe("2");
+    expect(await raw.ttl(`${prefix}:{t}:ver`)).toBeGreaterThan(29 * 24 * 3600); // the tombstone's 30 days
+    expect(await raw.zscore(`${prefix}:expiry:{rooms}`, "t")).toBeNull();
+  } finally {
+    await s.stop();
+  }
+});
+
+it("never fails a committed write because an index update failed, and indexes the room on its next write", async () => {
+  const prefix = uniquePrefix("idx");
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  try {
+    const api = rpc(s.client);
+    await raw.set(`${prefix}:index:{rooms}`, "not a sorted set"); // every ZADD to it now fails
+    const r = await api.append({ roomId: "r", messages: [user("kept")] });
+    expect(r.version).toBe(1);
+    await raw.del(`${prefix}:index:{rooms}`);
+    expect((await api.listRooms({})).roomIds).toEqual([]);
+    await api.append({ roomId: "r", messages: [user("again")] });
+    expect((await api.listRooms({})).roomIds).toEqual(["r"]);
+    expect((await api.history({ roomId: "r" })).messages).toHaveLength(2);
+  } finally {
+    await s.stop();
+  }
+});
+
+it("recounts the window after a legacy RPUSH + LTRIM that kept the list's length", async () => {
+  const prefix = uniquePrefix("same-len");
+  const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix });
+  try {
+    const api = rpc(s.client);
+    await api.setLimit({ roomId: "mix", limit: 50 });
+    await api.append({ roomId: "mix", messages: [
+      { role: 4, content: "tool", toolCallId: "c" }, ...Array.from({ length: 49 }, (_, i) => user(`ours ${i}`)),
+    ] });
+    // The legacy manager's shape: push one, trim one, same length, a counted turn in place of a tool result.
+    await raw.rpush(`${prefix}:{mix}`, py("user", "theirs"));
+    await raw.ltrim(`${prefix}:{mix}`, 1, -1);
+    await api.append({ roomId: "mix", messages: [user("last")] });
+    const h = await api.history({ roomId: "mix" });
+    expect(h.messages).toHaveLength(50);
+    expect(h.messages.at(-2)!.content).toBe("theirs");
+    expect(h.messages.at(-1)!.content).toBe("last");
   } finally {
     await s.stop();
   }
