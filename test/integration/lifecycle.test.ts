@@ -179,3 +179,33 @@ describe("rooms stay apart in the unbraced layout", () => {
     }
   });
 });
+
+describe("several replicas reaping one Redis", () => {
+  it("expire a room once: one EXPIRED change, one version step", async () => {
+    const env = {
+      ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: uniquePrefix("reapers"),
+      ROOMHISTORY_ROOM_TTL_SECONDS: "1", ROOMHISTORY_REAP_INTERVAL_MS: "50",
+    };
+    const servers = await Promise.all([startTestServer(env), startTestServer(env), startTestServer(env)]);
+    try {
+      const api = rpc(servers[0].client);
+      const rooms = ["a", "b", "c", "d"];
+      const w = new WatchRecorder(servers[1].client, { rooms: rooms.map((roomId) => ({ roomId })), progressIntervalMs: 100 });
+      await w.until((x) => x.responses.length >= 1);
+      for (const roomId of rooms) await api.append({ roomId, messages: [user("x")] });
+      // Meanwhile all three replicas and an operator race to reap them.
+      const manual = rpc(servers[2].client).reap({});
+      await w.until((x) => x.changes.filter((c) => c.kind === ChangeKind.CHANGE_KIND_EXPIRED).length >= 4, 5000);
+      await manual;
+      await new Promise((r) => setTimeout(r, 300)); // a second EXPIRED, if any, would arrive now
+      for (const roomId of rooms) {
+        const mine = w.changes.filter((c) => c.roomId === roomId);
+        expect(mine.map((c) => [c.kind, c.version])).toEqual([[ChangeKind.CHANGE_KIND_APPEND, 1], [ChangeKind.CHANGE_KIND_EXPIRED, 2]]);
+      }
+      expect((await api.listRooms({})).roomIds).toEqual([]);
+      w.cancel();
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+});
