@@ -105,7 +105,7 @@ describe.each([
     expect(await raw.get(`${list}:ver`)).toBe("16");
     const r = await api.render({ roomId: "room-1" });
     expect(r.messages.at(-1)!.parts.length).toBe(2);
-    expect(r.messages.find((m) => m.content.includes("alice: hi there"))!.content.match(/\[deleted at/g)).toHaveLength(1);
+    expect(r.messages.find((m) => m.content.includes("alice: hi again"))!.content.match(/\[deleted at/g)).toHaveLength(1);
   });
 
   it("uses the cluster-safe layout unless told otherwise", async () => {
