@@ -103,16 +103,24 @@ export function entryId(entry: Entry): string | undefined {
   return MARKER.exec(entryText(entry))?.[1]?.trim();
 }
 
+/** An entry's size as it counts against a room's byte budget: its stored JSON, in UTF-8 bytes. */
+export function entryBytes(entry: Entry): number {
+  return Buffer.byteLength(encodeEntry(entry), "utf8");
+}
+
 /**
- * How many entries to drop from the front so that at most `limit` user/assistant entries remain,
- * then also the tool results left at the front without the assistant call they answered.
- * Mirrors the trim in src/store/lua/append-3.lua; the conformance suite holds them together.
+ * How many entries to drop from the front so that at most `limit` user/assistant entries and at most
+ * `maxBytes` bytes (`sizes[i]` is entry i's, see entryBytes) remain, then also the tool results left
+ * at the front without the assistant call they answered. Mirrors trim_front() in
+ * src/store/lua/includes/trim.lua; the conformance suite holds them together.
  */
-export function trimCount(roles: readonly string[], limit: number): number {
+export function trimCount(roles: readonly string[], limit: number, sizes?: readonly number[], maxBytes = Infinity): number {
   let counted = roles.filter((r) => COUNTED_ROLES.has(r)).length;
+  let bytes = sizes ? sizes.reduce((a, b) => a + b, 0) : 0;
   let drop = 0;
-  while (counted > limit && drop < roles.length) {
+  while ((counted > limit || bytes > maxBytes) && drop < roles.length) {
     if (COUNTED_ROLES.has(roles[drop])) counted--;
+    bytes -= sizes?.[drop] ?? 0;
     drop++;
   }
   if (drop === 0) return 0;

@@ -30,6 +30,17 @@ export function tooLarge(field: string, why: string): DomainError {
   return new DomainError("TOO_LARGE", `${field}: ${why}`, { field });
 }
 
+/** An appended message that alone exceeds the room's byte budget: it could never be kept. */
+export function messageOverBudget(index: number, size: number, budget: number): DomainError {
+  return tooLarge(`messages[${index}]`, `is ${size} bytes stored, more than the room's byte budget of ${budget} bytes`);
+}
+
+/** An edit that would take the window over its byte budget (an edit never trims). */
+export function patchOverBudget(op: string, windowBytes: number, budget: number): DomainError {
+  const field = op === "reactions" ? "reactions" : "content";
+  return tooLarge(field, `would make the window ${windowBytes} bytes, more than the room's byte budget of ${budget} bytes`);
+}
+
 export function versionConflict(roomId: string, expected: number, current: number): DomainError {
   return new DomainError(
     "VERSION_CONFLICT",

@@ -189,3 +189,11 @@ export const MAX_ROOM_LIMIT = 1000;
 export function clampLimit(limit: number): number {
   return Math.min(MAX_ROOM_LIMIT, Math.max(MIN_ROOM_LIMIT, Math.trunc(limit)));
 }
+
+/** The smallest byte budget SetRoomLimit may give a room (unless the server's own is smaller). */
+export const MIN_ROOM_BYTES = 64 * 1024;
+
+/** A room's own byte budget, clamped to [64 KiB, the server's budget]. */
+export function clampMaxBytes(maxBytes: number, serverMax: number): number {
+  return Math.min(serverMax, Math.max(MIN_ROOM_BYTES, Math.trunc(maxBytes)));
+}

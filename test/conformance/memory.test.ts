@@ -1,7 +1,13 @@
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { storeConformance } from "./suite.js";
+import { budgetConformance } from "./budget.js";
 
 storeConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+budgetConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll } from "vitest";
 import pino from "pino";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
+import type { StoreOptions } from "../../src/store/store.js";
 import { TestRedis } from "../helpers/redis.js";
 import { uniquePrefix } from "../helpers/server.js";
 import { storeConformance } from "./suite.js";
+import { budgetConformance } from "./budget.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -12,10 +14,12 @@ beforeAll(async () => {
 afterAll(async () => redis?.stop());
 
 for (const hashTag of [true, false]) {
-  storeConformance(`redis (hashTag ${hashTag})`, async (options) => {
+  const factory = async (options: StoreOptions) => {
     const store = new RedisStore(redis.client(), {
       ...options, prefix: uniquePrefix("conf"), hashTag, logger: pino({ level: "silent" }), readCacheBytes: 1 << 20,
     });
     return { store, close: () => store.close() };
-  });
+  };
+  storeConformance(`redis (hashTag ${hashTag})`, factory);
+  budgetConformance(`redis (hashTag ${hashTag})`, factory);
 }

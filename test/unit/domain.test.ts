@@ -20,6 +20,9 @@ describe("entries", () => {
     expect(trimCount(["user", "assistant", "user"], 2)).toBe(1);
     expect(trimCount(["assistant", "tool", "tool", "user", "user"], 2)).toBe(3);
     expect(trimCount(["tool", "tool", "system", "user", "user"], 1)).toBe(4);
+    // By bytes as well: the oldest go until the rest fits, then the results of a dropped call.
+    expect(trimCount(["user", "assistant", "tool", "user"], 10, [50, 30, 5, 40], 60)).toBe(3);
+    expect(trimCount(["user", "user"], 10, [50, 40], 90)).toBe(0);
   });
 });
 

@@ -13,20 +13,23 @@
     ARGV[10] seconds an idempotency record is kept
     ARGV[11] fingerprint of the request's messages
     ARGV[12] what a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]
-    ARGV[13..] entries, JSON objects without "seq" (it is assigned here)
+    ARGV[13] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
+    ARGV[14..] entries, JSON objects without "seq" (it is assigned here)
 
   Output:
     { OK, version, room hint, expiry hint, activity hint, first seq, trimmed, 0 }
     { OK, version, '', '', '', first seq, trimmed, 1, replay JSON }  a replay (nothing written)
     { VERSION_CONFLICT, current version }
     { IDEMPOTENCY_MISMATCH }  the key was used for other messages
+    { TOO_LARGE, index (0-based), stored bytes, budget }  one entry alone exceeds the room's byte budget
 ]]
 --- @include "common"
 --- @include "trim"
 
 local ctx = args()
 local idem_key, idem_ttl, fingerprint = ARGV[9], tonumber(ARGV[10]), ARGV[11]
-local FIRST_ENTRY = 13
+local default_max = tonumber(ARGV[13])
+local FIRST_ENTRY = 14
 
 if idem_key ~= '' then
   local record = rcall('GET', KEYS[4])
@@ -43,21 +46,27 @@ local version, conflict = check_version(ctx)
 if not version then return conflict end
 
 local count = #ARGV - FIRST_ENTRY + 1
-local n, len = window_count(ctx.list, ctx.meta)
-local last_seq = rcall('HINCRBY', ctx.meta, 'seq', count)
-local first_seq = last_seq - count + 1
+local max_bytes = byte_budget(ctx.meta, default_max)
+local seq = tonumber(rcall('HGET', ctx.meta, 'seq') or '0')
 local stored = {}
 for i = 1, count do
   -- Appended last so "role" stays the first field, which the trim reads without decoding.
-  stored[i] = string.sub(ARGV[FIRST_ENTRY + i - 1], 1, -2) .. ',"seq":' .. (first_seq + i - 1) .. '}'
+  stored[i] = string.sub(ARGV[FIRST_ENTRY + i - 1], 1, -2) .. ',"seq":' .. (seq + i) .. '}'
+  -- A message that could never fit is refused before anything is written (see README, "Limits").
+  if #stored[i] > max_bytes then return { TOO_LARGE, i - 1, #stored[i], max_bytes } end
+end
+local n, len, bytes = window_count(ctx.list, ctx.meta)
+local first_seq = rcall('HINCRBY', ctx.meta, 'seq', count) - count + 1
+for i = 1, count do
   if counted(entry_role(stored[i])) then n = n + 1 end
+  bytes = bytes + #stored[i]
 end
 rcall('RPUSH', ctx.list, unpack(stored))
 
 local limit = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
 local trimmed
-trimmed, n = trim_front(ctx.list, n, limit)
-save_count(ctx.list, ctx.meta, n, len + count - trimmed)
+trimmed, n, bytes = trim_front(ctx.list, n, limit, bytes, max_bytes)
+save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes)
 local hints
 version, hints = commit(ctx, now, 'append', stored, trimmed)
 if idem_key ~= '' then

@@ -18,7 +18,7 @@ expire_if_due(ctx, now)
 local version, conflict = check_version(ctx)
 if not version then return conflict end
 rcall('DEL', ctx.list)
-rcall('HSET', ctx.meta, 'n', 0, 'len', 0, 'nt', '')
+rcall('HSET', ctx.meta, 'n', 0, 'len', 0, 'nt', '', 'b', 0)
 local hints
 version, hints = commit(ctx, now, 'clear', {}, 0)
 return reply(version, hints)

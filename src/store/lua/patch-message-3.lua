@@ -16,16 +16,19 @@
              reactions or '' for none (reactions)
     ARGV[12] legacy tag to put after the marker: '[deleted at T]' (delete), '[Reactions: ...]' or ''
              (reactions)
-    ARGV[13..] the forms the id may take inside an entry's JSON text (raw, JSON-escaped, escaped as
+    ARGV[13] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
+    ARGV[14..] the forms the id may take inside an entry's JSON text (raw, JSON-escaped, escaped as
              Python's json.dumps writes non-ASCII): a cheap test before an entry is decoded
 
   Output:
     { OK, version, room hint, expiry hint, activity hint, entry JSON }
     { VERSION_CONFLICT, current version }
     { MESSAGE_NOT_FOUND }
+    { TOO_LARGE, window bytes after the edit, budget }  an update or reactions would overflow the budget
 ]]
 --- @include "common"
 --- @include "legacy"
+--- @include "trim"
 
 local ctx = args()
 local op, id, value, tag = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
@@ -37,7 +40,7 @@ local version, conflict = check_version(ctx)
 if not version then return conflict end
 
 local function mentions_id(raw)
-  for i = 13, #ARGV do
+  for i = 14, #ARGV do
     if string.find(raw, ARGV[i], 1, true) then return true end
   end
   return false
@@ -52,14 +55,14 @@ local function find_entry()
     if mentions_id(raw) then
       local ok, obj = pcall(cjson.decode, raw)
       if ok and type(obj) == 'table' then
-        if obj.id == id or (obj.id == nil and has_marker(obj, marker)) then return i, obj end
+        if obj.id == id or (obj.id == nil and has_marker(obj, marker)) then return i, obj, raw end
       end
     end
   end
   return nil
 end
 
-local index, obj = find_entry()
+local index, obj, old_raw = find_entry()
 if not index then return { MESSAGE_NOT_FOUND } end
 local legacy = keeps_marker(obj)
 
@@ -75,7 +78,14 @@ else
 end
 
 local raw = encode_entry(obj)
+-- An edit never trims (a change of kind update carries no trim), so one that would take the window
+-- over its byte budget is refused; a deletion's tag is a few bytes and always allowed.
+local n, len, bytes = window_count(ctx.list, ctx.meta)
+bytes = bytes + #raw - #old_raw
+local max_bytes = byte_budget(ctx.meta, tonumber(ARGV[13]))
+if op ~= 'delete' and #raw > #old_raw and bytes > max_bytes then return { TOO_LARGE, bytes, max_bytes } end
 rcall('LSET', ctx.list, index - 1, raw)
+save_count(ctx.list, ctx.meta, n, len, bytes)
 local hints
 version, hints = commit(ctx, now, op, { raw }, 0)
 return reply(version, hints, raw)

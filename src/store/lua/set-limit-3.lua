@@ -1,14 +1,18 @@
 #!lua
 --[[
-  Sets a room's window and publishes one change. Raising the limit marks the room as needing a
-  re-backfill (older messages to pull from the platform); lowering it trims the window at once.
+  Sets a room's window (its limit and, when given, its byte budget) and publishes one change. Raising
+  the limit marks the room as needing a re-backfill (older messages to pull from the platform);
+  lowering the limit or the budget trims the window at once.
 
   Input:
     KEYS[1..3], ARGV[1..8] as in includes/common.lua
-    ARGV[9] new limit, already clamped to [50, 1000]
+    ARGV[9]  new limit, already clamped to [50, 1000]
+    ARGV[10] new byte budget, already clamped, or '' to keep the room's
+    ARGV[11] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
 
   Output:
-    { OK, version, room hint, expiry hint, activity hint, limit, rebackfill requested (0/1), trimmed }
+    { OK, version, room hint, expiry hint, activity hint, limit, rebackfill requested (0/1), trimmed,
+      byte budget }
     { VERSION_CONFLICT, current version }
 ]]
 --- @include "common"
@@ -23,11 +27,13 @@ if not version then return conflict end
 local previous = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
 rcall('HSET', ctx.meta, 'limit', limit)
 if limit > previous then rcall('HSET', ctx.meta, 'rebackfill', '1') end
-local n, len = window_count(ctx.list, ctx.meta)
+if ARGV[10] ~= '' then rcall('HSET', ctx.meta, 'mb', ARGV[10]) end
+local max_bytes = byte_budget(ctx.meta, tonumber(ARGV[11]))
+local n, len, bytes = window_count(ctx.list, ctx.meta)
 local trimmed
-trimmed, n = trim_front(ctx.list, n, limit)
-save_count(ctx.list, ctx.meta, n, len - trimmed)
+trimmed, n, bytes = trim_front(ctx.list, n, limit, bytes, max_bytes)
+save_count(ctx.list, ctx.meta, n, len - trimmed, bytes)
 local rebackfill = rcall('HEXISTS', ctx.meta, 'rebackfill')
 local hints
 version, hints = commit(ctx, now, 'limit', {}, trimmed)
-return reply(version, hints, limit, rebackfill, trimmed)
+return reply(version, hints, limit, rebackfill, trimmed, max_bytes)

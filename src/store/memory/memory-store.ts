@@ -1,9 +1,9 @@
-import { encodeEntry, entryId, trimCount, type Entry } from "../../domain/entry.js";
-import { invalid, messageNotFound, versionConflict } from "../../domain/errors.js";
+import { encodeEntry, entryBytes, entryId, trimCount, type Entry } from "../../domain/entry.js";
+import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionConflict } from "../../domain/errors.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS, clampMaxBytes,
   type AppendOptions, type AppendResult, type ChangeKindName, type HistoryStore, type LimitResult, type MessagePatch,
   type PatchResult, type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot,
   type StoreOptions, type WriteOptions,
@@ -14,9 +14,13 @@ import { IdempotencyRecords } from "./idempotency.js";
 
 interface Room {
   entries: Entry[];
+  /** sizes[i] is entries[i]'s stored size (entryBytes), as the Redis store counts `#raw`. */
+  sizes: number[];
   version: number;
   seq: number;
   limit?: number;
+  /** The room's own byte budget (SetRoomLimit); undefined follows the store's. */
+  maxBytes?: number;
   rebackfill: boolean;
   updatedAt?: string;
   /** Last mutation, ms: what idle retention counts from. */
@@ -55,8 +59,13 @@ export class MemoryStore implements HistoryStore {
     }
     const room = this.begin(roomId, opts);
     const stored = entries.map((e, i) => ({ ...clone(e), seq: room.seq + i + 1 }));
+    const sizes = stored.map(entryBytes);
+    const budget = this.budget(room);
+    const over = sizes.findIndex((size) => size > budget);
+    if (over >= 0) throw messageOverBudget(over, sizes[over], budget);
     room.seq += stored.length;
     room.entries.push(...stored.map(clone));
+    room.sizes.push(...sizes);
     const trimmed = this.trim(room);
     this.commit(roomId, room, "append", stored, trimmed);
     const result = { version: room.version, entries: stored, trimmed, replayed: false };
@@ -79,8 +88,8 @@ export class MemoryStore implements HistoryStore {
       ttlSeconds,
       retentionIsDefault: room?.ttl === undefined,
       expiresAt: exists && ttlSeconds > 0 ? new Date(room!.updMs + ttlSeconds * 1000).toISOString() : undefined,
-      bytes: room?.entries.reduce((n, e) => n + Buffer.byteLength(encodeEntry(e)), 0) ?? 0,
-      maxBytes: this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES,
+      bytes: room?.sizes.reduce((n, size) => n + size, 0) ?? 0,
+      maxBytes: room ? this.budget(room) : this.serverMaxBytes,
     };
     if (room) room.snapshot = snapshot;
     return snapshot;
@@ -90,7 +99,7 @@ export class MemoryStore implements HistoryStore {
     const room = this.begin(roomId, opts);
     const index = findLastIndex(room.entries, (e) => entryId(e) === messageId);
     if (index < 0) throw messageNotFound(roomId, messageId);
-    const entry = room.entries[index];
+    const entry = clone(room.entries[index]);
     if (patch.op === "update") {
       setText(entry, patch.content, messageId);
       entry.edited_at = nowIso();
@@ -102,6 +111,14 @@ export class MemoryStore implements HistoryStore {
       else delete entry.reactions;
       applyLegacyTag(entry, messageId, "reactions", reactionsTag(patch.reactions));
     }
+    // An edit never trims (see patch-message-3.lua): one that would overflow the budget is refused.
+    const size = entryBytes(entry);
+    const bytes = sum(room.sizes) + size - room.sizes[index];
+    if (patch.op !== "delete" && size > room.sizes[index] && bytes > this.budget(room)) {
+      throw patchOverBudget(patch.op, bytes, this.budget(room));
+    }
+    room.entries[index] = entry;
+    room.sizes[index] = size;
     this.commit(roomId, room, patch.op, [clone(entry)], 0);
     return { version: room.version, entry: clone(entry) };
   }
@@ -109,18 +126,19 @@ export class MemoryStore implements HistoryStore {
   async clear(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
     const room = this.begin(roomId, opts);
     room.entries = [];
+    room.sizes = [];
     this.commit(roomId, room, "clear", [], 0);
     return { version: room.version };
   }
 
-  async setLimit(roomId: string, limit: number, _maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
+  async setLimit(roomId: string, limit: number, maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
     const room = this.begin(roomId, opts);
     if (limit > (room.limit ?? this.options.defaultLimit)) room.rebackfill = true;
     room.limit = limit;
+    if (maxBytes !== undefined) room.maxBytes = clampMaxBytes(maxBytes, this.serverMaxBytes);
     const trimmed = this.trim(room);
     this.commit(roomId, room, "limit", [], trimmed);
-    const maxBytes = this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
-    return { version: room.version, limit, rebackfill: room.rebackfill, trimmed, maxBytes };
+    return { version: room.version, limit, rebackfill: room.rebackfill, trimmed, maxBytes: this.budget(room) };
   }
 
   async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
@@ -198,16 +216,27 @@ export class MemoryStore implements HistoryStore {
   private bury(roomId: string, room: Room, kind: "deleted" | "expired"): void {
     const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     Object.assign(room, {
-      entries: [], limit: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined, gone: kind,
+      entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined, gone: kind,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);
   }
 
   private trim(room: Room): number {
-    const drop = trimCount(room.entries.map((e) => e.role), room.limit ?? this.options.defaultLimit);
+    const roles = room.entries.map((e) => e.role);
+    const drop = trimCount(roles, room.limit ?? this.options.defaultLimit, room.sizes, this.budget(room));
     room.entries.splice(0, drop);
+    room.sizes.splice(0, drop);
     return drop;
+  }
+
+  private get serverMaxBytes(): number {
+    return this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
+  }
+
+  /** The room's byte budget: its own, never above the store's (as byte_budget() in trim.lua). */
+  private budget(room: Room): number {
+    return Math.min(room.maxBytes ?? this.serverMaxBytes, this.serverMaxBytes);
   }
 
   /** Bumps the version and publishes, as commit() at the tail of every Lua mutation script does. */
@@ -243,11 +272,15 @@ export class MemoryStore implements HistoryStore {
   private room(roomId: string): Room {
     let room = this.peek(roomId);
     if (!room) {
-      room = { entries: [], version: 0, seq: 0, rebackfill: false, updMs: 0 };
+      room = { entries: [], sizes: [], version: 0, seq: 0, rebackfill: false, updMs: 0 };
       this.rooms.set(roomId, room);
     }
     return room;
   }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 function clone(entry: Entry): Entry {

@@ -1,13 +1,13 @@
 import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import { decodeEntry, encodeEntry, type Entry } from "../../domain/entry.js";
-import { invalid, messageNotFound, versionConflict } from "../../domain/errors.js";
+import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionConflict } from "../../domain/errors.js";
 import { idForms, withMarker } from "../../domain/legacy-text.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import { KeySpace, type KeyOptions } from "../keys.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS, clampMaxBytes,
   type AppendOptions, type AppendResult, type HistoryStore, type LimitResult, type MessagePatch, type PatchResult,
   type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
   type WriteOptions,
@@ -58,10 +58,14 @@ export class RedisStore implements HistoryStore {
     const stored = this.legacyMarkers ? entries.map(withMarker) : entries;
     const reply = await this.mutate("rhAppend", roomId, opts, [
       key, this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS, opts.fingerprint ?? "", replay,
-      ...stored.map(encodeEntry),
+      this.maxRoomBytes, ...stored.map(encodeEntry),
     ], `${k.idem}:${key}`);
     if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) {
       throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
+    }
+    if (reply[0] === ScriptCode.TOO_LARGE) {
+      const [index, size, budget] = [1, 2, 3].map((i) => Number(reply[i]));
+      throw messageOverBudget(index, size, budget);
     }
     const [version, firstSeq, trimmed, replayed] = [1, 5, 6, 7].map((i) => Number(reply[i]));
     const ids = replayed ? (JSON.parse(String(reply[8])) as [string, string][]) : undefined;
@@ -80,9 +84,9 @@ export class RedisStore implements HistoryStore {
     const reply = await this.run(() =>
       this.redis.rhReadRoom(k.list, k.version, k.meta, cached?.epoch ?? "", cached?.version ?? 0, cached?.length ?? 0),
     );
-    const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists] = reply;
+    const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists, ownMaxBytes] = reply;
     if (hit === 1 && cached) return cached.snapshot;
-    const raws = reply.slice(10) as string[];
+    const raws = reply.slice(11) as string[];
     const own = ttl === "" ? undefined : Number(ttl);
     const ttlSeconds = own ?? this.options.ttlSeconds;
     const alive = exists === 1;
@@ -98,7 +102,7 @@ export class RedisStore implements HistoryStore {
       retentionIsDefault: own === undefined,
       expiresAt: alive && ttlSeconds > 0 && updMs !== "" ? new Date(Number(updMs) + ttlSeconds * 1000).toISOString() : undefined,
       bytes: raws.reduce((n, r) => n + Buffer.byteLength(r), 0),
-      maxBytes: this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES,
+      maxBytes: ownMaxBytes === "" ? this.maxRoomBytes : Math.min(Number(ownMaxBytes), this.maxRoomBytes),
     };
     if (epoch !== "") {
       const bytes = raws.reduce((n, r) => n + r.length, 0);
@@ -109,8 +113,11 @@ export class RedisStore implements HistoryStore {
 
   async patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts: WriteOptions = {}): Promise<PatchResult> {
     const [value, tag] = patchArgs(patch);
-    const reply = await this.mutate("rhPatchMessage", roomId, opts, [patch.op, messageId, value, tag, ...idForms(messageId)]);
+    const reply = await this.mutate("rhPatchMessage", roomId, opts, [
+      patch.op, messageId, value, tag, this.maxRoomBytes, ...idForms(messageId),
+    ]);
     if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) throw messageNotFound(roomId, messageId);
+    if (reply[0] === ScriptCode.TOO_LARGE) throw patchOverBudget(patch.op, Number(reply[1]), Number(reply[2]));
     const entry = decodeEntry(String(reply[5]));
     if (!entry) throw new Error(`patched entry in room ${roomId} does not decode`);
     return { version: Number(reply[1]), entry };
@@ -121,11 +128,11 @@ export class RedisStore implements HistoryStore {
     return { version: Number(reply[1]) };
   }
 
-  async setLimit(roomId: string, limit: number, _maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
-    const reply = await this.mutate("rhSetLimit", roomId, opts, [limit]);
-    const [version, stored, rebackfill, trimmed] = [1, 5, 6, 7].map((i) => Number(reply[i]));
-    const maxBytes = this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
-    return { version, limit: stored, rebackfill: rebackfill === 1, trimmed, maxBytes };
+  async setLimit(roomId: string, limit: number, maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
+    const own = maxBytes === undefined ? "" : clampMaxBytes(maxBytes, this.maxRoomBytes);
+    const reply = await this.mutate("rhSetLimit", roomId, opts, [limit, own, this.maxRoomBytes]);
+    const [version, stored, rebackfill, trimmed, budget] = [1, 5, 6, 7, 8].map((i) => Number(reply[i]));
+    return { version, limit: stored, rebackfill: rebackfill === 1, trimmed, maxBytes: budget };
   }
 
   async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
@@ -190,6 +197,10 @@ export class RedisStore implements HistoryStore {
     const durability = opts.durability ?? this.options.durability;
     if (reply[0] === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
     return reply;
+  }
+
+  private get maxRoomBytes(): number {
+    return this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
   }
 
   private head(roomId: string, k: ReturnType<KeySpace["room"]>, opts: WriteOptions) {

@@ -9,6 +9,7 @@ export enum ScriptCode {
   MESSAGE_NOT_FOUND = -2,
   IDEMPOTENCY_MISMATCH = -3,
   NOT_DUE = -4,
+  TOO_LARGE = -5,
 }
 
 const LUA_DIR = fileURLToPath(new URL("../lua/", import.meta.url));

@@ -12,6 +12,7 @@ local VERSION_CONFLICT = -1
 local MESSAGE_NOT_FOUND = -2
 local IDEMPOTENCY_MISMATCH = -3
 local NOT_DUE = -4
+local TOO_LARGE = -5
 
 -- An index score is refreshed only when it lags by this much: a busy room costs one ZADD a second,
 -- not one a write. Scores may therefore be early, never late; the reaper re-checks before acting.
@@ -20,8 +21,8 @@ local INDEX_SLACK_MS = 1000
 -- The keys and leading arguments every mutation script shares.
 --   KEYS[1] list key     {prefix}:{room}        (JSON entries, oldest first)
 --   KEYS[2] version key  {prefix}:{room}:ver    (the room's version; survives as a tombstone)
---   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, rebackfill, seq, updated_at, upd_ms,
---                                                ttl, epoch, n, len, idx, xi, ai, gone)
+--   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, mb, rebackfill, seq, updated_at, upd_ms,
+--                                                ttl, epoch, n, len, nt, b, idx, xi, ai, gone)
 --   ARGV[1] change channel (shares the room's hash tag)
 --   ARGV[2] room id
 --   ARGV[3] expected version, or '' for none
