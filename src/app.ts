@@ -6,6 +6,8 @@ import { startServer, type RunningServer } from "./server/server.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { HistoryStore } from "./store/store.js";
+import { LegacyBridge } from "./store/redis/legacy-bridge.js";
+import { checkRoomId } from "./service/validate.js";
 
 /** ioredis settings for a service: fail a command fast (UNAVAILABLE) rather than queue it forever. */
 const REDIS_OPTIONS = {
@@ -49,8 +51,31 @@ export function createLogger(level: string): Logger {
 export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
   const store = createStore(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
-  return startServer({
+  const app = await startServer({
     store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
     reapIntervalMs: config.reapIntervalMs,
   }, config.listen);
+  return config.legacyBridge ? withLegacyBridge(app, config, logger) : app;
+}
+
+/** Starts the legacy bridge (README, "Mixed fleets"); a bridge that cannot start stops the server. */
+async function withLegacyBridge(app: RunningServer, config: Config, logger: Logger): Promise<RunningServer> {
+  const bridge = await LegacyBridge.start({
+    url: config.redisUrl!, prefix: config.keyPrefix, hashTag: config.keyHashTag, rooms: app.watch.hub, logger,
+    acceptsRoomId: (roomId) => isRoomId(roomId),
+  }).catch(async (err: Error) => {
+    await app.shutdown();
+    throw err;
+  });
+  let stopping: Promise<void> | undefined;
+  return { ...app, shutdown: () => (stopping ??= bridge.close().then(() => app.shutdown())) };
+}
+
+function isRoomId(roomId: string): boolean {
+  try {
+    checkRoomId(roomId);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,6 +8,8 @@ export interface Config {
   redisCluster?: string[];
   keyPrefix: string;
   keyHashTag: boolean;
+  /** Relay legacy writers' changes (seen as Redis keyspace notifications) to watchers; single Redis only. */
+  legacyBridge: boolean;
   templatesDir: string;
   defaultTemplate: string;
   maxHistory: number;
@@ -43,6 +45,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new Error(`${name} must be true or false, got "${env[name]}"`);
 }
 
+/** Keyspace notifications are node-local: on a cluster the bridge would miss other nodes' writes. */
+function legacyBridge(env: Env, cluster: string[] | undefined): boolean {
+  const on = bool(env, "ROOMHISTORY_LEGACY_BRIDGE", false);
+  if (on && cluster?.length) {
+    throw new Error("ROOMHISTORY_LEGACY_BRIDGE needs a single Redis (ROOMHISTORY_REDIS_URL), not ROOMHISTORY_REDIS_CLUSTER: "
+      + "keyspace notifications are node-local, so the bridge would miss writes on other nodes");
+  }
+  if (on && !env.ROOMHISTORY_REDIS_URL) throw new Error("ROOMHISTORY_LEGACY_BRIDGE needs ROOMHISTORY_REDIS_URL");
+  return on;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const cluster = env.ROOMHISTORY_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
   return {
@@ -51,6 +64,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisCluster: cluster?.length ? cluster : undefined,
     keyPrefix: env.ROOMHISTORY_KEY_PREFIX || "sg:conversation",
     keyHashTag: bool(env, "ROOMHISTORY_KEY_HASHTAG", true),
+    legacyBridge: legacyBridge(env, cluster),
     templatesDir: env.ROOMHISTORY_TEMPLATES || fileURLToPath(new URL("../templates", import.meta.url)),
     defaultTemplate: env.ROOMHISTORY_DEFAULT_TEMPLATE || "system.j2",
     // The legacy manager's max_history applies unclamped; per-room overrides are clamped to [50, 1000].

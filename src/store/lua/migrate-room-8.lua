@@ -1,0 +1,126 @@
+#!lua
+--[[
+  Moves one room from the unbraced legacy layout (prefix:room) into the hash-tagged one
+  (prefix:{room}), atomically: its entries, a version above both copies' (versions never go back), the
+  settings an unbraced roomhistory server kept, and its place in the hash-tagged room index.
+  Run by src/tools/migrate-legacy.ts, against a single Redis only: the keys span slots.
+
+  The hash-tagged copy must hold no history (never written, cleared, deleted) or exactly the legacy
+  entries; anything else is a CONFLICT and nothing is written. A copy that already holds the legacy
+  entries at a higher version is ALREADY migrated, so a rerun changes nothing. Nothing is published:
+  a watcher already following the hash-tagged room hears of the move as a RESYNC at the room's next
+  change or at its next reconnect.
+
+  Input:
+    KEYS[1] legacy list       prefix:room
+    KEYS[2] legacy version    prefix:room:ver
+    KEYS[3] legacy meta       prefix:room:meta (written only by a roomhistory server in the unbraced layout)
+    KEYS[4] list              prefix:{room}
+    KEYS[5] version           prefix:{room}:ver
+    KEYS[6] meta              prefix:{room}:meta
+    KEYS[7] room index of the hash-tagged layout
+    KEYS[8] room index of the unbraced layout
+
+    ARGV[1] room id
+    ARGV[2] now, RFC 3339
+    ARGV[3] '1' to delete the legacy keys (and the room's unbraced index entry) once moved or found moved
+    ARGV[4] '1' for a dry run: decide and report, write nothing
+
+  Output:
+    { code, version, entries } with version the hash-tagged room's version (after the move) and
+    entries the number of legacy entries. Codes:
+       1 MIGRATED     moved (in a dry run: would be)
+       2 ALREADY      the hash-tagged copy already holds these entries at a higher version
+       0 NOTHING      no legacy list or version (gone since the scan)
+      -1 CONFLICT     the hash-tagged copy holds other history; nothing written
+      -2 WRONG_TYPE   a key has the wrong type or the version is no integer: not a room; nothing written
+]]
+local rcall = redis.call
+--- @include "trim"
+
+local MIGRATED, ALREADY, NOTHING, CONFLICT, WRONG_TYPE = 1, 2, 0, -1, -2
+local old_list, old_ver, old_meta = KEYS[1], KEYS[2], KEYS[3]
+local list_key, ver_key, meta_key = KEYS[4], KEYS[5], KEYS[6]
+local index_key, old_index_key = KEYS[7], KEYS[8]
+local room, now = ARGV[1], ARGV[2]
+local delete_source, dry_run = ARGV[3] == '1', ARGV[4] == '1'
+
+local function has_type(key, wanted)
+  local t = rcall('TYPE', key)['ok']
+  return t == 'none' or t == wanted
+end
+
+local function integer_at(key)
+  return tonumber(rcall('GET', key) or '0')
+end
+
+local function same(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i] ~= b[i] then return false end
+  end
+  return true
+end
+
+-- The highest seq the room ever handed out: entries written by roomhistory end with "seq":N, and a
+-- meta hash (or a tombstone) keeps the counter. Legacy entries have none.
+local function highest_seq(entries)
+  local seq = math.max(tonumber(rcall('HGET', old_meta, 'seq') or '0'), tonumber(rcall('HGET', meta_key, 'seq') or '0'))
+  for _, raw in ipairs(entries) do
+    local s = tonumber(string.match(raw, ',"seq":(%d+)}%s*$'))
+    if s and s > seq then seq = s end
+  end
+  return seq
+end
+
+local function drop_source()
+  if not delete_source or dry_run then return end
+  rcall('DEL', old_list, old_ver, old_meta)
+  rcall('ZREM', old_index_key, room)
+end
+
+if not (has_type(old_list, 'list') and has_type(old_ver, 'string') and has_type(old_meta, 'hash')
+    and has_type(list_key, 'list') and has_type(ver_key, 'string') and has_type(meta_key, 'hash')) then
+  return { WRONG_TYPE, 0, 0 }
+end
+if rcall('EXISTS', old_list, old_ver) == 0 then return { NOTHING, 0, 0 } end
+local old_version, version = integer_at(old_ver), integer_at(ver_key)
+if not old_version or not version then return { WRONG_TYPE, 0, 0 } end
+
+local entries = rcall('LRANGE', old_list, 0, -1)
+local current = {}
+if rcall('HEXISTS', meta_key, 'gone') == 0 then current = rcall('LRANGE', list_key, 0, -1) end
+if same(current, entries) and version > old_version then
+  drop_source()
+  return { ALREADY, version, #entries }
+end
+if #current > 0 and not same(current, entries) then return { CONFLICT, version, #entries } end
+
+version = math.max(version, old_version) + 1
+if dry_run then return { MIGRATED, version, #entries } end
+
+local n = 0
+for _, raw in ipairs(entries) do
+  if counted(entry_role(raw)) then n = n + 1 end
+end
+local seq = highest_seq(entries)
+rcall('DEL', list_key)
+for i = 1, #entries, 1000 do
+  rcall('RPUSH', list_key, unpack(entries, i, math.min(i + 999, #entries)))
+end
+rcall('SET', ver_key, version)
+-- Settings an unbraced roomhistory server kept; those the hash-tagged room already has stay.
+local settings = rcall('HMGET', old_meta, 'limit', 'rebackfill', 'ttl')
+for i, field in ipairs({ 'limit', 'rebackfill', 'ttl' }) do
+  if settings[i] then rcall('HSETNX', meta_key, field, settings[i]) end
+end
+local t = rcall('TIME')
+rcall('HDEL', meta_key, 'gone')
+rcall('HSET', meta_key, 'epoch', t[1] .. '.' .. t[2], 'seq', seq, 'updated_at', now,
+  'upd_ms', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'n', n, 'len', #entries, 'idx', '1')
+rcall('PERSIST', list_key)
+rcall('PERSIST', ver_key)
+rcall('PERSIST', meta_key)
+rcall('ZADD', index_key, 'NX', 0, room)
+drop_source()
+return { MIGRATED, version, #entries }

@@ -1,0 +1,189 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { KeySpace, type KeyOptions } from "../keys.js";
+import { loadScript } from "./scripts.js";
+
+/** What the bridge needs of the watch hub (src/watch/hub.ts). */
+export interface WatchedRooms {
+  /** Re-reads the versions of those rooms this process watches; a room that moved gets a RESYNC. */
+  reread(roomIds: readonly string[]): Promise<void>;
+  /** Re-reads every watched room: notifications may have been lost. */
+  resubscribed(): void;
+}
+
+export interface LegacyBridgeOptions extends KeyOptions {
+  /** The single Redis the service and the legacy writers share. */
+  url: string;
+  rooms: WatchedRooms;
+  logger: Logger;
+  /** Whether the service accepts a room id; keys of other rooms are ignored. */
+  acceptsRoomId(roomId: string): boolean;
+  /** How long notifications are gathered before they are acted on. */
+  debounceMs?: number;
+}
+
+/** What a window of notifications showed for one room. */
+interface RoomEvents {
+  /** The list changed and no version bump came after it (a legacy clear, or a bump still to come). */
+  listUnversioned: boolean;
+  /** The version moved and no meta write came after it: the service's scripts write meta after INCR. */
+  foreignVersion: boolean;
+}
+
+/** Notifications that change no content: TTL changes, and a key's creation (`n` events). */
+const IGNORED_EVENTS = new Set(["expire", "persist", "new"]);
+
+/** The keyspace classes the bridge needs: K (keyspace channel), g (DEL), l (lists), $ (strings). */
+const REQUIRED_CLASSES = ["K", "g", "l", "$"];
+
+const DEFAULT_DEBOUNCE_MS = 50;
+
+/**
+ * Relays the changes legacy writers make to watchers (opt-in: ROOMHISTORY_LEGACY_BRIDGE). Legacy
+ * ConversationManager workers write a room's list and `:ver` directly and publish nothing; the bridge
+ * follows Redis keyspace notifications on the room keys of the configured layout and, after a short
+ * debounce, has the hub re-read the versions of the rooms it saw written, so their watchers get a
+ * RESYNC. A list change no version bump follows (the legacy clear is a bare DEL) gets one here
+ * (lua/legacy-sync-4.lua), so the RESYNC carries a version the client can fetch at; rooms legacy
+ * writers write are also added to the room index, so ListRooms lists them.
+ *
+ * The service's own writes notify too. Its scripts write the meta hash after the version, legacy
+ * writers never do, so a window whose last version move was followed by a meta write needs nothing;
+ * without the `h` class in notify-keyspace-events every write is re-checked instead, and the hub's
+ * comparison with the version it already delivered keeps that from sending spurious RESYNCs.
+ *
+ * Keyspace notifications are node-local and fire-and-forget: single Redis only, and notifications
+ * lost while the bridge's connection was down are covered by re-reading every watched version.
+ */
+export class LegacyBridge {
+  private readonly keys: KeySpace;
+  private readonly db: number;
+  private readonly sub: Redis;
+  private pending = new Map<string, RoomEvents>();
+  private timer?: NodeJS.Timeout;
+  private connectedOnce = false;
+  private readonly flushes = new Set<Promise<void>>();
+
+  private constructor(private readonly redis: Redis, private readonly options: LegacyBridgeOptions) {
+    this.keys = new KeySpace(options);
+    this.db = redis.options.db ?? 0;
+    redis.defineCommand("rhLegacySync", { numberOfKeys: 4, lua: loadScript("legacy-sync-4.lua") });
+    this.sub = redis.duplicate();
+    this.sub.on("pmessage", (_pattern: string, channel: string, event: string) => this.onEvent(channel, event));
+    this.sub.on("ready", () => this.onReady());
+    this.sub.on("error", (err: Error) => options.logger.warn({ err: err.message }, "legacy bridge connection error"));
+    redis.on("error", (err: Error) => options.logger.warn({ err: err.message }, "legacy bridge connection error"));
+  }
+
+  /** Connects, refuses a cluster node, checks the notification setting, subscribes. */
+  static async start(options: LegacyBridgeOptions): Promise<LegacyBridge> {
+    const redis = new Redis(options.url, { maxRetriesPerRequest: 2, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+    const bridge = new LegacyBridge(redis, options);
+    try {
+      await bridge.refuseCluster();
+      await bridge.checkNotifications();
+      await bridge.sub.psubscribe(bridge.keys.keyspacePattern(bridge.db));
+    } catch (err) {
+      await bridge.close();
+      throw err;
+    }
+    options.logger.info({ pattern: bridge.keys.keyspacePattern(bridge.db) }, "legacy bridge following keyspace notifications");
+    return bridge;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.flushes);
+    await Promise.all([this.sub, this.redis].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private async refuseCluster(): Promise<void> {
+    const info = await this.redis.info("cluster");
+    if (/cluster_enabled:1/.test(info)) {
+      throw new Error("ROOMHISTORY_LEGACY_BRIDGE needs a single Redis: ROOMHISTORY_REDIS_URL names a cluster node, "
+        + "and keyspace notifications are node-local, so the bridge would miss writes on other nodes");
+    }
+  }
+
+  /** CONFIG GET may be forbidden (managed Redis): then the bridge says what it needs and goes on. */
+  private async checkNotifications(): Promise<void> {
+    const { logger } = this.options;
+    let flags: string;
+    try {
+      flags = ((await this.redis.config("GET", "notify-keyspace-events")) as string[])[1] ?? "";
+    } catch (err) {
+      logger.warn({ err: (err as Error).message },
+        "legacy bridge cannot read notify-keyspace-events; it must include K, g, l and $ (e.g. Kghl$), else legacy writes reach no watcher");
+      return;
+    }
+    const has = (c: string) => flags.includes(c) || (c !== "K" && c !== "E" && flags.includes("A"));
+    const missing = REQUIRED_CLASSES.filter((c) => !has(c));
+    if (missing.length > 0) {
+      logger.warn({ notifyKeyspaceEvents: flags, missing },
+        "legacy bridge: Redis notify-keyspace-events lacks classes it needs; legacy writes reach no watcher until it is set, e.g. CONFIG SET notify-keyspace-events Kghl$");
+    } else if (!has("h")) {
+      logger.info({ notifyKeyspaceEvents: flags },
+        "legacy bridge: without the h class every write is re-checked, the service's own included (add h to spare that)");
+    }
+  }
+
+  private onReady(): void {
+    if (!this.connectedOnce) {
+      this.connectedOnce = true;
+      return;
+    }
+    // Notifications sent while the connection was down are lost; ioredis has subscribed again.
+    this.options.logger.info("legacy bridge reconnected; re-reading watched versions");
+    this.options.rooms.resubscribed();
+  }
+
+  private onEvent(channel: string, event: string): void {
+    if (IGNORED_EVENTS.has(event)) return;
+    const key = this.keys.keyOfKeyspaceChannel(this.db, channel);
+    const found = key === undefined ? undefined : this.keys.roomKeyOf(key);
+    if (!found || !this.options.acceptsRoomId(found.roomId)) return;
+    let room = this.pending.get(found.roomId);
+    if (!room) this.pending.set(found.roomId, (room = { listUnversioned: false, foreignVersion: false }));
+    // Notifications arrive in the order the commands ran, a script's all together.
+    if (found.part === "list") room.listUnversioned = true;
+    else if (found.part === "version") {
+      room.listUnversioned = false;
+      room.foreignVersion = true;
+    } else room.foreignVersion = false;
+    this.timer ??= setTimeout(() => this.startFlush(), this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+  }
+
+  private startFlush(): void {
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    const flush = this.flush(batch).catch((err: Error) =>
+      this.options.logger.warn({ err: err.message, rooms: batch.size }, "legacy bridge could not relay legacy writes"),
+    );
+    this.flushes.add(flush);
+    void flush.finally(() => this.flushes.delete(flush));
+  }
+
+  private async flush(batch: Map<string, RoomEvents>): Promise<void> {
+    const foreign = [...batch].filter(([, e]) => e.listUnversioned || e.foreignVersion);
+    if (foreign.length === 0) return;
+    await Promise.all(foreign.map(([roomId, e]) => this.sync(roomId, e.listUnversioned)));
+    await this.options.rooms.reread(foreign.map(([roomId]) => roomId));
+  }
+
+  /** Indexes a room legacy writers wrote and, for a list change without a version bump, bumps it. */
+  private async sync(roomId: string, bump: boolean): Promise<void> {
+    const k = this.keys.room(roomId);
+    const run = (this.redis as unknown as LegacySyncCommand).rhLegacySync;
+    const [version, bumped, indexed] = await run.call(this.redis, k.list, k.version, k.meta, this.keys.roomIndex(), roomId, bump ? "1" : "");
+    if (version === -1) this.options.logger.warn({ roomId }, "legacy bridge: the room's version key holds no integer");
+    if (bumped) this.options.logger.info({ roomId, version }, "legacy bridge: list changed without a version bump; bumped the version");
+    if (indexed) this.options.logger.info({ roomId }, "legacy bridge: indexed a room a legacy writer wrote");
+  }
+}
+
+/** lua/legacy-sync-4.lua as registered above: { version, bumped, indexed }. */
+interface LegacySyncCommand {
+  rhLegacySync(list: string, version: string, meta: string, index: string, roomId: string, bump: string): Promise<number[]>;
+}
