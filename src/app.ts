@@ -6,36 +6,76 @@ import { startServer, type RunningServer } from "./server/server.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { HistoryStore } from "./store/store.js";
+import { RedisAvailability } from "./store/redis/availability.js";
+import { probeInterval } from "./store/redis/redis-feed.js";
 import { LegacyBridge } from "./store/redis/legacy-bridge.js";
 import { checkRoomId } from "./service/validate.js";
 
-/** ioredis settings for a service: fail a command fast (UNAVAILABLE) rather than queue it forever. */
-const REDIS_OPTIONS = {
-  maxRetriesPerRequest: 2,
-  enableAutoPipelining: true,
-  retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
-};
+/**
+ * ioredis settings for a service: fail a command fast (UNAVAILABLE) rather than queue it forever, and
+ * never send a command twice on the client's own initiative (after a lost connection it may have run;
+ * src/store/redis/redis-errors.ts retries only what is safe).
+ */
+function redisOptions(config: Config) {
+  return {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
+    commandTimeout: config.redisCommandTimeoutMs,
+    autoResendUnfulfilledCommands: false,
+  };
+}
+
+/**
+ * Cluster settings: MOVED/ASK/TRYAGAIN/CLUSTERDOWN are followed or retried by ioredis (they mean the
+ * command did not run); a command whose connection closed under it is not re-sent (it may have run:
+ * retryDelayOnFailover 0). The change feed keeps its own subscriber connections (redis-feed.ts), so
+ * ioredis' sharded subscribers stay off.
+ */
+function clusterOptions(config: Config) {
+  return {
+    redisOptions: redisOptions(config),
+    enableAutoPipelining: true,
+    maxRedirections: 16,
+    retryDelayOnMoved: 0,
+    retryDelayOnTryAgain: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnFailover: 0,
+    slotsRefreshTimeout: Math.min(1000, config.redisCommandTimeoutMs),
+  };
+}
+
+export interface Backend {
+  store: HistoryStore;
+  /** Redis health for the health service (undefined for the in-memory store). */
+  availability?: RedisAvailability;
+}
 
 export function createStore(config: Config, logger: Logger): HistoryStore {
+  return createBackend(config, logger).store;
+}
+
+/** The store, and for Redis the monitor that tells the health service whether Redis can serve. */
+export function createBackend(config: Config, logger: Logger): Backend {
   const shared = {
+    durability: config.durability,
     defaultLimit: config.maxHistory,
     ttlSeconds: config.roomTtlSeconds,
     tombstoneTtlSeconds: config.tombstoneTtlSeconds,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     maxEventBytes: config.maxEventBytes,
   };
-  if (!config.redisUrl && !config.redisCluster) return new MemoryStore(shared);
+  if (!config.redisUrl && !config.redisCluster) return { store: new MemoryStore(shared) };
   const redis = config.redisCluster
-    ? new Cluster(config.redisCluster.map(parseHostPort), {
-        shardedSubscribers: true,
-        redisOptions: REDIS_OPTIONS,
-        enableAutoPipelining: true,
-      })
-    : new Redis(config.redisUrl!, REDIS_OPTIONS);
+    ? new Cluster(config.redisCluster.map(parseHostPort), clusterOptions(config))
+    : new Redis(config.redisUrl!, redisOptions(config));
   redis.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
-  return new RedisStore(redis, {
+  const timeoutMs = config.redisCommandTimeoutMs;
+  const availability = new RedisAvailability(redis, { timeoutMs, probeMs: probeInterval(timeoutMs), logger });
+  const store = new RedisStore(redis, {
     ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger, readCacheBytes: config.readCacheBytes,
   });
+  return { store, availability };
 }
 
 function parseHostPort(hostPort: string): { host: string; port: number } {
@@ -49,10 +89,11 @@ export function createLogger(level: string): Logger {
 
 /** Builds the store, the templates and the server from a config: what main.ts and the tests share. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = createStore(config, logger);
+  const { store, availability } = createBackend(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
   const app = await startServer({
     store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
+    availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
   }, config.listen);
   return config.legacyBridge ? withLegacyBridge(app, config, logger) : app;

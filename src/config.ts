@@ -25,6 +25,10 @@ export interface Config {
   limits: Limits;
   logLevel: string;
   shutdownGraceMs: number;
+  /** A Redis command unanswered this long fails with UNAVAILABLE (and health goes NOT_SERVING). */
+  redisCommandTimeoutMs: number;
+  /** Replicas (and AOF fsync) every mutation waits for unless its request asks otherwise. */
+  durability: { replicas: number; timeoutMs: number; fsync: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -83,6 +87,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: env.ROOMHISTORY_LOG_LEVEL || "info",
     shutdownGraceMs: int(env, "ROOMHISTORY_SHUTDOWN_GRACE_MS", 10_000),
+    redisCommandTimeoutMs: int(env, "ROOMHISTORY_REDIS_COMMAND_TIMEOUT_MS", 2000, 1),
+    durability: {
+      replicas: int(env, "ROOMHISTORY_DURABILITY_REPLICAS", 0),
+      timeoutMs: int(env, "ROOMHISTORY_DURABILITY_TIMEOUT_MS", 100, 1),
+      fsync: bool(env, "ROOMHISTORY_DURABILITY_FSYNC", false),
+    },
   };
 }
 

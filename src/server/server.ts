@@ -26,6 +26,8 @@ export interface ServerDeps {
   logger: Logger;
   /** How long shutdown waits for in-flight calls before cutting them. */
   shutdownGraceMs?: number;
+  /** Reports whether Redis can serve (src/store/redis/availability.ts); else the store's own signal. */
+  availability?: (listener: (up: boolean) => void) => void;
   /** How long a durable mutation waits for replicas when its request names no timeout. */
   durabilityTimeoutMs?: number;
   /** How often idle rooms are reaped (ms); 0 turns the schedule off. */
@@ -60,7 +62,8 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     for (const name of ["", SERVICE_NAME]) health.setStatus(name, up ? "SERVING" : "NOT_SERVING");
   };
   // A replica whose Redis is unreachable answers UNAVAILABLE: its health says so, for load balancers.
-  deps.store.onAvailability?.((up) => stopping === undefined && setServing(up));
+  const onAvailability = deps.availability ?? deps.store.onAvailability?.bind(deps.store);
+  onAvailability?.((up) => stopping === undefined && setServing(up));
   addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) =>

@@ -12,14 +12,33 @@ interface WatchedRoom {
   /** The newest version this process has seen for the room (from a change or a read). */
   version: number;
   subscribed: Promise<void>;
+  /**
+   * While a re-read of the room is under way: the newest version a change or a stream's own read
+   * showed since it began (-1: none). Whatever the re-read returns, the room ends at least there.
+   */
+  seenDuringReread?: number;
+  /** Re-reads under way; `seenDuringReread` is tracked while there is any. */
+  rereads: number;
 }
+
+/** Pause before re-reading again after a failed re-read. */
+const REREAD_RETRY_MS = 500;
 
 /**
  * Fans the store's changes out to this process's watch streams. One feed subscription per room, shared
  * by every stream that follows it and released when the last one leaves; idle, it costs nothing.
+ *
+ * When the feed may have missed changes (a lost subscriber connection, a failover or slot migration
+ * that moved the room's subscription), the room is "unconfirmed" until the feed has it again and the
+ * hub has re-read its version; then every stream hears of what changed meanwhile as a RESYNC, even a
+ * version that went down (writes a failover lost). Streams send no progress while a room of theirs is
+ * unconfirmed, so a subscription that stays lost shows as silence (clients reconnect) instead of
+ * being hidden behind progress messages.
  */
 export class WatchHub implements ChangeListener {
   private readonly rooms = new Map<string, WatchedRoom>();
+  /** Rooms whose changes may currently be missed (subscription in doubt or re-read pending). */
+  private readonly unconfirmedRooms = new Set<string>();
 
   constructor(private readonly store: HistoryStore, private readonly logger: Logger) {
     store.feed.setListener(this);
@@ -30,9 +49,11 @@ export class WatchHub implements ChangeListener {
     const waits = roomIds.map((roomId) => {
       let room = this.rooms.get(roomId);
       if (!room) {
-        room = { watchers: new Set(), version: 0, subscribed: this.store.feed.subscribe(roomId) };
-        this.rooms.set(roomId, room);
-        room.subscribed.catch(() => this.rooms.get(roomId) === room && this.rooms.delete(roomId));
+        const created: WatchedRoom = {
+          watchers: new Set(), version: 0, subscribed: this.store.feed.subscribe(roomId), rereads: 0,
+        };
+        created.subscribed.catch(() => this.forget(roomId, created));
+        this.rooms.set(roomId, (room = created));
       }
       room.watchers.add(watcher);
       return room.subscribed;
@@ -44,10 +65,7 @@ export class WatchHub implements ChangeListener {
     for (const roomId of roomIds) {
       const room = this.rooms.get(roomId);
       if (!room?.watchers.delete(watcher) || room.watchers.size > 0) continue;
-      this.rooms.delete(roomId);
-      void this.store.feed.unsubscribe(roomId).catch((err: Error) =>
-        this.logger.warn({ roomId, err: err.message }, "unsubscribe failed"),
-      );
+      this.forget(roomId, room);
     }
   }
 
@@ -55,7 +73,9 @@ export class WatchHub implements ChangeListener {
   noteVersions(roomIds: readonly string[], versions: readonly number[]): void {
     roomIds.forEach((id, i) => {
       const room = this.rooms.get(id);
-      if (room && versions[i] > room.version) room.version = versions[i];
+      if (!room) return;
+      if (versions[i] > room.version) room.version = versions[i];
+      if (room.seenDuringReread !== undefined) room.seenDuringReread = Math.max(room.seenDuringReread, versions[i]);
     });
   }
 
@@ -63,32 +83,75 @@ export class WatchHub implements ChangeListener {
     const room = this.rooms.get(change.roomId);
     if (!room) return;
     if (change.version > room.version) room.version = change.version;
+    if (room.seenDuringReread !== undefined) room.seenDuringReread = Math.max(room.seenDuringReread, change.version);
     for (const w of room.watchers) w.deliver(change);
   }
 
-  /** After the feed reconnected: whatever changed meanwhile reaches every stream as a RESYNC. */
-  resubscribed(): void {
-    const ids = [...this.rooms.keys()];
-    const before = ids.map((id) => this.rooms.get(id)!.version);
-    this.store.versions(ids).then(
-      (versions) => ids.forEach((id, i) => {
-        const room = this.rooms.get(id);
-        // A change that arrived while the read was under way is newer than what was read: the feed is
-        // live again, and a stream turns any gap it left into a RESYNC itself. Only an unchanged room's
-        // read counts, including one that came back lower because Redis lost it.
-        if (!room || room.version !== before[i] || versions[i] === room.version) return;
-        const change = resync(id, room.version, versions[i]);
-        room.version = versions[i];
-        for (const w of room.watchers) w.deliver(change);
-      }),
-      (err: Error) => {
-        this.logger.warn({ err: err.message }, "re-reading watched versions failed; retrying");
-        setTimeout(() => this.resubscribed(), 500).unref();
-      },
-    );
+  /** The feed can no longer vouch for these rooms' changes: streams following them fall silent. */
+  unconfirmed(roomIds: readonly string[]): void {
+    for (const id of roomIds) if (this.rooms.has(id)) this.unconfirmedRooms.add(id);
+  }
+
+  /** After the feed reconnected (all rooms, or those named): whatever changed meanwhile reaches every stream. */
+  resubscribed(roomIds?: readonly string[]): void {
+    void this.reread(roomIds ?? [...this.rooms.keys()]);
+  }
+
+  /**
+   * Re-reads the rooms' versions (the path every "changes may have been missed" signal takes) and sends every stream following them a RESYNC to what was read,
+   * lower versions included (a stream that already has that version drops it). The rooms count as
+   * unconfirmed until the read succeeds; a failed read is tried again.
+   */
+  async reread(roomIds: readonly string[]): Promise<void> {
+    const ids = roomIds.filter((id) => this.rooms.has(id));
+    if (ids.length === 0) return;
+    const rooms = ids.map((id) => this.rooms.get(id)!);
+    for (const [i, room] of rooms.entries()) {
+      this.unconfirmedRooms.add(ids[i]);
+      if (room.rereads++ === 0) room.seenDuringReread = -1;
+    }
+    let versions: number[];
+    try {
+      versions = await this.store.versions(ids);
+    } catch (err) {
+      for (const room of rooms) if (--room.rereads === 0) room.seenDuringReread = undefined;
+      this.logger.warn({ err: (err as Error).message, rooms: ids.length }, "re-reading watched versions failed; retrying");
+      setTimeout(() => void this.reread(ids), REREAD_RETRY_MS).unref();
+      return;
+    }
+    ids.forEach((id, i) => {
+      const room = this.rooms.get(id);
+      if (room !== rooms[i]) return; // left (and maybe joined again) meanwhile: a newer read covers it
+      // A change (or a stream's read) newer than this read already moved the room on: it is the truth.
+      const target = Math.max(versions[i], room.seenDuringReread ?? -1);
+      if (--room.rereads === 0) {
+        room.seenDuringReread = undefined;
+        this.unconfirmedRooms.delete(id);
+      } else {
+        room.seenDuringReread = target; // a later re-read still running ends no lower than this one
+      }
+      const change = resync(id, room.version, target);
+      room.version = target;
+      for (const w of room.watchers) w.deliver(change);
+    });
+  }
+
+  /** Whether the feed vouches for every one of these rooms (a stream may send progress). */
+  confirmed(roomIds: readonly string[]): boolean {
+    if (this.unconfirmedRooms.size === 0) return true;
+    return roomIds.every((id) => !this.unconfirmedRooms.has(id));
   }
 
   get watchedRooms(): number {
     return this.rooms.size;
+  }
+
+  private forget(roomId: string, room: WatchedRoom): void {
+    if (this.rooms.get(roomId) !== room) return;
+    this.rooms.delete(roomId);
+    this.unconfirmedRooms.delete(roomId);
+    void this.store.feed.unsubscribe(roomId).catch((err: Error) =>
+      this.logger.warn({ roomId, err: err.message }, "unsubscribe failed"),
+    );
   }
 }

@@ -46,6 +46,10 @@ export class WatchSession implements Watcher {
       this.sent.set(id, current[i]);
       const have = known.get(id) ?? 0;
       if (have !== current[i]) this.write({ change: toRoomChange(resync(id, have, current[i])) });
+      // What was delivered before this read is at most as new as the read (a RESYNC from a re-read that
+      // began earlier may even be older): only what is newer is still news.
+      const waiting = this.pending.get(id);
+      if (waiting && waiting.version <= current[i]) this.pending.delete(id);
     });
     this.ready = true;
     this.flush();
@@ -94,17 +98,23 @@ export class WatchSession implements Watcher {
   private write(response: WatchResponse | Encoded): void {
     this.lastWrite = Date.now();
     // An Encoded passes the service's response serialiser untouched (src/server/server.ts).
-    if (this.call.write(response as WatchResponse)) return;
-    this.blocked = true;
+    if (this.call.write(response as WatchResponse) || this.blocked) return;
+    this.blocked = true; // one drain listener however many writes wait for it
     this.call.once("drain", () => {
       this.blocked = false;
       this.flush();
     });
   }
 
-  /** Runs every half interval, so an idle stream hears within 1 to 1.5 intervals of its last message. */
+  /**
+   * Runs every half interval, so an idle stream hears within 1 to 1.5 intervals of its last message.
+   * Progress vouches that nothing was missed: it is withheld while the hub cannot vouch for one of the
+   * stream's rooms (its subscription is being restored), so a subscription that stays lost shows as
+   * silence and the client's watchdog reconnects.
+   */
   private tick(): void {
-    if (!this.blocked && Date.now() - this.lastWrite >= this.progressMs) this.write({ progress: { sentAt: nowInstant() } });
+    if (this.blocked || Date.now() - this.lastWrite < this.progressMs) return;
+    if (this.hub.confirmed(this.roomIds)) this.write({ progress: { sentAt: nowInstant() } });
   }
 
   /** The one place a stream's resources are released. */

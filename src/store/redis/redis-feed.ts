@@ -1,9 +1,11 @@
-import type { Redis, Cluster } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import type { Logger } from "pino";
 import { toEntry, type Entry } from "../../domain/entry.js";
+import { unavailable } from "../../domain/errors.js";
 import type { KeySpace } from "../keys.js";
-import { guardRedis } from "./redis-errors.js";
 import type { ChangeFeed, ChangeKindName, ChangeListener, StoreChange } from "../store.js";
+import { ShardConnection, type NodeAddress } from "./shard-connection.js";
+import { keySlot } from "./slot.js";
 
 interface EventPayload {
   r: string;
@@ -16,61 +18,291 @@ interface EventPayload {
 }
 
 /**
- * Change feed over Redis sharded pub/sub: one dedicated subscriber connection per process and one
- * SSUBSCRIBE per watched room, whatever the number of watchers. Idle, it sends no command at all.
+ * What the feed tells its listener beyond ChangeListener: which rooms' subscriptions are in doubt and
+ * when they are back. (The watch hub implements both; they belong in ChangeListener, src/store/store.ts.)
+ */
+export interface SubscriptionListener extends ChangeListener {
+  /** These rooms' changes may be missed from now on, until `resubscribed` names them again. */
+  unconfirmed?(roomIds: readonly string[]): void;
+  /** Subscribed again after a gap: changes may have been missed; all rooms when no ids are given. */
+  resubscribed(roomIds?: readonly string[]): void;
+}
+
+export interface FeedOptions {
+  /** Longest wait for any subscriber reply (SSUBSCRIBE, PING) before the connection is given up. */
+  timeoutMs: number;
+  /** A subscriber connection silent this long is sent a PING (its answer proves it alive). */
+  probeMs: number;
+}
+
+/** Where each channel's slot lives now: one node for a single Redis, the slot map for a cluster. */
+interface Topology {
+  nodeFor(channel: string): string | undefined;
+  address(node: string): NodeAddress;
+  /** Asks the cluster for its slot map again (nothing for a single Redis); never rejects. */
+  refresh(): Promise<void>;
+}
+
+interface Subscription {
+  roomId: string;
+  /** The connection the SSUBSCRIBE went to; undefined while waiting to be placed again. */
+  conn?: ShardConnection;
+  confirmed: boolean;
+  /** Whether it was ever confirmed: a later confirmation ends a gap, which the listener must hear of. */
+  wasConfirmed: boolean;
+  /** A MOVED reply's node, tried before the slot map. */
+  redirect?: string;
+  waiters: { resolve(): void; reject(err: Error): void }[];
+}
+
+/**
+ * Change feed over Redis sharded pub/sub: one SSUBSCRIBE per watched room per process, on a subscriber
+ * connection to the node that serves the room's slot (one connection per node). A subscription lost to
+ * a failover, a slot migration, a lost or frozen connection is placed again on the slot's current
+ * owner, and the listener hears which rooms were in doubt and when they are confirmed again. Idle, it
+ * sends one PING per node and probe interval, whatever the number of rooms and watchers.
  */
 export class RedisFeed implements ChangeFeed {
-  private readonly sub: Redis | Cluster;
-  private listener?: ChangeListener;
-  private connectedOnce = false;
+  private listener?: SubscriptionListener;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly conns = new Map<string, { conn: ShardConnection; channels: Set<string> }>();
+  private readonly topology: Topology;
+  private readonly retry = new Set<string>();
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private regained: string[] = [];
+  private readonly probe: NodeJS.Timeout;
+  private closed = false;
 
-  constructor(redis: Redis | Cluster, private readonly keys: KeySpace, private readonly logger: Logger) {
-    this.sub = redis.duplicate();
-    this.sub.on("smessage", (channel: string, message: string) => this.onMessage(channel, message));
-    this.sub.on("ready", () => this.onReady());
-    this.sub.on("error", (err: Error) => this.logger.warn({ err: err.message }, "change feed connection error"));
+  private readonly options: FeedOptions;
+
+  /** `options` default to the client's command timeout (`commandTimeout`), see feedTimings. */
+  constructor(redis: Redis | Cluster, private readonly keys: KeySpace, private readonly logger: Logger,
+    options?: FeedOptions) {
+    this.options = options ?? feedTimings(redis);
+    this.topology = redis instanceof Cluster ? clusterTopology(redis) : singleTopology(redis);
+    this.probe = setInterval(() => this.probeSilent(), Math.max(50, this.options.probeMs / 2));
+    this.probe.unref();
   }
 
-  setListener(listener: ChangeListener): void {
+  setListener(listener: SubscriptionListener): void {
     this.listener = listener;
   }
 
-  async subscribe(roomId: string): Promise<void> {
-    await guardRedis(() => this.sub.ssubscribe(this.keys.room(roomId).channel), this.sub);
+  /** Resolves once the room's changes are being received; UNAVAILABLE when that is not confirmed in time. */
+  subscribe(roomId: string): Promise<void> {
+    const channel = this.keys.room(roomId).channel;
+    let sub = this.subs.get(channel);
+    if (sub?.confirmed) return Promise.resolve();
+    if (!sub) {
+      sub = { roomId, confirmed: false, wasConfirmed: false, waiters: [] };
+      this.subs.set(channel, sub);
+      this.place(channel);
+    }
+    const waiting = sub;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.waiters = waiting.waiters.filter((w) => w.resolve !== done);
+        reject(unavailable("the store is unavailable (subscribing to the room's changes timed out); retry later"));
+      }, this.options.timeoutMs * 2);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      waiting.waiters.push({ resolve: done, reject });
+    });
   }
 
   async unsubscribe(roomId: string): Promise<void> {
-    await this.sub.sunsubscribe(this.keys.room(roomId).channel).catch(() => undefined);
+    const channel = this.keys.room(roomId).channel;
+    const sub = this.subs.get(channel);
+    if (!sub) return;
+    this.subs.delete(channel);
+    this.retry.delete(channel);
+    if (sub.conn) {
+      this.detach(channel, sub.conn);
+      if (sub.conn.isOpen) sub.conn.sunsubscribe(channel);
+    }
   }
 
   async close(): Promise<void> {
-    await this.sub.quit().catch(() => this.sub.disconnect());
+    this.closed = true;
+    clearInterval(this.probe);
+    clearTimeout(this.retryTimer);
+    for (const { conn } of [...this.conns.values()]) conn.end("feed closed");
   }
 
-  private onReady(): void {
-    if (!this.connectedOnce) {
-      this.connectedOnce = true;
+  /** Sends SSUBSCRIBE to the node that serves the channel now, or queues a retry when none is known. */
+  private place(channel: string): void {
+    const sub = this.subs.get(channel);
+    if (!sub || this.closed) return;
+    const node = sub.redirect ?? this.topology.nodeFor(channel);
+    sub.redirect = undefined;
+    if (!node) {
+      this.scheduleRetry(channel);
       return;
     }
-    // ioredis re-sends SSUBSCRIBE for every channel on reconnect; a PING queued behind them answers
-    // only once they are active, so versions re-read after it cannot miss a change.
-    this.logger.info("change feed reconnected; re-reading watched versions");
-    void this.sub
-      .ping()
-      .catch(() => undefined)
-      .then(() => this.listener?.resubscribed());
+    let link = this.conns.get(node);
+    if (!link?.conn.isOpen) {
+      const conn: ShardConnection = new ShardConnection(node, this.topology.address(node), this.options.timeoutMs, {
+        message: (ch, payload) => this.onMessage(conn, ch, payload),
+        subscribed: (ch) => this.onSubscribed(conn, ch),
+        dropped: (ch) => this.onLost(conn, [ch], "the node dropped the subscription (its slot moved)"),
+        refused: (ch, reply) => this.onRefused(conn, ch, reply),
+        closed: (c, why) => this.onClosed(c, why),
+      });
+      link = { conn, channels: new Set() };
+      this.conns.set(node, link);
+    }
+    sub.conn = link.conn;
+    link.channels.add(channel);
+    link.conn.ssubscribe(channel);
   }
 
-  private onMessage(channel: string, message: string): void {
-    const roomId = this.keys.roomOfChannel(channel);
-    if (!roomId || !this.listener) return;
-    const change = parsePayload(roomId, message);
+  private detach(channel: string, conn: ShardConnection): void {
+    const link = this.conns.get(conn.node);
+    if (link?.conn !== conn) return;
+    link.channels.delete(channel);
+    // A connection left without channels is closed: it would only cost PINGs.
+    if (link.channels.size === 0) {
+      this.conns.delete(conn.node);
+      setTimeout(() => conn.end("no channels left"), this.options.timeoutMs).unref();
+    }
+  }
+
+  private onSubscribed(conn: ShardConnection, channel: string): void {
+    const sub = this.subs.get(channel);
+    if (!sub || sub.conn !== conn || sub.confirmed) return;
+    sub.confirmed = true;
+    this.failures = 0;
+    for (const w of sub.waiters.splice(0)) w.resolve();
+    if (!sub.wasConfirmed) {
+      sub.wasConfirmed = true;
+      return;
+    }
+    // Batched, so a node's worth of rooms coming back costs the listener one re-read.
+    if (this.regained.push(sub.roomId) === 1) {
+      setImmediate(() => {
+        const ids = this.regained.splice(0);
+        this.logger.info({ rooms: ids.length }, "change feed subscriptions restored; re-reading their versions");
+        this.listener?.resubscribed(ids);
+      });
+    }
+  }
+
+  private onRefused(conn: ShardConnection, channel: string, reply: string): void {
+    const sub = this.subs.get(channel);
+    if (!sub || sub.conn !== conn) return;
+    const [word, , target] = reply.split(" ");
+    if ((word === "MOVED" || word === "ASK") && target) {
+      // The node told us where the slot lives: go there now, and refresh the slot map for the next ones.
+      this.detach(channel, conn);
+      sub.conn = undefined;
+      sub.redirect = target;
+      void this.topology.refresh();
+      this.place(channel);
+      return;
+    }
+    this.onLost(conn, [channel], `SSUBSCRIBE refused: ${reply}`);
+  }
+
+  private onClosed(conn: ShardConnection, why: string): void {
+    const link = this.conns.get(conn.node);
+    if (link?.conn === conn) this.conns.delete(conn.node);
+    const channels = [...this.subs.entries()].filter(([, s]) => s.conn === conn).map(([ch]) => ch);
+    if (!this.closed && channels.length) this.onLost(conn, channels, why);
+  }
+
+  /** Puts the channels in doubt, tells the listener, and places them again once the topology is re-read. */
+  private onLost(conn: ShardConnection, channels: string[], why: string): void {
+    const lost: string[] = [];
+    for (const channel of channels) {
+      const sub = this.subs.get(channel);
+      if (!sub || sub.conn !== conn) continue;
+      this.detach(channel, conn);
+      sub.conn = undefined;
+      if (sub.confirmed) lost.push(sub.roomId);
+      sub.confirmed = false;
+      this.scheduleRetry(channel);
+    }
+    if (lost.length === 0) return;
+    this.logger.warn({ node: conn.node, rooms: lost.length, why }, "change feed subscriptions lost; placing them again");
+    this.listener?.unconfirmed?.(lost);
+  }
+
+  private scheduleRetry(channel: string): void {
+    this.retry.add(channel);
+    if (this.retryTimer || this.closed) return;
+    const delay = Math.min(1000, 25 * 2 ** this.failures++);
+    this.retryTimer = setTimeout(async () => {
+      await this.topology.refresh();
+      this.retryTimer = undefined;
+      const channels = [...this.retry];
+      this.retry.clear();
+      for (const ch of channels) this.place(ch);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private probeSilent(): void {
+    const now = Date.now();
+    for (const { conn, channels } of this.conns.values()) {
+      if (channels.size > 0 && now - conn.lastHeard >= this.options.probeMs) conn.ping();
+    }
+  }
+
+  private onMessage(conn: ShardConnection, channel: string, message: string): void {
+    // Only from the connection the subscription lives on: a stale one (a demoted master that ran
+    // queued writes it is about to drop) must not be believed.
+    const sub = this.subs.get(channel);
+    if (!sub || sub.conn !== conn || !this.listener) return;
+    const change = parsePayload(sub.roomId, message);
     if (!change) {
-      this.logger.warn({ roomId }, "skipped unreadable change event");
+      this.logger.warn({ roomId: sub.roomId }, "skipped unreadable change event");
       return;
     }
     this.listener.change(change);
   }
+}
+
+/** Default command timeout when the client sets none, in ms (src/config.ts documents the setting). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
+/**
+ * Subscriber timings from the client's command timeout: a reply may take that long, and a silent
+ * connection is probed every 2.5 timeouts (at least every second), so a frozen node is noticed within
+ * about 3.5 timeouts even when nothing is written.
+ */
+export function feedTimings(redis: Redis | Cluster): FeedOptions {
+  const opts = redis instanceof Cluster ? redis.options.redisOptions : redis.options;
+  const timeoutMs = opts?.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  return { timeoutMs, probeMs: probeInterval(timeoutMs) };
+}
+
+export function probeInterval(timeoutMs: number): number {
+  return Math.max(1000, Math.round(timeoutMs * 2.5));
+}
+
+function singleTopology(redis: Redis): Topology {
+  const o = redis.options;
+  const node = `${o.host}:${o.port}`;
+  return {
+    nodeFor: () => node,
+    address: () => ({ host: o.host ?? "127.0.0.1", port: o.port ?? 6379, username: o.username, password: o.password, tls: o.tls }),
+    refresh: async () => undefined,
+  };
+}
+
+function clusterTopology(cluster: Cluster): Topology {
+  const o = cluster.options.redisOptions ?? {};
+  return {
+    nodeFor: (channel) => cluster.slots[keySlot(channel)]?.[0],
+    address: (node) => {
+      const i = node.lastIndexOf(":");
+      return { host: node.slice(0, i), port: Number(node.slice(i + 1)), username: o.username, password: o.password, tls: o.tls };
+    },
+    refresh: () => new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
+  };
 }
 
 export function parsePayload(roomId: string, message: string): StoreChange | undefined {
