@@ -21,6 +21,7 @@ from roomhistory import (
     AsyncRoomMirror,
     Message,
     MessageKind,
+    RenderForm,
     Role,
     VersionConflictError,
 )
@@ -48,7 +49,8 @@ async def answer(mirror: AsyncRoomMirror, room: str) -> Message | None:
     """Answers the room's newest user turn; None when there is nothing to answer (any more)."""
     while waiting_for_answer(mirror.get_messages(room)):
         last = mirror.get_messages(room)[-1]
-        rendered = await mirror.render(room, {"room_name": room, "sender": last.sender})
+        context = {"room_name": room, "sender": last.sender}
+        rendered = await mirror.render(room, context, form=RenderForm.RENDER_FORM_JSON)
         reply = Message(role=Role.ROLE_ASSISTANT, content=fake_model(rendered.messages_json), sender="echo-bot")
         try:
             response = await mirror.append(room, [reply])

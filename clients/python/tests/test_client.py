@@ -19,6 +19,7 @@ from roomhistory import (
     Message,
     NotFoundError,
     Reaction,
+    RenderForm,
     ResourceExhaustedError,
     RetryPolicy,
     Role,
@@ -70,9 +71,9 @@ def test_render_messages(client: RoomHistoryClient, room: str) -> None:
     assert [m.role for m in rendered.messages[1:]] == ["user", "assistant", "tool", "user"]
     assert rendered.messages[2].tool_calls[0].name == "lookup"
     assert rendered.messages[4].parts[1].image_url.url == "https://e.x/a.png"
-    as_json = json.loads(rendered.messages_json)
-    assert as_json[2]["tool_calls"][0]["function"] == {"name": "lookup", "arguments": '{"q": "x"}'}
     assert rendered.estimated_tokens > 0
+    as_json = json.loads(client.render_messages(room, form=RenderForm.RENDER_FORM_JSON).messages_json)
+    assert as_json[2]["tool_calls"][0]["function"] == {"name": "lookup", "arguments": '{"q": "x"}'}
 
 
 def test_edit_delete_and_react(client: RoomHistoryClient, room: str) -> None:

@@ -9,7 +9,7 @@
  * "model" here just echoes: put your chat API call in answer().
  */
 import {
-  Role, RoomHistoryClient, RoomMirror, UnavailableError, VersionConflictError, type Message,
+  RenderForm, Role, RoomHistoryClient, RoomMirror, UnavailableError, VersionConflictError, type Message,
 } from "@roomhistory/client";
 
 const address = process.env.ROOMHISTORY_ADDRESS ?? "127.0.0.1:50051";
@@ -56,8 +56,10 @@ try {
   console.log(`mirroring ${roomId} at version ${mirror.version(roomId)} from ${address}`);
 
   await appendTurn(mirror, { role: Role.ROLE_USER, content: text, sender: "example-user" });
-  const rendered = await mirror.render(roomId, { room_name: "Example room", sender: "example-user" });
-  console.log(`rendered ${rendered.messages.length} messages, ~${rendered.estimatedTokens} tokens`);
+  const context = { room_name: "Example room", sender: "example-user" };
+  const rendered = await mirror.render(roomId, context, undefined, { form: RenderForm.RENDER_FORM_JSON });
+  const count = (JSON.parse(rendered.messagesJson) as unknown[]).length;
+  console.log(`rendered ${count} messages, ~${rendered.estimatedTokens} tokens`);
   await appendTurn(mirror, { role: Role.ROLE_ASSISTANT, content: await answer(rendered.messagesJson) });
 
   console.log(`\n${roomId}, version ${mirror.version(roomId)}:`);

@@ -14,7 +14,7 @@ export {
 } from "./client.js";
 export { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
 export {
-  RoomMirror, type MirrorAppendOptions, type RoomChangedEvent, type RoomMirrorEvents, type RoomMirrorOptions,
+  RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents, type RoomMirrorOptions,
 } from "./mirror.js";
 export { afterFetch, applyChange, nextStep, type RoomWindow, type WindowStep } from "./window.js";
 export {

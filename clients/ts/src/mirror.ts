@@ -36,6 +36,14 @@ export interface RoomChangedEvent {
   refetched: boolean;
 }
 
+/** Settings of one RoomMirror.render. */
+export interface RenderOptions extends CallOptions {
+  /** form of the answer: `messages` (the default) or `messagesJson` (RENDER_FORM_JSON). */
+  form?: pb.RenderForm;
+  /** includeThinking keeps thinking segments; default false. */
+  includeThinking?: boolean;
+}
+
 /** Settings of one RoomMirror.append. */
 export interface MirrorAppendOptions extends CallOptions {
   /** idempotencyKey of the append; by default a new random key, which the client's retries reuse. */
@@ -140,11 +148,15 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     return Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** RenderMessages for the room (rendered by the server, from its newest version). */
+  /**
+   * RenderMessages for the room (rendered by the server, from its newest version), as `messages` or,
+   * with `form: RenderForm.RENDER_FORM_JSON`, as `messagesJson`.
+   */
   render(
-    roomId: string, context?: Record<string, unknown>, template?: string, opts?: CallOptions,
+    roomId: string, context?: Record<string, unknown>, template?: string, opts: RenderOptions = {},
   ): Promise<pb.RenderMessagesResponse> {
-    return this.client.renderMessages({ roomId, roomContext: context, template }, opts);
+    const { form, includeThinking, ...callOpts } = opts;
+    return this.client.renderMessages({ roomId, roomContext: context, template, form, includeThinking }, callOpts);
   }
 
   /**

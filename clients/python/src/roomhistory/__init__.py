@@ -26,7 +26,7 @@ from .errors import (
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
 from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reaction, Role, ToolCall
-from .v1.room_history_service_pb2 import Durability
+from .v1.room_history_service_pb2 import Durability, RenderForm
 
 __all__ = [
     "AsyncRoomHistoryClient",
@@ -42,6 +42,7 @@ __all__ = [
     "MessageKind",
     "NotFoundError",
     "Reaction",
+    "RenderForm",
     "ResourceExhaustedError",
     "RetryPolicy",
     "Role",

@@ -50,9 +50,15 @@ def append_messages(
 
 
 def render_messages(
-    room_id: str, room_context: Mapping[str, Any] | None, template: str, include_thinking: bool
+    room_id: str,
+    room_context: Mapping[str, Any] | None,
+    template: str,
+    include_thinking: bool,
+    form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
 ) -> pb.RenderMessagesRequest:
-    request = pb.RenderMessagesRequest(room_id=room_id, template=template, include_thinking=include_thinking)
+    request = pb.RenderMessagesRequest(
+        room_id=room_id, template=template, include_thinking=include_thinking, form=form
+    )
     if room_context is not None:
         request.room_context.update(dict(room_context))
     return request

@@ -125,10 +125,12 @@ class AsyncRoomHistoryClient:
         *,
         template: str = "",
         include_thinking: bool = False,
+        form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
-        """The room rendered for a chat API: system prompt from the template, then the history."""
-        request = _requests.render_messages(room_id, room_context, template, include_thinking)
+        """The room rendered for a chat API: system prompt from the template, then the history, as
+        ``messages`` (the default) or, with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``."""
+        request = _requests.render_messages(room_id, room_context, template, include_thinking, form)
         return await self._unary(self._stub.RenderMessages, request, timeout)
 
     async def update_message(
