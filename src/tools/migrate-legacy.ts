@@ -21,6 +21,7 @@ enum Outcome {
   NOTHING = 0,
   CONFLICT = -1,
   WRONG_TYPE = -2,
+  CHANGED = -3,
 }
 
 export interface MigrateOptions {
@@ -41,7 +42,7 @@ export interface MigrateCounts {
   migrated: number;
   /** Already in the hash-tagged layout with the same entries (an earlier run). */
   already: number;
-  /** Not moved: the hash-tagged copy holds other history. */
+  /** Not moved: the hash-tagged copy holds other history (or the legacy copy changed after a move). */
   conflicts: number;
   /** Not rooms: an id the service does not accept, or keys of the wrong type. */
   skipped: number;
@@ -116,6 +117,11 @@ async function migrateRoom(redis: Redis, roomId: string, opts: MigrateOptions, c
       counts.conflicts++;
       opts.log(`skipped ${room}: ${to.room(roomId).list} already holds other history (version ${version}); `
         + "compare the two copies, delete the one to drop, and run again");
+      return;
+    case Outcome.CHANGED:
+      counts.conflicts++;
+      opts.log(`skipped ${room}: the legacy copy changed after an earlier run moved it (is a legacy worker still `
+        + `writing it?); ${to.room(roomId).list} (version ${version}) was left as it is`);
       return;
     case Outcome.WRONG_TYPE:
       counts.skipped++;

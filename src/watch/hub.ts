@@ -136,6 +136,25 @@ export class WatchHub implements ChangeListener {
     });
   }
 
+  /**
+   * Re-reads the versions of those rooms this process watches and sends a RESYNC where one moved up
+   * without a change reaching the feed: a legacy writer's INCR, as the legacy bridge
+   * (src/store/redis/legacy-bridge.ts) sees it. The read may also overtake a change of the service's
+   * own, already on its way on the feed's connection; a room is therefore judged only after
+   * `settleMs`, once such a change has had its turn, and a change that arrived settles it.
+   */
+  async recheck(roomIds: readonly string[], settleMs = 20): Promise<void> {
+    const rooms = roomIds.flatMap((id) => (this.rooms.has(id) ? [{ id, room: this.rooms.get(id)! }] : []));
+    if (rooms.length === 0) return;
+    const versions = await this.store.versions(rooms.map((r) => r.id));
+    const moved = rooms.flatMap((r, i) => (versions[i] > r.room.version ? [{ ...r, read: versions[i] }] : []));
+    if (moved.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    for (const { id, room, read } of moved) {
+      if (this.rooms.get(id) === room && read > room.version) this.change(resync(id, room.version, read));
+    }
+  }
+
   /** Whether the feed vouches for every one of these rooms (a stream may send progress). */
   confirmed(roomIds: readonly string[]): boolean {
     if (this.unconfirmedRooms.size === 0) return true;

@@ -167,7 +167,7 @@ describe("starting the bridge", () => {
     const logger = pino({ level: "info" }, new Writable({ write: (chunk, _e, done) => { log += String(chunk); done(); } }));
     const bridge = await LegacyBridge.start({
       url: bare.url, prefix: uniquePrefix("warn"), hashTag: false, logger, acceptsRoomId: () => true,
-      rooms: { reread: async () => undefined, resubscribed: () => undefined },
+      rooms: { recheck: async () => undefined, resubscribed: () => undefined },
     });
     await bridge.close();
     await bare.stop();

@@ -6,8 +6,10 @@
   Run by src/tools/migrate-legacy.ts, against a single Redis only: the keys span slots.
 
   The hash-tagged copy must hold no history (never written, cleared, deleted) or exactly the legacy
-  entries; anything else is a CONFLICT and nothing is written. A copy that already holds the legacy
-  entries at a higher version is ALREADY migrated, so a rerun changes nothing. Nothing is published:
+  entries; anything else is a CONFLICT and nothing is written. A move marks the legacy meta hash with
+  a fingerprint of what it moved (version and entries; no legacy worker reads that hash), so a rerun
+  finds the room ALREADY migrated and changes nothing, however the hash-tagged room changed since,
+  while a legacy write after the move shows as a changed fingerprint. Nothing is published:
   a watcher already following the hash-tagged room hears of the move as a RESYNC at the room's next
   change or at its next reconnect.
 
@@ -23,22 +25,26 @@
 
     ARGV[1] room id
     ARGV[2] now, RFC 3339
-    ARGV[3] '1' to delete the legacy keys (and the room's unbraced index entry) once moved or found moved
+    ARGV[3] '1' to delete the legacy keys (and the room's unbraced index entry) once moved or found
+            moved, else '' (they get the `migrated` mark)
     ARGV[4] '1' for a dry run: decide and report, write nothing
 
   Output:
     { code, version, entries } with version the hash-tagged room's version (after the move) and
     entries the number of legacy entries. Codes:
        1 MIGRATED     moved (in a dry run: would be)
-       2 ALREADY      the hash-tagged copy already holds these entries at a higher version
+       2 ALREADY      moved by an earlier run (the legacy copy is unchanged since), or the
+                      hash-tagged copy already holds these entries at a higher version
        0 NOTHING      no legacy list or version (gone since the scan)
       -1 CONFLICT     the hash-tagged copy holds other history; nothing written
       -2 WRONG_TYPE   a key has the wrong type or the version is no integer: not a room; nothing written
+      -3 CHANGED      a CONFLICT where the legacy copy changed after an earlier run moved it (a legacy
+                      writer still writes it); nothing written
 ]]
 local rcall = redis.call
 --- @include "trim"
 
-local MIGRATED, ALREADY, NOTHING, CONFLICT, WRONG_TYPE = 1, 2, 0, -1, -2
+local MIGRATED, ALREADY, NOTHING, CONFLICT, WRONG_TYPE, CHANGED = 1, 2, 0, -1, -2, -3
 local old_list, old_ver, old_meta = KEYS[1], KEYS[2], KEYS[3]
 local list_key, ver_key, meta_key = KEYS[4], KEYS[5], KEYS[6]
 local index_key, old_index_key = KEYS[7], KEYS[8]
@@ -73,10 +79,19 @@ local function highest_seq(entries)
   return seq
 end
 
-local function drop_source()
-  if not delete_source or dry_run then return end
-  rcall('DEL', old_list, old_ver, old_meta)
-  rcall('ZREM', old_index_key, room)
+-- Deletes the legacy keys when asked to, else marks them as moved (print: what was moved).
+local function settle_source(print)
+  if dry_run then return end
+  if delete_source then
+    rcall('DEL', old_list, old_ver, old_meta)
+    rcall('ZREM', old_index_key, room)
+  elseif rcall('HGET', old_meta, 'migrated') ~= print then
+    local fresh = rcall('EXISTS', old_meta) == 0
+    rcall('HSET', old_meta, 'migrated', print)
+    -- A meta hash made here for a legacy room goes when the room's version key does.
+    local ttl = rcall('PTTL', old_ver)
+    if fresh and ttl > 0 then rcall('PEXPIRE', old_meta, ttl) end
+  end
 end
 
 if not (has_type(old_list, 'list') and has_type(old_ver, 'string') and has_type(old_meta, 'hash')
@@ -88,13 +103,17 @@ local old_version, version = integer_at(old_ver), integer_at(ver_key)
 if not old_version or not version then return { WRONG_TYPE, 0, 0 } end
 
 local entries = rcall('LRANGE', old_list, 0, -1)
+local print = old_version .. ':' .. #entries .. ':' .. redis.sha1hex(table.concat(entries, '\n'))
 local current = {}
 if rcall('HEXISTS', meta_key, 'gone') == 0 then current = rcall('LRANGE', list_key, 0, -1) end
-if same(current, entries) and version > old_version then
-  drop_source()
+if rcall('HGET', old_meta, 'migrated') == print or (same(current, entries) and version > old_version) then
+  settle_source(print)
   return { ALREADY, version, #entries }
 end
-if #current > 0 and not same(current, entries) then return { CONFLICT, version, #entries } end
+if #current > 0 and not same(current, entries) then
+  if rcall('HEXISTS', old_meta, 'migrated') == 1 then return { CHANGED, version, #entries } end
+  return { CONFLICT, version, #entries }
+end
 
 version = math.max(version, old_version) + 1
 if dry_run then return { MIGRATED, version, #entries } end
@@ -122,5 +141,5 @@ rcall('PERSIST', list_key)
 rcall('PERSIST', ver_key)
 rcall('PERSIST', meta_key)
 rcall('ZADD', index_key, 'NX', 0, room)
-drop_source()
+settle_source(print)
 return { MIGRATED, version, #entries }

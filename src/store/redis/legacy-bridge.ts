@@ -5,8 +5,8 @@ import { loadScript } from "./scripts.js";
 
 /** What the bridge needs of the watch hub (src/watch/hub.ts). */
 export interface WatchedRooms {
-  /** Re-reads the versions of those rooms this process watches; a room that moved gets a RESYNC. */
-  reread(roomIds: readonly string[]): Promise<void>;
+  /** Re-reads the versions of those rooms this process watches; a room that moved up gets a RESYNC. */
+  recheck(roomIds: readonly string[]): Promise<void>;
   /** Re-reads every watched room: notifications may have been lost. */
   resubscribed(): void;
 }
@@ -18,12 +18,15 @@ export interface LegacyBridgeOptions extends KeyOptions {
   logger: Logger;
   /** Whether the service accepts a room id; keys of other rooms are ignored. */
   acceptsRoomId(roomId: string): boolean;
-  /** How long notifications are gathered before they are acted on. */
-  debounceMs?: number;
+  /** How long a room's notifications must pause before they are acted on. */
+  quietMs?: number;
 }
 
-/** What a window of notifications showed for one room. */
+/** What the notifications of one room showed since it was last acted on. */
 interface RoomEvents {
+  /** When the first and the latest of them arrived (ms). */
+  first: number;
+  last: number;
   /** The list changed and no version bump came after it (a legacy clear, or a bump still to come). */
   listUnversioned: boolean;
   /** The version moved and no meta write came after it: the service's scripts write meta after INCR. */
@@ -36,21 +39,29 @@ const IGNORED_EVENTS = new Set(["expire", "persist", "new"]);
 /** The keyspace classes the bridge needs: K (keyspace channel), g (DEL), l (lists), $ (strings). */
 const REQUIRED_CLASSES = ["K", "g", "l", "$"];
 
-const DEFAULT_DEBOUNCE_MS = 50;
+const DEFAULT_QUIET_MS = 30;
+/**
+ * A list change with no version bump after it waits longer: a legacy append that is not one script
+ * (RPUSH, then INCR) must not get a bump of its own between its two commands.
+ */
+const BUMP_QUIET_MS = 250;
+/** A room written without pause is acted on at least this often. */
+const MAX_WAIT_MS = 1000;
 
 /**
  * Relays the changes legacy writers make to watchers (opt-in: ROOMHISTORY_LEGACY_BRIDGE). Legacy
  * ConversationManager workers write a room's list and `:ver` directly and publish nothing; the bridge
- * follows Redis keyspace notifications on the room keys of the configured layout and, after a short
- * debounce, has the hub re-read the versions of the rooms it saw written, so their watchers get a
- * RESYNC. A list change no version bump follows (the legacy clear is a bare DEL) gets one here
+ * follows Redis keyspace notifications on the room keys of the configured layout and, once a room's
+ * notifications pause, has the hub re-read the versions of the rooms it saw written, so their
+ * watchers get a RESYNC. A list change no version bump follows (the legacy clear is a bare DEL) gets one here
  * (lua/legacy-sync-4.lua), so the RESYNC carries a version the client can fetch at; rooms legacy
  * writers write are also added to the room index, so ListRooms lists them.
  *
  * The service's own writes notify too. Its scripts write the meta hash after the version, legacy
  * writers never do, so a window whose last version move was followed by a meta write needs nothing;
  * without the `h` class in notify-keyspace-events every write is re-checked instead, and the hub's
- * comparison with the version it already delivered keeps that from sending spurious RESYNCs.
+ * comparison with the version it already delivered (WatchHub.recheck) keeps that from sending
+ * spurious RESYNCs.
  *
  * Keyspace notifications are node-local and fire-and-forget: single Redis only, and notifications
  * lost while the bridge's connection was down are covered by re-reading every watched version.
@@ -143,21 +154,35 @@ export class LegacyBridge {
     const key = this.keys.keyOfKeyspaceChannel(this.db, channel);
     const found = key === undefined ? undefined : this.keys.roomKeyOf(key);
     if (!found || !this.options.acceptsRoomId(found.roomId)) return;
+    const now = Date.now();
     let room = this.pending.get(found.roomId);
-    if (!room) this.pending.set(found.roomId, (room = { listUnversioned: false, foreignVersion: false }));
+    if (!room) this.pending.set(found.roomId, (room = { first: now, last: now, listUnversioned: false, foreignVersion: false }));
+    room.last = now;
     // Notifications arrive in the order the commands ran, a script's all together.
     if (found.part === "list") room.listUnversioned = true;
     else if (found.part === "version") {
       room.listUnversioned = false;
       room.foreignVersion = true;
     } else room.foreignVersion = false;
-    this.timer ??= setTimeout(() => this.startFlush(), this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+    this.timer ??= setTimeout(() => this.flushDue(), this.quietMs);
   }
 
-  private startFlush(): void {
+  private get quietMs(): number {
+    return this.options.quietMs ?? DEFAULT_QUIET_MS;
+  }
+
+  /** Acts on the rooms whose notifications paused (or waited long enough); checks again while any wait. */
+  private flushDue(): void {
     this.timer = undefined;
-    const batch = this.pending;
-    this.pending = new Map();
+    const now = Date.now();
+    const batch = new Map<string, RoomEvents>();
+    for (const [roomId, e] of this.pending) {
+      const quiet = e.listUnversioned ? Math.max(BUMP_QUIET_MS, this.quietMs) : this.quietMs;
+      if (now - e.last >= quiet || now - e.first >= MAX_WAIT_MS) batch.set(roomId, e);
+    }
+    for (const roomId of batch.keys()) this.pending.delete(roomId);
+    if (this.pending.size > 0) this.timer = setTimeout(() => this.flushDue(), this.quietMs / 2);
+    if (batch.size === 0) return;
     const flush = this.flush(batch).catch((err: Error) =>
       this.options.logger.warn({ err: err.message, rooms: batch.size }, "legacy bridge could not relay legacy writes"),
     );
@@ -169,7 +194,7 @@ export class LegacyBridge {
     const foreign = [...batch].filter(([, e]) => e.listUnversioned || e.foreignVersion);
     if (foreign.length === 0) return;
     await Promise.all(foreign.map(([roomId, e]) => this.sync(roomId, e.listUnversioned)));
-    await this.options.rooms.reread(foreign.map(([roomId]) => roomId));
+    await this.options.rooms.recheck(foreign.map(([roomId]) => roomId));
   }
 
   /** Indexes a room legacy writers wrote and, for a list change without a version bump, bumps it. */
