@@ -161,17 +161,39 @@ describe("starting the bridge", () => {
     expect(loadConfig({}).legacyBridge).toBe(false);
   });
 
-  it("warns when notify-keyspace-events lacks what it needs", async () => {
-    const bare = await TestRedis.start();
+  /** Starts a bridge on a redis-server started with `args`; returns its log, or the start error. */
+  async function startOn(args: string[]): Promise<{ log: string; error?: Error }> {
+    const server = await TestRedis.start(args);
     let log = "";
     const logger = pino({ level: "info" }, new Writable({ write: (chunk, _e, done) => { log += String(chunk); done(); } }));
-    const bridge = await LegacyBridge.start({
-      url: bare.url, prefix: uniquePrefix("warn"), hashTag: false, logger, acceptsRoomId: () => true,
-      rooms: { recheck: async () => undefined, resubscribed: () => undefined },
-    });
-    await bridge.close();
-    await bare.stop();
+    try {
+      const bridge = await LegacyBridge.start({
+        url: server.url, prefix: uniquePrefix("start"), hashTag: false, logger, acceptsRoomId: () => true,
+        rooms: { recheck: async () => undefined, resubscribed: () => undefined },
+      });
+      await bridge.close();
+      return { log };
+    } catch (error) {
+      return { log, error: error as Error };
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it("warns when notify-keyspace-events lacks what it needs", async () => {
+    const { log } = await startOn([]);
     expect(log).toMatch(/notify-keyspace-events lacks/);
     expect(log).toContain('"missing":["K","g","l","$"]');
+  });
+
+  it("says what it needs when CONFIG GET is not allowed, and starts", async () => {
+    const { log, error } = await startOn(["--notify-keyspace-events", "KA", "--rename-command", "CONFIG", ""]);
+    expect(error).toBeUndefined();
+    expect(log).toMatch(/cannot read notify-keyspace-events; it must include K, g, l and \$/);
+  });
+
+  it("refuses a cluster node named by ROOMHISTORY_REDIS_URL", async () => {
+    const { error } = await startOn(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
+    expect(error?.message).toMatch(/needs a single Redis.*node-local/);
   });
 });

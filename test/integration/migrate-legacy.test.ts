@@ -71,6 +71,7 @@ describe("migrate-legacy", () => {
     await raw.rpush(braced("identical"), py("user", "same"));
     await raw.set(`${braced("identical")}:ver`, "9");
     await raw.rpush(legacy("bad room"), py("user", "an id the service rejects"));
+    await raw.set(legacy("not-a-list"), "some other application's string");
     // A room an unbraced roomhistory server wrote: its seqs and its limit must survive the move.
     const u = rpc(unbraced.client);
     await u.append({ roomId: "served", messages: [user("s1"), user("s2")] });
@@ -85,8 +86,9 @@ describe("migrate-legacy", () => {
   it("--dry-run reports what it would do and changes nothing", async () => {
     const before = await snapshot(prefix);
     const c = await run(prefix, { dryRun: true });
-    expect(c).toMatchObject({ found: 6, migrated: 3, already: 1, conflicts: 1, skipped: 1 });
+    expect(c).toMatchObject({ found: 7, migrated: 3, already: 1, conflicts: 1, skipped: 2 });
     expect(c.lines).toContain('would migrate "room-1": 3 entries, version 8');
+    expect(c.lines).toContain('skipped "not-a-list": its keys have the wrong type (not a room)');
     expect(await snapshot(prefix)).toEqual(before);
   });
 
@@ -96,7 +98,7 @@ describe("migrate-legacy", () => {
     expect(w.responses[0].created?.rooms[0].version).toBe(0);
 
     const c = await run(prefix);
-    expect(c).toMatchObject({ found: 6, migrated: 3, already: 1, conflicts: 1, skipped: 1, deleted: 0 });
+    expect(c).toMatchObject({ found: 7, migrated: 3, already: 1, conflicts: 1, skipped: 2, deleted: 0 });
     expect(c.lines.find((l) => l.startsWith('skipped "conflict"'))).toContain("already holds other history");
     expect(c.lines).toContain('skipped "bad room": not a room id the service accepts');
 
@@ -137,7 +139,7 @@ describe("migrate-legacy", () => {
   it("is idempotent: a second run moves nothing", async () => {
     const before = await snapshot(prefix);
     const c = await run(prefix);
-    expect(c).toMatchObject({ found: 6, migrated: 0, already: 4, conflicts: 1, skipped: 1 });
+    expect(c).toMatchObject({ found: 7, migrated: 0, already: 4, conflicts: 1, skipped: 2 });
     expect(await snapshot(prefix)).toEqual(before);
   });
 
@@ -162,7 +164,7 @@ describe("migrate-legacy", () => {
     }
     expect(await raw.lrange(legacy("conflict"), 0, -1)).toEqual([py("user", "legacy")]);
     expect((await rpc(unbraced.client).listRooms({ pageSize: 100 })).roomIds).not.toContain("served");
-    expect(await run(prefix)).toMatchObject({ found: 3, migrated: 0, already: 0, conflicts: 2, skipped: 1 });
+    expect(await run(prefix)).toMatchObject({ found: 4, migrated: 0, already: 0, conflicts: 2, skipped: 2 });
   });
 });
 
