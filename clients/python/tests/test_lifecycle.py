@@ -57,8 +57,12 @@ def qclient(quiet_server: ServerProcess) -> Iterator[RoomHistoryClient]:
 class LostReply(grpc.RpcError):
     """What a connection cut after the server answered looks like to the caller."""
 
+    def __init__(self, code: grpc.StatusCode) -> None:
+        super().__init__()
+        self._code = code
+
     def code(self) -> grpc.StatusCode:
-        return grpc.StatusCode.UNAVAILABLE
+        return self._code
 
     def details(self) -> str:
         return "injected: reply lost"
@@ -72,28 +76,34 @@ def _method(details: Any) -> str:
     return method.decode() if isinstance(method, bytes) else str(method)
 
 
-class ReplyLoser(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Lets the next `to_lose` AppendMessages calls reach the server, then loses their replies; records
-    every idempotency key sent."""
+class ReplyLoser(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grpc has no type stubs
+    """Lets the next `to_lose` calls of `method` reach the server, then loses their replies (`code`
+    instead); records every request sent and every reply lost."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str = "AppendMessages", code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE) -> None:
+        self.method = method
+        self.code = code
         self.to_lose = 0
-        self.keys: list[str] = []
-        self.lost: list[pb.AppendMessagesResponse] = []
+        self.sent: list[Any] = []
+        self.lost: list[Any] = []
+
+    @property
+    def keys(self) -> list[str]:
+        return [r.idempotency_key for r in self.sent]
 
     def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
-        if not _method(details).endswith("/AppendMessages"):
+        if not _method(details).endswith(f"/{self.method}"):
             return continuation(details, request)
-        self.keys.append(request.idempotency_key)
+        self.sent.append(request)
         outcome = continuation(details, request)
         if self.to_lose > 0 and outcome.code() == grpc.StatusCode.OK:
             self.to_lose -= 1
             self.lost.append(outcome.result())
-            raise LostReply()
+            raise LostReply(self.code)
         return outcome
 
 
-class AioReplyLoser(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class AioReplyLoser(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grpc has no type stubs
     """ReplyLoser for grpc.aio."""
 
     def __init__(self) -> None:
@@ -134,10 +144,11 @@ def test_every_append_gets_a_new_key_unless_given(server: ServerProcess, room: s
     assert loser.keys[2] == "mine-1"
 
 
+@pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED])
 def test_a_lost_append_reply_is_retried_with_the_same_key_and_stored_once(
-    server: ServerProcess, client: RoomHistoryClient, room: str
+    server: ServerProcess, client: RoomHistoryClient, room: str, code: grpc.StatusCode
 ) -> None:
-    loser = ReplyLoser()
+    loser = ReplyLoser(code=code)
     channel = grpc.intercept_channel(grpc.insecure_channel(server.address), loser)
     client.append_messages(room, [user("before")])
     with RoomHistoryClient(channel=channel, retry=FAST_RETRY) as c:
@@ -178,6 +189,25 @@ async def test_async_lost_append_reply_is_retried_with_the_same_key(
     assert response.replayed and response.version == first_plain.version + 1
     assert seqs(response) == seqs(loser.lost[0])
     assert [m.content for m in client.get_history(room).messages] == ["a", "once"]
+
+
+def test_another_mutation_is_retried_only_with_an_expected_version(
+    server: ServerProcess, client: RoomHistoryClient, room: str
+) -> None:
+    loser = ReplyLoser("ClearRoom")
+    channel = grpc.intercept_channel(grpc.insecure_channel(server.address), loser)
+    client.append_messages(room, [user("x")])
+    with RoomHistoryClient(channel=channel, retry=FAST_RETRY) as c:
+        loser.to_lose = 1
+        with pytest.raises(VersionConflictError) as conflict:
+            c.clear_room(room, expected_version=1)
+        assert len(loser.sent) == 2  # retried: the repeat found the room moved on (by the first attempt)
+        assert conflict.value.current_version == 2
+        loser.to_lose = 1
+        with pytest.raises(UnavailableError):
+            c.clear_room(room)
+        assert len(loser.sent) == 3  # not retried
+    assert client.get_room_info(room).version == 3
 
 
 def test_the_same_key_twice_answers_the_first_result(client: RoomHistoryClient, room: str) -> None:
@@ -291,7 +321,10 @@ async def test_async_mirror_converges_after_delete_and_expiry(
     qclient.append_messages(room, [user("a")])
     changed: list[tuple[str, int]] = []
     async with AsyncRoomHistoryClient(quiet_server.address) as ac:
-        async with AsyncRoomMirror(ac, [room], progress_interval=0.2, on_change=lambda r, v: changed.append((r, v))) as m:
+        def on_change(r: str, v: int) -> None:
+            changed.append((r, v))
+
+        async with AsyncRoomMirror(ac, [room], progress_interval=0.2, on_change=on_change) as m:
             deleted = await ac.delete_room(room)
             await m.wait_for_version(room, deleted.version, timeout=10)
             assert m.get_messages(room) == [] and changed[-1] == (room, deleted.version)

@@ -14,7 +14,8 @@ export {
 } from "./client.js";
 export { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
 export {
-  RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents, type RoomMirrorOptions,
+  RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents,
+  type RoomMirrorOptions,
 } from "./mirror.js";
 export { afterFetch, applyChange, nextStep, type RoomWindow, type WindowStep } from "./window.js";
 export {
@@ -34,7 +35,8 @@ export {
   MarkDeletedRequest, MarkDeletedResponse, PatchReactionsRequest, PatchReactionsResponse, ReapIdleRoomsRequest,
   ReapIdleRoomsResponse, RenderedMessage, RenderForm, RenderMessagesRequest, RenderMessagesResponse, RoomCursor,
   RoomVersion, SetRoomLimitRequest, SetRoomLimitResponse, SetRoomRetentionRequest, SetRoomRetentionResponse,
-  UpdateMessageRequest, UpdateMessageResponse, WatchCreated, WatchProgress, WatchRequest, WatchResponse, RoomHistoryServiceClient, type DeepPartial,
+  UpdateMessageRequest, UpdateMessageResponse, WatchCreated, WatchProgress, WatchRequest, WatchResponse,
+  RoomHistoryServiceClient, type DeepPartial,
 } from "./gen/roomhistory/v1/room_history_service.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";
 export { status } from "@grpc/grpc-js";

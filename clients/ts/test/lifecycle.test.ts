@@ -49,17 +49,18 @@ let n = 0;
 const room = () => `life-${++n}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
- * An interceptor that lets the next `count` AppendMessages calls reach the server and then loses their
- * replies (UNAVAILABLE instead), as a connection cut after the write would; it records every key sent.
+ * An interceptor that lets the next `toLose` calls of `method` reach the server and then loses their
+ * replies (`code` instead, UNAVAILABLE by default), as a connection cut after the write would; it records
+ * every request sent and every reply lost.
  */
-function replyLoser() {
-  const state = { toLose: 0, keys: [] as string[], lost: [] as AppendMessagesResponse[] };
+function replyLoser(method = "AppendMessages", code: status = status.UNAVAILABLE) {
+  const state = { toLose: 0, sent: [] as { idempotencyKey?: string }[], lost: [] as AppendMessagesResponse[] };
   const interceptor: Interceptor = (options, nextCall) => {
-    if (!options.method_definition.path.endsWith("/AppendMessages")) return new InterceptingCall(nextCall(options));
+    if (!options.method_definition.path.endsWith(`/${method}`)) return new InterceptingCall(nextCall(options));
     let lose = false;
     return new InterceptingCall(nextCall(options), {
-      sendMessage(message: { idempotencyKey: string }, next) {
-        state.keys.push(message.idempotencyKey);
+      sendMessage(message: { idempotencyKey?: string }, next) {
+        state.sent.push(message);
         lose = state.toLose > 0;
         if (lose) state.toLose--;
         next(message);
@@ -72,68 +73,96 @@ function replyLoser() {
           },
           onReceiveStatus(st, nextStatus) {
             if (lose && st.code === status.OK) {
-              nextStatus({ code: status.UNAVAILABLE, details: "injected: reply lost", metadata: new Metadata() });
+              nextStatus({ code, details: "injected: reply lost", metadata: new Metadata() });
             } else nextStatus(st);
           },
         });
       },
     });
   };
-  return { state, interceptor };
+  const keys = () => state.sent.map((m) => m.idempotencyKey);
+  return { state, keys, interceptor };
 }
 
 describe("appends are retried safely", () => {
   it("sends a new random key with every append unless given one", async () => {
-    const { state, interceptor } = replyLoser();
+    const { keys, interceptor } = replyLoser();
     const c = new RoomHistoryClient(server.address, { channelOptions: { interceptors: [interceptor] } });
     try {
       const id = room();
       await c.appendMessages({ roomId: id, messages: [user("a")] });
       await c.appendMessages({ roomId: id, messages: [user("b")] });
       await c.appendMessages({ roomId: id, messages: [user("c")], idempotencyKey: "mine-1" });
-      expect(state.keys[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
-      expect(state.keys[1]).toMatch(/^[A-Za-z0-9_-]{22}$/);
-      expect(state.keys[0]).not.toBe(state.keys[1]);
-      expect(state.keys[2]).toBe("mine-1");
+      const [k0, k1, k2] = keys();
+      expect(k0).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(k1).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(k0).not.toBe(k1);
+      expect(k2).toBe("mine-1");
     } finally {
       c.close();
     }
   });
 
-  it("an append whose reply was lost (UNAVAILABLE) is retried with the same key and stored once", async () => {
-    const { state, interceptor } = replyLoser();
-    const c = new RoomHistoryClient(server.address, {
-      channelOptions: { interceptors: [interceptor] }, backoff: { initialMs: 20 },
-    });
-    try {
-      const id = room();
-      await client.appendMessages({ roomId: id, messages: [user("before")] });
-      state.toLose = 1;
-      const res = await c.appendMessages({ roomId: id, messages: [user("once"), user("twice?")] });
-      expect(state.keys).toHaveLength(2);
-      expect(state.keys[1]).toBe(state.keys[0]);
-      const [first] = state.lost; // what the server answered the first time, which the caller never saw
-      expect(res.replayed).toBe(true);
-      expect(res.version).toBe(first.version);
-      expect(res.messages.map((m) => [m.id, m.seq])).toEqual(first.messages.map((m) => [m.id, m.seq]));
-      const history = await client.getHistory({ roomId: id });
-      expect(history.version).toBe(2);
-      expect(history.messages.map((m) => m.content)).toEqual(["before", "once", "twice?"]);
-    } finally {
-      c.close();
-    }
-  });
+  it.each([["UNAVAILABLE", status.UNAVAILABLE], ["DEADLINE_EXCEEDED", status.DEADLINE_EXCEEDED]] as const)(
+    "an append whose reply was lost (%s) is retried with the same key and stored once",
+    async (_, code) => {
+      const { state, keys, interceptor } = replyLoser("AppendMessages", code);
+      const c = new RoomHistoryClient(server.address, {
+        channelOptions: { interceptors: [interceptor] }, backoff: { initialMs: 20 },
+      });
+      try {
+        const id = room();
+        await client.appendMessages({ roomId: id, messages: [user("before")] });
+        state.toLose = 1;
+        const res = await c.appendMessages({ roomId: id, messages: [user("once"), user("twice?")] });
+        expect(keys()).toHaveLength(2);
+        expect(keys()[1]).toBe(keys()[0]);
+        const [first] = state.lost; // what the server answered the first time, which the caller never saw
+        expect(res.replayed).toBe(true);
+        expect(res.version).toBe(first.version);
+        expect(res.messages.map((m) => [m.id, m.seq])).toEqual(first.messages.map((m) => [m.id, m.seq]));
+        const history = await client.getHistory({ roomId: id });
+        expect(history.version).toBe(2);
+        expect(history.messages.map((m) => m.content)).toEqual(["before", "once", "twice?"]);
+      } finally {
+        c.close();
+      }
+    },
+  );
 
   it("without a key (idempotencyKey: \"\") an append is not retried", async () => {
-    const { state, interceptor } = replyLoser();
+    const { state, keys, interceptor } = replyLoser();
     const c = new RoomHistoryClient(server.address, { channelOptions: { interceptors: [interceptor] } });
     try {
       const id = room();
       state.toLose = 1;
       const err = await c.appendMessages({ roomId: id, messages: [user("x")], idempotencyKey: "" }).catch((e) => e);
       expect(err).toBeInstanceOf(UnavailableError);
-      expect(state.keys).toEqual([""]);
+      expect(keys()).toEqual([""]);
       expect((await client.getHistory({ roomId: id })).messages).toHaveLength(1); // it was written, once
+    } finally {
+      c.close();
+    }
+  });
+
+  it("another mutation is retried only with an expected version, which then cannot apply twice", async () => {
+    const { state, interceptor } = replyLoser("ClearRoom");
+    const c = new RoomHistoryClient(server.address, {
+      channelOptions: { interceptors: [interceptor] }, backoff: { initialMs: 20 },
+    });
+    try {
+      const id = room();
+      await client.appendMessages({ roomId: id, messages: [user("x")] });
+      state.toLose = 1;
+      const conditional = await c.clearRoom({ roomId: id, expectedVersion: 1 }).catch((e) => e);
+      expect(state.sent).toHaveLength(2); // retried: the repeat found the room moved on (by the first)
+      expect(conditional).toBeInstanceOf(VersionConflictError);
+      expect((conditional as VersionConflictError).currentVersion).toBe(2);
+      state.toLose = 1;
+      const unconditional = await c.clearRoom({ roomId: id }).catch((e) => e);
+      expect(unconditional).toBeInstanceOf(UnavailableError);
+      expect(state.sent).toHaveLength(3); // not retried
+      expect((await client.getRoomInfo({ roomId: id })).version).toBe(3);
     } finally {
       c.close();
     }

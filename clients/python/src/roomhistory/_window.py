@@ -71,7 +71,9 @@ def next_step(window: RoomWindow, change: change_pb2.RoomChange) -> Step:
     return _FETCH_ROOM if messages is None else RoomWindow(change.version, messages)
 
 
-def after_fetch(window: RoomWindow, change: change_pb2.RoomChange, after_seq: int, history: pb.GetHistoryResponse) -> Step:
+def after_fetch(
+    window: RoomWindow, change: change_pb2.RoomChange, after_seq: int, history: pb.GetHistoryResponse
+) -> Step:
     """The step after the read that next_step asked for (``history`` answered ``after_seq``).
 
     A partial read (after_seq > 0) is exact only when it is at the change's version and the copy has not
