@@ -109,6 +109,20 @@ describe.each([
     w.cancel();
   });
 
+  it("re-reads watched versions after its connection was lost, when notifications were missed", async () => {
+    const w = await watch(b, ["missed"]);
+    // Every bridge connection (the pattern subscribers) is dropped; each reconnects after ~100 ms.
+    const clients = (await raw.client("LIST")) as string;
+    const ids = [...clients.matchAll(/^id=(\d+) .* psub=([1-9])/gm)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) await raw.client("KILL", "ID", id);
+    await raw.rpush(key(prefix, "missed"), py("user", "while the bridge was away"));
+    await raw.incr(`${key(prefix, "missed")}:ver`);
+    await w.until((x) => resyncs(x, "missed").length >= 1);
+    expect(resyncs(w, "missed")).toEqual([expect.objectContaining({ version: 1, previousVersion: 0 })]);
+    w.cancel();
+  });
+
   it("does not list a room the service deleted, whatever notifications it sent", async () => {
     await api.append({ roomId: "deleted", messages: [user("bye")] });
     const w = await watch(a, ["deleted", "marker2"]);

@@ -53,13 +53,14 @@ const MAX_WAIT_MS = 1000;
  * ConversationManager workers write a room's list and `:ver` directly and publish nothing; the bridge
  * follows Redis keyspace notifications on the room keys of the configured layout and, once a room's
  * notifications pause, has the hub re-read the versions of the rooms it saw written, so their
- * watchers get a RESYNC. A list change no version bump follows (the legacy clear is a bare DEL) gets one here
- * (lua/legacy-sync-4.lua), so the RESYNC carries a version the client can fetch at; rooms legacy
- * writers write are also added to the room index, so ListRooms lists them.
+ * watchers get a RESYNC. A list change that no version bump follows (the legacy clear is a bare DEL)
+ * gets one here (lua/legacy-sync-4.lua), so the RESYNC carries a version the client can fetch at.
+ * Rooms legacy writers write are also added to the room index, so ListRooms lists them.
  *
  * The service's own writes notify too. Its scripts write the meta hash after the version, legacy
- * writers never do, so a window whose last version move was followed by a meta write needs nothing;
- * without the `h` class in notify-keyspace-events every write is re-checked instead, and the hub's
+ * writers never do, so a room whose last version move was followed by a meta write needs nothing
+ * (a legacy write before it shows on the stream as the gap before the service's change, which the
+ * stream turns into a RESYNC itself); without the `h` class in notify-keyspace-events every write is re-checked instead, and the hub's
  * comparison with the version it already delivered (WatchHub.recheck) keeps that from sending
  * spurious RESYNCs.
  *
@@ -88,7 +89,9 @@ export class LegacyBridge {
 
   /** Connects, refuses a cluster node, checks the notification setting, subscribes. */
   static async start(options: LegacyBridgeOptions): Promise<LegacyBridge> {
-    const redis = new Redis(options.url, { maxRetriesPerRequest: 2, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+    const redis = new Redis(options.url, {
+      maxRetriesPerRequest: 2, commandTimeout: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000),
+    });
     const bridge = new LegacyBridge(redis, options);
     try {
       await bridge.refuseCluster();
@@ -144,9 +147,10 @@ export class LegacyBridge {
       this.connectedOnce = true;
       return;
     }
-    // Notifications sent while the connection was down are lost; ioredis has subscribed again.
+    // Notifications sent while the connection was down are lost. ioredis subscribes again; a PING
+    // queued behind that answers once it is active, so the versions re-read after it miss nothing.
     this.options.logger.info("legacy bridge reconnected; re-reading watched versions");
-    this.options.rooms.resubscribed();
+    void this.sub.ping().catch(() => undefined).then(() => this.options.rooms.resubscribed());
   }
 
   private onEvent(channel: string, event: string): void {
