@@ -1,7 +1,7 @@
 /**
  * migrate-legacy: moves the rooms a legacy ConversationManager wrote without hash tags
  * (`prefix:room`, `prefix:room:ver`) into the hash-tagged layout (`prefix:{room}`, ...), one atomic
- * script per room (src/store/lua/migrate-room-8.lua), or with --index-only lists them in the unbraced
+ * script per room (src/store/lua/migrate-room-11.lua), or with --index-only lists them in the unbraced
  * layout's room index instead. Single Redis only. Safe to run again: a moved room is not moved twice.
  *
  *   ROOMHISTORY_REDIS_URL=redis://... [ROOMHISTORY_KEY_PREFIX=sg:conversation] \
@@ -14,7 +14,7 @@ import { checkRoomId } from "../service/validate.js";
 import { KeySpace } from "../store/keys.js";
 import { loadScript } from "../store/redis/scripts.js";
 
-/** First element of migrate-room-8.lua's reply. */
+/** First element of migrate-room-11.lua's reply. */
 enum Outcome {
   MIGRATED = 1,
   ALREADY = 2,
@@ -63,7 +63,7 @@ export async function migrateLegacy(opts: MigrateOptions): Promise<MigrateCounts
     if (/cluster_enabled:1/.test(await redis.info("cluster"))) {
       throw new Error("migrate-legacy needs a single Redis; ROOMHISTORY_REDIS_URL names a cluster node");
     }
-    redis.defineCommand("rhMigrateRoom", { numberOfKeys: 8, lua: loadScript("migrate-room-8.lua") });
+    redis.defineCommand("rhMigrateRoom", { numberOfKeys: 11, lua: loadScript("migrate-room-11.lua") });
     redis.defineCommand("rhLegacySync", { numberOfKeys: 4, lua: loadScript("legacy-sync-4.lua") });
     const legacy = new KeySpace({ prefix: opts.prefix, hashTag: false });
     const counts: MigrateCounts = { found: 0, migrated: 0, already: 0, conflicts: 0, skipped: 0, deleted: 0, indexed: 0 };
@@ -101,7 +101,8 @@ async function migrateRoom(redis: Redis, roomId: string, opts: MigrateOptions, c
   const to = new KeySpace({ prefix: opts.prefix, hashTag: true });
   const [a, b] = [from.room(roomId), to.room(roomId)];
   const [outcome, version, entries] = await (redis as unknown as Scripts).rhMigrateRoom(
-    a.list, a.version, a.meta, b.list, b.version, b.meta, to.roomIndex(), from.roomIndex(),
+    a.list, a.version, a.meta, b.list, b.version, b.meta, to.roomIndex(), to.activityIndex(),
+    from.roomIndex(), from.expiryIndex(), from.activityIndex(),
     roomId, nowIso(), opts.deleteSource ? "1" : "", opts.dryRun ? "1" : "",
   );
   const room = JSON.stringify(roomId);

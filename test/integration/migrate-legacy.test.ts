@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { ChangeKind } from "@roomhistory/client/gen/roomhistory/v1/change.js";
+import { KeySpace } from "../../src/store/keys.js";
 import { migrateLegacy, type MigrateOptions } from "../../src/tools/migrate-legacy.js";
 import { TestRedis } from "../helpers/redis.js";
 import { rpc, user } from "../helpers/rpc.js";
@@ -76,6 +77,9 @@ describe("migrate-legacy", () => {
     const u = rpc(unbraced.client);
     await u.append({ roomId: "served", messages: [user("s1"), user("s2")] });
     await u.setLimit({ roomId: "served", limit: 60 });
+    // A room an unbraced server deleted: a tombstone (version and seq) that must move as one.
+    await u.append({ roomId: "buried", messages: [user("b1"), user("b2"), user("b3")] });
+    await u.deleteRoom({ roomId: "buried" });
     // Rooms of the hash-tagged layout are not legacy rooms, whatever their names look like.
     const t = rpc(tagged.client);
     await t.append({ roomId: "conflict", messages: [user("tagged")] });
@@ -86,7 +90,7 @@ describe("migrate-legacy", () => {
   it("--dry-run reports what it would do and changes nothing", async () => {
     const before = await snapshot(prefix);
     const c = await run(prefix, { dryRun: true });
-    expect(c).toMatchObject({ found: 7, migrated: 3, already: 1, conflicts: 1, skipped: 2 });
+    expect(c).toMatchObject({ found: 8, migrated: 4, already: 1, conflicts: 1, skipped: 2 });
     expect(c.lines).toContain('would migrate "room-1": 3 entries, version 8');
     expect(c.lines).toContain('skipped "not-a-list": its keys have the wrong type (not a room)');
     expect(await snapshot(prefix)).toEqual(before);
@@ -98,7 +102,7 @@ describe("migrate-legacy", () => {
     expect(w.responses[0].created?.rooms[0].version).toBe(0);
 
     const c = await run(prefix);
-    expect(c).toMatchObject({ found: 7, migrated: 3, already: 1, conflicts: 1, skipped: 2, deleted: 0 });
+    expect(c).toMatchObject({ found: 8, migrated: 4, already: 1, conflicts: 1, skipped: 2, deleted: 0 });
     expect(c.lines.find((l) => l.startsWith('skipped "conflict"'))).toContain("already holds other history");
     expect(c.lines).toContain('skipped "bad room": not a room id the service accepts');
 
@@ -120,6 +124,9 @@ describe("migrate-legacy", () => {
 
     const listed = (await api.listRooms({ pageSize: 100 })).roomIds;
     expect(listed).toEqual(expect.arrayContaining(["room-1", "cleared", "served", "conflict", "tagged-only"]));
+    expect(listed).not.toContain("buried");
+    const tagKeys = new KeySpace({ prefix, hashTag: true });
+    expect(Number(await raw.zscore(tagKeys.activityIndex(), "room-1"))).toBe(Number(meta.upd_ms));
 
     // Nothing was published: the watcher learns of the move with the room's next change, as a RESYNC.
     await api.append({ roomId: "room-1", messages: [user("after the move")] });
@@ -128,18 +135,21 @@ describe("migrate-legacy", () => {
     w.cancel();
   });
 
-  it("keeps an unbraced server's seqs and limit", async () => {
+  it("keeps an unbraced server's seqs and limit, and its deleted rooms' versions and seqs", async () => {
     const api = rpc(tagged.client);
     const info = await api.info({ roomId: "served" });
     expect(info.limit).toBe(60);
     const r = await api.append({ roomId: "served", messages: [user("s3")] });
     expect(r.messages[0].seq).toBe(3);
+    expect(await api.history({ roomId: "buried" })).toMatchObject({ version: 3, messages: [] });
+    const revived = await api.append({ roomId: "buried", messages: [user("b4")] });
+    expect({ version: revived.version, seq: revived.messages[0].seq }).toEqual({ version: 4, seq: 4 });
   });
 
   it("is idempotent: a second run moves nothing", async () => {
     const before = await snapshot(prefix);
     const c = await run(prefix);
-    expect(c).toMatchObject({ found: 7, migrated: 0, already: 4, conflicts: 1, skipped: 2 });
+    expect(c).toMatchObject({ found: 8, migrated: 0, already: 5, conflicts: 1, skipped: 2 });
     expect(await snapshot(prefix)).toEqual(before);
   });
 
@@ -149,21 +159,24 @@ describe("migrate-legacy", () => {
     await raw.rpush(legacy("identical"), py("assistant", "a legacy worker still writes"));
     await raw.incr(`${legacy("identical")}:ver`);
     const c = await run(prefix);
-    expect(c).toMatchObject({ migrated: 0, already: 3, conflicts: 2 });
+    expect(c).toMatchObject({ migrated: 0, already: 4, conflicts: 2 });
     expect(c.lines.find((l) => l.startsWith('skipped "identical"'))).toContain("changed after an earlier run moved it");
     expect((await api.listRooms({ pageSize: 100 })).roomIds).not.toContain("cleared");
     expect((await api.history({ roomId: "identical" })).messages.map((m) => m.content)).toEqual(["same"]);
   });
 
   it("--delete-source removes the legacy keys of moved rooms only", async () => {
+    const plain = new KeySpace({ prefix, hashTag: false });
+    expect(await raw.zscore(plain.activityIndex(), "served")).not.toBeNull();
     const c = await run(prefix, { deleteSource: true });
-    expect(c).toMatchObject({ migrated: 0, already: 3, conflicts: 2, deleted: 3 });
+    expect(c).toMatchObject({ migrated: 0, already: 4, conflicts: 2, deleted: 4 });
     expect(await raw.lrange(legacy("identical"), 0, -1)).toHaveLength(2);
     for (const room of ["room-1", "cleared", "served"]) {
       expect(await raw.exists(legacy(room), `${legacy(room)}:ver`, `${legacy(room)}:meta`)).toBe(0);
     }
     expect(await raw.lrange(legacy("conflict"), 0, -1)).toEqual([py("user", "legacy")]);
     expect((await rpc(unbraced.client).listRooms({ pageSize: 100 })).roomIds).not.toContain("served");
+    expect(await raw.zscore(plain.activityIndex(), "served")).toBeNull();
     expect(await run(prefix)).toMatchObject({ found: 4, migrated: 0, already: 0, conflicts: 2, skipped: 2 });
   });
 });

@@ -2,7 +2,9 @@
 --[[
   Moves one room from the unbraced legacy layout (prefix:room) into the hash-tagged one
   (prefix:{room}), atomically: its entries, a version above both copies' (versions never go back), the
-  settings an unbraced roomhistory server kept, and its place in the hash-tagged room index.
+  settings an unbraced roomhistory server kept, and its place in the hash-tagged room and activity
+  indexes (the expiry index follows at its next write, which knows the server's default retention). A
+  room an unbraced roomhistory server deleted moves as the tombstone it is: version and seq only.
   Run by src/tools/migrate-legacy.ts, against a single Redis only: the keys span slots.
 
   The hash-tagged copy must hold no history (never written, cleared, deleted) or exactly the legacy
@@ -21,11 +23,12 @@
     KEYS[5] version           prefix:{room}:ver
     KEYS[6] meta              prefix:{room}:meta
     KEYS[7] room index of the hash-tagged layout
-    KEYS[8] room index of the unbraced layout
+    KEYS[8] activity index of the hash-tagged layout
+    KEYS[9], KEYS[10], KEYS[11] room, expiry and activity indexes of the unbraced layout
 
     ARGV[1] room id
     ARGV[2] now, RFC 3339
-    ARGV[3] '1' to delete the legacy keys (and the room's unbraced index entry) once moved or found
+    ARGV[3] '1' to delete the legacy keys (and the room's unbraced index entries) once moved or found
             moved, else '' (they get the `migrated` mark)
     ARGV[4] '1' for a dry run: decide and report, write nothing
 
@@ -47,7 +50,8 @@ local rcall = redis.call
 local MIGRATED, ALREADY, NOTHING, CONFLICT, WRONG_TYPE, CHANGED = 1, 2, 0, -1, -2, -3
 local old_list, old_ver, old_meta = KEYS[1], KEYS[2], KEYS[3]
 local list_key, ver_key, meta_key = KEYS[4], KEYS[5], KEYS[6]
-local index_key, old_index_key = KEYS[7], KEYS[8]
+local index_key, activity_key = KEYS[7], KEYS[8]
+local old_indexes = { KEYS[9], KEYS[10], KEYS[11] }
 local room, now = ARGV[1], ARGV[2]
 local delete_source, dry_run = ARGV[3] == '1', ARGV[4] == '1'
 
@@ -84,7 +88,7 @@ local function settle_source(print)
   if dry_run then return end
   if delete_source then
     rcall('DEL', old_list, old_ver, old_meta)
-    rcall('ZREM', old_index_key, room)
+    for _, index in ipairs(old_indexes) do rcall('ZREM', index, room) end
   elseif rcall('HGET', old_meta, 'migrated') ~= print then
     local fresh = rcall('EXISTS', old_meta) == 0
     rcall('HSET', old_meta, 'migrated', print)
@@ -117,12 +121,29 @@ end
 
 version = math.max(version, old_version) + 1
 if dry_run then return { MIGRATED, version, #entries } end
+local seq = highest_seq(entries)
+
+local gone = rcall('HGET', old_meta, 'gone')
+if gone then
+  rcall('DEL', list_key, meta_key)
+  rcall('HSET', meta_key, 'seq', seq, 'gone', gone)
+  rcall('SET', ver_key, version)
+  -- The tombstone keeps the time it had left.
+  local ttl = rcall('PTTL', old_ver)
+  if ttl > 0 then
+    rcall('PEXPIRE', ver_key, ttl)
+    rcall('PEXPIRE', meta_key, ttl)
+  end
+  rcall('ZREM', index_key, room)
+  rcall('ZREM', activity_key, room)
+  settle_source(print)
+  return { MIGRATED, version, 0 }
+end
 
 local n = 0
 for _, raw in ipairs(entries) do
   if counted(entry_role(raw)) then n = n + 1 end
 end
-local seq = highest_seq(entries)
 rcall('DEL', list_key)
 for i = 1, #entries, 1000 do
   rcall('RPUSH', list_key, unpack(entries, i, math.min(i + 999, #entries)))
@@ -134,12 +155,14 @@ for i, field in ipairs({ 'limit', 'rebackfill', 'ttl' }) do
   if settings[i] then rcall('HSETNX', meta_key, field, settings[i]) end
 end
 local t = rcall('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 rcall('HDEL', meta_key, 'gone')
-rcall('HSET', meta_key, 'epoch', t[1] .. '.' .. t[2], 'seq', seq, 'updated_at', now,
-  'upd_ms', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'n', n, 'len', #entries, 'idx', '1')
+rcall('HSET', meta_key, 'epoch', t[1] .. '.' .. t[2], 'seq', seq, 'updated_at', now, 'upd_ms', now_ms,
+  'n', n, 'len', #entries, 'idx', '1', 'ai', now_ms)
 rcall('PERSIST', list_key)
 rcall('PERSIST', ver_key)
 rcall('PERSIST', meta_key)
 rcall('ZADD', index_key, 'NX', 0, room)
+rcall('ZADD', activity_key, now_ms, room)
 settle_source(print)
 return { MIGRATED, version, #entries }
