@@ -362,3 +362,18 @@ def test_an_expiry_by_the_servers_schedule_reaches_watches_and_mirrors(ttl_serve
         assert room not in c.list_rooms(page_size=1000).room_ids
     assert first.kind == ChangeKind.CHANGE_KIND_EXPIRED
     assert (first.previous_version, first.version) == (w.version, w.version + 1)
+
+
+async def test_get_history_in_pages(server: ServerProcess, client: RoomHistoryClient, room: str) -> None:
+    client.append_messages(room, [user(f"m{i}") for i in range(5)])
+    pages: list[list[str]] = []
+    token = ""
+    async with AsyncRoomHistoryClient(server.address) as ac:
+        while True:
+            page = await ac.get_history(room, page_size=2, page_token=token)
+            pages.append([m.content for m in page.messages])
+            token = page.next_page_token
+            if not token:
+                break
+    assert pages == [["m0", "m1"], ["m2", "m3"], ["m4"]]
+    assert [m.content for m in client.get_history(room, page_size=3).messages] == ["m0", "m1", "m2"]

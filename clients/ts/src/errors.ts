@@ -79,7 +79,11 @@ export class ResourceExhaustedError extends RoomHistoryError {
   }
 }
 
-/** UNAVAILABLE: the server or its store cannot be reached right now. Safe to retry reads. */
+/**
+ * UNAVAILABLE: the server or its store cannot be reached right now; a write may have been applied all the
+ * same. Safe to retry reads, appends with their idempotency key and writes with an expectedVersion (the
+ * client does so by itself).
+ */
 export class UnavailableError extends RoomHistoryError {}
 
 /** INTERNAL: an unexpected server failure; the details are in the server's log only. */

@@ -112,10 +112,20 @@ class AsyncRoomHistoryClient:
         return await self._unary(self._stub.AppendMessages, request, timeout)
 
     async def get_history(
-        self, room_id: str, *, limit: int = 0, after_seq: int = 0, timeout: float | None = None
+        self,
+        room_id: str,
+        *,
+        limit: int = 0,
+        after_seq: int = 0,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
     ) -> pb.GetHistoryResponse:
-        """The room's window, oldest first, and its version (limit 0 means all)."""
-        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq)
+        """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
+        (pass next_page_token back for the next; the version tells whether the room changed meanwhile)."""
+        request = pb.GetHistoryRequest(
+            room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token
+        )
         return await self._unary(self._stub.GetHistory, request, timeout)
 
     async def render_messages(

@@ -77,7 +77,9 @@ class ResourceExhaustedError(RoomHistoryError):
 
 
 class UnavailableError(RoomHistoryError):
-    """UNAVAILABLE: the server or its store cannot be reached; safe to retry reads."""
+    """UNAVAILABLE: the server or its store cannot be reached; a write may have been applied all the same.
+    Safe to retry reads, appends with their idempotency key and writes with expected_version (the client
+    does so by itself)."""
 
 
 class DeadlineExceededError(RoomHistoryError):
