@@ -75,7 +75,7 @@ export class MemoryStore implements HistoryStore {
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const room = this.peek(roomId);
-    const exists = room !== undefined && !room.gone;
+    const exists = this.exists(room);
     const ttlSeconds = room?.ttl ?? this.options.ttlSeconds;
     // The same object until the next mutation, as the Redis store's read cache hands out.
     const snapshot = room?.snapshot ?? {
@@ -152,7 +152,7 @@ export class MemoryStore implements HistoryStore {
     this.expireIfDue(roomId);
     const room = this.peek(roomId);
     this.check(roomId, room?.version ?? 0, opts.expectedVersion);
-    if (!room || room.gone) return { version: room?.version ?? 0, deleted: false };
+    if (!room || !this.exists(room)) return { version: room?.version ?? 0, deleted: false };
     this.bury(roomId, room, "deleted");
     return { version: room.version, deleted: true };
   }
@@ -179,7 +179,7 @@ export class MemoryStore implements HistoryStore {
   }
 
   async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
-    const ids = [...this.rooms.keys()].filter((id) => { const r = this.peek(id); return r && !r.gone; }).sort(byCodeUnit);
+    const ids = [...this.rooms.keys()].filter((id) => this.exists(this.peek(id))).sort(byCodeUnit);
     const from = after === undefined ? 0 : ids.findIndex((id) => byCodeUnit(id, after) > 0);
     const rest = from < 0 ? [] : ids.slice(from);
     const roomIds = rest.slice(0, pageSize);
@@ -194,6 +194,14 @@ export class MemoryStore implements HistoryStore {
     const room = this.room(roomId);
     this.check(roomId, room.version, opts.expectedVersion);
     return room;
+  }
+
+  /**
+   * As room_exists() in includes/common.lua: not a tombstone, and written by someone. A mutation that
+   * failed (a version conflict, an unknown message id) leaves a room at version 0 behind: not a room.
+   */
+  private exists(room: Room | undefined): boolean {
+    return room !== undefined && !room.gone && (room.version > 0 || room.entries.length > 0);
   }
 
   private check(roomId: string, version: number, expected?: number): void {

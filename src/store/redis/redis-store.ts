@@ -144,6 +144,7 @@ export class RedisStore implements HistoryStore {
     const reply = await this.mutate("rhDeleteRoom", roomId, opts, []);
     const deleted = Number(reply[2]) === 1;
     if (deleted) await this.indexes.unindex(roomId);
+    else await this.unindexIfGone(roomId, this.keys.room(roomId));
     return { version: Number(reply[1]), deleted };
   }
 
@@ -190,6 +191,7 @@ export class RedisStore implements HistoryStore {
     const head = this.head(roomId, k, opts);
     if (extraKey !== undefined) head.keys = [...head.keys, extraKey];
     const reply = await this.run(() => this.redis[script](...headArgs(head), ...own));
+    if (reply[0] !== ScriptCode.OK) await this.unindexIfGone(roomId, k);
     if (reply[0] === ScriptCode.VERSION_CONFLICT) {
       throw versionConflict(roomId, opts.expectedVersion ?? 0, Number(reply[1]));
     }
@@ -201,6 +203,16 @@ export class RedisStore implements HistoryStore {
 
   private get maxRoomBytes(): number {
     return this.options.maxRoomBytes ?? DEFAULT_MAX_ROOM_BYTES;
+  }
+
+  /**
+   * A script expires an idle room before anything else (write-time expiry), also when it then fails
+   * (a version conflict, an unknown message id) or finds nothing to delete: such a room must leave the
+   * indexes at once, as the reaper would take it out. Best effort, as every index update.
+   */
+  private async unindexIfGone(roomId: string, k: ReturnType<KeySpace["room"]>): Promise<void> {
+    const gone = await this.redis.hexists(k.meta, "gone").catch(() => 0);
+    if (gone) await this.indexes.unindex(roomId);
   }
 
   private head(roomId: string, k: ReturnType<KeySpace["room"]>, opts: WriteOptions) {
