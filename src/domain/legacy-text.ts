@@ -5,9 +5,9 @@
  * the way in (flag `lm`) and strips it on the way out. Twin of includes/legacy.lua.
  */
 import type { Entry } from "./entry.js";
+import { deletedTag, reactionsTag } from "./tags.js";
 
 export const MARKER = /\[Message ID: ([^\]]+)\]/;
-const HEAD = /^\[Message ID: [^\]]+\](?: ?\[deleted at [^\]]*\]| ?\[Reactions: [^\]]*\])*/;
 
 export function markerOf(id: string): string {
   return `[Message ID: ${id}]`;
@@ -30,15 +30,41 @@ export function withMarker(entry: Entry): Entry {
 export function withoutMarker(entry: Entry): Entry {
   if (!entry.lm) return entry;
   const { lm: _flag, ...rest } = entry;
-  if (typeof rest.content === "string") return { ...rest, content: stripHead(rest.content) };
+  if (typeof rest.content === "string") {
+    const text = stripHead(rest.content, rest);
+    return text === undefined ? rest : { ...rest, content: text };
+  }
   const [first, ...others] = rest.content;
-  if (first?.type !== "text" || !HEAD.test(first.text)) return rest;
-  const text = stripHead(first.text);
+  const text = first?.type === "text" ? stripHead(first.text, rest) : undefined;
+  if (text === undefined) return rest;
   return text ? { ...rest, content: others, content_text: text } : { ...rest, content: others };
 }
 
-function stripHead(text: string): string {
-  return text.replace(HEAD, "").replace(/^ /, "");
+/**
+ * The text after the marker and the tags the service wrote after it: exactly those the entry's fields
+ * name (own_tags() in includes/legacy.lua), found by equality, so a user's text that starts with
+ * "[deleted at x]" is kept. Undefined when the marker does not lead (a legacy worker rewrote the text).
+ */
+function stripHead(text: string, entry: Entry): string | undefined {
+  const marker = entry.id ? markerOf(entry.id) : undefined;
+  if (!marker || !text.startsWith(marker)) return undefined;
+  let rest = text.slice(marker.length);
+  const tags = ownTags(entry);
+  for (let i = 0; i < tags.length; ) {
+    if (rest.startsWith(` ${tags[i]}`)) {
+      rest = rest.slice(tags[i].length + 1);
+      tags.splice(i, 1);
+      i = 0;
+    } else i++;
+  }
+  return rest.startsWith(" ") ? rest.slice(1) : rest;
+}
+
+function ownTags(entry: Entry): string[] {
+  const tags: string[] = [];
+  if (entry.deleted_at) tags.push(deletedTag(entry.deleted_at));
+  if (entry.reactions?.length) tags.push(reactionsTag(entry.reactions));
+  return tags;
 }
 
 /** True when the entry's text carries the marker of `id` (a legacy entry found by its marker). */

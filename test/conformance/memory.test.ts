@@ -1,6 +1,8 @@
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { storeConformance } from "./suite.js";
 import { budgetConformance } from "./budget.js";
+import { storeEdgeConformance } from "./edges-suite.js";
+import { storeLifecycleConformance } from "./lifecycle-suite.js";
 
 storeConformance("memory", async (options) => {
   const store = new MemoryStore(options);
@@ -8,6 +10,16 @@ storeConformance("memory", async (options) => {
 });
 
 budgetConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+storeLifecycleConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+storeEdgeConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

@@ -6,6 +6,8 @@ import { TestRedis } from "../helpers/redis.js";
 import { uniquePrefix } from "../helpers/server.js";
 import { storeConformance } from "./suite.js";
 import { budgetConformance } from "./budget.js";
+import { storeEdgeConformance } from "./edges-suite.js";
+import { storeLifecycleConformance } from "./lifecycle-suite.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -22,4 +24,6 @@ for (const hashTag of [true, false]) {
   };
   storeConformance(`redis (hashTag ${hashTag})`, factory);
   budgetConformance(`redis (hashTag ${hashTag})`, factory);
+  storeLifecycleConformance(`redis (hashTag ${hashTag})`, factory);
+  storeEdgeConformance(`redis (hashTag ${hashTag})`, factory);
 }

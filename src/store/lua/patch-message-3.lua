@@ -65,9 +65,13 @@ end
 local index, obj, old_raw = find_entry()
 if not index then return { MESSAGE_NOT_FOUND } end
 local legacy = keeps_marker(obj)
+-- The service's own entries in a mixed fleet ("lm") get their legacy text rebuilt from their fields.
+local holder, field, text
+if obj.lm == 1 then holder, field, text = own_text(obj, marker) end
+if holder then legacy = false end
 
 if op == 'update' then
-  set_text(obj, value, legacy and marker or nil)
+  if holder then text = value else set_text(obj, value, legacy and marker or nil) end
   obj.edited_at = ctx.now
 elseif op == 'delete' then
   obj.deleted_at = value
@@ -76,6 +80,7 @@ else
   if value == '' then obj.reactions = nil else obj.reactions = cjson.decode(value) end
   if legacy then put_legacy_tag(obj, marker, '%[Reactions: [^%]]*%]', tag) end
 end
+if holder then put_own_text(obj, holder, field, marker, text, op == 'update') end
 
 local raw = encode_entry(obj)
 -- An edit never trims (a change of kind update carries no trim), so one that would take the window

@@ -82,6 +82,67 @@ local function put_legacy_tag(obj, marker, pattern, new_tag)
   holder[field] = text
 end
 
+-- The tags the service keeps after the marker of its own entry ("lm"): exactly those its fields name,
+-- as deletedTag() and reactionsTag() in src/domain/tags.ts write them. Found by equality, never by
+-- pattern, so a text of the user's that starts with "[deleted at x]" stays the user's.
+local function own_tags(obj)
+  local tags = {}
+  if type(obj.deleted_at) == 'string' and obj.deleted_at ~= '' then
+    tags[#tags + 1] = '[deleted at ' .. obj.deleted_at .. ']'
+  end
+  if type(obj.reactions) == 'table' and #obj.reactions > 0 then
+    local items = {}
+    for i, r in ipairs(obj.reactions) do
+      local count = tonumber(r.count)
+      if count and count ~= 0 then items[i] = tostring(r.emoji) .. '×' .. count else items[i] = tostring(r.emoji) end
+    end
+    tags[#tags + 1] = '[Reactions: ' .. table.concat(items, ', ') .. ']'
+  end
+  return tags
+end
+
+-- The service's own entry ("lm"): the part that holds its marker (the string content or the first
+-- text part), that part's field, and the text after the marker and the own tags, which is what the
+-- service's clients see (withoutMarker() in src/domain/legacy-text.ts). nil when the marker does not
+-- lead (a legacy worker rewrote the text): the entry is then edited as a legacy one.
+local function own_text(obj, marker)
+  local holder, field = obj, 'content'
+  if type(obj.content) == 'table' then holder, field = obj.content[1], 'text' end
+  if type(holder) ~= 'table' or (field == 'text' and holder.type ~= 'text') then return nil end
+  local text = holder[field]
+  if type(text) ~= 'string' or string.sub(text, 1, #marker) ~= marker then return nil end
+  local rest, tags, found = string.sub(text, #marker + 1), own_tags(obj), true
+  while found do
+    found = false
+    for i, tag in ipairs(tags) do
+      if string.sub(rest, 1, #tag + 1) == ' ' .. tag then
+        rest, found = string.sub(rest, #tag + 2), true
+        table.remove(tags, i)
+        break
+      end
+    end
+  end
+  if string.sub(rest, 1, 1) == ' ' then rest = string.sub(rest, 2) end
+  return holder, field, rest
+end
+
+-- Writes the legacy text of the service's own entry again from its fields: marker, own tags, text.
+-- After an edit (`edited`) the text replaces every text part, as set_text does; image parts stay, and
+-- with none left the content becomes a string again.
+local function put_own_text(obj, holder, field, marker, text, edited)
+  local out = marker
+  for _, tag in ipairs(own_tags(obj)) do out = out .. ' ' .. tag end
+  if text ~= '' then out = out .. ' ' .. text end
+  holder[field] = out
+  if not edited or field ~= 'text' then return end
+  local kept = {}
+  for _, part in ipairs(obj.content) do
+    if part == holder or type(part) ~= 'table' or part.type ~= 'text' then kept[#kept + 1] = part end
+  end
+  obj.content_text = nil
+  if #kept == 1 then obj.content = out else obj.content = kept end
+end
+
 -- Encodes with "role" first (the trim reads it without decoding); cjson turns an empty array into
 -- {}, so empty arrays are dropped rather than written back.
 local function encode_entry(obj)
