@@ -58,8 +58,14 @@ interface Scripts {
 }
 
 export async function migrateLegacy(opts: MigrateOptions): Promise<MigrateCounts> {
-  const redis = new Redis(opts.url, { maxRetriesPerRequest: 2 });
+  // A tool fails fast: no reconnecting, and a refused connection is one clear error, not a log storm.
+  const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2, retryStrategy: () => null });
+  let connectError = "";
+  redis.on("error", (err: Error) => (connectError ||= err.message));
   try {
+    await redis.connect().catch((err: Error) => {
+      throw new Error(`cannot connect to Redis at ROOMHISTORY_REDIS_URL: ${connectError || err.message}`);
+    });
     if (/cluster_enabled:1/.test(await redis.info("cluster"))) {
       throw new Error("migrate-legacy needs a single Redis; ROOMHISTORY_REDIS_URL names a cluster node");
     }
@@ -171,11 +177,15 @@ function summary(c: MigrateCounts, opts: MigrateOptions): string {
 
 async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv);
+  if (flags.has("--help") || flags.has("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
   const known = ["--dry-run", "--delete-source", "--index-only"];
   const unknown = argv.filter((a) => !known.includes(a));
   const url = process.env.ROOMHISTORY_REDIS_URL;
   if (unknown.length > 0 || !url || process.env.ROOMHISTORY_REDIS_CLUSTER) {
-    if (unknown.length > 0 && !unknown.includes("--help")) console.error(`migrate-legacy: unknown argument ${unknown[0]}`);
+    if (unknown.length > 0) console.error(`migrate-legacy: unknown argument ${unknown[0]}`);
     if (!url || process.env.ROOMHISTORY_REDIS_CLUSTER) console.error("migrate-legacy: set ROOMHISTORY_REDIS_URL to a single Redis");
     console.error(USAGE);
     return 2;
