@@ -140,9 +140,10 @@ if gone then
   return { MIGRATED, version, 0 }
 end
 
-local n = 0
+local n, bytes = 0, 0
 for _, raw in ipairs(entries) do
   if counted(entry_role(raw)) then n = n + 1 end
+  bytes = bytes + #raw
 end
 rcall('DEL', list_key)
 for i = 1, #entries, 1000 do
@@ -150,15 +151,16 @@ for i = 1, #entries, 1000 do
 end
 rcall('SET', ver_key, version)
 -- Settings an unbraced roomhistory server kept; those the hash-tagged room already has stay.
-local settings = rcall('HMGET', old_meta, 'limit', 'rebackfill', 'ttl')
-for i, field in ipairs({ 'limit', 'rebackfill', 'ttl' }) do
+local settings = rcall('HMGET', old_meta, 'limit', 'rebackfill', 'ttl', 'mb')
+for i, field in ipairs({ 'limit', 'rebackfill', 'ttl', 'mb' }) do
   if settings[i] then rcall('HSETNX', meta_key, field, settings[i]) end
 end
 local t = rcall('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 rcall('HDEL', meta_key, 'gone')
 rcall('HSET', meta_key, 'epoch', t[1] .. '.' .. t[2], 'seq', seq, 'updated_at', now, 'upd_ms', now_ms,
-  'n', n, 'len', #entries, 'idx', '1', 'ai', now_ms)
+  'idx', '1', 'ai', now_ms)
+save_count(list_key, meta_key, n, #entries, bytes)
 rcall('PERSIST', list_key)
 rcall('PERSIST', ver_key)
 rcall('PERSIST', meta_key)
