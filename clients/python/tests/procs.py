@@ -111,10 +111,11 @@ class ServerProcess:
 
         def read() -> None:
             assert proc.stdout is not None
-            for line in proc.stdout:
-                self.log.append(line)
-                if "serving on" in line:
-                    ready.set()
+            with proc.stdout:  # closed at the process's end, not left to the garbage collector
+                for line in proc.stdout:
+                    self.log.append(line)
+                    if "serving on" in line:
+                        ready.set()
             ready.set()  # exited: start() reports it
 
         threading.Thread(target=read, daemon=True).start()
