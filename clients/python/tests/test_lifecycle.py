@@ -377,3 +377,21 @@ async def test_get_history_in_pages(server: ServerProcess, client: RoomHistoryCl
                 break
     assert pages == [["m0", "m1"], ["m2", "m3"], ["m4"]]
     assert [m.content for m in client.get_history(room, page_size=3).messages] == ["m0", "m1", "m2"]
+
+
+def test_a_mirror_append_to_a_room_past_its_retention(qclient: RoomHistoryClient) -> None:
+    """The append finds the room expired (nobody reaped it yet): the server expires it first (one change)
+    and appends (another); the mirror must not keep the expired history."""
+    room = unique("late-append")
+    qclient.append_messages(room, [user("old")])
+    with RoomMirror(qclient, [room], progress_interval=0.2) as mirror:
+        retention = qclient.set_room_retention(room, 1)
+        mirror.wait_for_version(room, retention.version, timeout=10)
+        time.sleep(1.2)  # idle past the retention; no reaping schedule on this server
+        try:
+            mirror.append(room, [user("new")])
+        except VersionConflictError:
+            pass
+        history = qclient.get_history(room)
+        mirror.wait_for_version(room, history.version, timeout=10)
+        assert [m.content for m in mirror.get_messages(room)] == [m.content for m in history.messages]

@@ -177,13 +177,14 @@ class MirrorState:
         self._settle(window, RoomWindow(history.version, list(history.messages)))
         return True
 
-    def appended(self, room_id: str, expected_version: int, response: pb.AppendMessagesResponse) -> None:
-        """Applies this mirror's own append at once (read-your-writes) when it follows the copy; otherwise
-        the watch brings it. The watch's copy of it is then skipped."""
+    def appended(self, room_id: str, response: pb.AppendMessagesResponse) -> None:
+        """Applies this mirror's own append at once (read-your-writes) when it follows the copy (an append
+        is one mutation: the room was at response.version - 1); otherwise the watch brings it. The watch's
+        copy of it is then skipped."""
         change = change_pb2.RoomChange(
             room_id=room_id,
             version=response.version,
-            previous_version=expected_version,
+            previous_version=response.version - 1,
             kind=CK.CHANGE_KIND_APPEND,
             messages=response.messages,
             trimmed=response.trimmed,

@@ -150,7 +150,7 @@ class AsyncRoomMirror:
             history = await self._client.get_history(room_id, timeout=timeout)
             await self._updated(room_id, lambda: self._state.replace(room_id, history))
             raise
-        await self._updated(room_id, lambda: self._state.appended(room_id, expected, response))
+        await self._updated(room_id, lambda: self._state.appended(room_id, response))
         return response
 
     async def _restart_watch(self) -> None:

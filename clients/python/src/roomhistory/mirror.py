@@ -144,7 +144,7 @@ class RoomMirror:
             history = self._client.get_history(room_id, timeout=timeout)
             self._updated(room_id, lambda: self._state.replace(room_id, history))
             raise
-        self._updated(room_id, lambda: self._state.appended(room_id, expected, response))
+        self._updated(room_id, lambda: self._state.appended(room_id, response))
         return response
 
     def _restart_watch(self) -> None:
