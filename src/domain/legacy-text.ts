@@ -13,15 +13,18 @@ export function markerOf(id: string): string {
   return `[Message ID: ${id}]`;
 }
 
-/** The entry as a legacy reader must see it: the marker leads its text (the first text part). */
+/**
+ * The entry as a legacy reader must see it: the marker, then the tags of its deletion and reactions,
+ * lead its text (the first text part).
+ */
 export function withMarker(entry: Entry): Entry {
   if (!entry.id || entry.lm) return entry;
-  const marker = markerOf(entry.id);
+  const head = [markerOf(entry.id), ...ownTags(entry)].join(" ");
   if (typeof entry.content === "string") {
-    return { ...entry, content: entry.content ? `${marker} ${entry.content}` : marker, lm: 1 };
+    return { ...entry, content: entry.content ? `${head} ${entry.content}` : head, lm: 1 };
   }
   const text = entry.content_text;
-  const parts = [{ type: "text" as const, text: text ? `${marker} ${text}` : marker }, ...entry.content];
+  const parts = [{ type: "text" as const, text: text ? `${head} ${text}` : head }, ...entry.content];
   const { content_text: _dropped, ...rest } = entry;
   return { ...rest, content: parts, lm: 1 };
 }

@@ -33,6 +33,18 @@ export function storeEdgeConformance(name: string, factory: StoreFactory): void 
       expect(entries[0]).toMatchObject({ deleted_at: "2026-01-02T03:04:05Z", reactions: [{ emoji: "🎉", count: 2 }] });
     });
 
+    it("keeps the text of a message appended with reactions and a deletion that starts like their tags", async () => {
+      await open();
+      const entry = {
+        role: "user", content: "[Reactions: 👍] [deleted at 2026-01-02T03:04:05Z] z", id: "m1",
+        reactions: [{ emoji: "👍" }], deleted_at: "2026-01-02T03:04:05Z",
+      };
+      await store.append("a", [structuredClone(entry)]);
+      expect((await store.read("a")).entries[0]).toMatchObject(entry);
+      await store.patchMessage("a", "m1", { op: "reactions", reactions: [] });
+      expect((await store.read("a")).entries[0].content).toBe(entry.content);
+    });
+
     it("an edit of a multimodal message without images leaves a plain text", async () => {
       await open();
       await store.append("p", [{ role: "user", content: [{ type: "text", text: "hi" }], id: "m1" }]);

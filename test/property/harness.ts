@@ -147,7 +147,9 @@ export async function apply(s: Subject, op: Op, rooms: readonly string[], state:
         return { ...r, roomIds: [...r.roomIds].sort() };
       }
       case "foreign": {
-        const raw = pythonJson({ role: op.role, content: `[Message ID: ${op.id}] ${op.text}` });
+        const marked = `[Message ID: ${op.id}] ${op.text}`;
+        const content = op.image ? [{ type: "text", text: marked }, { type: "image_url", image_url: { url: "https://example.invalid/l.png" } }] : marked;
+        const raw = pythonJson({ role: op.role, content });
         await s.foreign(roomId, raw, op.keep);
         return "written";
       }

@@ -31,7 +31,7 @@ export type Op =
   | { t: "retention"; room: number; seconds: number | undefined; expect: Expect }
   | { t: "deleteRoom"; room: number; expect: Expect }
   | { t: "reap"; maxIdleSeconds: number; dryRun: boolean }
-  | { t: "foreign"; room: number; role: "user" | "assistant"; id: string; text: string; keep: number }
+  | { t: "foreign"; room: number; role: "user" | "assistant"; id: string; text: string; image: boolean; keep: number }
   | { t: "wait" };
 
 const text = fc.oneof(
@@ -61,12 +61,20 @@ const entry: fc.Arbitrary<Entry> = fc
     content,
     id: fc.option(messageId, { nil: undefined }),
     created_at: createdAt,
+    // Facts a message may arrive with (an import, a re-backfill): a legacy reader must see them as tags.
+    deleted_at: fc.option(fc.constant("2026-02-03T04:05:06Z"), { nil: undefined, freq: 4 }),
+    reactions: fc.option(fc.constant([{ emoji: "👍" }] as { emoji: string }[]), { nil: undefined, freq: 4 }),
+    extras: fc.boolean(),
   })
   .map((e) => {
     const out: Entry = { role: e.role, content: e.content };
     if (e.id !== undefined) out.id = e.id;
     if (e.created_at !== undefined) out.created_at = e.created_at;
+    if (e.deleted_at !== undefined) out.deleted_at = e.deleted_at;
+    if (e.reactions !== undefined) out.reactions = e.reactions;
     if (e.role === "tool") out.tool_call_id = "c1";
+    if (e.extras && e.role === "assistant") out.tool_calls = [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }];
+    if (e.extras) out.metadata = { "k/é": 'v"\\' };
     return out;
   });
 
@@ -105,7 +113,7 @@ export function quickOp(limits: readonly number[], oneSecond = false): fc.Arbitr
       t: fc.constant("foreign" as const), room, role: fc.constantFrom("user" as const, "assistant" as const), id: messageId,
       // One marker per legacy entry: with a second (quoted) one, the Lua lookup matches either marker as the
       // legacy manager's scan does, the memory store only the first (reported, not decided here).
-      text: text.filter((t) => !t.includes("[Message ID:")), keep: fc.constantFrom(2, 3, 100),
+      text: text.filter((t) => !t.includes("[Message ID:")), image: fc.boolean(), keep: fc.constantFrom(2, 3, 100),
     }) },
   );
 }
