@@ -151,7 +151,7 @@ async function indexRoom(redis: Redis, legacy: KeySpace, roomId: string, opts: M
   }
   // The bridge's script: indexes the room if it exists and is no tombstone; bumps nothing ('').
   const [, , indexed] = await (redis as unknown as Scripts).rhLegacySync(k.list, k.version, k.meta, legacy.roomIndex(), roomId, "");
-  counts.indexed += indexed;
+  if (indexed === 1) counts.indexed++;
 }
 
 function accepted(roomId: string): boolean {

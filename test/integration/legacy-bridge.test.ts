@@ -17,7 +17,7 @@ let redis: TestRedis;
 let raw: Redis;
 
 beforeAll(async () => {
-  redis = await TestRedis.start(["--notify-keyspace-events", "Kghl$"]);
+  redis = await TestRedis.start(["--notify-keyspace-events", "KA"]);
   raw = redis.client();
 });
 afterAll(async () => {
@@ -120,6 +120,19 @@ describe.each([
     await raw.incr(`${key(prefix, "missed")}:ver`);
     await w.until((x) => resyncs(x, "missed").length >= 1);
     expect(resyncs(w, "missed")).toEqual([expect.objectContaining({ version: 1, previousVersion: 0 })]);
+    w.cancel();
+  });
+
+  it("tells watchers of a legacy room whose keys expired (a legacy TTL), and stops listing it", async () => {
+    await raw.rpush(key(prefix, "ttl"), py("user", "short-lived"));
+    await raw.incr(`${key(prefix, "ttl")}:ver`);
+    const w = await watch(a, ["ttl"]);
+    expect(w.responses[0].created?.rooms[0].version).toBe(1);
+    await raw.pexpire(key(prefix, "ttl"), 300);
+    await raw.pexpire(`${key(prefix, "ttl")}:ver`, 300);
+    await w.until((x) => resyncs(x, "ttl").length >= 1);
+    expect(resyncs(w, "ttl")).toEqual([expect.objectContaining({ version: 0, previousVersion: 1 })]);
+    expect((await api.listRooms({ pageSize: 100 })).roomIds).not.toContain("ttl");
     w.cancel();
   });
 

@@ -7,8 +7,8 @@ import { loadScript } from "./scripts.js";
 export interface WatchedRooms {
   /** Re-reads the versions of those rooms this process watches; a room that moved up gets a RESYNC. */
   recheck(roomIds: readonly string[]): Promise<void>;
-  /** Re-reads every watched room: notifications may have been lost. */
-  resubscribed(): void;
+  /** Re-reads every watched room (or those named), RESYNCing down too: notifications may have been lost. */
+  resubscribed(roomIds?: readonly string[]): void;
 }
 
 export interface LegacyBridgeOptions extends KeyOptions {
@@ -31,13 +31,19 @@ interface RoomEvents {
   listUnversioned: boolean;
   /** The version moved and no meta write came after it: the service's scripts write meta after INCR. */
   foreignVersion: boolean;
+  /** The version key went (deleted, expired: a legacy TTL, or evicted): the version went down. */
+  versionGone: boolean;
 }
 
 /** Notifications that change no content: TTL changes, and a key's creation (`n` events). */
 const IGNORED_EVENTS = new Set(["expire", "persist", "new"]);
+/** Notifications of a key that is gone. */
+const GONE_EVENTS = new Set(["del", "expired", "evicted"]);
 
 /** The keyspace classes the bridge needs: K (keyspace channel), g (DEL), l (lists), $ (strings). */
 const REQUIRED_CLASSES = ["K", "g", "l", "$"];
+/** And those it uses when present: h (meta writes: the service's own), x and e (expired and evicted keys). */
+const USEFUL_CLASSES = ["h", "x", "e"];
 
 const DEFAULT_QUIET_MS = 30;
 /**
@@ -128,17 +134,18 @@ export class LegacyBridge {
       flags = ((await this.redis.config("GET", "notify-keyspace-events")) as string[])[1] ?? "";
     } catch (err) {
       logger.warn({ err: (err as Error).message },
-        "legacy bridge cannot read notify-keyspace-events; it must include K, g, l and $ (e.g. Kghl$), else legacy writes reach no watcher");
+        "legacy bridge cannot read notify-keyspace-events; it must include K, g, l and $ (best KA), else legacy writes reach no watcher");
       return;
     }
     const has = (c: string) => flags.includes(c) || (c !== "K" && c !== "E" && flags.includes("A"));
     const missing = REQUIRED_CLASSES.filter((c) => !has(c));
+    const unused = USEFUL_CLASSES.filter((c) => !has(c));
     if (missing.length > 0) {
       logger.warn({ notifyKeyspaceEvents: flags, missing },
-        "legacy bridge: Redis notify-keyspace-events lacks classes it needs; legacy writes reach no watcher until it is set, e.g. CONFIG SET notify-keyspace-events Kghl$");
-    } else if (!has("h")) {
-      logger.info({ notifyKeyspaceEvents: flags },
-        "legacy bridge: without the h class every write is re-checked, the service's own included (add h to spare that)");
+        "legacy bridge: Redis notify-keyspace-events lacks classes it needs; legacy writes reach no watcher until it is set, e.g. CONFIG SET notify-keyspace-events KA");
+    } else if (unused.length > 0) {
+      logger.info({ notifyKeyspaceEvents: flags, unused },
+        "legacy bridge: without h every write is re-checked, the service's own included; without x and e legacy keys that expire or are evicted reach no watcher (KA has them all)");
     }
   }
 
@@ -160,13 +167,17 @@ export class LegacyBridge {
     if (!found || !this.options.acceptsRoomId(found.roomId)) return;
     const now = Date.now();
     let room = this.pending.get(found.roomId);
-    if (!room) this.pending.set(found.roomId, (room = { first: now, last: now, listUnversioned: false, foreignVersion: false }));
+    if (!room) {
+      room = { first: now, last: now, listUnversioned: false, foreignVersion: false, versionGone: false };
+      this.pending.set(found.roomId, room);
+    }
     room.last = now;
     // Notifications arrive in the order the commands ran, a script's all together.
     if (found.part === "list") room.listUnversioned = true;
     else if (found.part === "version") {
       room.listUnversioned = false;
       room.foreignVersion = true;
+      room.versionGone = GONE_EVENTS.has(event);
     } else room.foreignVersion = false;
     this.timer ??= setTimeout(() => this.flushDue(), this.quietMs);
   }
@@ -195,6 +206,9 @@ export class LegacyBridge {
   }
 
   private async flush(batch: Map<string, RoomEvents>): Promise<void> {
+    const gone = [...batch].filter(([, e]) => e.versionGone).map(([roomId]) => roomId);
+    // Only a full re-read sends a version that went down (the service's own deletes keep tombstones).
+    if (gone.length > 0) this.options.rooms.resubscribed(gone);
     const foreign = [...batch].filter(([, e]) => e.listUnversioned || e.foreignVersion);
     if (foreign.length === 0) return;
     await Promise.all(foreign.map(([roomId, e]) => this.sync(roomId, e.listUnversioned)));
@@ -208,11 +222,12 @@ export class LegacyBridge {
     const [version, bumped, indexed] = await run.call(this.redis, k.list, k.version, k.meta, this.keys.roomIndex(), roomId, bump ? "1" : "");
     if (version === -1) this.options.logger.warn({ roomId }, "legacy bridge: the room's version key holds no integer");
     if (bumped) this.options.logger.info({ roomId, version }, "legacy bridge: list changed without a version bump; bumped the version");
-    if (indexed) this.options.logger.info({ roomId }, "legacy bridge: indexed a room a legacy writer wrote");
+    if (indexed === 1) this.options.logger.info({ roomId }, "legacy bridge: indexed a room a legacy writer wrote");
+    if (indexed === -1) this.options.logger.info({ roomId }, "legacy bridge: unlisted a room whose keys are gone");
   }
 }
 
-/** lua/legacy-sync-4.lua as registered above: { version, bumped, indexed }. */
+/** lua/legacy-sync-4.lua as registered above: { version, bumped, indexed (1 added, -1 removed) }. */
 interface LegacySyncCommand {
   rhLegacySync(list: string, version: string, meta: string, index: string, roomId: string, bump: string): Promise<number[]>;
 }
