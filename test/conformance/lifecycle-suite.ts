@@ -159,8 +159,11 @@ export function storeLifecycleConformance(name: string, factory: StoreFactory): 
       expect(await store.versions(["idle", "long"])).toEqual([1, 2]);
       expect(await listed(store)).toEqual(["busy", "idle", "kept", "long"]);
       expect((await store.reapIdle({ maxIdleSeconds: 3600, dryRun: false, limit: 100 })).roomIds).toEqual([]);
-      const real = await store.reapIdle({ maxIdleSeconds: 1, dryRun: false, limit: 100 });
-      expect(real.roomIds.sort()).toEqual(["idle", "long"]);
+      const first = await store.reapIdle({ maxIdleSeconds: 1, dryRun: false, limit: 1 });
+      expect([first.roomIds.length, first.more]).toEqual([1, true]);
+      const rest = await store.reapIdle({ maxIdleSeconds: 1, dryRun: false, limit: 100 });
+      expect(rest.more).toBe(false);
+      expect([...first.roomIds, ...rest.roomIds].sort()).toEqual(["idle", "long"]);
       expect(await store.versions(["idle", "long", "kept", "busy"])).toEqual([2, 3, 2, 1]);
       expect(await listed(store)).toEqual(["busy", "kept"]);
     });
@@ -184,6 +187,17 @@ export function storeLifecycleConformance(name: string, factory: StoreFactory): 
       expect((await store.append("j", structuredClone(batch), { idempotencyKey: "k1", fingerprint })).replayed).toBe(false);
       await sleep(50);
       expect((await rec.next(2)).length).toBe(2);
+    });
+
+    it("stores concurrent appends with one idempotency key once", async () => {
+      const store = await open();
+      const batch = [user("once")];
+      const fingerprint = JSON.stringify(batch);
+      const calls = Array.from({ length: 5 }, () => store.append("c", structuredClone(batch), { idempotencyKey: "k", fingerprint }));
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+      expect(new Set(results.map((r) => `${r.version}:${r.entries[0].seq}`))).toEqual(new Set(["1:1"]));
+      expect((await store.read("c")).entries).toHaveLength(1);
     });
 
     it("checks expected_version on every mutation: VERSION_CONFLICT with the current version, nothing changed", async () => {
