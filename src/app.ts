@@ -64,6 +64,8 @@ export function createBackend(config: Config, logger: Logger): Backend {
     tombstoneTtlSeconds: config.tombstoneTtlSeconds,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     maxEventBytes: config.maxEventBytes,
+    maxRoomBytes: config.maxRoomBytes,
+    readCacheBytes: config.readCacheBytes,
   };
   if (!config.redisUrl && !config.redisCluster) return { store: new MemoryStore(shared) };
   const redis = config.redisCluster
@@ -73,7 +75,7 @@ export function createBackend(config: Config, logger: Logger): Backend {
   const timeoutMs = config.redisCommandTimeoutMs;
   const availability = new RedisAvailability(redis, { timeoutMs, probeMs: probeInterval(timeoutMs), logger });
   const store = new RedisStore(redis, {
-    ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger, readCacheBytes: config.readCacheBytes,
+    ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger,
   });
   return { store, availability };
 }
@@ -95,6 +97,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
     store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
+    maxReplyBytes: config.maxReplyBytes,
   }, config.listen);
   return config.legacyBridge ? withLegacyBridge(app, config, logger) : app;
 }

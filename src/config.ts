@@ -22,6 +22,10 @@ export interface Config {
   reapIntervalMs: number;
   maxEventBytes: number;
   readCacheBytes: number;
+  /** Bytes of stored entries a room's window keeps (its byte budget) unless SetRoomLimit set a smaller one. */
+  maxRoomBytes: number;
+  /** The largest GetHistory or RenderMessages reply; GetHistory pages stop at it. */
+  maxReplyBytes: number;
   limits: Limits;
   logLevel: string;
   shutdownGraceMs: number;
@@ -60,6 +64,20 @@ function legacyBridge(env: Env, cluster: string[] | undefined): boolean {
   return on;
 }
 
+/**
+ * The room byte budget and the reply limit. A rendered window (one form) takes about its stored bytes
+ * plus the system prompt, so the reply limit must leave it that much room: RenderMessages cannot page.
+ */
+function replyLimits(env: Env): { maxRoomBytes: number; maxReplyBytes: number } {
+  const maxRoomBytes = int(env, "ROOMHISTORY_MAX_ROOM_BYTES", 8 * 1024 * 1024, 64 * 1024);
+  const maxReplyBytes = int(env, "ROOMHISTORY_MAX_REPLY_BYTES", 16 * 1024 * 1024, 1);
+  if (maxReplyBytes < maxRoomBytes + 1024 * 1024) {
+    throw new Error(`ROOMHISTORY_MAX_REPLY_BYTES (${maxReplyBytes}) must be at least ROOMHISTORY_MAX_ROOM_BYTES + 1 MiB ` +
+      `(${maxRoomBytes + 1024 * 1024}): a room is rendered in one reply`);
+  }
+  return { maxRoomBytes, maxReplyBytes };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const cluster = env.ROOMHISTORY_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
   return {
@@ -79,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     reapIntervalMs: int(env, "ROOMHISTORY_REAP_INTERVAL_MS", 1000),
     maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", 64 * 1024),
     readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", 64 * 1024 * 1024),
+    ...replyLimits(env),
     limits: {
       maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", DEFAULT_LIMITS.maxMessageBytes, 1),
       maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", DEFAULT_LIMITS.maxBatchMessages, 1),

@@ -32,6 +32,8 @@ export interface ServerDeps {
   durabilityTimeoutMs?: number;
   /** How often idle rooms are reaped (ms); 0 turns the schedule off. */
   reapIntervalMs?: number;
+  /** The largest GetHistory or RenderMessages reply (ROOMHISTORY_MAX_REPLY_BYTES); default 16 MiB. */
+  maxReplyBytes?: number;
 }
 
 export interface RunningServer {
@@ -50,7 +52,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     "grpc.keepalive_timeout_ms": 20_000,
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
-    { timeoutMs: deps.durabilityTimeoutMs ?? 100 });
+    { timeoutMs: deps.durabilityTimeoutMs ?? 100 }, deps.maxReplyBytes);
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? 1000);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
   server.addService(passEncoded(withFieldErrors(RoomHistoryServiceService)), serviceImplementation(handlers, watch, deps.logger));

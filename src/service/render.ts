@@ -1,83 +1,90 @@
 /**
  * RenderMessages' assembly: the history part depends only on the snapshot, so it is built once per
- * room version and reused; the system prompt depends on the request and is rendered every time.
+ * room version and form and reused; the system prompt depends on the request and is rendered every
+ * time. A reply carries one form: `messages` or `messages_json`, never both.
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
-  RenderMessagesResponse, type RenderedMessage,
+  RenderForm, RenderMessagesResponse, type RenderedMessage,
 } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { chatHistory, estimateTokens, type ChatMessage } from "../prompt/chat.js";
 import type { RoomSnapshot } from "../store/store.js";
-import { Encoded, memo } from "./encoded.js";
+import type { Derived } from "../store/snapshot-cache.js";
+import { invalid } from "../domain/errors.js";
+import { Encoded } from "./encoded.js";
 
-interface RenderedHistory {
-  rendered: RenderedMessage[];
-  /** The history's JSON array without its brackets, ready to follow the system message. */
-  json: string;
-  tokens: number;
-  repaired: number;
-  /** `rendered` encoded as RenderMessagesResponse.messages entries (field 1), appended to each reply. */
-  encodedMessages: Buffer;
-  /** `json` as UTF-8. */
-  encodedJson: Buffer;
+/** The two forms a reply may take; RENDER_FORM_UNSPECIFIED is read as messages. */
+export type Form = "messages" | "json";
+
+export function renderForm(form: RenderForm | undefined): Form {
+  if (form === RenderForm.RENDER_FORM_JSON) return "json";
+  if (form === undefined || form === RenderForm.RENDER_FORM_UNSPECIFIED || form === RenderForm.RENDER_FORM_MESSAGES) {
+    return "messages";
+  }
+  throw invalid("form", `unknown render form ${form}`);
 }
 
-const histories = { plain: new WeakMap<RoomSnapshot, RenderedHistory>(), thinking: new WeakMap<RoomSnapshot, RenderedHistory>() };
+/** A room's rendered history in one form: only its encoded bytes are kept. */
+export interface RenderedHistory {
+  tokens: number;
+  repaired: number;
+  /** messages: RenderMessagesResponse.messages entries (field 1); json: the JSON array's items, no brackets. */
+  encoded: Buffer;
+}
 
-function renderHistory(snap: RoomSnapshot, includeThinking: boolean): RenderedHistory {
+/** Keeps a rendered history per snapshot (the handler passes the store's SnapshotCache.derive). */
+export type Memoize = (key: string, make: () => Derived<RenderedHistory>) => RenderedHistory;
+
+const NO_MEMO: Memoize = (_, make) => make().value;
+
+export function renderHistory(snap: RoomSnapshot, includeThinking: boolean, form: Form): RenderedHistory {
   const history = chatHistory(snap.entries, includeThinking);
-  const rendered = history.messages.map(toRendered);
-  const json = JSON.stringify(history.messages).slice(1, -1);
-  return {
-    rendered,
-    json,
-    tokens: estimateTokens(history.messages),
-    repaired: history.repaired,
-    encodedMessages: Buffer.from(RenderMessagesResponse.encode({ ...EMPTY, messages: rendered }).finish()),
-    encodedJson: Buffer.from(json, "utf8"),
-  };
+  const encoded = form === "json"
+    ? Buffer.from(JSON.stringify(history.messages).slice(1, -1), "utf8")
+    : Buffer.from(RenderMessagesResponse.encode({ ...EMPTY, messages: history.messages.map(toRendered) }).finish());
+  return { tokens: estimateTokens(history.messages), repaired: history.repaired, encoded };
 }
 
 const EMPTY: RenderMessagesResponse = { messages: [], version: 0, estimatedTokens: 0, messagesJson: "", repaired: 0 };
 const MESSAGES_JSON_TAG = (4 << 3) | 2; // field 4, length-delimited
 
-/** The per-version history (built once) and the per-call system message of one reply. */
-function replyParts(snap: RoomSnapshot, system: string, includeThinking: boolean) {
-  const cache = includeThinking ? histories.thinking : histories.plain;
-  const history = memo(cache, snap, () => renderHistory(snap, includeThinking));
-  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
-  return { history, head, estimatedTokens: estimateTokens(head) + history.tokens };
-}
-
 /**
- * The same reply as renderResponse, serialised by pasting the per-version history bytes behind the
- * per-call head: protobuf allows a message's fields in any order, and a repeated field's entries are
- * read in the order they come, so the system message still precedes the history.
+ * The reply, serialised by pasting the per-version history bytes behind the per-call head: protobuf
+ * allows a message's fields in any order, and a repeated field's entries are read in the order they
+ * come, so the system message still precedes the history.
  */
-export function encodedRenderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean): Encoded {
-  const { history, head, estimatedTokens } = replyParts(snap, system, includeThinking);
+export function encodedRenderResponse(
+  snap: RoomSnapshot, system: string, includeThinking: boolean, form: Form = "messages", memoize: Memoize = NO_MEMO,
+): Encoded {
+  const history = memoize(`render:${form}:${includeThinking}`, () => {
+    const value = renderHistory(snap, includeThinking, form);
+    return { value, bytes: value.encoded.length };
+  });
+  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
   const headBytes = RenderMessagesResponse.encode({
-    messages: head.map(toRendered),
+    messages: form === "messages" ? head.map(toRendered) : [],
     version: snap.version,
-    estimatedTokens,
+    estimatedTokens: estimateTokens(head) + history.tokens,
     messagesJson: "",
     repaired: history.repaired,
   }).finish();
-  const open = `[${head.map((m) => JSON.stringify(m)).join(",")}${head.length && history.json ? "," : ""}`;
-  const json = Buffer.concat([Buffer.from(open, "utf8"), history.encodedJson, Buffer.from("]")]);
-  const jsonField = new BinaryWriter().uint32(MESSAGES_JSON_TAG).bytes(json).finish();
-  return new Encoded(Buffer.concat([headBytes, jsonField, history.encodedMessages]));
+  if (form === "messages") return new Encoded(Buffer.concat([headBytes, history.encoded]));
+  const open = `[${head.map((m) => JSON.stringify(m)).join(",")}${head.length && history.encoded.length ? "," : ""}`;
+  const openBytes = Buffer.from(open, "utf8");
+  const length = openBytes.length + history.encoded.length + 1;
+  const jsonHead = new BinaryWriter().uint32(MESSAGES_JSON_TAG).uint32(length).finish();
+  return new Encoded(Buffer.concat([headBytes, jsonHead, openBytes, history.encoded, Buffer.from("]")]));
 }
 
 /** The reply as an object: what encodedRenderResponse serialises, and the reference its tests check. */
-export function renderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean): RenderMessagesResponse {
-  const { history, head, estimatedTokens } = replyParts(snap, system, includeThinking);
-  const json = [...head.map((m) => JSON.stringify(m)), history.json].filter(Boolean).join(",");
+export function renderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean, form: Form = "messages"): RenderMessagesResponse {
+  const history = chatHistory(snap.entries, includeThinking);
+  const all: ChatMessage[] = [...(system ? [{ role: "system", content: system }] : []), ...history.messages];
   return {
-    messages: [...head.map(toRendered), ...history.rendered],
+    messages: form === "messages" ? all.map(toRendered) : [],
     version: snap.version,
-    estimatedTokens,
-    messagesJson: `[${json}]`,
+    estimatedTokens: estimateTokens(all),
+    messagesJson: form === "json" ? JSON.stringify(all) : "",
     repaired: history.repaired,
   };
 }

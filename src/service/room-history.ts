@@ -3,28 +3,33 @@
  * gRPC status codes: failures are DomainErrors, mapped once in src/server/errors.ts.
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { GetHistoryResponse as GetHistoryResponseCodec } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { Struct } from "@roomhistory/client/gen/google/protobuf/struct.js";
-import { clampLimit, type HistoryStore, type RoomSnapshot } from "../store/store.js";
+import { clampLimit, type HistoryStore } from "../store/store.js";
 import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
-import { entryToMessage, isoToTimestamp, messageOf, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
-import { Encoded, memo } from "./encoded.js";
-import { encodedRenderResponse } from "./render.js";
-import { selectHistory } from "./history.js";
+import { entryToMessage, isoToTimestamp, messageToEntry, roleFromName, timestampToIso } from "./convert.js";
+import { Encoded, EncodedWindow } from "./encoded.js";
+import { encodedRenderResponse, renderForm } from "./render.js";
+import { cursorAfter, cursorStart, decodeHistoryToken, encodeHistoryToken, historyStart } from "./history.js";
 import * as check from "./validate.js";
 import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-options.js";
 import { COUNTED_ROLES } from "../domain/entry.js";
+import { tooLarge } from "../domain/errors.js";
+
+/** The default of ROOMHISTORY_MAX_REPLY_BYTES: the largest GetHistory or RenderMessages reply. */
+export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/** What a reply carries besides its messages, at most: the version and a page token. */
+const REPLY_HEAD_BYTES = 64;
 
 export class RoomHistoryHandlers {
-  private readonly windows = new WeakMap<RoomSnapshot, Encoded>();
-
   constructor(
     private readonly store: HistoryStore,
     private readonly templates: PromptTemplates,
     private readonly limits: check.Limits,
     private readonly durability: DurabilityDefaults = { timeoutMs: 100 },
+    private readonly maxReplyBytes = DEFAULT_MAX_REPLY_BYTES,
   ) {}
 
   async appendMessages(req: pb.AppendMessagesRequest): Promise<pb.AppendMessagesResponse> {
@@ -36,14 +41,30 @@ export class RoomHistoryHandlers {
     return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed, replayed: r.replayed };
   }
 
-  async getHistory(req: pb.GetHistoryRequest): Promise<pb.GetHistoryResponse | Encoded> {
-    const snap = await this.store.read(check.checkRoomId(req.roomId));
-    if (!req.afterSeq && (!req.limit || req.limit >= snap.entries.length)) {
-      // The whole window, the common read: encoded once per room version.
-      return memo(this.windows, snap, () => encodeHistory(snap.version, snap.entries.map(messageOf)));
+  /**
+   * Every read is a run of the window's messages ending at its end (after_seq and limit choose the
+   * start), cut into pages of at most page_size messages and the reply limit; the window is encoded
+   * once per room version, kept under the read cache's budget, and a reply is a view into it.
+   */
+  async getHistory(req: pb.GetHistoryRequest): Promise<Encoded> {
+    const roomId = check.checkRoomId(req.roomId);
+    const cursor = req.pageToken ? decodeHistoryToken(req.pageToken) : undefined;
+    const snap = await this.store.read(roomId);
+    const window = this.store.snapshots.derive(roomId, snap, "history", () => {
+      const value = EncodedWindow.encode(snap.version, snap.entries.map(entryToMessage));
+      return { value, bytes: value.bytes.length };
+    });
+    const from = cursor ? cursorStart(snap.entries, cursor) : historyStart(snap.entries, req.afterSeq, req.limit);
+    const end = req.pageSize ? Math.min(window.count, from + req.pageSize) : window.count;
+    const budget = this.maxReplyBytes - REPLY_HEAD_BYTES;
+    // A page stops early at the reply limit; a read with no page limit that does not fit is refused.
+    const to = req.pageSize ? Math.max(window.fit(from, end, budget), Math.min(from + 1, end)) : end;
+    if (window.size(from, to) > budget) {
+      throw tooLarge("page_size", `the messages asked for take ${window.size(from, end)} bytes, more than the reply ` +
+        `limit of ${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES): read them in pages (page_size, page_token)`);
     }
-    const entries = selectHistory(snap.entries, req.afterSeq, req.limit);
-    return { version: snap.version, messages: entries.map(messageOf), nextPageToken: "" };
+    const token = to < window.count ? encodeHistoryToken(cursorAfter(snap.entries, to)) : "";
+    return window.reply(from, to, token);
   }
 
   async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse | Encoded> {
@@ -51,9 +72,16 @@ export class RoomHistoryHandlers {
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
     const context = { ...req.roomContext, room_id: roomId };
+    const form = renderForm(req.form);
     const snap = await this.store.read(roomId);
     const system = this.templates.render(req.template, context).trim();
-    return encodedRenderResponse(snap, system, req.includeThinking);
+    const reply = encodedRenderResponse(snap, system, req.includeThinking, form,
+      (key, make) => this.store.snapshots.derive(roomId, snap, key, make));
+    if (reply.bytes.length > this.maxReplyBytes) {
+      throw tooLarge("room_id", `the rendered room takes ${reply.bytes.length} bytes, more than the reply limit of ` +
+        `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit)`);
+    }
+    return reply;
   }
 
   async updateMessage(req: pb.UpdateMessageRequest): Promise<pb.UpdateMessageResponse> {
@@ -138,10 +166,6 @@ export class RoomHistoryHandlers {
     const page = await this.store.listRooms(size, after);
     return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "" };
   }
-}
-
-function encodeHistory(version: number, messages: Message[]): Encoded {
-  return new Encoded(Buffer.from(GetHistoryResponseCodec.encode({ version, messages, nextPageToken: "" }).finish()));
 }
 
 /** Page tokens are opaque to clients: the last room id of the page, base64url-encoded. */

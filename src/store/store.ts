@@ -1,4 +1,5 @@
 import type { Entry } from "../domain/entry.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
 
 /** The mutation kinds a change event names; the same words travel in the Redis event payload. */
 export type ChangeKindName =
@@ -138,6 +139,8 @@ export interface ChangeFeed {
 export interface HistoryStore {
   readonly kind: "redis" | "memory";
   readonly feed: ChangeFeed;
+  /** Recently read snapshots and what the service derives from them, under one byte budget. */
+  readonly snapshots: SnapshotCache;
   append(roomId: string, entries: Entry[], opts?: AppendOptions): Promise<AppendResult>;
   read(roomId: string): Promise<RoomSnapshot>;
   /** Patches the newest entry whose id (or legacy marker) is messageId. */
@@ -173,6 +176,8 @@ export interface StoreOptions {
   tombstoneTtlSeconds?: number;
   /** Bytes of entries a room's window keeps unless SetRoomLimit set another budget. */
   maxRoomBytes?: number;
+  /** The byte budget of `snapshots` (ROOMHISTORY_READ_CACHE_BYTES); 0 keeps nothing. Default 64 MiB. */
+  readCacheBytes?: number;
   /** Durability applied to mutations that ask for none. */
   durability?: Durability;
 }
@@ -180,6 +185,7 @@ export interface StoreOptions {
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 export const DEFAULT_TOMBSTONE_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_MAX_ROOM_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_READ_CACHE_BYTES = 64 * 1024 * 1024;
 /** The longest idle retention a room may ask for: ten years. */
 export const MAX_RETENTION_SECONDS = 315_360_000;
 

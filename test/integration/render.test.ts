@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { MessageKind, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { RenderForm } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
@@ -31,15 +32,20 @@ it("renders the system prompt from a template with the room context, then the hi
   await api.append({ roomId: "r", messages: [user("hi <b>&", { id: "u1" }), assistant("hello")] });
   await api.reactions({ roomId: "r", messageId: "u1", reactions: [{ emoji: "👍", count: 2 }] });
   await api.markDeleted({ roomId: "r", messageId: "u1", deletedAt: { seconds: 1_700_000_000, nanos: 0 } });
-  const res = await api.render({
+  const req = {
     roomId: "r",
     roomContext: { room_name: "Dev & Ops", bot_name: "Rh", tools: [{ name: "search" }, { name: "calc" }] },
-  });
+  };
+  const res = await api.render(req);
   expect(res.messages[0]).toMatchObject({ role: "system", content: "You are Rh in Dev & Ops (room r).\nTools: search, calc." });
   expect(res.messages[1].content).toBe("hi <b>& [Reactions: 👍×2] [deleted at 2023-11-14T22:13:20Z]");
   expect(res.version).toBe(3);
   expect(res.estimatedTokens).toBeGreaterThan(10);
-  expect(JSON.parse(res.messagesJson)).toEqual([
+  expect(res.messagesJson).toBe(""); // one form per reply: messages unless asked otherwise
+  const json = await api.render({ ...req, form: RenderForm.RENDER_FORM_JSON });
+  expect(json.messages).toEqual([]);
+  expect(json.estimatedTokens).toBe(res.estimatedTokens);
+  expect(JSON.parse(json.messagesJson)).toEqual([
     { role: "system", content: res.messages[0].content },
     { role: "user", content: res.messages[1].content },
     { role: "assistant", content: "hello" },
@@ -55,7 +61,7 @@ it("repairs orphaned tool calls and results, and leaves out thinking", async () 
     assistant("let me think", { kind: MessageKind.MESSAGE_KIND_THINKING }),
     assistant("It is 42."),
   ] });
-  const res = await api.render({ roomId: "tools", roomContext: { room_name: "t" } });
+  const res = await api.render({ roomId: "tools", roomContext: { room_name: "t" }, form: RenderForm.RENDER_FORM_JSON });
   const chat = JSON.parse(res.messagesJson);
   expect(chat.slice(1)).toEqual([
     { role: "user", content: "what is 6*7?" },

@@ -12,15 +12,20 @@ const snap: RoomSnapshot = {
   ],
 };
 
-it("pastes cached history bytes into exactly the reply renderResponse builds", () => {
-  for (const system of ["You are 🤖.", ""]) {
-    for (const thinking of [false, true]) {
-      const fast = RenderMessagesResponse.decode(encodedRenderResponse(snap, system, thinking).bytes);
-      expect(fast).toEqual(renderResponse(snap, system, thinking));
-      expect(JSON.parse(fast.messagesJson)).toHaveLength(system ? 5 : 4);
+it("pastes cached history bytes into exactly the reply renderResponse builds, in either form", () => {
+  for (const form of ["messages", "json"] as const) {
+    for (const system of ["You are 🤖.", ""]) {
+      for (const thinking of [false, true]) {
+        const fast = RenderMessagesResponse.decode(encodedRenderResponse(snap, system, thinking, form).bytes);
+        expect(fast).toEqual(renderResponse(snap, system, thinking, form));
+        if (form === "json") expect(JSON.parse(fast.messagesJson)).toHaveLength(system ? 5 : 4);
+        else expect(fast.messages).toHaveLength(system ? 5 : 4);
+      }
     }
+    const empty: RoomSnapshot = { ...snap, entries: [] };
+    const reply = RenderMessagesResponse.decode(encodedRenderResponse(empty, "sys", false, form).bytes);
+    expect(reply).toEqual(renderResponse(empty, "sys", false, form));
   }
   const empty: RoomSnapshot = { ...snap, entries: [] };
-  expect(RenderMessagesResponse.decode(encodedRenderResponse(empty, "sys", false).bytes)).toEqual(renderResponse(empty, "sys", false));
-  expect(RenderMessagesResponse.decode(encodedRenderResponse(empty, "", false).bytes).messagesJson).toBe("[]");
+  expect(RenderMessagesResponse.decode(encodedRenderResponse(empty, "", false, "json").bytes).messagesJson).toBe("[]");
 });

@@ -3,11 +3,13 @@ import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionCo
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS, clampMaxBytes,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  clampMaxBytes,
   type AppendOptions, type AppendResult, type ChangeKindName, type HistoryStore, type LimitResult, type MessagePatch,
   type PatchResult, type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot,
   type StoreOptions, type WriteOptions,
 } from "../store.js";
+import { SnapshotCache } from "../snapshot-cache.js";
 import { MemoryFeed } from "./memory-feed.js";
 import { applyLegacyTag, setText } from "./patch.js";
 import { IdempotencyRecords } from "./idempotency.js";
@@ -41,10 +43,13 @@ interface Room {
 export class MemoryStore implements HistoryStore {
   readonly kind = "memory";
   readonly feed = new MemoryFeed();
+  /** Holds only what the service derives: the rooms themselves are this store's memory. */
+  readonly snapshots: SnapshotCache;
   private readonly rooms = new Map<string, Room>();
   private readonly idempotency: IdempotencyRecords<AppendResult>;
 
   constructor(private readonly options: StoreOptions) {
+    this.snapshots = new SnapshotCache(options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
     this.idempotency = new IdempotencyRecords((options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS) * 1000);
   }
 

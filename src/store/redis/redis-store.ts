@@ -7,7 +7,8 @@ import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import { KeySpace, type KeyOptions } from "../keys.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS, clampMaxBytes,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+  clampMaxBytes,
   type AppendOptions, type AppendResult, type HistoryStore, type LimitResult, type MessagePatch, type PatchResult,
   type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
   type WriteOptions,
@@ -15,15 +16,13 @@ import {
 import { defineScripts, headArgs, hintsOf, ScriptCode, type Reply, type ScriptName } from "./scripts.js";
 import { guardRedis } from "./redis-errors.js";
 import { RedisFeed, type FeedOptions } from "./redis-feed.js";
-import { ReadCache } from "./read-cache.js";
+import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
 import { RoomIndexes } from "./room-indexes.js";
 import { waitForReplicas } from "./durability.js";
 import { reapIdleRooms } from "./reaper.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
-  /** Bytes of recently read windows kept decoded (0 turns the cache off). */
-  readCacheBytes: number;
   /** Write "[Message ID: X]" markers for legacy readers; default: in the unbraced layout only. */
   legacyMarkers?: boolean;
   /** How the change feed detects a dead subscriber connection (src/store/redis/redis-feed.ts). */
@@ -36,7 +35,7 @@ export class RedisStore implements HistoryStore {
   readonly feed: RedisFeed;
   readonly indexes: RoomIndexes;
   private readonly keys: KeySpace;
-  private readonly cache: ReadCache;
+  readonly snapshots: SnapshotCache;
   private readonly legacyMarkers: boolean;
 
   constructor(
@@ -44,7 +43,7 @@ export class RedisStore implements HistoryStore {
     private readonly options: RedisStoreOptions,
   ) {
     this.keys = new KeySpace(options);
-    this.cache = new ReadCache(options.readCacheBytes);
+    this.snapshots = new SnapshotCache(options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
     this.legacyMarkers = options.legacyMarkers ?? !options.hashTag;
     defineScripts(redis);
     this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? { timeoutMs: 2000, probeMs: 5000 });
@@ -80,12 +79,13 @@ export class RedisStore implements HistoryStore {
 
   async read(roomId: string): Promise<RoomSnapshot> {
     const k = this.roomKeys(roomId);
-    const cached = this.cache.get(roomId);
+    const cached = this.snapshots.get(roomId);
+    const tag = cached?.tag as ReadTag | undefined;
     const reply = await this.run(() =>
-      this.redis.rhReadRoom(k.list, k.version, k.meta, cached?.epoch ?? "", cached?.version ?? 0, cached?.length ?? 0),
+      this.redis.rhReadRoom(k.list, k.version, k.meta, tag?.epoch ?? "", cached?.snapshot.version ?? 0, tag?.length ?? 0),
     );
     const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists, ownMaxBytes] = reply;
-    if (hit === 1 && cached) return cached.snapshot;
+    if (hit === 1 && tag) return cached!.snapshot;
     const raws = reply.slice(11) as string[];
     const own = ttl === "" ? undefined : Number(ttl);
     const ttlSeconds = own ?? this.options.ttlSeconds;
@@ -101,12 +101,12 @@ export class RedisStore implements HistoryStore {
       ttlSeconds,
       retentionIsDefault: own === undefined,
       expiresAt: alive && ttlSeconds > 0 && updMs !== "" ? new Date(Number(updMs) + ttlSeconds * 1000).toISOString() : undefined,
-      bytes: raws.reduce((n, r) => n + Buffer.byteLength(r), 0),
+      bytes: raws.reduce((n, r) => n + Buffer.byteLength(r, "utf8"), 0),
       maxBytes: ownMaxBytes === "" ? this.maxRoomBytes : Math.min(Number(ownMaxBytes), this.maxRoomBytes),
     };
     if (epoch !== "") {
-      const bytes = raws.reduce((n, r) => n + r.length, 0);
-      this.cache.set(roomId, { epoch: String(epoch), version: Number(version), length: Number(length), snapshot, bytes });
+      const readTag: ReadTag = { epoch: String(epoch), length: Number(length) };
+      this.snapshots.put(roomId, snapshot, snapshotBytes(snapshot.bytes, entries.length), readTag);
     }
     return snapshot;
   }
@@ -252,6 +252,15 @@ export class RedisStore implements HistoryStore {
     if (corrupt) this.options.logger.warn({ roomId, corrupt }, "skipped corrupted history entries");
     return entries;
   }
+}
+
+/**
+ * What read-room-3.lua compares to skip sending a cached window again: with the version, they prove
+ * the entries unchanged (see the script's header).
+ */
+interface ReadTag {
+  epoch: string;
+  length: number;
 }
 
 /** The value and legacy content tag a patch sends to patch-message-3.lua. */
