@@ -18,6 +18,7 @@ export {
   type RoomMirrorOptions,
 } from "./mirror.js";
 export { afterFetch, applyChange, nextStep, type RoomWindow, type WindowStep } from "./window.js";
+export { DEFAULT_PAGE_SIZE, readWindow, RoomChangedWhilePagingError } from "./paging.js";
 export {
   RoomHistoryError, VersionConflictError, NotFoundError, InvalidArgumentError, ResourceExhaustedError,
   UnavailableError, InternalError, toRoomHistoryError, type ErrorDetail,

@@ -2,8 +2,9 @@
  * RoomMirror: the windows of the rooms a worker follows, kept in memory from ONE watch stream. A change
  * that continues the mirror's version is applied as it comes (an expiry or a deletion empties the copy);
  * anything else (a gap, a RESYNC, omitted messages, a kind this client does not know) is settled with one
- * GetHistory. The rules are in window.ts. No polling: an idle room costs nothing. It replaces the
- * legacy per-worker ConversationManager and its ensure_fresh_from_redis polling.
+ * GetHistory read, in pages at one version (paging.ts). The rules are in window.ts. No polling: an idle
+ * room costs nothing. It replaces the legacy per-worker ConversationManager and its
+ * ensure_fresh_from_redis polling.
  */
 import { EventEmitter } from "node:events";
 import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
@@ -13,6 +14,7 @@ import { retryUntilAborted } from "./backoff.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
 import { VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
+import { DEFAULT_PAGE_SIZE, readWindow } from "./paging.js";
 import { afterFetch, nextStep } from "./window.js";
 import type { WatchStream } from "./watch.js";
 
@@ -22,6 +24,11 @@ export interface RoomMirrorOptions {
   progressIntervalMs?: number;
   /** maxConcurrentFetches bounds the GetHistory calls in flight (e.g. after a reconnect). Default 8. */
   maxConcurrentFetches?: number;
+  /**
+   * pageSize is the messages per GetHistory page when a room is (re)loaded; a room is read page by page
+   * at one version (see paging.ts), so no reply exceeds the server's reply limit. Default 200.
+   */
+  pageSize?: number;
 }
 
 /** What a "changed" listener receives. */
@@ -79,6 +86,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   private readonly stream: WatchStream;
   private readonly closing = new AbortController();
   private readonly maxFetches: number;
+  private readonly pageSize: number;
   private fetching = 0;
   private readonly fetchQueue: (() => void)[] = [];
 
@@ -88,6 +96,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   ) {
     super();
     this.maxFetches = Math.max(1, options.maxConcurrentFetches ?? 8);
+    this.pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
     for (const id of roomIds) this.addRoom(id);
     // Cursors start at 0: the server answers every room that has history with a RESYNC, which loads it.
     this.stream = client.watch([...this.rooms.keys()], {
@@ -243,7 +252,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     while (step.action === "fetch") {
       const afterSeq = step.afterSeq;
       const res = await retryUntilAborted(
-        () => this.withFetchSlot(() => this.client.getHistory({ roomId: room.roomId, afterSeq })),
+        () => this.withFetchSlot(() => readWindow(this.client, room.roomId, afterSeq, this.pageSize)),
         this.client.backoff,
         this.closing.signal,
         (err, delayMs) => this.warn(err, `fetching room ${room.roomId} again in ${Math.round(delayMs)} ms`),
