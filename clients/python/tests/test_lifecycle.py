@@ -163,15 +163,14 @@ def test_a_lost_append_reply_is_retried_with_the_same_key_and_stored_once(
     assert [m.content for m in history.messages] == ["before", "once", "twice?"]
 
 
-def test_an_append_without_a_key_is_not_retried(server: ServerProcess, client: RoomHistoryClient, room: str) -> None:
+def test_an_empty_key_is_replaced_by_a_new_one(server: ServerProcess, client: RoomHistoryClient, room: str) -> None:
     loser = ReplyLoser()
     channel = grpc.intercept_channel(grpc.insecure_channel(server.address), loser)
     with RoomHistoryClient(channel=channel, retry=FAST_RETRY) as c:
         loser.to_lose = 1
-        with pytest.raises(UnavailableError):
-            c.append_messages(room, [user("x")], idempotency_key="")
-    assert loser.keys == [""]
-    assert len(client.get_history(room).messages) == 1  # it was written, once
+        assert c.append_messages(room, [user("x")], idempotency_key="").replayed
+    assert KEY.match(loser.keys[0]) and loser.keys == [loser.keys[0]] * 2
+    assert len(client.get_history(room).messages) == 1
 
 
 async def test_async_lost_append_reply_is_retried_with_the_same_key(

@@ -74,15 +74,15 @@ export class RoomHistoryClient {
   }
 
   /**
-   * AppendMessages. The request gets an idempotency key unless it has one (a new random key per call;
-   * pass `idempotencyKey: ""` for none), and is then retried on UNAVAILABLE and DEADLINE_EXCEEDED with
-   * that same key: the server stores the messages once and a retry answers the first call's result
-   * (`replayed` true). Without a key it is retried only with an `expectedVersion`.
+   * AppendMessages. The request always carries an idempotency key: yours, or a new random key per call
+   * when it has none (undefined or ""), and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same
+   * key: the server stores the messages once and a retry answers the first call's result (`replayed`
+   * true).
    */
   appendMessages(
     req: PartialRequest<pb.AppendMessagesRequest>, opts?: CallOptions,
   ): Promise<pb.AppendMessagesResponse> {
-    const idempotencyKey = req.idempotencyKey ?? newIdempotencyKey();
+    const idempotencyKey = req.idempotencyKey || newIdempotencyKey(); // "" too: a full request's default
     return this.unary("appendMessages", pb.AppendMessagesRequest.fromPartial({ ...req, idempotencyKey }), opts);
   }
 

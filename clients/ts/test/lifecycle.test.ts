@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InterceptingCall, Metadata, status, type Interceptor } from "@grpc/grpc-js";
 import {
-  ChangeKind, InvalidArgumentError, Role, RoomHistoryClient, RoomMirror, UnavailableError, VersionConflictError,
-  type AppendMessagesResponse, type RoomChangedEvent,
+  AppendMessagesRequest, ChangeKind, InvalidArgumentError, Role, RoomHistoryClient, RoomMirror, UnavailableError,
+  VersionConflictError, type AppendMessagesResponse, type RoomChangedEvent,
 } from "@roomhistory/client";
 import { TestRedis } from "../../../test/helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
@@ -130,16 +130,19 @@ describe("appends are retried safely", () => {
     },
   );
 
-  it("without a key (idempotencyKey: \"\") an append is not retried", async () => {
+  it("a full request without a key (idempotencyKey \"\") gets one too, and is retried with it", async () => {
     const { state, keys, interceptor } = replyLoser();
-    const c = new RoomHistoryClient(server.address, { channelOptions: { interceptors: [interceptor] } });
+    const c = new RoomHistoryClient(server.address, {
+      channelOptions: { interceptors: [interceptor] }, backoff: { initialMs: 20 },
+    });
     try {
       const id = room();
       state.toLose = 1;
-      const err = await c.appendMessages({ roomId: id, messages: [user("x")], idempotencyKey: "" }).catch((e) => e);
-      expect(err).toBeInstanceOf(UnavailableError);
-      expect(keys()).toEqual([""]);
-      expect((await client.getHistory({ roomId: id })).messages).toHaveLength(1); // it was written, once
+      const res = await c.appendMessages(AppendMessagesRequest.fromPartial({ roomId: id, messages: [user("x")] }));
+      expect(keys()[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(keys()).toEqual([keys()[0], keys()[0]]);
+      expect(res.replayed).toBe(true);
+      expect((await client.getHistory({ roomId: id })).messages).toHaveLength(1);
     } finally {
       c.close();
     }

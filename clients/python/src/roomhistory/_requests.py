@@ -43,8 +43,8 @@ def append_messages(
     idempotency_key: str | None = None,
     durability: pb.Durability | None = None,
 ) -> pb.AppendMessagesRequest:
-    """An append with an idempotency key: a new one unless given ("" sends none)."""
-    key = new_idempotency_key() if idempotency_key is None else idempotency_key
+    """An append with an idempotency key: the one given, else (None or "") a new one."""
+    key = idempotency_key or new_idempotency_key()
     request = pb.AppendMessagesRequest(room_id=room_id, messages=list(messages), idempotency_key=key)
     return write_options(request, expected_version, durability)
 

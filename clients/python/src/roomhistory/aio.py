@@ -104,9 +104,10 @@ class AsyncRoomHistoryClient:
     ) -> pb.AppendMessagesResponse:
         """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch.
 
-        The request carries ``idempotency_key`` (a new random key when None; "" sends none) and is then
-        retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same key: the server stores the messages
-        once, and a retry answers the first call's result (``replayed`` true).
+        The request always carries an idempotency key: ``idempotency_key``, or a new random key per call
+        when it is None or empty, and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same key:
+        the server stores the messages once, and a retry answers the first call's result (``replayed``
+        true).
         """
         request = _requests.append_messages(room_id, messages, expected_version, idempotency_key, durability)
         return await self._unary(self._stub.AppendMessages, request, timeout)
