@@ -8,6 +8,7 @@
   :mod:`roomhistory.v1`.
 """
 
+from ._paging import RoomChangedWhilePagingError, read_window, read_window_async
 from ._retry import RetryPolicy
 from ._watch import WatchStream
 from .aio import AsyncRoomHistoryClient
@@ -47,6 +48,7 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "RoomChange",
+    "RoomChangedWhilePagingError",
     "RoomHistoryClient",
     "RoomHistoryError",
     "RoomMirror",
@@ -54,4 +56,6 @@ __all__ = [
     "UnavailableError",
     "VersionConflictError",
     "WatchStream",
+    "read_window",
+    "read_window_async",
 ]

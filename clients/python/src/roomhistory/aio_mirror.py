@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ._paging import DEFAULT_PAGE_SIZE, read_window_async
 from ._retry import retry_until_cancelled
 from ._window import MirrorState
 from .aio import AsyncRoomHistoryClient
@@ -32,6 +33,7 @@ class AsyncRoomMirror:
 
     Use ``async with AsyncRoomMirror(client, rooms) as mirror:`` or ``await mirror.start()`` /
     ``await mirror.close()``.
+    Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
     def __init__(
@@ -41,8 +43,10 @@ class AsyncRoomMirror:
         *,
         progress_interval: float = 5.0,
         on_change: OnChange | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
+        self._page_size = max(1, page_size)
         self._initial = list(dict.fromkeys(rooms))
         self._state = MirrorState(())
         self._progress_interval = progress_interval
@@ -72,7 +76,7 @@ class AsyncRoomMirror:
     async def follow(self, *room_ids: str) -> None:
         """Reads and then follows more rooms (the one watch stream is reopened with them)."""
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
-        histories = await asyncio.gather(*(self._client.get_history(r) for r in added))
+        histories = await asyncio.gather(*(read_window_async(self._client, r, page_size=self._page_size) for r in added))
         for room_id, history in zip(added, histories):
             self._state.follow(room_id)
             await self._updated(room_id, lambda: self._state.replace(room_id, history))
@@ -147,7 +151,7 @@ class AsyncRoomMirror:
                 timeout=timeout,
             )
         except VersionConflictError:
-            history = await self._client.get_history(room_id, timeout=timeout)
+            history = await read_window_async(self._client, room_id, page_size=self._page_size, timeout=timeout)
             await self._updated(room_id, lambda: self._state.replace(room_id, history))
             raise
         await self._updated(room_id, lambda: self._state.appended(room_id, response))
@@ -195,7 +199,8 @@ class AsyncRoomMirror:
         while fetch is not None:
             after_seq = fetch.after_seq
             history = await retry_until_cancelled(
-                lambda: self._client.get_history(change.room_id, after_seq=after_seq), self._client.retry_policy
+                lambda: read_window_async(self._client, change.room_id, after_seq, self._page_size),
+                self._client.retry_policy,
             )
             fetch = await self._updated(change.room_id, lambda: self._state.fetched(change, after_seq, history))
 

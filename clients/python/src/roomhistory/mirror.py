@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
 from ._watch import WatchStream
 from ._window import MirrorState
@@ -26,6 +27,7 @@ class RoomMirror:
     """The blocking twin of AsyncRoomMirror, with the same behaviour; a thread reads the watch stream.
 
     Use ``with RoomMirror(client, rooms) as mirror:`` or ``mirror.start()`` / ``mirror.close()``.
+    Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
     def __init__(
@@ -35,8 +37,10 @@ class RoomMirror:
         *,
         progress_interval: float = 5.0,
         on_change: OnChange | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
+        self._page_size = max(1, page_size)
         self._initial = list(dict.fromkeys(rooms))
         self._state = MirrorState(())
         self._progress_interval = progress_interval
@@ -68,7 +72,7 @@ class RoomMirror:
         """Reads and then follows more rooms (the one watch stream is reopened with them)."""
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         for room_id in added:
-            history = self._client.get_history(room_id)
+            history = read_window(self._client, room_id, page_size=self._page_size)
             with self._changed:
                 self._state.follow(room_id)
             self._updated(room_id, lambda: self._state.replace(room_id, history))
@@ -141,7 +145,7 @@ class RoomMirror:
                 timeout=timeout,
             )
         except VersionConflictError:
-            history = self._client.get_history(room_id, timeout=timeout)
+            history = read_window(self._client, room_id, page_size=self._page_size, timeout=timeout)
             self._updated(room_id, lambda: self._state.replace(room_id, history))
             raise
         self._updated(room_id, lambda: self._state.appended(room_id, response))
@@ -194,7 +198,7 @@ class RoomMirror:
         while fetch is not None:
             after_seq = fetch.after_seq
             history = retry_until_closed(
-                lambda: self._client.get_history(change.room_id, after_seq=after_seq),
+                lambda: read_window(self._client, change.room_id, after_seq, self._page_size),
                 lambda seconds: not stream.cancelled.wait(seconds),
                 self._client.retry_policy,
             )
