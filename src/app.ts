@@ -7,7 +7,7 @@ import { MemoryStore } from "./store/memory/memory-store.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { HistoryStore } from "./store/store.js";
 import { RedisAvailability } from "./store/redis/availability.js";
-import { probeInterval } from "./store/redis/redis-feed.js";
+import { feedTimings, probeInterval } from "./store/redis/redis-feed.js";
 import { LegacyBridge } from "./store/redis/legacy-bridge.js";
 import { checkRoomId } from "./service/validate.js";
 
@@ -76,6 +76,7 @@ export function createBackend(config: Config, logger: Logger): Backend {
   const availability = new RedisAvailability(redis, { timeoutMs, probeMs: probeInterval(timeoutMs), logger });
   const store = new RedisStore(redis, {
     ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger,
+    feed: feedTimings(redis),
   });
   return { store, availability };
 }

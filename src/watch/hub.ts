@@ -19,6 +19,12 @@ interface WatchedRoom {
   seenDuringReread?: number;
   /** Re-reads under way; `seenDuringReread` is tracked while there is any. */
   rereads: number;
+  /**
+   * After a failover that may have lost writes: the highest version streams may have been sent of the
+   * lost history. A stream that resumes at or below it with the current version cannot tell its copy
+   * from the new history with the same version number (see `mayDiffer`).
+   */
+  suspectUpTo?: number;
 }
 
 /** Pause before re-reading again after a failed re-read. */
@@ -92,17 +98,26 @@ export class WatchHub implements ChangeListener {
     for (const id of roomIds) if (this.rooms.has(id)) this.unconfirmedRooms.add(id);
   }
 
-  /** After the feed reconnected (all rooms, or those named): whatever changed meanwhile reaches every stream. */
-  resubscribed(roomIds?: readonly string[]): void {
-    void this.reread(roomIds ?? [...this.rooms.keys()]);
+  /**
+   * After the feed reconnected (all rooms, or those named): whatever changed meanwhile reaches every
+   * stream. `writesMayBeLost` (a failed master's slot moved to its replica): see `reread`.
+   */
+  resubscribed(roomIds?: readonly string[], opts?: { writesMayBeLost?: boolean }): void {
+    void this.reread(roomIds ?? [...this.rooms.keys()], opts?.writesMayBeLost);
   }
 
   /**
    * Re-reads the rooms' versions (the path every "changes may have been missed" signal takes) and sends every stream following them a RESYNC to what was read,
    * lower versions included (a stream that already has that version drops it). The rooms count as
    * unconfirmed until the read succeeds; a failed read is tried again.
+   *
+   * `writesMayBeLost`: the versions streams were sent may since have been reused by other writes (a
+   * master failed before replicating what it had published), so an equal or higher version proves
+   * nothing, and how many versions were lost is unknown. Each stream is sent a RESYNC to version 0,
+   * the one signal on which every client refetches the whole room whatever version it holds (a version
+   * going down: the data was lost); the next change then reaches it as a RESYNC from 0.
    */
-  async reread(roomIds: readonly string[]): Promise<void> {
+  async reread(roomIds: readonly string[], writesMayBeLost = false): Promise<void> {
     const ids = roomIds.filter((id) => this.rooms.has(id));
     if (ids.length === 0) return;
     const rooms = ids.map((id) => this.rooms.get(id)!);
@@ -116,7 +131,7 @@ export class WatchHub implements ChangeListener {
     } catch (err) {
       for (const room of rooms) if (--room.rereads === 0) room.seenDuringReread = undefined;
       this.logger.warn({ err: (err as Error).message, rooms: ids.length }, "re-reading watched versions failed; retrying");
-      setTimeout(() => void this.reread(ids), REREAD_RETRY_MS).unref();
+      setTimeout(() => void this.reread(ids, writesMayBeLost), REREAD_RETRY_MS).unref();
       return;
     }
     ids.forEach((id, i) => {
@@ -130,7 +145,8 @@ export class WatchHub implements ChangeListener {
       } else {
         room.seenDuringReread = target; // a later re-read still running ends no lower than this one
       }
-      const change = resync(id, room.version, target);
+      if (writesMayBeLost) room.suspectUpTo = Math.max(room.suspectUpTo ?? 0, room.version);
+      const change = writesMayBeLost && room.version > 0 ? resync(id, room.version, 0) : resync(id, room.version, target);
       room.version = target;
       for (const w of room.watchers) w.deliver(change);
     });
@@ -153,6 +169,15 @@ export class WatchHub implements ChangeListener {
     for (const { id, room, read } of moved) {
       if (this.rooms.get(id) === room && read > room.version) this.change(resync(id, room.version, read));
     }
+  }
+
+  /**
+   * Whether a stream's copy of a room at `version` (the room's current version too) may hold writes a
+   * failover lost, their version numbers since reused: then the stream must make its client refetch.
+   */
+  mayDiffer(roomId: string, version: number): boolean {
+    const upTo = this.rooms.get(roomId)?.suspectUpTo;
+    return upTo !== undefined && version > 0 && version <= upTo;
   }
 
   /** Whether the feed vouches for every one of these rooms (a stream may send progress). */

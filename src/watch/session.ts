@@ -46,6 +46,12 @@ export class WatchSession implements Watcher {
       this.sent.set(id, current[i]);
       const have = known.get(id) ?? 0;
       if (have !== current[i]) this.write({ change: toRoomChange(resync(id, have, current[i])) });
+      else if (this.hub.mayDiffer(id, have)) {
+        // Same number, maybe not the same history (a failover lost writes and the version was reused):
+        // a RESYNC down to 0 makes the client refetch the room whatever it holds.
+        this.write({ change: toRoomChange(resync(id, have, 0)) });
+        this.sent.set(id, 0);
+      }
       // What was delivered before this read is at most as new as the read (a RESYNC from a re-read that
       // began earlier may even be older): only what is newer is still news.
       const waiting = this.pending.get(id);
@@ -59,7 +65,10 @@ export class WatchSession implements Watcher {
   deliver(change: StoreChange): void {
     if (this.closed || !this.isNews(change)) return;
     const waiting = this.pending.get(change.roomId);
-    this.pending.set(change.roomId, waiting ? coalesce(waiting, change) : change);
+    // A merge must not hide a version going down (lost writes: the client refetches the whole room on
+    // it) behind a change the client would skip as not newer than what it has.
+    const keepDown = waiting && waiting.version < waiting.previousVersion && change.version <= waiting.previousVersion;
+    if (!keepDown) this.pending.set(change.roomId, waiting ? coalesce(waiting, change) : change);
     if (this.ready && !this.blocked) this.flush();
   }
 

@@ -31,7 +31,10 @@ export async function waitForReplicas(redis: Redis | Cluster, key: string, d: Du
     }
     return;
   }
-  const acks = Number(await node.call("WAIT", d.replicas, d.timeoutMs));
+  // A node demoted between the script and the WAIT answers an error: the write's fate is then the failover's.
+  const acks = Number(await node.call("WAIT", d.replicas, d.timeoutMs).catch((err: Error) => {
+    throw unavailable(`durability: WAIT failed (${err.message}); the write may be lost in a failover`);
+  }));
   if (acks < d.replicas) {
     throw unavailable(`durability: ${acks} of ${d.replicas} replicas acknowledged the write within ${d.timeoutMs} ms; ` +
       "the write is applied but may be lost in a failover");

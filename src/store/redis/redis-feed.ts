@@ -24,8 +24,13 @@ interface EventPayload {
 export interface SubscriptionListener extends ChangeListener {
   /** These rooms' changes may be missed from now on, until `resubscribed` names them again. */
   unconfirmed?(roomIds: readonly string[]): void;
-  /** Subscribed again after a gap: changes may have been missed; all rooms when no ids are given. */
-  resubscribed(roomIds?: readonly string[]): void;
+  /**
+   * Subscribed again after a gap: changes may have been missed; all rooms when no ids are given.
+   * `writesMayBeLost`: the room's slot moved to another node after its old one failed (not a graceful
+   * failover): writes the old master acknowledged but had not replicated may be gone, and their
+   * versions reused by newer writes, so a watcher's copy may differ at a version it already has.
+   */
+  resubscribed(roomIds?: readonly string[], opts?: { writesMayBeLost?: boolean }): void;
 }
 
 export interface FeedOptions {
@@ -52,6 +57,8 @@ interface Subscription {
   wasConfirmed: boolean;
   /** A MOVED reply's node, tried before the slot map. */
   redirect?: string;
+  /** The node whose connection failed under the confirmed subscription (closed, timed out). */
+  failedOn?: string;
   waiters: { resolve(): void; reject(err: Error): void }[];
 }
 
@@ -70,7 +77,7 @@ export class RedisFeed implements ChangeFeed {
   private readonly retry = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
-  private regained: string[] = [];
+  private regained: { roomId: string; suspect: boolean }[] = [];
   private readonly probe: NodeJS.Timeout;
   private closed = false;
 
@@ -109,7 +116,13 @@ export class RedisFeed implements ChangeFeed {
         clearTimeout(timer);
         resolve();
       };
-      waiting.waiters.push({ resolve: done, reject });
+      waiting.waiters.push({
+        resolve: done,
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
     });
   }
 
@@ -144,10 +157,14 @@ export class RedisFeed implements ChangeFeed {
     }
     let link = this.conns.get(node);
     if (!link?.conn.isOpen) {
-      const conn: ShardConnection = new ShardConnection(node, this.topology.address(node), this.options.timeoutMs, {
+      const { timeoutMs, probeMs } = this.options;
+      // Pinged every probeMs (checked every probeMs / 2) when silent, a live connection is never silent
+      // for longer than 1.5 probe intervals and a reply's timeout.
+      const stallMs = 1.5 * probeMs + timeoutMs;
+      const conn: ShardConnection = new ShardConnection(node, this.topology.address(node), timeoutMs, stallMs, {
         message: (ch, payload) => this.onMessage(conn, ch, payload),
         subscribed: (ch) => this.onSubscribed(conn, ch),
-        dropped: (ch) => this.onLost(conn, [ch], "the node dropped the subscription (its slot moved)"),
+        dropped: (ch) => this.onLost(conn, [ch], "the node dropped the subscription (its slot moved)", false),
         refused: (ch, reply) => this.onRefused(conn, ch, reply),
         closed: (c, why) => this.onClosed(c, why),
       });
@@ -180,12 +197,18 @@ export class RedisFeed implements ChangeFeed {
       sub.wasConfirmed = true;
       return;
     }
+    const suspect = sub.failedOn !== undefined && sub.failedOn !== conn.node;
+    sub.failedOn = undefined;
     // Batched, so a node's worth of rooms coming back costs the listener one re-read.
-    if (this.regained.push(sub.roomId) === 1) {
+    if (this.regained.push({ roomId: sub.roomId, suspect }) === 1) {
       setImmediate(() => {
-        const ids = this.regained.splice(0);
-        this.logger.info({ rooms: ids.length }, "change feed subscriptions restored; re-reading their versions");
-        this.listener?.resubscribed(ids);
+        const regained = this.regained.splice(0);
+        for (const writesMayBeLost of [false, true]) {
+          const ids = regained.filter((r) => r.suspect === writesMayBeLost).map((r) => r.roomId);
+          if (ids.length === 0) continue;
+          this.logger.info({ rooms: ids.length, writesMayBeLost }, "change feed subscriptions restored; re-reading their versions");
+          this.listener?.resubscribed(ids, { writesMayBeLost });
+        }
       });
     }
   }
@@ -203,18 +226,18 @@ export class RedisFeed implements ChangeFeed {
       this.place(channel);
       return;
     }
-    this.onLost(conn, [channel], `SSUBSCRIBE refused: ${reply}`);
+    this.onLost(conn, [channel], `SSUBSCRIBE refused: ${reply}`, false);
   }
 
   private onClosed(conn: ShardConnection, why: string): void {
     const link = this.conns.get(conn.node);
     if (link?.conn === conn) this.conns.delete(conn.node);
     const channels = [...this.subs.entries()].filter(([, s]) => s.conn === conn).map(([ch]) => ch);
-    if (!this.closed && channels.length) this.onLost(conn, channels, why);
+    if (!this.closed && channels.length) this.onLost(conn, channels, why, true);
   }
 
   /** Puts the channels in doubt, tells the listener, and places them again once the topology is re-read. */
-  private onLost(conn: ShardConnection, channels: string[], why: string): void {
+  private onLost(conn: ShardConnection, channels: string[], why: string, failed: boolean): void {
     const lost: string[] = [];
     for (const channel of channels) {
       const sub = this.subs.get(channel);
@@ -222,7 +245,13 @@ export class RedisFeed implements ChangeFeed {
       this.detach(channel, conn);
       sub.conn = undefined;
       if (sub.confirmed) lost.push(sub.roomId);
+      // A node that failed under a confirmed subscription may have acknowledged writes it never replicated.
+      if (failed && sub.confirmed) sub.failedOn = conn.node;
       sub.confirmed = false;
+      // A first subscription that failed answers its watch at once (UNAVAILABLE: the client retries),
+      // rather than after the subscribe timeout; the feed keeps trying until the room is let go.
+      const error = unavailable("the store is unavailable; retry later");
+      if (!sub.wasConfirmed) for (const w of sub.waiters.splice(0)) w.reject(error);
       this.scheduleRetry(channel);
     }
     if (lost.length === 0) return;

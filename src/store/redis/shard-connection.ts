@@ -42,8 +42,13 @@ export class ShardConnection {
   /** When the node last said anything: the feed pings a connection that has been silent. */
   lastHeard = Date.now();
 
+  /**
+   * `timeoutMs`: longest wait for a reply. `stallMs`: a connection that has been silent this long
+   * although it is pinged more often has stalled (the node was frozen, or this process was): what
+   * arrives after such a gap is not believed, the connection is ended instead.
+   */
   constructor(readonly node: string, address: NodeAddress, private readonly timeoutMs: number,
-    private readonly events: ShardConnectionEvents) {
+    private readonly stallMs: number, private readonly events: ShardConnectionEvents) {
     const opts = { host: address.host, port: address.port };
     this.socket = address.tls ? tlsConnect({ ...address.tls, ...opts }) : netConnect(opts);
     this.socket.setNoDelay(true);
@@ -102,7 +107,16 @@ export class ShardConnection {
   }
 
   private onData(data: Buffer): void {
-    this.lastHeard = Date.now();
+    // A node thawed after a freeze first sends what it did meanwhile, possibly as a master that has
+    // since been replaced, whose writes are about to be dropped: a late reply ends the connection
+    // before anything in it is delivered (the timer that would have ended it may not have run yet).
+    const now = Date.now();
+    const oldest = this.pending[0];
+    if ((oldest && now - oldest.sentAt > this.timeoutMs) || now - this.lastHeard > this.stallMs) {
+      this.end(`nothing heard for ${now - this.lastHeard} ms (stalled)`);
+      return;
+    }
+    this.lastHeard = now;
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
     let pos = 0;
     try {
