@@ -54,5 +54,8 @@ npx tsc -p clients/ts/tsconfig.json --noEmit
 step "vitest"
 npx vitest run
 
+step "Redis Cluster failover scenarios (npm run test:cluster)"
+npx vitest run --config vitest.cluster.config.ts
+
 step "pytest"
 .venv/bin/python -m pytest -q clients/python/tests
