@@ -143,6 +143,8 @@ export async function apply(s: Subject, op: Op, rooms: readonly string[], state:
       case "retention": return await store.setRetention(roomId, op.seconds, opts);
       case "deleteRoom": return await store.deleteRoom(roomId, opts);
       case "reap": {
+        // No small limit: which idle rooms a limited reap takes first is not the same in both stores
+        // (the Redis activity scores may be up to a second early).
         const r = await store.reapIdle({ maxIdleSeconds: op.maxIdleSeconds, dryRun: op.dryRun, limit: 100 });
         return { ...r, roomIds: [...r.roomIds].sort() };
       }
