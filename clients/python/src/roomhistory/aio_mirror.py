@@ -136,7 +136,7 @@ class AsyncRoomMirror:
 
         On a conflict the copy is first refreshed from the server, then VersionConflictError is raised:
         look at the fresh copy (`get_messages`) and decide whether to append again. The append carries an
-        idempotency key (``idempotency_key``, a new one when None), so the client retries it safely after
+        idempotency key (``idempotency_key``, or a new one), so the client retries it safely after
         UNAVAILABLE; ``durability`` as for the client.
         """
         self._raise_failure()
