@@ -103,7 +103,7 @@ function passEncoded<T extends Record<string, MethodDefinition<any, any>>>(defin
   const out: Record<string, MethodDefinition<any, any>> = {};
   for (const [name, method] of Object.entries(definition)) {
     const serialize = method.responseSerialize;
-    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof Encoded ? value.bytes : serialize(value)) };
+    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof Encoded ? value.gathered() : serialize(value)) };
   }
   return out as T;
 }

@@ -4,9 +4,48 @@ import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
  * A response serialised ahead of time. Handlers and watch streams hand the same bytes to many calls
  * (an unchanged window, one change fanned out to thousands of streams) instead of encoding each
  * time; the server's service definition passes an Encoded straight through (src/server/server.ts).
+ *
+ * A response may be several parts (a per-call head and shared per-version bytes): they are never
+ * joined here, but copied once, straight into the frame grpc-js sends (see `gathered`).
  */
 export class Encoded {
-  constructor(readonly bytes: Buffer) {}
+  readonly parts: readonly Uint8Array[];
+
+  constructor(...parts: Uint8Array[]) {
+    this.parts = parts;
+  }
+
+  get length(): number {
+    return this.parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  /** The response as one Buffer: the part itself, or the parts joined (a copy: for tests and tools). */
+  get bytes(): Buffer {
+    const [only] = this.parts;
+    if (this.parts.length === 1) return Buffer.from(only.buffer, only.byteOffset, only.length);
+    return Buffer.concat(this.parts);
+  }
+
+  /**
+   * What the response serialiser hands grpc-js. grpc-js frames a reply by reading the serialiser's
+   * result's `byteLength` and calling its `copy(target, offset)` into a buffer it allocates
+   * (server-interceptors.js, serializeMessage); a multi-part response answers both itself, so its
+   * parts are copied once, into that frame, and never joined first. One part is passed as it is.
+   */
+  gathered(): Buffer {
+    if (this.parts.length === 1) return this.bytes;
+    const parts = this.parts;
+    const byteLength = this.length;
+    const copy = (target: Uint8Array, offset = 0): number => {
+      let at = offset;
+      for (const p of parts) {
+        target.set(p, at);
+        at += p.length;
+      }
+      return byteLength;
+    };
+    return { byteLength, length: byteLength, copy } as unknown as Buffer;
+  }
 }
 
 /** Memoises `make` per key object, for values derived from immutable snapshots and changes. */
@@ -25,9 +64,9 @@ const TOKEN_TAG = (3 << 3) | 2; // GetHistoryResponse.next_page_token
 
 /**
  * A window encoded once per snapshot as a GetHistoryResponse whose fields come in this order: the
- * messages, then the version (protobuf takes fields in any order). Any run of messages that reaches
- * the window's end is then a reply as it stands, a view into the same bytes; a page that stops before
- * the end is one copy of its messages plus a few bytes of version and token.
+ * messages, then the version (protobuf takes fields in any order). Any run of messages is then a
+ * reply made of views into the same bytes (plus, for a page that stops before the end, the version and
+ * a token): nothing is copied before grpc-js frames it.
  */
 export class EncodedWindow {
   /** starts[i] is where message i's field starts; starts[n] where the version field starts. */
@@ -78,7 +117,7 @@ export class EncodedWindow {
     const tokenField = token === ""
       ? Buffer.alloc(0)
       : Buffer.concat([Buffer.from([TOKEN_TAG]), varint(tokenBytes.length), tokenBytes]);
-    return new Encoded(Buffer.concat([this.bytes.subarray(this.starts[from], this.starts[to]), versionField, tokenField]));
+    return new Encoded(this.bytes.subarray(this.starts[from], this.starts[to]), versionField, tokenField);
   }
 }
 

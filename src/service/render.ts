@@ -68,12 +68,12 @@ export function encodedRenderResponse(
     messagesJson: "",
     repaired: history.repaired,
   }).finish();
-  if (form === "messages") return new Encoded(Buffer.concat([headBytes, history.encoded]));
+  if (form === "messages") return new Encoded(headBytes, history.encoded);
   const open = `[${head.map((m) => JSON.stringify(m)).join(",")}${head.length && history.encoded.length ? "," : ""}`;
   const openBytes = Buffer.from(open, "utf8");
   const length = openBytes.length + history.encoded.length + 1;
   const jsonHead = new BinaryWriter().uint32(MESSAGES_JSON_TAG).uint32(length).finish();
-  return new Encoded(Buffer.concat([headBytes, jsonHead, openBytes, history.encoded, Buffer.from("]")]));
+  return new Encoded(headBytes, jsonHead, openBytes, history.encoded, Buffer.from("]"));
 }
 
 /** The reply as an object: what encodedRenderResponse serialises, and the reference its tests check. */

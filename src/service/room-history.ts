@@ -77,8 +77,8 @@ export class RoomHistoryHandlers {
     const system = this.templates.render(req.template, context).trim();
     const reply = encodedRenderResponse(snap, system, req.includeThinking, form,
       (key, make) => this.store.snapshots.derive(roomId, snap, key, make));
-    if (reply.bytes.length > this.maxReplyBytes) {
-      throw tooLarge("room_id", `the rendered room takes ${reply.bytes.length} bytes, more than the reply limit of ` +
+    if (reply.length > this.maxReplyBytes) {
+      throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
         `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit)`);
     }
     return reply;

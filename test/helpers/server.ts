@@ -56,6 +56,11 @@ export class ServerProcess {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** The process id while it runs (e.g. to read its memory from /proc/<pid>/status). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async launch(): Promise<void> {
     this.log = "";
     this.proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
