@@ -18,9 +18,11 @@ import { pollingScenario } from "./scenarios/polling.js";
 import { mirrorScenario } from "./scenarios/mirror.js";
 import { memoryScenario } from "./scenarios/memory.js";
 import { pythonScenario } from "./scenarios/python.js";
+import { durabilityScenario } from "./scenarios/durability.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario, pythonScenario,
+  durabilityScenario,
 ];
 
 const { values } = parseArgs({
