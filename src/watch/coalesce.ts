@@ -8,8 +8,22 @@ import type { StoreChange } from "../store/store.js";
 export const MAX_MERGED_ENTRIES = 256;
 export const MAX_MERGED_BYTES = 256 * 1024;
 
-function entriesBytes(c: StoreChange): number {
-  return c.entries.reduce((n, e) => n + encodeEntry(e).length, 0);
+/**
+ * Bytes of entries one stream may hold back over all its rooms (a slow client watching thousands of
+ * rooms): past it, a waiting change waits as a RESYNC, without its entries.
+ */
+export const MAX_PENDING_BYTES = 1024 * 1024;
+
+const sizes = new WeakMap<StoreChange, number>();
+
+/** Bytes of a change's entries, as stored JSON (counted once per change object). */
+export function entriesBytes(c: StoreChange): number {
+  let size = sizes.get(c);
+  if (size === undefined) {
+    size = c.entries.reduce((n, e) => n + encodeEntry(e).length, 0);
+    sizes.set(c, size);
+  }
+  return size;
 }
 
 /** A RESYNC from `from` to `to`: the client fetches the room to catch up. */

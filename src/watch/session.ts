@@ -2,7 +2,7 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { WatchRequest, WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { StoreChange } from "../store/store.js";
 import { nowInstant } from "../domain/timestamps.js";
-import { coalesce, resync } from "./coalesce.js";
+import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js";
 import type { WatchHub, Watcher } from "./hub.js";
 import { encodedChange, toRoomChange } from "./to-proto.js";
 import type { Encoded } from "../service/encoded.js";
@@ -17,6 +17,8 @@ export class WatchSession implements Watcher {
   /** The version last sent per room: anything at or below it is dropped. */
   private readonly sent = new Map<string, number>();
   private readonly pending = new Map<string, StoreChange>();
+  /** Bytes of entries in `pending`; bounded by MAX_PENDING_BYTES (see deliver). */
+  private pendingBytes = 0;
   private ready = false;
   private blocked = false;
   private closed = false;
@@ -55,7 +57,7 @@ export class WatchSession implements Watcher {
       // What was delivered before this read is at most as new as the read (a RESYNC from a re-read that
       // began earlier may even be older): only what is newer is still news.
       const waiting = this.pending.get(id);
-      if (waiting && waiting.version <= current[i]) this.pending.delete(id);
+      if (waiting && waiting.version <= current[i]) this.dropPending(id);
     });
     this.ready = true;
     this.flush();
@@ -68,8 +70,23 @@ export class WatchSession implements Watcher {
     // A merge must not hide a version going down (lost writes: the client refetches the whole room on
     // it) behind a change the client would skip as not newer than what it has.
     const keepDown = waiting && waiting.version < waiting.previousVersion && change.version <= waiting.previousVersion;
-    if (!keepDown) this.pending.set(change.roomId, waiting ? coalesce(waiting, change) : change);
+    if (!keepDown) {
+      let next = waiting ? coalesce(waiting, change) : change;
+      // A slow stream's held-back entries stay bounded: past the budget a change waits as a RESYNC.
+      const others = this.pendingBytes - (waiting ? entriesBytes(waiting) : 0);
+      if (others + entriesBytes(next) > MAX_PENDING_BYTES) next = resync(next.roomId, next.previousVersion, next.version);
+      this.dropPending(change.roomId);
+      this.pending.set(change.roomId, next);
+      this.pendingBytes += entriesBytes(next);
+    }
     if (this.ready && !this.blocked) this.flush();
+  }
+
+  private dropPending(roomId: string): void {
+    const waiting = this.pending.get(roomId);
+    if (!waiting) return;
+    this.pending.delete(roomId);
+    this.pendingBytes -= entriesBytes(waiting);
   }
 
   /**
@@ -92,7 +109,7 @@ export class WatchSession implements Watcher {
   private flush(): void {
     for (const [roomId, change] of this.pending) {
       if (this.blocked || this.closed) return;
-      this.pending.delete(roomId);
+      this.dropPending(roomId);
       if (!this.isNews(change)) continue;
       const sent = this.sent.get(roomId);
       this.sent.set(roomId, change.version);
@@ -132,6 +149,7 @@ export class WatchSession implements Watcher {
     this.closed = true;
     clearInterval(this.timer);
     this.pending.clear();
+    this.pendingBytes = 0;
     this.hub.leave(this, this.roomIds);
     this.onClose(this);
   }

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import {
   GetHistoryRequest, GetHistoryResponse, RenderForm,
 } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import pino from "pino";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { RedisStore } from "../../src/store/redis/redis-store.js";
 import { RoomHistoryHandlers } from "../../src/service/room-history.js";
 import { PromptTemplates } from "../../src/prompt/templates.js";
 import { DEFAULT_LIMITS } from "../../src/service/validate.js";
@@ -168,3 +170,24 @@ describe("the reply limit (handlers over the memory store)", () => {
     expect((await read({ afterSeq: 7 })).messages.map((m) => m.id)).toEqual(["m7", "m8", "m9"]);
   });
 });
+
+describe("concurrent reads of one room (Redis store)", () => {
+  it("share one trip to Redis, and a read after a write sees it", async () => {
+    const store = new RedisStore(redis.client(), {
+      defaultLimit: 100, ttlSeconds: 0, maxEventBytes: 64 * KiB, prefix: uniquePrefix("flight"), hashTag: true,
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      await store.append("r", [{ role: "user", content: "x".repeat(100 * KiB), id: "a" }]);
+      const reads = await Promise.all(Array.from({ length: 50 }, () => store.read("r")));
+      // One read in flight, one queued behind it (a cache hit): one snapshot object for all fifty.
+      expect(new Set(reads).size).toBe(1);
+      const [before, written] = await Promise.all([store.read("r"), store.append("r", [{ role: "user", content: "b", id: "b" }])]);
+      expect(before.version).toBeGreaterThanOrEqual(1);
+      expect((await store.read("r")).version).toBe(written.version);
+    } finally {
+      await store.close();
+    }
+  });
+});
+

@@ -36,6 +36,8 @@ export class RedisStore implements HistoryStore {
   readonly indexes: RoomIndexes;
   private readonly keys: KeySpace;
   readonly snapshots: SnapshotCache;
+  /** The read in flight per room, and the one queued behind it (see read()). */
+  private readonly reads = new Map<string, ReadFlight>();
   private readonly legacyMarkers: boolean;
 
   constructor(
@@ -77,7 +79,29 @@ export class RedisStore implements HistoryStore {
     return { version, entries: result, trimmed, replayed: replayed === 1 };
   }
 
-  async read(roomId: string): Promise<RoomSnapshot> {
+  /**
+   * Reads of one room share a trip to Redis: a read that arrives while another is in flight waits for
+   * it to end and then joins the ONE read that starts next (started after the caller's call, so it
+   * sees every write the caller saw; usually a cache hit). A hundred mirrors fetching a large room
+   * after the same change cost one transfer and one decode, not a hundred.
+   */
+  read(roomId: string): Promise<RoomSnapshot> {
+    const flight = this.reads.get(roomId);
+    if (flight) return (flight.next ??= flight.done.then(() => this.startRead(roomId)));
+    return this.startRead(roomId);
+  }
+
+  private startRead(roomId: string): Promise<RoomSnapshot> {
+    const read = this.readOnce(roomId);
+    const flight: ReadFlight = { done: read.then(() => undefined, () => undefined) };
+    this.reads.set(roomId, flight);
+    void flight.done.then(() => {
+      if (this.reads.get(roomId) === flight) this.reads.delete(roomId);
+    });
+    return read;
+  }
+
+  private async readOnce(roomId: string): Promise<RoomSnapshot> {
     const k = this.roomKeys(roomId);
     const cached = this.snapshots.get(roomId);
     const tag = cached?.tag as ReadTag | undefined;
@@ -261,6 +285,11 @@ export class RedisStore implements HistoryStore {
 interface ReadTag {
   epoch: string;
   length: number;
+}
+
+interface ReadFlight {
+  done: Promise<void>;
+  next?: Promise<RoomSnapshot>;
 }
 
 /** The value and legacy content tag a patch sends to patch-message-3.lua. */
