@@ -19,10 +19,11 @@ import { mirrorScenario } from "./scenarios/mirror.js";
 import { memoryScenario } from "./scenarios/memory.js";
 import { pythonScenario } from "./scenarios/python.js";
 import { durabilityScenario } from "./scenarios/durability.js";
+import { largeScenario } from "./scenarios/large.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario, pythonScenario,
-  durabilityScenario,
+  durabilityScenario, largeScenario,
 ];
 
 const { values } = parseArgs({

@@ -20,6 +20,8 @@ export function rpc(client: pb.RoomHistoryServiceClient) {
     append: wrap<pb.AppendMessagesRequest, pb.AppendMessagesResponse>(client.appendMessages),
     history: wrap<pb.GetHistoryRequest, pb.GetHistoryResponse>(client.getHistory),
     render: wrap<pb.RenderMessagesRequest, pb.RenderMessagesResponse>(client.renderMessages),
+    setLimit: wrap<pb.SetRoomLimitRequest, pb.SetRoomLimitResponse>(client.setRoomLimit),
+    info: wrap<pb.GetRoomInfoRequest, pb.GetRoomInfoResponse>(client.getRoomInfo),
   };
 }
 

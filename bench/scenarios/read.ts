@@ -37,7 +37,15 @@ export const readScenario: Scenario = {
       await echo.call("setReply", { method: "RenderMessages", base64: Buffer.from(renderBytes).toString("base64") });
       ctx.details.read_sizes = { getHistoryResponseBytes: historyBytes.length, renderResponseBytes: renderBytes.length };
 
-      const figures: Figure[] = [];
+      // One form per render: the reply in the form asked for, against both forms together (as before).
+      const asJson = await svc.render({ ...renderReq, form: pb.RenderForm.RENDER_FORM_JSON });
+      const jsonBytes = pb.RenderMessagesResponse.encode(asJson).finish().length;
+      const figures: Figure[] = [
+        { scenario: S, name: "RenderMessages reply, messages form", unit: "bytes", service: renderBytes.length,
+          baseline: renderBytes.length + Buffer.byteLength(asJson.messagesJson) + 4, baselineName: "both forms in one reply" },
+        { scenario: S, name: "RenderMessages reply, JSON form", unit: "bytes", service: jsonBytes,
+          baseline: renderBytes.length + Buffer.byteLength(asJson.messagesJson) + 4, baselineName: "both forms in one reply" },
+      ];
       const kinds = {
         GetHistory: { service: () => svc.history(historyReq), echo: () => bare.history(historyReq) },
         RenderMessages: { service: () => svc.render(renderReq), echo: () => bare.render(renderReq) },
