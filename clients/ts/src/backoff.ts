@@ -6,7 +6,7 @@
  * clients/testdata/retry-vectors.json, which the Python client runs too.
  */
 import { status } from "@grpc/grpc-js";
-import { InternalError, RoomHistoryError, UnavailableError } from "./errors.js";
+import { RoomHistoryError, UnavailableError } from "./errors.js";
 
 /** How long to wait between attempts. */
 export interface BackoffOptions {
@@ -78,14 +78,15 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
- * Whether a failed watch stream is reopened: after a transient error always; after INTERNAL only once
- * the watch has been confirmed (a `created` received) at least once, since the same request worked
- * before and the fault is then the server's state, not the request. (A server that cannot reach Redis
- * when it subscribes answers INTERNAL, not UNAVAILABLE; a watch must outlive that.) Anything else, such
- * as INVALID_ARGUMENT or RESOURCE_EXHAUSTED, would fail again and ends the watch.
+ * Whether a failed watch stream is reopened from its cursors: after UNAVAILABLE only (a restart, a
+ * shutdown, a lost connection, or the store unreachable, which the server answers with UNAVAILABLE also
+ * when it cannot subscribe). INTERNAL is a server bug and, like INVALID_ARGUMENT or RESOURCE_EXHAUSTED,
+ * would fail again: it ends the watch. The rule is clients/testdata/watch-vectors.json (`resume`), which
+ * the Python client runs too. (A stream the server ends with OK, or one silent for three progress
+ * intervals, is reopened as well; the watch treats those as UNAVAILABLE.)
  */
-export function shouldResume(err: unknown, confirmedBefore: boolean): boolean {
-  return isTransient(err) || (confirmedBefore && err instanceof InternalError);
+export function shouldResume(err: unknown): boolean {
+  return isTransient(err);
 }
 
 /**

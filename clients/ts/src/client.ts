@@ -10,7 +10,7 @@ import {
 } from "@grpc/grpc-js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { backoffOptions, retryCall, retrySafe, type BackoffOptions } from "./backoff.js";
-import { RoomHistoryError, toRoomHistoryError } from "./errors.js";
+import { CancelledError, ClientClosedError, toRoomHistoryError } from "./errors.js";
 import { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
 
 /** Settings of a RoomHistoryClient. */
@@ -29,7 +29,10 @@ export interface RoomHistoryClientOptions {
 export interface CallOptions {
   /** timeoutMs overrides the client's default deadline for this call. */
   timeoutMs?: number;
-  /** signal cancels the call (it then fails with CANCELLED). */
+  /**
+   * signal cancels the call: it then rejects with a CancelledError whose `cause` is the signal's reason
+   * (`err instanceof CancelledError`, or `signal.aborted`, tells an abort from a failure).
+   */
   signal?: AbortSignal;
 }
 
@@ -56,6 +59,7 @@ export class RoomHistoryClient {
   private readonly timeoutMs: number;
   readonly backoff: BackoffOptions;
   private readonly watches = new Set<WatchStream>();
+  private closed = false;
 
   /** Opens a channel to `address` ("host:port"); it connects on the first call. */
   constructor(address: string, options: RoomHistoryClientOptions = {}) {
@@ -175,14 +179,19 @@ export class RoomHistoryClient {
    * (see WatchStream). `rooms` are room ids (nothing known yet) or cursors with the version already held.
    */
   watch(rooms: WatchRooms, options: WatchOptions = {}): WatchStream {
+    if (this.closed) throw new ClientClosedError();
     const merged = { ...options, backoff: { ...this.backoff, ...options.backoff } };
     const stream = new WatchStream(this.raw, rooms, merged, (s) => this.watches.delete(s));
     this.watches.add(stream);
     return stream;
   }
 
-  /** Ends every watch of this client and closes the channel; calls in flight fail with CANCELLED. */
+  /**
+   * Ends every watch of this client and closes the channel. Calls in flight and any later call reject
+   * with ClientClosedError (a CancelledError); watch() then throws it.
+   */
   close(): void {
+    this.closed = true;
     for (const w of [...this.watches]) w.close();
     this.raw.close();
   }
@@ -190,19 +199,30 @@ export class RoomHistoryClient {
   private unary<Req extends object, Res>(method: UnaryMethod, req: Req, opts: CallOptions = {}): Promise<Res> {
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
     const fn = this.raw[method] as unknown as RawUnary<Req, Res>;
+    const { signal } = opts;
     const once = () =>
       new Promise<Res>((resolve, reject) => {
-        if (opts.signal?.aborted) return reject(new RoomHistoryError(status.CANCELLED, "cancelled by the caller"));
+        if (this.closed) return reject(new ClientClosedError());
+        if (signal?.aborted) return reject(aborted(signal));
         const call = fn.call(this.raw, req, new Metadata(), { deadline }, (err, res) => {
-          opts.signal?.removeEventListener("abort", cancel);
-          if (err) reject(toRoomHistoryError(err));
-          else resolve(res);
+          signal?.removeEventListener("abort", cancel);
+          if (!err) resolve(res);
+          else if (signal?.aborted) reject(aborted(signal));
+          else if (this.closed) reject(new ClientClosedError("the client was closed during the call"));
+          else reject(toRoomHistoryError(err));
         });
         const cancel = () => call.cancel();
-        opts.signal?.addEventListener("abort", cancel, { once: true });
+        signal?.addEventListener("abort", cancel, { once: true });
       });
-    return retrySafe(method, req) ? retryCall(once, this.backoff, deadline, opts.signal) : once();
+    const result = retrySafe(method, req) ? retryCall(once, this.backoff, deadline, signal) : once();
+    // An abort during a wait between attempts ends the call as an abort too.
+    return signal ? result.catch((err: unknown) => Promise.reject(signal.aborted ? aborted(signal) : err)) : result;
   }
+}
+
+/** The error of a call its caller aborted: a CancelledError whose `cause` is the signal's reason. */
+function aborted(signal: AbortSignal): CancelledError {
+  return new CancelledError(status.CANCELLED, "cancelled by the caller", undefined, { cause: signal.reason });
 }
 
 /** A new idempotency key: 22 random URL-safe characters (128 bits). */

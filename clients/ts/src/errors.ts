@@ -21,25 +21,42 @@ export interface ErrorDetail {
 /** Base of every error the client throws for a failed call. */
 export class RoomHistoryError extends Error {
   constructor(
-    /** code is the gRPC status code (see `status` in @grpc/grpc-js). */
-    readonly code: status,
-    /** details is the server's message. */
+    /** code is the gRPC status code, a number (codeName spells it, e.g. "ABORTED"). */
+    readonly code: number,
+    /** details is the server's message (for an error raised by the client itself, its own). */
     readonly details: string,
     /** detail is the ErrorInfo the server attached. */
     readonly detail: ErrorDetail = { reason: "", metadata: {} },
+    options?: { cause?: unknown },
   ) {
-    super(`${status[code] ?? code}: ${details}`);
+    super(`${status[code] ?? code}: ${details}`, options);
     this.name = new.target.name;
+  }
+
+  /** codeName is the status code's name ("ABORTED", "NOT_FOUND", ...), as Python's `code.name`. */
+  get codeName(): string {
+    return status[this.code] ?? String(this.code);
   }
 
   /** reason is the ErrorInfo reason ("VERSION_CONFLICT", "INVALID_ARGUMENT", ...); empty when absent. */
   get reason(): string {
     return this.detail.reason;
   }
+
+  /** metadata is the ErrorInfo metadata (e.g. field, current_version); empty when absent. */
+  get metadata(): Record<string, string> {
+    return this.detail.metadata;
+  }
 }
 
-/** ABORTED with reason VERSION_CONFLICT: expected_version was not the room's version. */
-export class VersionConflictError extends RoomHistoryError {
+/** ABORTED: the write was refused and changed nothing; VersionConflictError when it was a version conflict. */
+export class AbortedError extends RoomHistoryError {}
+
+/**
+ * ABORTED with reason VERSION_CONFLICT: expected_version was not the room's version. The versions are
+ * the server's (an ABORTED without that reason is a plain AbortedError, never this with made-up numbers).
+ */
+export class VersionConflictError extends AbortedError {
   /** currentVersion is the room's version when the write was refused. */
   readonly currentVersion: number;
   /** expectedVersion is the version the write expected. */
@@ -47,10 +64,10 @@ export class VersionConflictError extends RoomHistoryError {
   /** roomId is the room written. */
   readonly roomId: string;
 
-  constructor(code: status, details: string, detail: ErrorDetail) {
+  constructor(code: number, details: string, detail: ErrorDetail) {
     super(code, details, detail);
-    this.currentVersion = Number(detail.metadata.current_version ?? NaN);
-    this.expectedVersion = Number(detail.metadata.expected_version ?? NaN);
+    this.currentVersion = Number(detail.metadata.current_version ?? 0);
+    this.expectedVersion = Number(detail.metadata.expected_version ?? 0);
     this.roomId = detail.metadata.room_id ?? "";
   }
 }
@@ -60,6 +77,11 @@ export class NotFoundError extends RoomHistoryError {
   /** messageId is the id that was not found; empty when the server did not say. */
   get messageId(): string {
     return this.detail.metadata.message_id ?? "";
+  }
+
+  /** roomId is the room searched; empty when the server did not say. */
+  get roomId(): string {
+    return this.detail.metadata.room_id ?? "";
   }
 }
 
@@ -86,17 +108,49 @@ export class ResourceExhaustedError extends RoomHistoryError {
  */
 export class UnavailableError extends RoomHistoryError {}
 
+/** DEADLINE_EXCEEDED: the call's deadline (timeoutMs) passed before the server answered. */
+export class DeadlineExceededError extends RoomHistoryError {}
+
+/**
+ * CANCELLED: the call was cancelled, e.g. by the caller's AbortSignal (then `cause` is the signal's
+ * reason) or because the client was closed (ClientClosedError).
+ */
+export class CancelledError extends RoomHistoryError {}
+
+/** A call on a client after close(), or one that close() ended: CANCELLED, raised by the client itself. */
+export class ClientClosedError extends CancelledError {
+  constructor(details = "the client is closed") {
+    super(status.CANCELLED, details);
+  }
+}
+
 /** INTERNAL: an unexpected server failure; the details are in the server's log only. */
 export class InternalError extends RoomHistoryError {}
 
-type ErrorClass = new (code: status, details: string, detail: ErrorDetail) => RoomHistoryError;
+/**
+ * A mirror was asked about a room it does not follow (never followed, or unfollowed): FAILED_PRECONDITION,
+ * raised by the client itself.
+ */
+export class RoomNotFollowedError extends RoomHistoryError {
+  constructor(readonly roomId: string) {
+    super(status.FAILED_PRECONDITION, `room ${roomId} is not followed by this mirror; call follow() first`);
+  }
+}
 
-/** The one table from gRPC status codes to error classes; codes not listed become RoomHistoryError. */
-const ERROR_CLASS: Partial<Record<status, ErrorClass>> = {
+type ErrorClass = new (code: number, details: string, detail: ErrorDetail) => RoomHistoryError;
+
+/**
+ * The one table from gRPC status codes to error classes (clients/testdata/error-vectors.json); codes not
+ * listed become RoomHistoryError. ABORTED with reason VERSION_CONFLICT is a VersionConflictError.
+ */
+const ERROR_CLASS: Partial<Record<number, ErrorClass>> = {
+  [status.ABORTED]: AbortedError,
   [status.NOT_FOUND]: NotFoundError,
   [status.INVALID_ARGUMENT]: InvalidArgumentError,
   [status.RESOURCE_EXHAUSTED]: ResourceExhaustedError,
   [status.UNAVAILABLE]: UnavailableError,
+  [status.DEADLINE_EXCEEDED]: DeadlineExceededError,
+  [status.CANCELLED]: CancelledError,
   [status.INTERNAL]: InternalError,
 };
 
@@ -110,7 +164,7 @@ export function toRoomHistoryError(err: unknown): RoomHistoryError {
   if (e.code === status.ABORTED && detail.reason === "VERSION_CONFLICT") {
     return new VersionConflictError(e.code, details, detail);
   }
-  const Class = ERROR_CLASS[e.code as status] ?? RoomHistoryError;
+  const Class = ERROR_CLASS[e.code] ?? RoomHistoryError;
   return new Class(e.code, details, detail);
 }
 

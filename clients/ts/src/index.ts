@@ -12,7 +12,7 @@
 export {
   RoomHistoryClient, newIdempotencyKey, type CallOptions, type PartialRequest, type RoomHistoryClientOptions,
 } from "./client.js";
-export { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
+export { WatchStream, advanceCursor, type WatchOptions, type WatchRooms } from "./watch.js";
 export {
   RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents,
   type RoomMirrorOptions,
@@ -20,11 +20,12 @@ export {
 export { afterFetch, applyChange, nextStep, type RoomWindow, type WindowStep } from "./window.js";
 export { DEFAULT_PAGE_SIZE, readWindow, RoomChangedWhilePagingError } from "./paging.js";
 export {
-  RoomHistoryError, VersionConflictError, NotFoundError, InvalidArgumentError, ResourceExhaustedError,
-  UnavailableError, InternalError, toRoomHistoryError, type ErrorDetail,
+  RoomHistoryError, AbortedError, VersionConflictError, NotFoundError, InvalidArgumentError, ResourceExhaustedError,
+  UnavailableError, DeadlineExceededError, CancelledError, ClientClosedError, InternalError, RoomNotFollowedError,
+  toRoomHistoryError, type ErrorDetail,
 } from "./errors.js";
 export {
-  Backoff, DEFAULT_BACKOFF, isRetryableStatus, isTransient, retrySafe, type BackoffOptions,
+  Backoff, DEFAULT_BACKOFF, isRetryableStatus, isTransient, retrySafe, shouldResume, type BackoffOptions,
 } from "./backoff.js";
 
 export { ChangeKind, RoomChange } from "./gen/roomhistory/v1/change.js";
@@ -40,4 +41,3 @@ export {
   RoomHistoryServiceClient, type DeepPartial,
 } from "./gen/roomhistory/v1/room_history_service.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";
-export { status } from "@grpc/grpc-js";

@@ -12,7 +12,7 @@ import type { Message } from "./gen/roomhistory/v1/message.js";
 import type * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { retryUntilAborted } from "./backoff.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
-import { VersionConflictError } from "./errors.js";
+import { RoomNotFollowedError, VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
 import { DEFAULT_PAGE_SIZE, readWindow } from "./paging.js";
 import { afterFetch, nextStep } from "./window.js";
@@ -118,7 +118,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
 
   /** Stops following rooms and forgets their windows. */
   unfollow(...roomIds: string[]): void {
-    for (const id of roomIds) this.rooms.get(id)?.fail(new Error(`room ${id} is no longer followed`));
+    for (const id of roomIds) this.rooms.get(id)?.fail(new RoomNotFollowedError(id));
     for (const id of roomIds) this.rooms.delete(id);
     this.stream.remove(roomIds);
   }
@@ -145,13 +145,17 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     return this.room(roomId).version;
   }
 
-  /** Resolves once the mirror holds `version` (or later) of the room; rejects after `timeoutMs` if given. */
+  /**
+   * Resolves once the mirror holds `version` (or later) of the room; after `timeoutMs`, if given, rejects
+   * with a DOMException named "TimeoutError" (as AbortSignal.timeout does; Python raises TimeoutError).
+   */
   waitForVersion(roomId: string, version: number, timeoutMs?: number): Promise<void> {
     const wait = this.room(roomId).waitFor(version);
     if (timeoutMs === undefined) return wait;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      const late = () => reject(new Error(`room ${roomId} did not reach version ${version} in ${timeoutMs} ms`));
+      const message = `room ${roomId} did not reach version ${version} in ${timeoutMs} ms`;
+      const late = () => reject(new DOMException(message, "TimeoutError"));
       timer = setTimeout(late, timeoutMs);
     });
     return Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
@@ -217,7 +221,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
 
   private room(roomId: string): MirroredRoom {
     const room = this.rooms.get(roomId);
-    if (!room) throw new Error(`room ${roomId} is not followed by this mirror; call follow() first`);
+    if (!room) throw new RoomNotFollowedError(roomId);
     return room;
   }
 

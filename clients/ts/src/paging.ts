@@ -4,6 +4,8 @@
  * returned; each carries the room's version, so a read whose pages disagree (the room changed while
  * it was read) is started again, and after a few such restarts fails for the caller to retry later.
  */
+import { status } from "@grpc/grpc-js";
+import { AbortedError } from "./errors.js";
 import type { Message } from "./gen/roomhistory/v1/message.js";
 import type { RoomHistoryClient } from "./client.js";
 import type { RoomWindow } from "./window.js";
@@ -14,11 +16,11 @@ export const DEFAULT_PAGE_SIZE = 200;
 /** Restarts of a read whose pages came from different versions before it gives up. */
 const MAX_RESTARTS = 3;
 
-/** Thrown when a room kept changing while it was read page by page; retrying later is safe. */
-export class RoomChangedWhilePagingError extends Error {
+/** Thrown when a room kept changing while it was read page by page (ABORTED); retrying later is safe. */
+export class RoomChangedWhilePagingError extends AbortedError {
   constructor(readonly roomId: string) {
-    super(`room ${roomId} changed while it was read in pages ${MAX_RESTARTS + 1} times`);
-    this.name = "RoomChangedWhilePagingError";
+    const details = `room ${roomId} changed while it was read in pages ${MAX_RESTARTS + 1} times`;
+    super(status.ABORTED, details, { reason: "", metadata: { room_id: roomId } });
   }
 }
 

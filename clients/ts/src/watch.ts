@@ -46,8 +46,8 @@ const SILENT_INTERVALS = 3;
  * A resuming watch. Iterate it with `for await`; versions per room strictly increase across the whole
  * iteration. A change whose previousVersion is not the version you hold (a RESYNC, or a merged change)
  * means you missed something: fetch the room. Breaking out of the loop (or close()) cancels the call.
- * Errors that retrying cannot fix (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, and INTERNAL before the first
- * stream was confirmed) end the iteration by throwing; see shouldResume() in backoff.ts.
+ * Errors that retrying cannot fix (anything but UNAVAILABLE: INVALID_ARGUMENT, RESOURCE_EXHAUSTED,
+ * INTERNAL, ...) end the iteration by throwing; see shouldResume() in backoff.ts.
  *
  * One exception to "strictly increase": if the server's store lost a room (a Redis restart without
  * persistence), the room's version goes back and the stream delivers a RESYNC with version lower than
@@ -178,7 +178,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
       if (this.closed) break;
       if (confirmed) backoff.reset();
       if (reason === "restart") continue;
-      if (!shouldResume(reason, this.streams > 0)) {
+      if (!shouldResume(reason)) {
         this.failure = reason;
         this.wake();
         return;
@@ -221,18 +221,9 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private receive(res: WatchResponse): void {
     this.arm();
     if (res.created) this.push({ created: res.created.rooms, resumed: this.streams++ > 0 });
-    else if (res.change && this.advance(res.change)) this.push({ change: res.change });
+    else if (res.change && advanceCursor(this.cursors, res.change)) this.push({ change: res.change });
   }
 
-  /** Moves the room's cursor to the change; false for a change already delivered (or a room dropped). */
-  private advance(c: RoomChange): boolean {
-    const cursor = this.cursors.get(c.roomId);
-    if (cursor === undefined) return false;
-    const lost = c.kind === ChangeKind.CHANGE_KIND_RESYNC && c.previousVersion === cursor && c.version < cursor;
-    if (c.version <= cursor && !lost) return false;
-    this.cursors.set(c.roomId, c.version);
-    return true;
-  }
 
   /** Buffers an item; a full buffer pauses the stream so HTTP/2 flow control slows the server. */
   private push(item: Item): void {
@@ -290,4 +281,17 @@ function toCursors(rooms: WatchRooms): { roomId: string; knownVersion: number }[
   return rooms.map((r) =>
     typeof r === "string" ? { roomId: r, knownVersion: 0 } : { roomId: r.roomId, knownVersion: r.knownVersion ?? 0 },
   );
+}
+
+/**
+ * Moves the room's cursor to the change and says whether to deliver it: false for a change already
+ * delivered or a room not watched. The rules are clients/testdata/watch-vectors.json (`cursors`).
+ */
+export function advanceCursor(cursors: Map<string, number>, c: RoomChange): boolean {
+  const cursor = cursors.get(c.roomId);
+  if (cursor === undefined) return false;
+  const lost = c.kind === ChangeKind.CHANGE_KIND_RESYNC && c.previousVersion === cursor && c.version < cursor;
+  if (c.version <= cursor && !lost) return false;
+  cursors.set(c.roomId, c.version);
+  return true;
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   InvalidArgumentError, NotFoundError, ResourceExhaustedError, Role, RoomHistoryClient, RoomHistoryError,
-  UnavailableError, VersionConflictError, status,
+  UnavailableError, VersionConflictError,
 } from "@roomhistory/client";
+import { status } from "@grpc/grpc-js";
 import { TestRedis } from "../../../test/helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
 import { freePort } from "../../../test/helpers/ports.js";

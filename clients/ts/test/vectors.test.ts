@@ -4,11 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { status } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
+import * as api from "@roomhistory/client";
 import {
-  GetHistoryResponse, Message, RoomChange, RoomHistoryClient, afterFetch, isRetryableStatus, nextStep, retrySafe,
+  Backoff, GetHistoryResponse, Message, RoomChange, RoomHistoryClient, RoomHistoryError, UnavailableError,
+  WatchResponse, advanceCursor, afterFetch, isRetryableStatus, nextStep, retrySafe, shouldResume, toRoomHistoryError,
   type RoomWindow,
 } from "@roomhistory/client";
+import { ErrorInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
+import { Status } from "@roomhistory/client/gen/google/rpc/status.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
 const testdata = (name: string) =>
@@ -75,4 +79,94 @@ describe("retry vectors (clients/testdata/retry-vectors.json)", () => {
       expect(retrySafe(method, type.fromJSON(c.request))).toBe(retried);
     },
   );
+});
+
+/** proto style (current_version) to this client's (currentVersion). */
+const camel = (name: string) => name.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+const codeOf = (name: string) => status[name as keyof typeof status] as number;
+
+describe("error vectors (clients/testdata/error-vectors.json)", () => {
+  interface ErrorCase {
+    name: string;
+    status: string;
+    details: string;
+    error_info?: { reason: string; metadata: Record<string, string> };
+    error: { class: string; ancestors: string[]; fields: Record<string, unknown> };
+  }
+  const { cases } = testdata("error-vectors.json") as { cases: ErrorCase[] };
+  const classes = api as unknown as Record<string, new (...args: never[]) => Error>;
+
+  /** A failed call as grpc-js reports it: code, details and the trailers with grpc-status-details-bin. */
+  function serviceError(c: ErrorCase): object {
+    const metadata = new Metadata();
+    if (c.error_info) {
+      const info = ErrorInfo.encode({ ...c.error_info, domain: "roomhistory.v1" }).finish();
+      const typeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+      const value = Buffer.from(info);
+      const detail = Status.encode({ code: codeOf(c.status), message: c.details, details: [{ typeUrl, value }] });
+      metadata.set("grpc-status-details-bin", Buffer.from(detail.finish()));
+    }
+    return Object.assign(new Error(c.details), { code: codeOf(c.status), details: c.details, metadata });
+  }
+
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
+    const err = toRoomHistoryError(serviceError(c));
+    expect(err.constructor.name).toBe(c.error.class);
+    expect(err).toBeInstanceOf(classes[c.error.class]);
+    expect(err).toBeInstanceOf(RoomHistoryError);
+    for (const ancestor of c.error.ancestors) expect(err).toBeInstanceOf(classes[ancestor]);
+    for (const [field, value] of Object.entries(c.error.fields)) {
+      const actual = field === "code" ? err.codeName : (err as unknown as Record<string, unknown>)[camel(field)];
+      expect(actual, field).toEqual(value);
+    }
+  });
+});
+
+describe("watch vectors (clients/testdata/watch-vectors.json)", () => {
+  const vectors = testdata("watch-vectors.json") as {
+    resume: Record<string, boolean>;
+    cursors: {
+      name: string; cursors: Record<string, number>; responses: unknown[]; delivered: [string, number][];
+      cursors_after: Record<string, number>;
+    }[];
+    backoff: {
+      policy: { initial_ms: number; max_ms: number; multiplier: number };
+      delays: { attempt: number; random: number; delay_ms: number }[];
+    };
+  };
+
+  it.each(Object.entries(vectors.resume))("a stream failed with %s resumes: %s", (name, resumes) => {
+    const err = toRoomHistoryError(Object.assign(new Error(name), { code: codeOf(name), details: name }));
+    expect(shouldResume(err)).toBe(resumes);
+  });
+
+  it("a stream ended or silent resumes (the watch reports either as UNAVAILABLE)", () => {
+    expect(shouldResume(new UnavailableError(status.UNAVAILABLE, "watch stream ended by the server"))).toBe(true);
+  });
+
+  it.each(vectors.cursors.map((c) => [c.name, c] as const))("%s", (_, c) => {
+    const cursors = new Map(Object.entries(c.cursors));
+    const delivered: [string, number][] = [];
+    for (const json of c.responses) {
+      const { change } = WatchResponse.fromJSON(json);
+      if (change && advanceCursor(cursors, change)) delivered.push([change.roomId, change.version]);
+    }
+    expect(delivered).toEqual(c.delivered);
+    expect(Object.fromEntries(cursors)).toEqual(c.cursors_after);
+  });
+
+  it.each(vectors.backoff.delays.map((d) => [d.attempt, d.random, d.delay_ms] as const))(
+    "backoff attempt %i, random %f: %f ms",
+    (attempt, random, delayMs) => {
+      const { initial_ms, max_ms, multiplier } = vectors.backoff.policy;
+      const backoff = new Backoff({ initialMs: initial_ms, maxMs: max_ms, multiplier, maxAttempts: 5 }, () => random);
+      for (let i = 0; i < attempt; i++) backoff.next();
+      expect(backoff.next()).toBeCloseTo(delayMs, 9);
+    },
+  );
+
+  it("the defaults are the vectors' policy", () => {
+    const { initial_ms, max_ms, multiplier } = vectors.backoff.policy;
+    expect(api.DEFAULT_BACKOFF).toMatchObject({ initialMs: initial_ms, maxMs: max_ms, multiplier });
+  });
 });
