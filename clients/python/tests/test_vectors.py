@@ -12,8 +12,12 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient
-from roomhistory._retry import RETRYABLE_CODES, retry_safe
+import roomhistory
+from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, RoomHistoryError
+from roomhistory._retry import RETRYABLE_CODES, Backoff, RetryPolicy, retry_safe
+from roomhistory._watch import WatchResumer
+from roomhistory.errors import error_from_rpc
+from google.rpc import error_details_pb2, status_pb2
 from roomhistory._window import Fetch, RoomWindow, after_fetch, next_step
 from roomhistory.v1 import change_pb2
 from roomhistory.v1 import message_pb2 as msg
@@ -28,6 +32,8 @@ def load(name: str) -> Any:
 
 WINDOW_CASES = load("window-vectors.json")["cases"]
 RETRY = load("retry-vectors.json")
+ERRORS = load("error-vectors.json")["cases"]
+WATCH = load("watch-vectors.json")
 
 
 def window_of(w: dict[str, Any]) -> RoomWindow:
@@ -75,3 +81,92 @@ def test_retry_safe(call: dict[str, Any]) -> None:
     method = "".join("_" + ch.lower() if ch.isupper() else ch for ch in call["rpc"]).lstrip("_")
     assert hasattr(RoomHistoryClient, method) and hasattr(AsyncRoomHistoryClient, method), method
     assert retry_safe(request) == call["retried"]
+
+
+class FakeRpcError(grpc.RpcError):
+    """A failed call as grpc reports it: code, details and trailing metadata."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailers: tuple[tuple[str, bytes], ...] = ()) -> None:
+        self._code, self._details, self._trailers = code, details, trailers
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+        return self._trailers
+
+
+def rpc_error(case: dict[str, Any]) -> FakeRpcError:
+    code = grpc.StatusCode[case["status"]]
+    trailers: tuple[tuple[str, bytes], ...] = ()
+    if "error_info" in case:
+        info = error_details_pb2.ErrorInfo(domain="roomhistory.v1", **case["error_info"])
+        status = status_pb2.Status(code=code.value[0], message=case["details"])
+        status.details.add().Pack(info)
+        trailers = (("grpc-status-details-bin", status.SerializeToString()),)
+    return FakeRpcError(code, case["details"], trailers)
+
+
+@pytest.mark.parametrize("case", ERRORS, ids=[c["name"] for c in ERRORS])
+def test_error_vector(case: dict[str, Any]) -> None:
+    err = error_from_rpc(rpc_error(case))
+    expected = case["error"]
+    assert type(err).__name__ == expected["class"]
+    assert type(err) is getattr(roomhistory, expected["class"])
+    assert isinstance(err, RoomHistoryError)
+    for ancestor in expected["ancestors"]:
+        assert isinstance(err, getattr(roomhistory, ancestor)), ancestor
+    for name, value in expected["fields"].items():
+        actual = err.code.name if name == "code" else getattr(err, name)
+        assert actual == value, name
+
+
+@pytest.mark.parametrize("name,resumes", sorted(WATCH["resume"].items()))
+def test_watch_resumes(name: str, resumes: bool) -> None:
+    resumer = WatchResumer(["r"], 5.0)
+    err = FakeRpcError(grpc.StatusCode[name], name)
+    if resumes:
+        assert resumer.delay_after(err, idle=False) >= 0
+    else:
+        with pytest.raises(RoomHistoryError) as raised:
+            resumer.delay_after(err, idle=False)
+        assert raised.value.code.name == name
+
+
+def test_watch_resumes_after_an_end_or_a_silence() -> None:
+    resumer = WatchResumer(["r"], 5.0)
+    assert resumer.delay_after(None, idle=False) >= 0
+    assert resumer.delay_after(FakeRpcError(grpc.StatusCode.CANCELLED, "idle"), idle=True) >= 0
+
+
+@pytest.mark.parametrize("case", WATCH["cursors"], ids=[c["name"] for c in WATCH["cursors"]])
+def test_watch_cursors(case: dict[str, Any]) -> None:
+    resumer = WatchResumer(dict(case["cursors"]), 5.0)
+    delivered = []
+    for response in case["responses"]:
+        change = resumer.accept(json_format.ParseDict(response, pb.WatchResponse()))
+        if change is not None:
+            delivered.append([change.room_id, change.version])
+    assert delivered == case["delivered"]
+    assert resumer.cursors == case["cursors_after"]
+
+
+@pytest.mark.parametrize("delay", WATCH["backoff"]["delays"], ids=lambda d: f"{d['attempt']}-{d['random']}")
+def test_backoff(delay: dict[str, Any]) -> None:
+    p = WATCH["backoff"]["policy"]
+    policy = RetryPolicy(initial=p["initial_ms"] / 1000, maximum=p["max_ms"] / 1000, multiplier=p["multiplier"])
+    backoff = Backoff(policy, rng=lambda: delay["random"])
+    for _ in range(delay["attempt"]):
+        backoff.next_delay()
+    assert backoff.next_delay() * 1000 == pytest.approx(delay["delay_ms"])
+
+
+def test_default_policy_is_the_vectors() -> None:
+    p = WATCH["backoff"]["policy"]
+    default = RetryPolicy()
+    assert (default.initial * 1000, default.maximum * 1000, default.multiplier) == (
+        p["initial_ms"], p["max_ms"], p["multiplier"]
+    )

@@ -15,12 +15,16 @@ from .aio import AsyncRoomHistoryClient
 from .aio_mirror import AsyncRoomMirror
 from .client import RoomHistoryClient
 from .errors import (
+    AbortedError,
+    CancelledError,
+    ClientClosedError,
     DeadlineExceededError,
     InternalError,
     InvalidArgumentError,
     NotFoundError,
     ResourceExhaustedError,
     RoomHistoryError,
+    RoomNotFollowedError,
     UnavailableError,
     VersionConflictError,
 )
@@ -30,6 +34,9 @@ from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reactio
 from .v1.room_history_service_pb2 import Durability, RenderForm
 
 __all__ = [
+    "AbortedError",
+    "CancelledError",
+    "ClientClosedError",
     "AsyncRoomHistoryClient",
     "AsyncRoomMirror",
     "ChangeKind",
@@ -52,6 +59,7 @@ __all__ = [
     "RoomHistoryClient",
     "RoomHistoryError",
     "RoomMirror",
+    "RoomNotFollowedError",
     "ToolCall",
     "UnavailableError",
     "VersionConflictError",

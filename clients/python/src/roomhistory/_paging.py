@@ -11,7 +11,7 @@ import grpc
 
 from .aio import AsyncRoomHistoryClient
 from .client import RoomHistoryClient
-from .errors import RoomHistoryError
+from .errors import AbortedError
 from .v1 import room_history_service_pb2 as pb
 
 DEFAULT_PAGE_SIZE = 200
@@ -21,8 +21,8 @@ MAX_RESTARTS = 3
 """Restarts of a read whose pages came from different versions before it gives up."""
 
 
-class RoomChangedWhilePagingError(RoomHistoryError):
-    """A room kept changing while it was read page by page; retrying later is safe."""
+class RoomChangedWhilePagingError(AbortedError):
+    """A room kept changing while it was read page by page (ABORTED); retrying later is safe."""
 
     def __init__(self, room_id: str) -> None:
         super().__init__(

@@ -52,16 +52,17 @@ class Backoff:
     """Exponential delays with equal jitter: half the ceiling plus a random share of the other half, so
     many workers reconnecting after a restart spread out, and none retries at once."""
 
-    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY, rng: Callable[[], float] = random.random) -> None:
         self.policy = policy
         self.attempt = 0
+        self._random = rng
 
     def next_delay(self) -> float:
         """The wait before the next attempt, in seconds; grows with every call until reset()."""
         p = self.policy
         ceiling = min(p.maximum, p.initial * p.multiplier**self.attempt)
         self.attempt += 1
-        return ceiling / 2 + random.random() * ceiling / 2
+        return ceiling / 2 + self._random() * ceiling / 2
 
     def reset(self) -> None:
         """After a success: the next failure waits the shortest delay again."""
@@ -70,7 +71,8 @@ class Backoff:
 
 def is_transient(err: BaseException) -> bool:
     """UNAVAILABLE (a server restarting, Redis unreachable, a lost connection) may go away by itself;
-    anything else says something about the request and would fail again."""
+    anything else says something about the request, or is a server bug (INTERNAL), and would fail again.
+    A watch resumes after exactly these failures (clients/testdata/watch-vectors.json, `resume`)."""
     if isinstance(err, RoomHistoryError):
         return err.code == grpc.StatusCode.UNAVAILABLE
     code = getattr(err, "code", None)

@@ -56,6 +56,18 @@ class WatchResumer:
         self.on_created = on_created
         self.streams = 0
 
+    def add(self, rooms: Rooms) -> bool:
+        """Follows more rooms (those already watched keep their cursor); True when any was new."""
+        added = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
+        new = {room: v for room, v in added.items() if room not in self.cursors}
+        self.cursors.update(new)
+        return bool(new)
+
+    def remove(self, room_ids: Iterable[str]) -> bool:
+        """Stops following rooms; True when any was watched."""
+        removed = [self.cursors.pop(room, None) for room in room_ids]
+        return any(v is not None for v in removed)
+
     @property
     def idle_timeout(self) -> float:
         return IDLE_INTERVALS * self.progress_interval
@@ -119,11 +131,36 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         self._idle = False
         self._stopped = threading.Event()
         self._watchdog: threading.Thread | None = None
+        self._restart = False  # set by add()/remove(): the stream ends to be reopened at once
+        self._rooms_changed = threading.Event()
 
     @property
     def cursors(self) -> dict[str, int]:
         """The version delivered so far per room."""
         return dict(self._resumer.cursors)
+
+    @property
+    def rooms(self) -> list[str]:
+        """The rooms watched."""
+        return list(self._resumer.cursors)
+
+    def add(self, rooms: Rooms) -> None:
+        """Follows more rooms on this watch (a mapping to the version held, or ids): the stream is reopened
+        with them; rooms already watched keep their cursor."""
+        if self._resumer.add(rooms):
+            self._reopen()
+
+    def remove(self, room_ids: Iterable[str]) -> None:
+        """Stops following rooms: the stream is reopened without them (with none left, it waits for add())."""
+        if self._resumer.remove(room_ids):
+            self._reopen()
+
+    def _reopen(self) -> None:
+        self._restart = True
+        self._rooms_changed.set()
+        call = self._call
+        if call is not None:
+            call.cancel()
 
     @property
     def cancelled(self) -> threading.Event:
@@ -135,6 +172,10 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
 
     def __next__(self) -> change_pb2.RoomChange:
         while not self._stopped.is_set():
+            if not self._resumer.cursors:  # every room removed: wait for add() or cancel()
+                self._rooms_changed.clear()
+                self._rooms_changed.wait(self._resumer.progress_interval)
+                continue
             call = self._call or self._connect()
             self._waiting_since = time.monotonic()
             try:
@@ -153,6 +194,9 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             self._call = None
             if self._stopped.is_set():
                 break
+            if self._restart:  # add() or remove(): reopen at once with the new rooms
+                self._restart = False
+                continue
             if self._idle:
                 self._drop_channel()
             try:
@@ -166,6 +210,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
     def cancel(self) -> None:
         """Ends the stream; a blocked `next()` returns with StopIteration."""
         self._stopped.set()
+        self._rooms_changed.set()
         call = self._call
         if call is not None:
             call.cancel()
@@ -181,10 +226,13 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
 
     def _connect(self) -> Any:
         self._idle = False
+        self._restart = False
         if self._channel is None:
             self._channel = self._open_channel()
         stub = pb_grpc.RoomHistoryServiceStub(self._channel)
-        self._call = stub.Watch(self._resumer.request())
+        self._call = call = stub.Watch(self._resumer.request())
+        if self._restart:  # rooms changed while the request was built: reopen with them
+            call.cancel()
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch_idle, name="roomhistory-watchdog", daemon=True)
             self._watchdog.start()

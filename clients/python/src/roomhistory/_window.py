@@ -11,14 +11,17 @@ ignored, unless the server's store lost the room (a change whose version is belo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
+from .errors import RoomNotFollowedError
 from .v1 import change_pb2
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 
+log = logging.getLogger("roomhistory")
 CK = change_pb2.ChangeKind
 _REPLACES = (CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS)
 #: Kinds after which the room is empty, whatever came before: applied even after a gap.
@@ -146,7 +149,7 @@ class MirrorState:
         try:
             return self.windows[room_id]
         except KeyError:
-            raise KeyError(f"room {room_id!r} is not followed by this mirror") from None
+            raise RoomNotFollowedError(room_id) from None
 
     def follow(self, room_id: str) -> None:
         self.windows.setdefault(room_id, RoomWindow())
@@ -202,3 +205,14 @@ class MirrorState:
             window.version, window.messages = step.version, step.messages
             return None
         return step
+
+
+def notify(listener: Callable[[str, int], Any] | None, room_id: str, version: int) -> None:
+    """Calls a mirror's on_change listener; an exception it raises is logged and goes no further, so a
+    listener's bug never stops a mirror (nor fails the append that moved the copy)."""
+    if listener is None:
+        return
+    try:
+        listener(room_id, version)
+    except Exception:
+        log.exception("on_change(%r, %d) raised; the mirror goes on", room_id, version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -13,9 +13,9 @@ import grpc.aio
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._watch import OnCreated, Rooms, WatchResumer
+from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
-from .errors import error_from_rpc
-from .v1 import change_pb2
+from .errors import ClientClosedError, error_from_rpc
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -58,6 +58,8 @@ class AsyncRoomHistoryClient:
         self._stub = pb_grpc.RoomHistoryServiceStub(self._channel)
         self._timeout = timeout
         self._retry = retry
+        self._closed = False
+        self._streams: set[AsyncWatchStream] = set()
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -65,7 +67,11 @@ class AsyncRoomHistoryClient:
         return self._retry
 
     async def close(self) -> None:
-        """Closes the channel, ending every call and watch stream of this client."""
+        """Ends every watch stream of this client and closes the channel; calls in flight and any later
+        call raise ClientClosedError (a CancelledError), and so does watch()."""
+        self._closed = True
+        for stream in list(self._streams):
+            await stream.aclose()
         await self._channel.close()
 
     async def __aenter__(self) -> AsyncRoomHistoryClient:
@@ -82,11 +88,17 @@ class AsyncRoomHistoryClient:
         backoff = Backoff(self._retry)
         safe = retry_safe(request)
         while True:
+            if self._closed:
+                raise ClientClosedError()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 return await method(request, timeout=remaining)
             except grpc.RpcError as err:
                 error = error_from_rpc(err)
+            except (asyncio.CancelledError, grpc.aio.UsageError) as err:
+                if not self._closed:  # the caller's task was cancelled: not ours to turn into an error
+                    raise
+                raise ClientClosedError("the client was closed during the call") from err
             delay = retry_delay(error, backoff, deadline) if safe else None
             if delay is None:
                 raise error
@@ -270,63 +282,20 @@ class AsyncRoomHistoryClient:
         request = pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)
         return await self._unary(self._stub.ReapIdleRooms, request, timeout)
 
-    async def watch(
+    def watch(
         self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
-    ) -> AsyncGenerator[change_pb2.RoomChange, None]:
+    ) -> AsyncWatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
         An async iterator of RoomChange; ``rooms`` and ``on_created`` as for RoomHistoryClient.watch.
-        Versions per room only increase. It ends when the consuming task is cancelled (or with
-        ``aclose()``, e.g. through ``contextlib.aclosing``) and raises a RoomHistoryError only for a
-        failure that retrying cannot fix.
+        Versions per room only increase. ``add()``/``remove()`` change its rooms while it is open. It ends
+        with ``aclose()`` (e.g. through ``contextlib.aclosing``), the client's ``close()``, or when the
+        consuming task is cancelled, and raises a RoomHistoryError only for a failure that retrying cannot
+        fix.
         """
+        if self._closed:
+            raise ClientClosedError()
         resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
-        channel: grpc.aio.Channel | None = None
-        try:
-            while True:
-                channel = channel or self._open_watch_channel()
-                call = pb_grpc.RoomHistoryServiceStub(channel).Watch(resumer.request())
-                err: grpc.RpcError | None = None
-                idle = False
-                try:
-                    while True:
-                        response = await _read(call, resumer.idle_timeout)
-                        if response is None:
-                            idle = True
-                            break
-                        if response is grpc.aio.EOF:
-                            break
-                        change = resumer.accept(response)
-                        if change is not None:
-                            yield change
-                except grpc.RpcError as e:
-                    err = e
-                finally:
-                    call.cancel()
-                if idle and self._owns_channel:
-                    # The connection may be dead too: the next stream gets a new one.
-                    await channel.close()
-                    channel = None
-                await asyncio.sleep(resumer.delay_after(err, idle))
-        finally:
-            if channel is not None and self._owns_channel:
-                await channel.close()
-
-
-async def _read(call: Any, timeout: float) -> Any:
-    """The stream's next message, or None after `timeout` seconds without one (the call is then
-    cancelled). Not asyncio.wait_for: cancelling a pending grpc.aio read does not end it until the call
-    itself is cancelled, so wait_for would wait forever for its cancellation."""
-    read = asyncio.ensure_future(call.read())
-    try:
-        done, _ = await asyncio.wait({read}, timeout=timeout)
-    finally:
-        if not read.done():
-            call.cancel()
-            read.add_done_callback(_discard)
-    return read.result() if done else None
-
-
-def _discard(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
+        stream = AsyncWatchStream(self._open_watch_channel, self._owns_channel, resumer, self._streams.discard)
+        self._streams.add(stream)
+        return stream

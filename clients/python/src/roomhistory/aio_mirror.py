@@ -10,7 +10,7 @@ from typing import Any
 
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
 from ._retry import retry_until_cancelled
-from ._window import MirrorState
+from ._window import MirrorState, notify
 from .aio import AsyncRoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -108,12 +108,16 @@ class AsyncRoomMirror:
         return list(self._state.window(room_id).messages)
 
     async def wait_for_version(self, room_id: str, version: int, timeout: float | None = None) -> None:
-        """Returns once the copy of the room is at `version` or later (TimeoutError after `timeout`)."""
+        """Returns once the copy of the room is at `version` or later; the builtin TimeoutError after
+        `timeout` seconds (on every Python version), RoomNotFollowedError for a room not followed."""
         window = self._state.window(room_id)
-        async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: self._failure is not None or window.version >= version), timeout
-            )
+        try:
+            async with self._changed:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._failure is not None or window.version >= version), timeout
+                )
+        except asyncio.TimeoutError:  # distinct from the builtin on Python 3.10
+            raise TimeoutError(f"room {room_id} still at version {window.version}, waiting for {version}") from None
         self._raise_failure()
 
     async def render(
@@ -212,8 +216,7 @@ class AsyncRoomMirror:
         if window is not None and window.version != before:
             async with self._changed:
                 self._changed.notify_all()
-            if self._on_change is not None:
-                self._on_change(room_id, window.version)
+            notify(self._on_change, room_id, window.version)
         return result
 
     def _raise_failure(self) -> None:

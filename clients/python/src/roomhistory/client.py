@@ -12,7 +12,7 @@ import grpc
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._watch import OnCreated, Rooms, WatchResumer, WatchStream
-from .errors import error_from_rpc
+from .errors import ClientClosedError, error_from_rpc
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -83,6 +83,7 @@ class RoomHistoryClient:
         self._timeout = timeout
         self._retry = retry
         self._streams: weakref.WeakSet[WatchStream] = weakref.WeakSet()
+        self._closed = False
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -90,7 +91,9 @@ class RoomHistoryClient:
         return self._retry
 
     def close(self) -> None:
-        """Ends every watch stream of this client and closes the channel."""
+        """Ends every watch stream of this client and closes the channel; any later call raises
+        ClientClosedError (a CancelledError), and so does watch()."""
+        self._closed = True
         for stream in list(self._streams):
             stream.cancel()
         self._channel.close()
@@ -109,11 +112,17 @@ class RoomHistoryClient:
         backoff = Backoff(self._retry)
         safe = retry_safe(request)
         while True:
+            if self._closed:
+                raise ClientClosedError()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 return method(request, timeout=remaining)
             except grpc.RpcError as err:
                 error = error_from_rpc(err)
+            except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
+                if not self._closed:
+                    raise
+                raise ClientClosedError("the client was closed during the call") from err
             delay = retry_delay(error, backoff, deadline) if safe else None
             if delay is None:
                 raise error
@@ -307,6 +316,8 @@ class RoomHistoryClient:
         versions per room only increase. ``on_created(rooms, resumed)`` is called each time a stream is
         confirmed, with every room's current version. ``stream.cancel()`` or ``client.close()`` ends it.
         """
+        if self._closed:
+            raise ClientClosedError()
         resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
         stream = WatchStream(self._open_watch_channel, self._owns_channel, resumer)
         self._streams.add(stream)

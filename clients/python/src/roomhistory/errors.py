@@ -17,7 +17,11 @@ _DETAILS_KEY = "grpc-status-details-bin"
 
 
 class RoomHistoryError(Exception):
-    """A call failed. ``code`` is the gRPC status; ``reason`` and ``metadata`` come from the ErrorInfo."""
+    """A call failed. ``code`` is the gRPC status; ``reason`` and ``metadata`` come from the ErrorInfo.
+
+    ``message`` (also ``details``, its TypeScript name) is the server's message; ``str(err)`` is
+    ``"CODE: message"``.
+    """
 
     def __init__(
         self,
@@ -33,9 +37,20 @@ class RoomHistoryError(Exception):
         self.reason = reason
         self.metadata: dict[str, str] = dict(metadata or {})
 
+    @property
+    def details(self) -> str:
+        """The server's message (the name the TypeScript client uses)."""
+        return self.message
 
-class VersionConflictError(RoomHistoryError):
-    """ABORTED: expected_version did not match; ``current_version`` is the room's version now."""
+
+class AbortedError(RoomHistoryError):
+    """ABORTED: the write was refused and changed nothing; VersionConflictError when it was a version
+    conflict."""
+
+
+class VersionConflictError(AbortedError):
+    """ABORTED with reason VERSION_CONFLICT: expected_version did not match; ``current_version`` is the
+    room's version now. (An ABORTED without that reason is a plain AbortedError.)"""
 
     @property
     def current_version(self) -> int:
@@ -49,6 +64,7 @@ class VersionConflictError(RoomHistoryError):
 
     @property
     def room_id(self) -> str:
+        """The room written."""
         return self.metadata.get("room_id", "")
 
 
@@ -57,7 +73,13 @@ class NotFoundError(RoomHistoryError):
 
     @property
     def message_id(self) -> str:
+        """The id that was not found; empty when the server did not say."""
         return self.metadata.get("message_id", "")
+
+    @property
+    def room_id(self) -> str:
+        """The room searched; empty when the server did not say."""
+        return self.metadata.get("room_id", "")
 
 
 class InvalidArgumentError(RoomHistoryError):
@@ -86,17 +108,48 @@ class DeadlineExceededError(RoomHistoryError):
     """DEADLINE_EXCEEDED: the call's timeout passed before the server answered."""
 
 
+class CancelledError(RoomHistoryError):
+    """CANCELLED: the call was cancelled (e.g. the client was closed: ClientClosedError). Not
+    asyncio.CancelledError, which cancelling the calling task raises as usual."""
+
+
+class ClientClosedError(CancelledError):
+    """A call on a client after close(), or one that close() ended: CANCELLED, raised by the client."""
+
+    def __init__(self, message: str = "the client is closed") -> None:
+        super().__init__(message, code=grpc.StatusCode.CANCELLED)
+
+
 class InternalError(RoomHistoryError):
     """INTERNAL: an unexpected server failure (details in the server's log only)."""
 
 
+class RoomNotFollowedError(RoomHistoryError, KeyError):
+    """A mirror was asked about a room it does not follow (never followed, or unfollowed):
+    FAILED_PRECONDITION, raised by the client itself. Also a KeyError."""
+
+    def __init__(self, room_id: str) -> None:
+        super().__init__(
+            f"room {room_id!r} is not followed by this mirror; call follow() first",
+            code=grpc.StatusCode.FAILED_PRECONDITION,
+            metadata={"room_id": room_id},
+        )
+        self.room_id = room_id
+
+    def __str__(self) -> str:
+        return f"{self.code.name}: {self.message}"
+
+
+#: The one table from status codes to exceptions (clients/testdata/error-vectors.json); other codes raise
+#: RoomHistoryError. ABORTED with reason VERSION_CONFLICT raises VersionConflictError.
 ERROR_BY_CODE: dict[grpc.StatusCode, type[RoomHistoryError]] = {
-    grpc.StatusCode.ABORTED: VersionConflictError,
+    grpc.StatusCode.ABORTED: AbortedError,
     grpc.StatusCode.NOT_FOUND: NotFoundError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
+    grpc.StatusCode.CANCELLED: CancelledError,
     grpc.StatusCode.INTERNAL: InternalError,
 }
 
@@ -107,6 +160,8 @@ def error_from_rpc(err: grpc.RpcError) -> RoomHistoryError:
     message: str = _call(err, "details") or code.name
     reason, metadata = _error_info(_call(err, "trailing_metadata") or ())
     cls = ERROR_BY_CODE.get(code, RoomHistoryError)
+    if code == grpc.StatusCode.ABORTED and reason == "VERSION_CONFLICT":
+        cls = VersionConflictError
     return cls(message, code=code, reason=reason, metadata=metadata)
 
 

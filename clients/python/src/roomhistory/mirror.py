@@ -10,7 +10,7 @@ from typing import Any
 from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
 from ._watch import WatchStream
-from ._window import MirrorState
+from ._window import MirrorState, notify
 from .client import RoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -215,8 +215,8 @@ class RoomMirror:
             moved = window is not None and window.version != before
             if moved:
                 self._changed.notify_all()
-        if moved and self._on_change is not None:
-            self._on_change(room_id, window.version)  # type: ignore[union-attr]
+        if moved and window is not None:
+            notify(self._on_change, room_id, window.version)
         return result
 
     def _raise_failure(self) -> None:
