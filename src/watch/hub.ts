@@ -25,6 +25,8 @@ interface WatchedRoom {
    * from the new history with the same version number (see `mayDiffer`).
    */
   suspectUpTo?: number;
+  /** The version of the last change the feed delivered: the feed's versions of a room only go up. */
+  lastFromFeed?: number;
 }
 
 /** Pause before re-reading again after a failed re-read. */
@@ -88,9 +90,27 @@ export class WatchHub implements ChangeListener {
   change(change: StoreChange): void {
     const room = this.rooms.get(change.roomId);
     if (!room) return;
+    if (room.lastFromFeed !== undefined && change.version <= room.lastFromFeed) this.diverged(room, change);
+    room.lastFromFeed = change.version;
     if (change.version > room.version) room.version = change.version;
     if (room.seenDuringReread !== undefined) room.seenDuringReread = Math.max(room.seenDuringReread, change.version);
     for (const w of room.watchers) w.deliver(change);
+  }
+
+  /**
+   * The feed delivered a version it had already delivered (or a lower one): two histories of the room
+   * exist. A master deposed by a failover and then resumed (SIGSTOP, a long pause) still runs the
+   * writes queued for it and publishes them, and Redis relays a shard's messages to the shard's other
+   * nodes, the new master included; then the new master's own change of that version arrives. Streams
+   * may have been sent the deposed master's: RESYNC to 0, so every client refetches the room.
+   */
+  private diverged(room: WatchedRoom, change: StoreChange): void {
+    this.logger.warn({ roomId: change.roomId, version: change.version, after: room.lastFromFeed },
+      "two changes of one room version: a failover lost writes; watchers refetch");
+    room.suspectUpTo = Math.max(room.suspectUpTo ?? 0, room.version);
+    const lost = resync(change.roomId, room.version, 0);
+    room.version = change.version;
+    for (const w of room.watchers) w.deliver(lost);
   }
 
   /** The feed can no longer vouch for these rooms' changes: streams following them fall silent. */
@@ -146,6 +166,10 @@ export class WatchHub implements ChangeListener {
         room.seenDuringReread = target; // a later re-read still running ends no lower than this one
       }
       if (writesMayBeLost) room.suspectUpTo = Math.max(room.suspectUpTo ?? 0, room.version);
+      // Read after every change the feed delivered, so lower only when the room lost versions: what the
+      // feed delivers next follows the version read. (Never raised here: changes below the version read
+      // may still be on their way.)
+      if (target < (room.lastFromFeed ?? 0)) room.lastFromFeed = target;
       const change = writesMayBeLost && room.version > 0 ? resync(id, room.version, 0) : resync(id, room.version, target);
       room.version = target;
       for (const w of room.watchers) w.deliver(change);

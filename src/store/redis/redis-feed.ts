@@ -174,6 +174,7 @@ export class RedisFeed implements ChangeFeed {
     sub.conn = link.conn;
     link.channels.add(channel);
     link.conn.ssubscribe(channel);
+    this.logger.debug({ node, roomId: sub.roomId }, "subscribing to the room's changes");
   }
 
   private detach(channel: string, conn: ShardConnection): void {
