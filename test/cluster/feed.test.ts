@@ -107,7 +107,7 @@ it("follows the replica's takeover after its master is killed (SIGKILL)", async 
   await master.launch(); // back with its nodes.conf: it rejoins as the new master's replica
 });
 
-it("notices a frozen master (SIGSTOP) and follows its replica's takeover; the thawed master is not believed", async () => {
+it("notices a frozen master (SIGSTOP) and follows its replica's takeover", async () => {
   const room = "frozen";
   await feed.subscribe(room);
   await publishUntilSeen(room, 1);
@@ -125,4 +125,10 @@ it("notices a frozen master (SIGSTOP) and follows its replica's takeover; the th
   } finally {
     master.thaw();
   }
+});
+
+it("computes a channel's slot as Redis does (hash tags, UTF-8, none)", async () => {
+  const { keySlot } = await import("../../src/store/redis/slot.js");
+  const names = [keys.room("graceful").channel, "plain", "{}empty-tag", "a{b}c{d}", "{ünï}x", "rhtest:{room:1/2#x}:changes"];
+  for (const name of names) expect(keySlot(name), name).toBe(Number(await pub.call("CLUSTER", "KEYSLOT", name)));
 });
