@@ -17,9 +17,9 @@ it("keeps snapshots and what is derived from them under one budget, least recent
   expect(cache.derive("a", a, "history", made("other", 30))).toBe("ha"); // made once per snapshot
   expect(cache.bytes).toBe(70);
   cache.put("b", b, 20);
-  cache.get("a"); // a is now the most recently used
+  cache.get("a");
   expect(cache.derive("b", b, "render", made("rb", 20))).toBe("rb");
-  expect(cache.bytes).toBe(40); // 110 did not fit: room a (70) went, although used after b was put
+  expect(cache.bytes).toBe(40); // 110 did not fit: room a (70) went, b (used last) stayed
   expect(cache.get("a")).toBeUndefined(); // evicted whole, with its derived value
   expect(cache.get("b")?.snapshot).toBe(b);
 });
