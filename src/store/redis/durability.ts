@@ -16,27 +16,30 @@ const versions = new WeakMap<object, Promise<number[]>>();
 export async function waitForReplicas(redis: Redis | Cluster, key: string, d: Durability): Promise<void> {
   if (d.replicas <= 0 && !d.fsync) return;
   const node = redis instanceof Cluster ? masterOf(redis, key) : redis;
+  // The wait must end before the connection's command timeout would cut it (and call Redis unavailable).
+  const commandTimeout = node.options.commandTimeout;
+  const timeoutMs = commandTimeout ? Math.min(d.timeoutMs, Math.floor(commandTimeout * 0.8)) : d.timeoutMs;
   if (d.fsync) {
     const [major, minor] = await serverVersion(node);
     if (major < 7 || (major === 7 && minor < 2)) {
       throw unavailable(`durability: fsync was asked, but WAITAOF needs Redis 7.2 or later (this Redis is ${major}.${minor})`);
     }
-    const reply = await node.call("WAITAOF", 1, d.replicas, d.timeoutMs).catch((err: Error) => {
+    const reply = await node.call("WAITAOF", 1, d.replicas, timeoutMs).catch((err: Error) => {
       throw unavailable(`durability: WAITAOF failed: ${err.message}`);
     });
     const [local, replicas] = (reply as number[]).map(Number);
     if (local < 1 || replicas < d.replicas) {
-      throw unavailable(`durability: within ${d.timeoutMs} ms the write reached the AOF of ${local} of 1 master and ` +
+      throw unavailable(`durability: within ${timeoutMs} ms the write reached the AOF of ${local} of 1 master and ` +
         `${replicas} of ${d.replicas} replicas; the write is applied but may be lost in a failover`);
     }
     return;
   }
   // A node demoted between the script and the WAIT answers an error: the write's fate is then the failover's.
-  const acks = Number(await node.call("WAIT", d.replicas, d.timeoutMs).catch((err: Error) => {
+  const acks = Number(await node.call("WAIT", d.replicas, timeoutMs).catch((err: Error) => {
     throw unavailable(`durability: WAIT failed (${err.message}); the write may be lost in a failover`);
   }));
   if (acks < d.replicas) {
-    throw unavailable(`durability: ${acks} of ${d.replicas} replicas acknowledged the write within ${d.timeoutMs} ms; ` +
+    throw unavailable(`durability: ${acks} of ${d.replicas} replicas acknowledged the write within ${timeoutMs} ms; ` +
       "the write is applied but may be lost in a failover");
   }
 }
