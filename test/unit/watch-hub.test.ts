@@ -84,3 +84,31 @@ it("sends a RESYNC to 0 when the feed delivers one version twice (two histories)
     "append 0->1", "append 1->2", "resync 2->0", "append 1->2",
   ]);
 });
+
+it("a stream sends no progress while one of its rooms is unconfirmed, and resumes after the re-read", async () => {
+  const { EventEmitter } = await import("node:events");
+  const { WatchSession } = await import("../../src/watch/session.js");
+  const t = setup({ a: 1, b: 1 });
+  const sent: string[] = [];
+  const call = Object.assign(new EventEmitter(), {
+    write: (r: { progress?: unknown; change?: { version: number }; created?: unknown }) => {
+      sent.push(r.progress ? "progress" : r.created ? "created" : "change");
+      return true;
+    },
+  });
+  const session = new WatchSession(call as never, t.hub, ["a", "b"], 100, () => undefined);
+  await session.start((ids) => Promise.resolve(ids.map(() => 1)), new Map([["a", 1], ["b", 1]]));
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await wait(250);
+  expect(sent.filter((s) => s === "progress").length).toBeGreaterThan(0);
+  t.listener().unconfirmed(["b"]);
+  sent.length = 0;
+  await wait(400);
+  expect(sent, "silent while room b's subscription is in doubt").toEqual([]);
+  t.versions.b = 2;
+  t.hub.resubscribed(["b"]);
+  await wait(250);
+  expect(sent[0]).toBe("change"); // the RESYNC to version 2
+  expect(sent).toContain("progress");
+  call.emit("close");
+});
