@@ -3,7 +3,8 @@
 #   npm test
 # 1. redis-server from Debian if none is on PATH, 2. npm dependencies, 3. a Python venv (.venv) with
 # grpcio, grpcio-tools and pytest, 4. generated code checked for drift, proto lint, type check,
-# 5. vitest (TypeScript unit, integration and cluster tests), 6. pytest (Python client, cross-language).
+# 5. vitest (TypeScript unit, integration and cluster tests), 6. pytest (Python client, cross-language),
+# 7. the install path: both clients packed and installed outside the repository (test/packaging).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,10 +43,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 fi
 
-step "proto: no breaking change against the previous commit"
-if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git cat-file -e HEAD~1:proto 2>/dev/null; then
-  node_modules/.bin/buf breaking proto --against ".git#ref=HEAD~1,subdir=proto"
-fi
+step "one version: VERSION and every manifest agree"
+node scripts/check-version.mjs
+
+step "proto: no breaking change against the last release tag (else the previous commit)"
+bash scripts/breaking.sh
 
 step "type check"
 npx tsc -p tsconfig.json --noEmit
@@ -59,3 +61,6 @@ npx vitest run --config vitest.cluster.config.ts
 
 step "pytest"
 .venv/bin/python -m pytest -q clients/python/tests
+
+step "packages: both clients installed the README's way outside the repository, against npm start"
+bash test/packaging/check-install.sh
