@@ -53,6 +53,11 @@ step "type check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p clients/ts/tsconfig.json --noEmit
 
+step "lint: the clients (eslint + typescript-eslint; ruff; mypy --strict)"
+npx eslint clients/ts/src clients/ts/test
+.venv/bin/ruff check clients/python
+.venv/bin/mypy --config-file clients/python/mypy.ini
+
 step "vitest"
 npx vitest run
 

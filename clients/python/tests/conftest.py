@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from procs import RedisProcess, ServerProcess, unique
+
 from roomhistory import RoomHistoryClient
 
 

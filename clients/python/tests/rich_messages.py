@@ -74,7 +74,8 @@ def wire_fields(encoded: bytes) -> list[tuple[int, bytes]]:
 
 def _fields(encoded: bytes) -> list[tuple[int, bytes]]:
     parsed = empty_pb2.Empty.FromString(encoded)  # every field lands in the unknown field set, as bytes
-    return [(f.field_number, _raw(f.data)) for f in unknown_fields.UnknownFieldSet(parsed)]
+    unknown = unknown_fields.UnknownFieldSet(parsed)
+    return [(unknown[i].field_number, _raw(unknown[i].data)) for i in range(len(unknown))]
 
 
 def _map_entry(entry: bytes) -> tuple[bytes, bytes]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-
 from procs import ServerProcess, unique
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     DeadlineExceededError,
@@ -26,8 +27,8 @@ async def aclient(server: ServerProcess) -> AsyncIterator[AsyncRoomHistoryClient
         yield c
 
 
-def user(text: str, **kw: object) -> Message:
-    return Message(role=Role.ROLE_USER, content=text, **kw)  # type: ignore[arg-type]
+def user(text: str, **kw: Any) -> Message:
+    return Message(role=Role.ROLE_USER, content=text, **kw)
 
 
 async def test_every_method(aclient: AsyncRoomHistoryClient, room: str) -> None:
@@ -77,6 +78,6 @@ async def test_typed_errors(aclient: AsyncRoomHistoryClient, room: str) -> None:
 
 async def test_deadline_exceeded() -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts TCP, never speaks HTTP/2
-        async with AsyncRoomHistoryClient("127.0.0.1:%d" % silent.getsockname()[1], timeout=0.2) as stuck:
+        async with AsyncRoomHistoryClient(f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.2) as stuck:
             with pytest.raises(DeadlineExceededError):
                 await stuck.get_room_info("r")

@@ -6,11 +6,12 @@ import datetime
 import json
 import socket
 import time
+from typing import Any
 
 import grpc
 import pytest
-
 from procs import free_port, unique
+
 from roomhistory import (
     ContentPart,
     DeadlineExceededError,
@@ -32,8 +33,8 @@ from roomhistory import (
 from roomhistory.errors import ERROR_BY_CODE
 
 
-def user(text: str, **kw: object) -> Message:
-    return Message(role=Role.ROLE_USER, content=text, **kw)  # type: ignore[arg-type]
+def user(text: str, **kw: Any) -> Message:
+    return Message(role=Role.ROLE_USER, content=text, **kw)
 
 
 def test_append_then_get_history(client: RoomHistoryClient, room: str) -> None:
@@ -186,7 +187,7 @@ def test_resource_exhausted(client: RoomHistoryClient, room: str) -> None:
 
 def test_deadline_exceeded() -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts TCP, never speaks HTTP/2
-        with RoomHistoryClient("127.0.0.1:%d" % silent.getsockname()[1], timeout=5) as stuck:
+        with RoomHistoryClient(f"127.0.0.1:{silent.getsockname()[1]}", timeout=5) as stuck:
             started = time.monotonic()
             with pytest.raises(DeadlineExceededError):
                 stuck.get_history("r", timeout=0.2)

@@ -12,9 +12,9 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-
 from procs import ServerProcess, run_ts, spawn_ts
 from rich_messages import rich_messages, wire_fields, without_seq
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -88,7 +88,8 @@ def test_python_writer_typescript_mirror_converge(
     ts_mirror.stdin.close()
     history = client.get_history(room)
     assert reply["version"] == history.version == version
-    ts_messages = decode(reply["messages"])  # type: ignore[arg-type]
+    assert isinstance(reply["messages"], list)
+    ts_messages = decode(reply["messages"])
     assert [Message.FromString(b) for b in ts_messages] == list(history.messages)
     assert [wire_fields(b) for b in ts_messages] == [wire_fields(m.SerializeToString()) for m in history.messages]
 
@@ -98,7 +99,7 @@ async def test_python_conditional_write_conflicts_with_typescript_writer(
 ) -> None:
     client.append_messages(room, [Message(role=Role.ROLE_USER, content="seen by Python")])
     async with AsyncRoomMirror(aclient, [room], progress_interval=60) as mirror:
-        await mirror._stop_watch()  # noqa: SLF001 - the copy stays at version 1 while TypeScript writes
+        await mirror._stop_watch()  # the copy stays at version 1 while TypeScript writes
         seen = mirror.version(room)
         version = json.loads(await asyncio.to_thread(run_ts, "writer.ts", server.address, room, "3"))["version"]
         with pytest.raises(VersionConflictError) as caught:
@@ -129,7 +130,7 @@ def test_messages_round_trip_byte_for_byte(client: RoomHistoryClient, server: Se
         assert [Message.FromString(b) for b in ts_read] == py_read
         assert [wire_fields(b) for b in ts_read] == [wire_fields(m.SerializeToString()) for m in py_read]
         # Strings survive as the same UTF-8 bytes.
-        for ts_bytes, m in zip(ts_read, py_read):
+        for ts_bytes, m in zip(ts_read, py_read, strict=True):
             assert m.content.encode("utf-8") in ts_bytes
             assert all(v.encode("utf-8") in ts_bytes for v in m.metadata.values())
             assert all(c.arguments.encode("utf-8") in ts_bytes for c in m.tool_calls)

@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 from procs import RedisProcess, ServerProcess, unique
+
 from roomhistory import AsyncRoomHistoryClient, AsyncRoomMirror, Message, Role, RoomHistoryClient, RoomMirror
 
 

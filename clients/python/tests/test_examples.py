@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from procs import ServerProcess
+
 from roomhistory import Message, Role, RoomHistoryClient
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

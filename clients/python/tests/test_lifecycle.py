@@ -8,14 +8,14 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 import grpc.aio
 import pytest
-
 from procs import RedisProcess, ServerProcess, unique
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -76,7 +76,7 @@ def _method(details: Any) -> str:
     return method.decode() if isinstance(method, bytes) else str(method)
 
 
-class ReplyLoser(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grpc has no type stubs
+class ReplyLoser(grpc.UnaryUnaryClientInterceptor):
     """Lets the next `to_lose` calls of `method` reach the server, then loses their replies (`code`
     instead); records every request sent and every reply lost."""
 
@@ -103,7 +103,7 @@ class ReplyLoser(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grp
         return outcome
 
 
-class AioReplyLoser(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grpc has no type stubs
+class AioReplyLoser(grpc.aio.UnaryUnaryClientInterceptor):
     """ReplyLoser for grpc.aio."""
 
     def __init__(self) -> None:

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-
 from procs import ServerProcess
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -22,8 +22,8 @@ from roomhistory import (
 )
 
 
-def user(text: str, **kw: object) -> Message:
-    return Message(role=Role.ROLE_USER, content=text, **kw)  # type: ignore[arg-type]
+def user(text: str, **kw: Any) -> Message:
+    return Message(role=Role.ROLE_USER, content=text, **kw)
 
 
 class CountingReads:
@@ -115,7 +115,7 @@ async def test_async_mirror_conflict_refreshes_then_raises(
 ) -> None:
     async with AsyncRoomMirror(aclient, [room], progress_interval=60) as mirror:
         # Another writer, and the mirror's watch stopped from seeing it in time: a guaranteed conflict.
-        await mirror._stop_watch()  # noqa: SLF001 - freeze the copy at version 0 for this test
+        await mirror._stop_watch()  # freeze the copy at version 0 for this test
         with RoomHistoryClient(server.address) as other:
             other.append_messages(room, [user("other writer")])
         with pytest.raises(VersionConflictError) as caught:

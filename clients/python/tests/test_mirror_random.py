@@ -10,8 +10,8 @@ import random
 from collections.abc import Iterator
 
 import pytest
-
 from procs import RedisProcess, ServerProcess, unique
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -52,8 +52,8 @@ def step(c: RoomHistoryClient, mirror: RoomMirror, room: str, rng: random.Random
         if kind == "append":
             big = rng.random() < 0.3
             ids = [rng.choice(IDS) for _ in range(rng.randint(1, 3))]
-            text = (lambda m: f"{m}:{i}:".ljust(3000, "x")) if big else (lambda m: f"{m}:{i}")
-            c.append_messages(room, [Message(role=Role.ROLE_USER, content=text(m), id=m) for m in ids])
+            texts = [f"{m}:{i}:".ljust(3000, "x") if big else f"{m}:{i}" for m in ids]
+            c.append_messages(room, [Message(role=Role.ROLE_USER, content=t, id=m) for m, t in zip(ids, texts, strict=True)])
         elif kind == "mirror_append":
             mirror.append(room, [Message(role=Role.ROLE_ASSISTANT, content=f"own {i}", id=rng.choice(IDS))])
         elif kind == "update":

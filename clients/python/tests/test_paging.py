@@ -7,8 +7,8 @@ import asyncio
 from typing import Any, cast
 
 import pytest
-
 from procs import ServerProcess
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,

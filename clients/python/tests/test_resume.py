@@ -5,11 +5,13 @@ strictly increasing versions per room, and both mirrors equal GetHistory."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 from collections import defaultdict
 
 from procs import ServerProcess
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -72,7 +74,9 @@ class RawWatcher(threading.Thread):
 
     def wait_for(self, versions: dict[str, int]) -> None:
         with self.cond:
-            done = lambda: all(self.seen[r] and self.seen[r][-1] >= v for r, v in versions.items())  # noqa: E731
+            def done() -> bool:
+                return all(self.seen[r] and self.seen[r][-1] >= v for r, v in versions.items())
+
             assert self.cond.wait_for(done, 30), f"watch stuck at {dict(self.seen)}"
 
 
@@ -111,5 +115,5 @@ async def test_watch_and_mirrors_resume_across_restarts(own_server: ServerProces
 
     for r in rooms:
         seen = raw.seen[r]
-        assert all(a < b for a, b in zip(seen, seen[1:])), f"versions of {r} not strictly increasing: {seen}"
+        assert all(a < b for a, b in itertools.pairwise(seen)), f"versions of {r} not strictly increasing: {seen}"
     assert sum(versions.values()) >= writer.written  # a write whose reply was lost in the crash may count

@@ -8,11 +8,11 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
-
 from procs import ServerProcess, unique
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
@@ -64,16 +64,17 @@ async def test_closing_the_async_client_ends_its_watches(server: ServerProcess, 
     created = asyncio.Event()
     changes = c.watch([room], progress_interval=0.5, on_created=lambda *_: created.set())
     seen: list[RoomChange] = []
+    arrived = asyncio.Event()
 
     async def consume() -> None:
         async for change in changes:
             seen.append(change)
+            arrived.set()
 
     task = asyncio.create_task(consume())
     await asyncio.wait_for(created.wait(), 10)
     client.append_messages(room, [user("before close")])
-    while not seen:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(arrived.wait(), 10)
     await c.close()
     await asyncio.wait_for(task, 5)  # the iteration ended by itself
     client.append_messages(room, [user("after close")])
@@ -173,10 +174,12 @@ async def test_rooms_added_to_and_removed_from_an_open_async_watch(aclient: Asyn
     created = asyncio.Event()
     stream = aclient.watch([a], progress_interval=0.5, on_created=lambda *_: created.set())
     got: list[tuple[str, int]] = []
+    arrived = asyncio.Event()
 
     async def consume() -> None:
         async for c in stream:
             got.append((c.room_id, c.version))
+            arrived.set()
 
     task = asyncio.create_task(consume())
     try:
@@ -187,13 +190,13 @@ async def test_rooms_added_to_and_removed_from_an_open_async_watch(aclient: Asyn
         await asyncio.wait_for(created.wait(), 10)
         await aclient.append_messages(b, [user("b1")])
         await aclient.append_messages(a, [user("a1")])
-        await _await(lambda: len(got) == 2)
+        await _await(lambda: len(got) == 2, arrived)
         created.clear()
         stream.remove([a])
         await asyncio.wait_for(created.wait(), 10)
         await aclient.append_messages(a, [user("a2")])
         await aclient.append_messages(b, [user("b2")])
-        await _await(lambda: len(got) == 3)
+        await _await(lambda: len(got) == 3, arrived)
         assert sorted(got) == [(a, 1), (b, 1), (b, 2)]
         assert stream.cursors == {b: 2}
     finally:
@@ -202,21 +205,23 @@ async def test_rooms_added_to_and_removed_from_an_open_async_watch(aclient: Asyn
             await asyncio.wait_for(task, 5)
 
 
-def _wait(check: object, timeout: float = 10) -> None:
+def _wait(check: Callable[[], bool], timeout: float = 10) -> None:
     done = threading.Event()
     deadline = threading.Timer(timeout, done.set)
     deadline.start()
     try:
-        while not done.is_set() and not check():  # type: ignore[operator]
+        while not done.is_set() and not check():
             done.wait(0.01)
-        assert check(), "timed out"  # type: ignore[operator]
+        assert check(), "timed out"
     finally:
         deadline.cancel()
 
 
-async def _await(check: object, timeout: float = 10) -> None:
-    async def poll() -> None:
-        while not check():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
+async def _await(check: Callable[[], bool], arrived: asyncio.Event, timeout: float = 10) -> None:
+    """Waits until `check()` holds, re-checking each time `arrived` is set."""
+    async def until() -> None:
+        while not check():
+            arrived.clear()
+            await arrived.wait()
 
-    await asyncio.wait_for(poll(), timeout)
+    await asyncio.wait_for(until(), timeout)

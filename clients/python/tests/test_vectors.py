@@ -11,14 +11,14 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import json_format
+from google.rpc import error_details_pb2, status_pb2
 
 import roomhistory
 from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, RoomHistoryError
 from roomhistory._retry import RETRYABLE_CODES, Backoff, RetryPolicy, retry_safe
 from roomhistory._watch import WatchResumer
-from roomhistory.errors import error_from_rpc
-from google.rpc import error_details_pb2, status_pb2
 from roomhistory._window import Fetch, RoomWindow, after_fetch, next_step
+from roomhistory.errors import error_from_rpc
 from roomhistory.v1 import change_pb2
 from roomhistory.v1 import message_pb2 as msg
 from roomhistory.v1 import room_history_service_pb2 as pb
@@ -95,7 +95,7 @@ class FakeRpcError(grpc.RpcError):
     def details(self) -> str:
         return self._details
 
-    def trailing_metadata(self) -> tuple[tuple[str, bytes], ...]:
+    def trailing_metadata(self) -> Any:  # grpc's metadata type is private to its stubs
         return self._trailers
 
 

@@ -7,11 +7,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from procs import ServerProcess
 from proxy import FreezableProxy
+
 from roomhistory import (
     AsyncRoomHistoryClient,
     ChangeKind,
@@ -26,8 +27,8 @@ from roomhistory import (
 CK = ChangeKind
 
 
-def user(text: str, **kw: object) -> Message:
-    return Message(role=Role.ROLE_USER, content=text, **kw)  # type: ignore[arg-type]
+def user(text: str, **kw: Any) -> Message:
+    return Message(role=Role.ROLE_USER, content=text, **kw)
 
 
 def take(stream: WatchStream, n: int, timeout: float = 15) -> list[RoomChange]:
@@ -35,7 +36,7 @@ def take(stream: WatchStream, n: int, timeout: float = 15) -> list[RoomChange]:
     guard = threading.Timer(timeout, stream.cancel)
     guard.start()
     try:
-        return [change for _, change in zip(range(n), stream)]
+        return [change for _, change in zip(range(n), stream, strict=False)]
     finally:
         guard.cancel()
 
@@ -140,7 +141,7 @@ def test_silent_stream_is_taken_for_dead_and_resumed(
             frozen_path.freeze()
             for i in range(3):
                 client.append_messages(room, [user(str(i))])
-            seen = []
+            seen: list[int] = []
             while not seen or seen[-1] < 4:
                 seen += [c.version for c in take(stream, 1)]
             assert seen == sorted(set(seen)) and seen[-1] == 4

@@ -95,8 +95,10 @@ export function shouldResume(err: unknown): boolean {
  * call's own deadline leaves no time for another attempt anyway).
  */
 export function isRetryableStatus(code: number): boolean {
-  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
+  return RETRYABLE_STATUSES.has(code);
 }
+
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
 
 /** The unary RPCs that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then). */
 const ALWAYS_SAFE = new Set(["getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms"]);

@@ -198,13 +198,13 @@ export class RoomHistoryClient {
 
   private unary<Req extends object, Res>(method: UnaryMethod, req: Req, opts: CallOptions = {}): Promise<Res> {
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
-    const fn = this.raw[method] as unknown as RawUnary<Req, Res>;
+    const fn = this.raw[method].bind(this.raw) as unknown as RawUnary<Req, Res>;
     const { signal } = opts;
     const once = () =>
       new Promise<Res>((resolve, reject) => {
         if (this.closed) return reject(new ClientClosedError());
         if (signal?.aborted) return reject(aborted(signal));
-        const call = fn.call(this.raw, req, new Metadata(), { deadline }, (err, res) => {
+        const call = fn(req, new Metadata(), { deadline }, (err, res) => {
           signal?.removeEventListener("abort", cancel);
           if (!err) resolve(res);
           else if (signal?.aborted) reject(aborted(signal));
@@ -216,7 +216,7 @@ export class RoomHistoryClient {
       });
     const result = retrySafe(method, req) ? retryCall(once, this.backoff, deadline, signal) : once();
     // An abort during a wait between attempts ends the call as an abort too.
-    return signal ? result.catch((err: unknown) => Promise.reject(signal.aborted ? aborted(signal) : err)) : result;
+    return signal ? result.catch((err: Error) => Promise.reject(signal.aborted ? aborted(signal) : err)) : result;
   }
 }
 

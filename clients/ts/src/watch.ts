@@ -137,9 +137,9 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   }
 
   /** Called by `break` in a for-await loop: cancels the call. */
-  async return(): Promise<IteratorResult<RoomChange>> {
+  return(): Promise<IteratorResult<RoomChange>> {
     this.close();
-    return { value: undefined, done: true };
+    return Promise.resolve({ value: undefined, done: true });
   }
 
   /** Ends the watch: cancels the call, stops reconnecting and ends the iteration. */

@@ -157,12 +157,12 @@ describe("appends are retried safely", () => {
       const id = room();
       await client.appendMessages({ roomId: id, messages: [user("x")] });
       state.toLose = 1;
-      const conditional = await c.clearRoom({ roomId: id, expectedVersion: 1 }).catch((e) => e);
+      const conditional = await c.clearRoom({ roomId: id, expectedVersion: 1 }).catch((e: unknown) => e);
       expect(state.sent).toHaveLength(2); // retried: the repeat found the room moved on (by the first)
       expect(conditional).toBeInstanceOf(VersionConflictError);
       expect((conditional as VersionConflictError).currentVersion).toBe(2);
       state.toLose = 1;
-      const unconditional = await c.clearRoom({ roomId: id }).catch((e) => e);
+      const unconditional = await c.clearRoom({ roomId: id }).catch((e: unknown) => e);
       expect(unconditional).toBeInstanceOf(UnavailableError);
       expect(state.sent).toHaveLength(3); // not retried
       expect((await client.getRoomInfo({ roomId: id })).version).toBe(3);
@@ -179,7 +179,7 @@ describe("appends are retried safely", () => {
     expect(b).toMatchObject({ replayed: true, version: a.version });
     expect(b.messages.map((m) => m.seq)).toEqual(a.messages.map((m) => m.seq));
     const other = await client.appendMessages({ roomId: id, messages: [user("y")], idempotencyKey: "k-1" })
-      .catch((e) => e);
+      .catch((e: unknown) => e);
     expect(other).toBeInstanceOf(InvalidArgumentError);
     expect((await client.getRoomInfo({ roomId: id })).version).toBe(1);
   });
@@ -189,7 +189,7 @@ describe("DeleteRoom, SetRoomRetention, ReapIdleRooms", () => {
   it("deletes a room: history gone, version kept, a later write continues above it", async () => {
     const id = room();
     const w = await client.appendMessages({ roomId: id, messages: [user("a"), user("b")] });
-    const conflict = await client.deleteRoom({ roomId: id, expectedVersion: 0 }).catch((e) => e);
+    const conflict = await client.deleteRoom({ roomId: id, expectedVersion: 0 }).catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(VersionConflictError);
     const del = await client.deleteRoom({ roomId: id, expectedVersion: w.version });
     expect(del).toEqual({ version: w.version + 1, deleted: true });

@@ -27,7 +27,7 @@ const say = (roomId: string, ...texts: string[]) =>
 function pagingWith(between: () => Promise<unknown>): RoomHistoryClient {
   return new Proxy(client, {
     get(target, name, receiver) {
-      if (name !== "getHistory") return Reflect.get(target, name, receiver);
+      if (name !== "getHistory") return Reflect.get(target, name, receiver) as unknown;
       return async (req: Partial<GetHistoryRequest>) => {
         if (req.pageToken) await between();
         return target.getHistory(req);

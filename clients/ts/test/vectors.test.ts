@@ -15,7 +15,7 @@ import { ErrorInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
 import { Status } from "@roomhistory/client/gen/google/rpc/status.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
-const testdata = (name: string) =>
+const testdata = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../testdata/${name}`, import.meta.url), "utf8"));
 
 interface JsonWindow {
@@ -28,7 +28,7 @@ interface WindowCase {
   steps: { change: unknown; fetches?: { after_seq: number; response: unknown }[]; window: JsonWindow }[];
 }
 
-const windowOf = (w: JsonWindow): RoomWindow => ({ version: w.version, messages: w.messages.map(Message.fromJSON) });
+const windowOf = (w: JsonWindow): RoomWindow => ({ version: w.version, messages: w.messages.map((m) => Message.fromJSON(m)) });
 
 /** Runs one step as the mirror does: nextStep, then every read it asks for, in order. */
 function runStep(window: RoomWindow, step: WindowCase["steps"][number]): RoomWindow {

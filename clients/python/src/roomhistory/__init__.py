@@ -35,11 +35,11 @@ from .v1.room_history_service_pb2 import Durability, RenderForm
 
 __all__ = [
     "AbortedError",
-    "CancelledError",
-    "ClientClosedError",
     "AsyncRoomHistoryClient",
     "AsyncRoomMirror",
+    "CancelledError",
     "ChangeKind",
+    "ClientClosedError",
     "ContentPart",
     "DeadlineExceededError",
     "Durability",

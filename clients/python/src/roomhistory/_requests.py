@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from google.protobuf import timestamp_pb2
 
@@ -13,9 +13,9 @@ from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 
 #: Reactions as Reaction messages or as a mapping from emoji to count.
-Reactions = Union[Mapping[str, int], Iterable[msg.Reaction]]
+Reactions = Mapping[str, int] | Iterable[msg.Reaction]
 #: A point in time as a datetime (naive means UTC) or a protobuf Timestamp.
-When = Union[datetime.datetime, timestamp_pb2.Timestamp]
+When = datetime.datetime | timestamp_pb2.Timestamp
 
 W = TypeVar("W")
 

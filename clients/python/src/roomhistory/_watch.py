@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Union
+from typing import Any
 
 import grpc
 
@@ -28,7 +28,7 @@ from .v1 import room_history_service_pb2_grpc as pb_grpc
 log = logging.getLogger("roomhistory")
 
 #: Rooms to watch: a mapping from room id to the version already known, or room ids (known version 0).
-Rooms = Union[Mapping[str, int], Iterable[str]]
+Rooms = Mapping[str, int] | Iterable[str]
 
 #: A stream with no message (not even progress) for this many progress intervals is taken as dead.
 IDLE_INTERVALS = 3

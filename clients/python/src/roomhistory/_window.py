@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .errors import RoomNotFollowedError
 from .v1 import change_pb2
@@ -46,7 +46,7 @@ class Fetch:
 
 
 #: What a change asks of a mirror: None (already held), a new window, or a read.
-Step = Union[None, RoomWindow, Fetch]
+Step = RoomWindow | Fetch | None
 
 _FETCH_ROOM = Fetch(0)
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
@@ -77,9 +78,9 @@ class AsyncRoomMirror:
         """Reads and then follows more rooms (the one watch stream is reopened with them)."""
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         histories = await asyncio.gather(*(read_window_async(self._client, r, page_size=self._page_size) for r in added))
-        for room_id, history in zip(added, histories):
+        for room_id, history in zip(added, histories, strict=True):
             self._state.follow(room_id)
-            await self._updated(room_id, lambda: self._state.replace(room_id, history))
+            await self._updated(room_id, partial(self._state.replace, room_id, history))
         if added or self._task is None:
             await self._restart_watch()
 
@@ -191,7 +192,7 @@ class AsyncRoomMirror:
                     await self._apply(change)
         except asyncio.CancelledError:
             raise
-        except BaseException as err:  # noqa: BLE001 - kept and raised to the mirror's users
+        except BaseException as err:  # kept and raised to the mirror's users
             log.error("mirror stopped: %s", err)
             self._failure = err
             async with self._changed:
@@ -201,12 +202,9 @@ class AsyncRoomMirror:
         """Applies one change, or reads the room as _window says until the copy is settled."""
         fetch = await self._updated(change.room_id, lambda: self._state.take(change))
         while fetch is not None:
-            after_seq = fetch.after_seq
-            history = await retry_until_cancelled(
-                lambda: read_window_async(self._client, change.room_id, after_seq, self._page_size),
-                self._client.retry_policy,
-            )
-            fetch = await self._updated(change.room_id, lambda: self._state.fetched(change, after_seq, history))
+            read = partial(read_window_async, self._client, change.room_id, fetch.after_seq, self._page_size)
+            history = await retry_until_cancelled(read, self._client.retry_policy)
+            fetch = await self._updated(change.room_id, partial(self._state.fetched, change, fetch.after_seq, history))
 
     async def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
         """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from ._paging import DEFAULT_PAGE_SIZE, read_window
@@ -75,7 +76,7 @@ class RoomMirror:
             history = read_window(self._client, room_id, page_size=self._page_size)
             with self._changed:
                 self._state.follow(room_id)
-            self._updated(room_id, lambda: self._state.replace(room_id, history))
+            self._updated(room_id, partial(self._state.replace, room_id, history))
         if added or self._thread is None:
             self._restart_watch()
 
@@ -186,7 +187,7 @@ class RoomMirror:
         try:
             for change in stream:
                 self._apply(change, stream)
-        except BaseException as err:  # noqa: BLE001 - kept and raised to the mirror's users
+        except BaseException as err:  # kept and raised to the mirror's users
             log.error("mirror stopped: %s", err)
             with self._changed:
                 self._failure = err
@@ -196,15 +197,14 @@ class RoomMirror:
         """Applies one change, or reads the room as _window says until the copy is settled."""
         fetch = self._updated(change.room_id, lambda: self._state.take(change))
         while fetch is not None:
-            after_seq = fetch.after_seq
             history = retry_until_closed(
-                lambda: read_window(self._client, change.room_id, after_seq, self._page_size),
+                partial(read_window, self._client, change.room_id, fetch.after_seq, self._page_size),
                 lambda seconds: not stream.cancelled.wait(seconds),
                 self._client.retry_policy,
             )
             if history is None:
                 return
-            fetch = self._updated(change.room_id, lambda: self._state.fetched(change, after_seq, history))
+            fetch = self._updated(change.room_id, partial(self._state.fetched, change, fetch.after_seq, history))
 
     def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
         """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""

@@ -48,7 +48,7 @@ export class Proc {
 
   /** Resolves with the exit code once the process ends; rejects on a failure exit. */
   async exited(): Promise<void> {
-    const [code] = this.child.exitCode !== null ? [this.child.exitCode] : await once(this.child, "exit");
+    const [code] = this.child.exitCode !== null ? [this.child.exitCode] : ((await once(this.child, "exit")) as [number | null]);
     if (code !== 0) throw new Error(`process exited with ${code}:\n${this.output}`);
   }
 
