@@ -132,3 +132,35 @@ it("computes a channel's slot as Redis does (hash tags, UTF-8, none)", async () 
   const names = [keys.room("graceful").channel, "plain", "{}empty-tag", "a{b}c{d}", "{ünï}x", "rhtest:{room:1/2#x}:changes"];
   for (const name of names) expect(keySlot(name), name).toBe(Number(await pub.call("CLUSTER", "KEYSLOT", name)));
 });
+
+it("follows a slot migration (resharding moves the room's slot to another master)", async () => {
+  const { keySlot } = await import("../../src/store/redis/slot.js");
+  const room = "migrated";
+  await feed.subscribe(room);
+  await publishUntilSeen(room, 1);
+  const channel = keys.room(room).channel;
+  const slot = keySlot(channel);
+  const { master } = await cluster.shardOf(channel);
+  const others = await Promise.all(cluster.nodes.filter((n) => n !== master).map(async (n) => {
+    const c = n.client();
+    const role = String(await c.call("ROLE").then((r) => (r as string[])[0]));
+    c.disconnect();
+    return role === "master" ? n : undefined;
+  }));
+  const target = others.find((n) => n !== undefined)!;
+  const [src, dst] = [master.client(), target.client()];
+  try {
+    const [srcId, dstId] = await Promise.all([src.call("CLUSTER", "MYID"), dst.call("CLUSTER", "MYID")]);
+    await dst.call("CLUSTER", "SETSLOT", slot, "IMPORTING", String(srcId));
+    await src.call("CLUSTER", "SETSLOT", slot, "MIGRATING", String(dstId));
+    // The slot holds no keys (this feed test only publishes), so nothing needs MIGRATE.
+    await dst.call("CLUSTER", "SETSLOT", slot, "NODE", String(dstId));
+    await src.call("CLUSTER", "SETSLOT", slot, "NODE", String(dstId));
+    await waitFor(() => log.resubscribedIds.includes(room), 15_000, "the subscription restored");
+    await publishUntilSeen(room, 2);
+    expect(await subscribedOn(room)).toBe(target.address);
+  } finally {
+    src.disconnect();
+    dst.disconnect();
+  }
+});
