@@ -4,8 +4,8 @@ import { toEntry, type Entry } from "../../domain/entry.js";
 import { unavailable } from "../../domain/errors.js";
 import type { KeySpace } from "../keys.js";
 import type { ChangeFeed, ChangeKindName, ChangeListener, StoreChange } from "../store.js";
-import { ShardConnection, type NodeAddress } from "./shard-connection.js";
-import { keySlot } from "./slot.js";
+import { ShardConnection } from "./shard-connection.js";
+import { topologyOf, type Topology } from "./topology.js";
 
 interface EventPayload {
   r: string;
@@ -38,14 +38,6 @@ export interface FeedOptions {
   timeoutMs: number;
   /** A subscriber connection silent this long is sent a PING (its answer proves it alive). */
   probeMs: number;
-}
-
-/** Where each channel's slot lives now: one node for a single Redis, the slot map for a cluster. */
-interface Topology {
-  nodeFor(channel: string): string | undefined;
-  address(node: string): NodeAddress;
-  /** Asks the cluster for its slot map again (nothing for a single Redis); never rejects. */
-  refresh(): Promise<void>;
 }
 
 interface Subscription {
@@ -87,7 +79,7 @@ export class RedisFeed implements ChangeFeed {
   constructor(redis: Redis | Cluster, private readonly keys: KeySpace, private readonly logger: Logger,
     options?: FeedOptions) {
     this.options = options ?? feedTimings(redis);
-    this.topology = redis instanceof Cluster ? clusterTopology(redis) : singleTopology(redis);
+    this.topology = topologyOf(redis);
     this.probe = setInterval(() => this.probeSilent(), Math.max(50, this.options.probeMs / 2));
     this.probe.unref();
   }
@@ -311,28 +303,6 @@ export function feedTimings(redis: Redis | Cluster): FeedOptions {
 
 export function probeInterval(timeoutMs: number): number {
   return Math.max(1000, Math.round(timeoutMs * 2.5));
-}
-
-function singleTopology(redis: Redis): Topology {
-  const o = redis.options;
-  const node = `${o.host}:${o.port}`;
-  return {
-    nodeFor: () => node,
-    address: () => ({ host: o.host ?? "127.0.0.1", port: o.port ?? 6379, username: o.username, password: o.password, tls: o.tls }),
-    refresh: async () => undefined,
-  };
-}
-
-function clusterTopology(cluster: Cluster): Topology {
-  const o = cluster.options.redisOptions ?? {};
-  return {
-    nodeFor: (channel) => cluster.slots[keySlot(channel)]?.[0],
-    address: (node) => {
-      const i = node.lastIndexOf(":");
-      return { host: node.slice(0, i), port: Number(node.slice(i + 1)), username: o.username, password: o.password, tls: o.tls };
-    },
-    refresh: () => new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
-  };
 }
 
 export function parsePayload(roomId: string, message: string): StoreChange | undefined {
