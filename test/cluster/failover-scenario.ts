@@ -176,6 +176,7 @@ export async function runFailover(kind: FailoverKind, cluster: TestRedisCluster,
     }
     const resumed = Math.max(...arrivals.map((a) => a.find((t) => t > faultAt) ?? Infinity));
     const codes = errors.map((e) => (e instanceof RoomHistoryError ? `${e.code} ${e.details}` : e.message));
+    if (process.env.ROOMHISTORY_TEST_LOG) console.log(codes);
     expect(codes.filter((c) => /MOVED|ASK/.test(c)), "MOVED/ASK reaching a client").toEqual([]);
     // UNAVAILABLE, or DEADLINE_EXCEEDED when the client's retries of UNAVAILABLE outlasted its deadline.
     expect(codes.filter((c) => !/^(14|4) /.test(c)), "errors other than UNAVAILABLE").toEqual([]);
