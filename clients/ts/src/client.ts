@@ -13,6 +13,9 @@ import { backoffOptions, retryCall, retrySafe, type BackoffOptions } from "./bac
 import { CancelledError, ClientClosedError, toRoomHistoryError } from "./errors.js";
 import { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
 
+/** The deadline of a call, retries included, unless told otherwise: 10000 ms (Python: 10.0 s). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** Settings of a RoomHistoryClient. */
 export interface RoomHistoryClientOptions {
   /** timeoutMs is the default deadline of a call, retries included, in ms. Default 10000. */
@@ -63,7 +66,7 @@ export class RoomHistoryClient {
 
   /** Opens a channel to `address` ("host:port"); it connects on the first call. */
   constructor(address: string, options: RoomHistoryClientOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.backoff = backoffOptions(options.backoff);
     this.raw = new pb.RoomHistoryServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
       // The channel's own reconnect backoff defaults to 1 s growing to 120 s: after a server restart

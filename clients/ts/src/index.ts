@@ -10,9 +10,9 @@
  * rest of the generated code is under "@roomhistory/client/gen/...".
  */
 export {
-  RoomHistoryClient, newIdempotencyKey, type CallOptions, type PartialRequest, type RoomHistoryClientOptions,
+  RoomHistoryClient, DEFAULT_TIMEOUT_MS, newIdempotencyKey, type CallOptions, type PartialRequest, type RoomHistoryClientOptions,
 } from "./client.js";
-export { WatchStream, advanceCursor, type WatchOptions, type WatchRooms } from "./watch.js";
+export { WatchStream, DEFAULT_PROGRESS_INTERVAL_MS, advanceCursor, type WatchOptions, type WatchRooms } from "./watch.js";
 export {
   RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents,
   type RoomMirrorOptions,

@@ -38,7 +38,8 @@ export interface WatchOptions {
 type Item = { change: RoomChange } | { created: RoomVersion[]; resumed: boolean };
 type EndReason = RoomHistoryError | "restart";
 
-const DEFAULT_PROGRESS_MS = 5000;
+/** How often an idle watch stream gets `progress` unless told otherwise: 5000 ms (Python: 5.0 s). */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
 /** A stream with no message at all for this many progress intervals is taken for dead. */
 const SILENT_INTERVALS = 3;
 
@@ -80,7 +81,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     private readonly onClose: (stream: WatchStream) => void = () => undefined,
   ) {
     for (const c of toCursors(rooms)) this.cursors.set(c.roomId, c.knownVersion);
-    this.progressMs = Math.min(60_000, Math.max(100, options.progressIntervalMs || DEFAULT_PROGRESS_MS));
+    this.progressMs = Math.min(60_000, Math.max(100, options.progressIntervalMs || DEFAULT_PROGRESS_INTERVAL_MS));
     this.maxBuffered = Math.max(1, options.maxBuffered ?? 256);
     this.backoff = backoffOptions(options.backoff);
     options.signal?.addEventListener("abort", () => this.close(), { once: true });

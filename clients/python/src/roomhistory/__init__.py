@@ -8,12 +8,14 @@
   :mod:`roomhistory.v1`.
 """
 
-from ._paging import RoomChangedWhilePagingError, read_window, read_window_async
+from ._paging import DEFAULT_PAGE_SIZE, RoomChangedWhilePagingError, read_window, read_window_async
+from ._requests import new_idempotency_key
 from ._retry import RetryPolicy
-from ._watch import WatchStream
+from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
+from ._watch_aio import AsyncWatchStream
 from .aio import AsyncRoomHistoryClient
 from .aio_mirror import AsyncRoomMirror
-from .client import RoomHistoryClient
+from .client import DEFAULT_TIMEOUT, RoomHistoryClient
 from .errors import (
     AbortedError,
     CancelledError,
@@ -34,9 +36,13 @@ from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reactio
 from .v1.room_history_service_pb2 import Durability, RenderForm
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_PROGRESS_INTERVAL",
+    "DEFAULT_TIMEOUT",
     "AbortedError",
     "AsyncRoomHistoryClient",
     "AsyncRoomMirror",
+    "AsyncWatchStream",
     "CancelledError",
     "ChangeKind",
     "ClientClosedError",
@@ -64,6 +70,7 @@ __all__ = [
     "UnavailableError",
     "VersionConflictError",
     "WatchStream",
+    "new_idempotency_key",
     "read_window",
     "read_window_async",
 ]

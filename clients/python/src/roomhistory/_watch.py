@@ -30,6 +30,9 @@ log = logging.getLogger("roomhistory")
 #: Rooms to watch: a mapping from room id to the version already known, or room ids (known version 0).
 Rooms = Mapping[str, int] | Iterable[str]
 
+#: How often an idle watch stream gets `progress` unless told otherwise, in seconds (TypeScript: 5000 ms).
+DEFAULT_PROGRESS_INTERVAL = 5.0
+
 #: A stream with no message (not even progress) for this many progress intervals is taken as dead.
 IDLE_INTERVALS = 3
 

@@ -12,7 +12,7 @@ import grpc.aio
 
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
-from ._watch import OnCreated, Rooms, WatchResumer
+from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
 from .errors import ClientClosedError, error_from_rpc
@@ -283,7 +283,7 @@ class AsyncRoomHistoryClient:
         return await self._unary(self._stub.ReapIdleRooms, request, timeout)
 
     def watch(
-        self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
+        self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
     ) -> AsyncWatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 

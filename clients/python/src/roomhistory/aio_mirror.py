@@ -11,6 +11,7 @@ from typing import Any
 
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
 from ._retry import retry_until_cancelled
+from ._watch import DEFAULT_PROGRESS_INTERVAL
 from ._window import MirrorState, notify
 from .aio import AsyncRoomHistoryClient
 from .errors import VersionConflictError
@@ -42,7 +43,7 @@ class AsyncRoomMirror:
         client: AsyncRoomHistoryClient,
         rooms: Iterable[str] = (),
         *,
-        progress_interval: float = 5.0,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:

@@ -11,7 +11,7 @@ import grpc
 
 from . import _requests
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
-from ._watch import OnCreated, Rooms, WatchResumer, WatchStream
+from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, error_from_rpc
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
@@ -20,6 +20,7 @@ from .v1 import room_history_service_pb2_grpc as pb_grpc
 R = TypeVar("R")
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+#: The deadline of a call, retries included, unless told otherwise, in seconds (TypeScript: 10000 ms).
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -307,7 +308,7 @@ class RoomHistoryClient:
         return self._unary(self._stub.ReapIdleRooms, request, timeout)
 
     def watch(
-        self, rooms: Rooms, *, progress_interval: float = 5.0, on_created: OnCreated | None = None
+        self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
     ) -> WatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 

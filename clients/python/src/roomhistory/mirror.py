@@ -10,7 +10,7 @@ from typing import Any
 
 from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
-from ._watch import WatchStream
+from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
 from ._window import MirrorState, notify
 from .client import RoomHistoryClient
 from .errors import VersionConflictError
@@ -36,7 +36,7 @@ class RoomMirror:
         client: RoomHistoryClient,
         rooms: Iterable[str] = (),
         *,
-        progress_interval: float = 5.0,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
