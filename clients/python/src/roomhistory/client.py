@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
 
-from . import _requests
+from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, error_from_rpc
-from .v1 import message_pb2 as msg
-from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
 R = TypeVar("R")
@@ -46,7 +44,7 @@ def channel_options(retry: RetryPolicy, extra: Sequence[tuple[str, Any]]) -> lis
 WATCH_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (("grpc.use_local_subchannel_pool", 1),)
 
 
-class RoomHistoryClient:
+class RoomHistoryClient(SyncMethods):
     """A blocking client for RoomHistoryService.
 
     Every method takes ``timeout`` (seconds, retries included; None means the client's default, set in
@@ -128,184 +126,6 @@ class RoomHistoryClient:
             if delay is None:
                 raise error
             time.sleep(delay)
-
-    def append_messages(
-        self,
-        room_id: str,
-        messages: Iterable[msg.Message],
-        *,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.AppendMessagesResponse:
-        """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch.
-
-        The request always carries an idempotency key: ``idempotency_key``, or a new random key per call
-        when it is None or empty, and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same key:
-        the server stores the messages once, and a retry answers the first call's result (``replayed``
-        true).
-        """
-        request = _requests.append_messages(room_id, messages, expected_version, idempotency_key, durability)
-        return self._unary(self._stub.AppendMessages, request, timeout)
-
-    def get_history(
-        self,
-        room_id: str,
-        *,
-        limit: int = 0,
-        after_seq: int = 0,
-        page_size: int = 0,
-        page_token: str = "",
-        timeout: float | None = None,
-    ) -> pb.GetHistoryResponse:
-        """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
-        (pass next_page_token back for the next; the version tells whether the room changed meanwhile)."""
-        request = pb.GetHistoryRequest(
-            room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token
-        )
-        return self._unary(self._stub.GetHistory, request, timeout)
-
-    def render_messages(
-        self,
-        room_id: str,
-        room_context: Mapping[str, Any] | None = None,
-        *,
-        template: str = "",
-        include_thinking: bool = False,
-        form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
-        timeout: float | None = None,
-    ) -> pb.RenderMessagesResponse:
-        """The room rendered for a chat API: system prompt from the template, then the history, as
-        ``messages`` (the default) or, with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``."""
-        request = _requests.render_messages(room_id, room_context, template, include_thinking, form)
-        return self._unary(self._stub.RenderMessages, request, timeout)
-
-    def update_message(
-        self,
-        room_id: str,
-        message_id: str,
-        content: str,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.UpdateMessageResponse:
-        """Replaces a message's content (the newest with that id); NotFoundError for an unknown id."""
-        request = _requests.update_message(room_id, message_id, content, expected_version, durability)
-        return self._unary(self._stub.UpdateMessage, request, timeout)
-
-    def mark_deleted(
-        self,
-        room_id: str,
-        message_id: str,
-        *,
-        deleted_at: _requests.When | None = None,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.MarkDeletedResponse:
-        """Sets a message's deleted_at (the server's clock when None), keeping its content."""
-        request = _requests.mark_deleted(room_id, message_id, deleted_at, expected_version, durability)
-        return self._unary(self._stub.MarkDeleted, request, timeout)
-
-    def patch_reactions(
-        self,
-        room_id: str,
-        message_id: str,
-        reactions: _requests.Reactions,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.PatchReactionsResponse:
-        """Replaces a message's reactions (a {emoji: count} mapping or Reaction messages)."""
-        request = _requests.patch_reactions(room_id, message_id, reactions, expected_version, durability)
-        return self._unary(self._stub.PatchReactions, request, timeout)
-
-    def clear_room(
-        self,
-        room_id: str,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.ClearRoomResponse:
-        """Empties the room's history; its version still goes up."""
-        request = _requests.write_options(pb.ClearRoomRequest(room_id=room_id), expected_version, durability)
-        return self._unary(self._stub.ClearRoom, request, timeout)
-
-    def set_room_limit(
-        self,
-        room_id: str,
-        limit: int,
-        *,
-        max_bytes: int | None = None,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.SetRoomLimitResponse:
-        """Sets the room's window (clamped to [50, 1000]) and, unless None, its byte budget."""
-        request = _requests.set_room_limit(room_id, limit, max_bytes, expected_version, durability)
-        return self._unary(self._stub.SetRoomLimit, request, timeout)
-
-    def discard_rebackfill(
-        self,
-        room_id: str,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.DiscardRebackfillResponse:
-        """Clears the room's re-backfill mark."""
-        request = _requests.write_options(pb.DiscardRebackfillRequest(room_id=room_id), expected_version, durability)
-        return self._unary(self._stub.DiscardRebackfill, request, timeout)
-
-    def get_room_info(self, room_id: str, *, timeout: float | None = None) -> pb.GetRoomInfoResponse:
-        """The room's version, size, limit, retention and marks."""
-        return self._unary(self._stub.GetRoomInfo, pb.GetRoomInfoRequest(room_id=room_id), timeout)
-
-    def list_rooms(
-        self, *, page_size: int = 0, page_token: str = "", timeout: float | None = None
-    ) -> pb.ListRoomsResponse:
-        """One page of room ids, in order; pass next_page_token back for the next page."""
-        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token)
-        return self._unary(self._stub.ListRooms, request, timeout)
-
-    def delete_room(
-        self,
-        room_id: str,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.DeleteRoomResponse:
-        """Removes the room's history, settings and ListRooms entry; its version stays as a tombstone
-        (watchers get CHANGE_KIND_DELETED) and ``deleted`` is False when there was no room."""
-        request = _requests.write_options(pb.DeleteRoomRequest(room_id=room_id), expected_version, durability)
-        return self._unary(self._stub.DeleteRoom, request, timeout)
-
-    def set_room_retention(
-        self,
-        room_id: str,
-        idle_ttl_seconds: int | None,
-        *,
-        expected_version: int | None = None,
-        durability: pb.Durability | None = None,
-        timeout: float | None = None,
-    ) -> pb.SetRoomRetentionResponse:
-        """Sets how long the room may stay idle before the server expires it: 0 keeps it until deleted,
-        None returns it to the server default."""
-        request = _requests.set_room_retention(room_id, idle_ttl_seconds, expected_version, durability)
-        return self._unary(self._stub.SetRoomRetention, request, timeout)
-
-    def reap_idle_rooms(
-        self, *, max_idle_seconds: int = 0, dry_run: bool = False, limit: int = 0, timeout: float | None = None
-    ) -> pb.ReapIdleRoomsResponse:
-        """Expires idle rooms now, as the server's schedule does (max_idle_seconds 0: rooms past their own
-        retention); with dry_run, only lists them. Retried: a repeat expires only what is idle then."""
-        request = pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)
-        return self._unary(self._stub.ReapIdleRooms, request, timeout)
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None

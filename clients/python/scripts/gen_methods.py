@@ -1,0 +1,169 @@
+"""Writes roomhistory/_methods.py: the RPC methods of RoomHistoryClient (SyncMethods) and
+AsyncRoomHistoryClient (AsyncMethods), both from the one table below, so the two clients cannot drift.
+Run `python clients/python/scripts/gen_methods.py`; tests/test_methods.py fails when the file is stale.
+Each row: method name, RPC, parameters (before the trailing `timeout`), the request expression, docstring."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "roomhistory" / "_methods.py"
+
+WRITE = [
+    "expected_version: int | None = None",
+    "durability: pb.Durability | None = None",
+]
+
+RPCS: list[tuple[str, str, list[str], str, str]] = [
+    (
+        "append_messages", "AppendMessages",
+        ["room_id: str", "messages: Iterable[msg.Message]", "*", "expected_version: int | None = None",
+         "idempotency_key: str | None = None", "durability: pb.Durability | None = None"],
+        "_requests.append_messages(room_id, messages, expected_version, idempotency_key, durability)",
+        """Appends messages atomically; with expected_version, raises VersionConflictError on a mismatch.
+
+        The request always carries an idempotency key: ``idempotency_key``, or a new random key per call
+        when it is None or empty, and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with that same key:
+        the server stores the messages once, and a retry answers the first call's result (``replayed``
+        true).""",
+    ),
+    (
+        "get_history", "GetHistory",
+        ["room_id: str", "*", "limit: int = 0", "after_seq: int = 0", "page_size: int = 0", 'page_token: str = ""'],
+        "pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, "
+        "page_token=page_token)",
+        """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
+        (pass next_page_token back for the next; the version tells whether the room changed meanwhile).""",
+    ),
+    (
+        "render_messages", "RenderMessages",
+        ["room_id: str", "room_context: Mapping[str, Any] | None = None", "*", 'template: str = ""',
+         "include_thinking: bool = False", "form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED"],
+        "_requests.render_messages(room_id, room_context, template, include_thinking, form)",
+        """The room rendered for a chat API: system prompt from the template, then the history, as
+        ``messages`` (the default) or, with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``.""",
+    ),
+    (
+        "update_message", "UpdateMessage",
+        ["room_id: str", "message_id: str", "content: str", "*", *WRITE],
+        "_requests.update_message(room_id, message_id, content, expected_version, durability)",
+        """Replaces a message's content (the newest with that id); NotFoundError for an unknown id.""",
+    ),
+    (
+        "mark_deleted", "MarkDeleted",
+        ["room_id: str", "message_id: str", "*", "deleted_at: _requests.When | None = None", *WRITE],
+        "_requests.mark_deleted(room_id, message_id, deleted_at, expected_version, durability)",
+        """Sets a message's deleted_at (the server's clock when None; a naive datetime is UTC), keeping
+        its content.""",
+    ),
+    (
+        "patch_reactions", "PatchReactions",
+        ["room_id: str", "message_id: str", "reactions: _requests.Reactions", "*", *WRITE],
+        "_requests.patch_reactions(room_id, message_id, reactions, expected_version, durability)",
+        """Replaces a message's reactions (a {emoji: count} mapping or Reaction messages).""",
+    ),
+    (
+        "clear_room", "ClearRoom",
+        ["room_id: str", "*", *WRITE],
+        "_requests.write_options(pb.ClearRoomRequest(room_id=room_id), expected_version, durability)",
+        """Empties the room's history; its version still goes up.""",
+    ),
+    (
+        "set_room_limit", "SetRoomLimit",
+        ["room_id: str", "limit: int", "*", "max_bytes: int | None = None", *WRITE],
+        "_requests.set_room_limit(room_id, limit, max_bytes, expected_version, durability)",
+        """Sets the room's window (clamped to [50, 1000]) and, unless None, its byte budget.""",
+    ),
+    (
+        "discard_rebackfill", "DiscardRebackfill",
+        ["room_id: str", "*", *WRITE],
+        "_requests.write_options(pb.DiscardRebackfillRequest(room_id=room_id), expected_version, durability)",
+        """Clears the room's re-backfill mark.""",
+    ),
+    (
+        "get_room_info", "GetRoomInfo",
+        ["room_id: str"],
+        "pb.GetRoomInfoRequest(room_id=room_id)",
+        """The room's version, size, limit, retention and marks.""",
+    ),
+    (
+        "list_rooms", "ListRooms",
+        ["*", "page_size: int = 0", 'page_token: str = ""'],
+        "pb.ListRoomsRequest(page_size=page_size, page_token=page_token)",
+        """One page of room ids, in order; pass next_page_token back for the next page (or use
+        iter_rooms for all of them).""",
+    ),
+    (
+        "delete_room", "DeleteRoom",
+        ["room_id: str", "*", *WRITE],
+        "_requests.write_options(pb.DeleteRoomRequest(room_id=room_id), expected_version, durability)",
+        """Removes the room's history, settings and ListRooms entry; its version stays as a tombstone
+        (watchers get CHANGE_KIND_DELETED) and ``deleted`` is False when there was no room.""",
+    ),
+    (
+        "set_room_retention", "SetRoomRetention",
+        ["room_id: str", "idle_ttl_seconds: int | None", "*", *WRITE],
+        "_requests.set_room_retention(room_id, idle_ttl_seconds, expected_version, durability)",
+        """Sets how long the room may stay idle before the server expires it: 0 keeps it until deleted,
+        None returns it to the server default.""",
+    ),
+    (
+        "reap_idle_rooms", "ReapIdleRooms",
+        ["*", "max_idle_seconds: int = 0", "dry_run: bool = False", "limit: int = 0"],
+        "pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)",
+        """Expires idle rooms now, as the server's schedule does (max_idle_seconds 0: rooms past their own
+        retention); with dry_run, only lists them. Retried: a repeat expires only what is idle then.""",
+    ),
+]
+
+HEADER = '''"""The RPC methods of both clients, generated by clients/python/scripts/gen_methods.py from one table;
+do not edit. RoomHistoryClient and AsyncRoomHistoryClient inherit them and supply ``_unary`` (one call with
+its deadline, retries and typed errors) and ``_stub``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from . import _requests
+from .v1 import message_pb2 as msg
+from .v1 import room_history_service_pb2 as pb
+from .v1 import room_history_service_pb2_grpc as pb_grpc
+
+R = TypeVar("R")
+'''
+
+
+def method(name: str, rpc: str, params: list[str], request: str, doc: str, is_async: bool) -> str:
+    params = [*params] if "*" in params else [*params, "*"]
+    signature = ",\n        ".join(["self", *params, "timeout: float | None = None"])
+    response = f"pb.{rpc}Response"
+    head = f"    async def {name}(\n        {signature},\n    ) -> {response}:"
+    if not is_async:
+        head = head.replace("async def", "def")
+    call = f"self._unary(self._stub.{rpc}, request, timeout)"
+    body = f"        request = {request}\n        return {'await ' if is_async else ''}{call}"
+    return f'{head}\n        """{doc}"""\n{body}\n'
+
+
+def render() -> str:
+    parts = [HEADER]
+    for cls, is_async, stub, unary in [
+        ("SyncMethods", False, "RoomHistoryServiceStub", "Callable[..., R], request: Any, timeout: float | None) -> R"),
+        ("AsyncMethods", True, "RoomHistoryServiceAsyncStub",
+         "Callable[..., Awaitable[R]], request: Any, timeout: float | None) -> R"),
+    ]:
+        kind = "asyncio" if is_async else "blocking"
+        parts.append(f"\n\nclass {cls}:\n    \"\"\"The RPC methods of the {kind} client.\"\"\"\n\n    _stub: pb_grpc.{stub}\n")
+        prefix = "async " if is_async else ""
+        parts.append(f"\n    {prefix}def _unary(self, method: {unary}:\n        raise NotImplementedError\n")
+        for row in RPCS:
+            parts.append("\n" + method(*row, is_async=is_async))
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(0 if OUT.read_text(encoding="utf-8") == render() else 1)
+    OUT.write_text(render(), encoding="utf-8")

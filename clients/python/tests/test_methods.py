@@ -1,0 +1,29 @@
+"""roomhistory/_methods.py is what clients/python/scripts/gen_methods.py writes from its one table, and both
+clients take every RPC from it with the same parameters."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from pathlib import Path
+
+from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient
+from roomhistory._methods import AsyncMethods, SyncMethods
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gen_methods.py"
+
+
+def test_the_generated_methods_are_up_to_date() -> None:
+    spec = importlib.util.spec_from_file_location("gen_methods", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.OUT.read_text(encoding="utf-8") == generator.render(), f"stale: run python {SCRIPT}"
+
+
+def test_both_clients_have_the_same_methods_with_the_same_parameters() -> None:
+    sync = {n: inspect.signature(f) for n, f in vars(SyncMethods).items() if not n.startswith("_")}
+    aio = {n: inspect.signature(f) for n, f in vars(AsyncMethods).items() if not n.startswith("_")}
+    assert sync == aio and len(sync) == 14
+    assert all(inspect.iscoroutinefunction(getattr(AsyncRoomHistoryClient, n)) for n in aio)
+    assert all(not inspect.iscoroutinefunction(getattr(RoomHistoryClient, n)) for n in sync)
