@@ -48,6 +48,38 @@ start_server "$work/npm-start.log" npm start
 npm_start_addr="$addr"
 say "npm start: serving on $addr (memory store)"
 
+# --- Python: a worker venv (in the background, alongside the TypeScript half) ------------------------
+python_half() {
+  venv="$work/venv"
+  python3 -m venv "$venv"
+  (export PATH="$venv/bin:$PATH" && bash -euo pipefail -c "$py_line -q --disable-pip-version-check")
+  say "Python client installed: $py_line"
+  cp test/packaging/worker.py "$work/worker.py"
+  "$root/.venv/bin/python" -m mypy --strict --no-error-summary --cache-dir "$work/mypy-cache" \
+    --python-executable "$venv/bin/python" "$work/worker.py"
+  say "mypy --strict: the worker type-checks against the installed client"
+  "$venv/bin/python" "$work/worker.py" --target "$npm_start_addr" --room py-checkout
+
+  mapfile -t built < <(bash scripts/pack.sh py-client 2>"$work/build.log" || { cat "$work/build.log" >&2; exit 1; })
+  [ ${#built[@]} -eq 2 ] || fail "scripts/pack.sh py-client made ${built[*]:-nothing}"
+  whl="${built[0]}" sdist="${built[1]}"
+  "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$whl"
+  site="$("$venv/bin/python" -c 'import roomhistory, os; print(os.path.dirname(roomhistory.__file__))')"
+  for f in py.typed v1/message_pb2.pyi v1/room_history_service_pb2.pyi v1/room_history_service_pb2_grpc.py; do
+    [ -f "$site/$f" ] || fail "the wheel has no roomhistory/$f"
+  done
+  # Every module of the source tree is in the wheel (the package list in pyproject.toml is explicit).
+  for f in $(cd clients/python/src && find roomhistory -name '*.py' -o -name '*.pyi' | grep -v __pycache__); do
+    [ -f "$site/../$f" ] || fail "the wheel lacks $f"
+  done
+  "$venv/bin/python" "$work/worker.py" --target "$npm_start_addr" --room py-wheel
+  "$venv/bin/roomhistory-infer" --target "$npm_start_addr" --room py-console --say "hi" --once >/dev/null
+  "$venv/bin/roomhistory-consolidate" --help >/dev/null
+  say "wheel $(basename "$whl") (and $(basename "$sdist")): worker, roomhistory-infer and roomhistory-consolidate run"
+}
+python_half >"$work/python.log" 2>&1 &
+python_pid=$!
+
 # --- TypeScript: a worker project ------------------------------------------------------------------
 proj="$work/ts-worker"
 mkdir -p "$proj"
@@ -95,30 +127,8 @@ cd "$root"
 say "server package: npx roomhistory-server serving on $addr"
 (cd "$proj" && ROOMHISTORY_ADDRESS="$addr" ROOM=ts-server-package node build/worker.js)
 
-# --- Python: a worker venv -------------------------------------------------------------------------
-venv="$work/venv"
-python3 -m venv "$venv"
-(export PATH="$venv/bin:$PATH" && bash -euo pipefail -c "$py_line -q --disable-pip-version-check")
-say "Python client installed: $py_line"
-cp test/packaging/worker.py "$work/worker.py"
-"$root/.venv/bin/python" -m mypy --strict --no-error-summary --cache-dir "$work/mypy-cache" \
-  --python-executable "$venv/bin/python" "$work/worker.py"
-say "mypy --strict: the worker type-checks against the installed client"
-"$venv/bin/python" "$work/worker.py" --target "$npm_start_addr" --room py-checkout
-
-mapfile -t built < <(bash scripts/pack.sh py-client 2>"$work/build.log" || { cat "$work/build.log" >&2; exit 1; })
-[ ${#built[@]} -eq 2 ] || fail "scripts/pack.sh py-client made ${built[*]:-nothing}"
-whl="${built[0]}" sdist="${built[1]}"
-"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$whl"
-site="$("$venv/bin/python" -c 'import roomhistory, os; print(os.path.dirname(roomhistory.__file__))')"
-for f in py.typed v1/message_pb2.pyi v1/room_history_service_pb2.pyi v1/room_history_service_pb2_grpc.py; do
-  [ -f "$site/$f" ] || fail "the wheel has no roomhistory/$f"
-done
-# Every module of the source tree is in the wheel (the package list in pyproject.toml is explicit).
-for f in $(cd clients/python/src && find roomhistory -name '*.py' -o -name '*.pyi' | grep -v __pycache__); do
-  [ -f "$site/../$f" ] || fail "the wheel lacks $f"
-done
-"$venv/bin/python" "$work/worker.py" --target "$npm_start_addr" --room py-wheel
-"$venv/bin/roomhistory-infer" --target "$npm_start_addr" --room py-console --say "hi" --once >/dev/null
-"$venv/bin/roomhistory-consolidate" --help >/dev/null
-say "wheel $(basename "$whl") (and $(basename "$sdist")): worker, roomhistory-infer and roomhistory-consolidate run"
+if ! wait "$python_pid"; then
+  cat "$work/python.log" >&2
+  fail "the Python half failed (its output is above)"
+fi
+grep -vE '^(\* |  - |warning: |no previously|Writing|Creating|removing|installing|Copying|Successfully)' "$work/python.log" || true
