@@ -14,8 +14,8 @@ import {
   type WriteOptions,
 } from "../store.js";
 import { defineScripts, headArgs, hintsOf, ScriptCode, type Reply, type ScriptName } from "./scripts.js";
-import { guardRedis } from "./redis-errors.js";
-import { RedisFeed, type FeedOptions } from "./redis-feed.js";
+import { guardRedis, type GuardOptions } from "./redis-errors.js";
+import { RedisFeed, feedTimings, type FeedOptions } from "./redis-feed.js";
 import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
 import { RoomIndexes } from "./room-indexes.js";
 import { waitForReplicas } from "./durability.js";
@@ -48,7 +48,7 @@ export class RedisStore implements HistoryStore {
     this.snapshots = new SnapshotCache(options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
     this.legacyMarkers = options.legacyMarkers ?? !options.hashTag;
     defineScripts(redis);
-    this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? { timeoutMs: 2000, probeMs: 5000 });
+    this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? feedTimings(redis));
     this.indexes = new RoomIndexes(redis, this.keys, options.logger, (call) => this.run(call));
   }
 
@@ -105,7 +105,7 @@ export class RedisStore implements HistoryStore {
     const k = this.roomKeys(roomId);
     const cached = this.snapshots.get(roomId);
     const tag = cached?.tag as ReadTag | undefined;
-    const reply = await this.run(() =>
+    const reply = await this.run(READ, () =>
       this.redis.rhReadRoom(k.list, k.version, k.meta, tag?.epoch ?? "", cached?.snapshot.version ?? 0, tag?.length ?? 0),
     );
     const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists, ownMaxBytes] = reply;
@@ -186,7 +186,7 @@ export class RedisStore implements HistoryStore {
 
   /** One GET per room; auto-pipelining batches them, and on a cluster each goes to its own slot. */
   async versions(roomIds: readonly string[]): Promise<number[]> {
-    return this.run(() =>
+    return this.run(READ, () =>
       Promise.all(roomIds.map(async (id) => Number((await this.redis.get(this.keys.room(id).version)) ?? 0))),
     );
   }
@@ -214,7 +214,9 @@ export class RedisStore implements HistoryStore {
     const k = this.roomKeys(roomId);
     const head = this.head(roomId, k, opts);
     if (extraKey !== undefined) head.keys = [...head.keys, extraKey];
-    const reply = await this.run(() => this.redis[script](...headArgs(head), ...own));
+    // An append with an idempotency key may run twice (the second replays the first); nothing else may.
+    const safe = script === "rhAppend" && typeof own[0] === "string" && own[0] !== "";
+    const reply = await this.run({ idempotent: safe }, () => this.redis[script](...headArgs(head), ...own));
     if (reply[0] !== ScriptCode.OK) await this.unindexIfGone(roomId, k);
     if (reply[0] === ScriptCode.VERSION_CONFLICT) {
       throw versionConflict(roomId, opts.expectedVersion ?? 0, Number(reply[1]));
@@ -260,9 +262,14 @@ export class RedisStore implements HistoryStore {
     return this.keys.room(roomId);
   }
 
-  /** Every Redis call goes through here: a lost connection becomes UNAVAILABLE. */
-  private run<T>(call: () => Promise<T>): Promise<T> {
-    return guardRedis(call, this.redis);
+  /**
+   * Every Redis call goes through here: a lost connection becomes UNAVAILABLE. `guard.idempotent`
+   * lets a call that may have run be tried once more (reads, keyed appends).
+   */
+  private run<T>(call: () => Promise<T>): Promise<T>;
+  private run<T>(guard: GuardOptions, call: () => Promise<T>): Promise<T>;
+  private run<T>(a: GuardOptions | (() => Promise<T>), b?: () => Promise<T>): Promise<T> {
+    return typeof a === "function" ? guardRedis(a, this.redis) : guardRedis(b!, this.redis, a);
   }
 
   private decodeAll(roomId: string, raws: string[]): Entry[] {
@@ -293,6 +300,9 @@ interface ReadFlight {
 }
 
 /** The value and legacy content tag a patch sends to patch-message-3.lua. */
+/** Reads may be tried again after a lost connection: running one twice changes nothing. */
+const READ: GuardOptions = { idempotent: true };
+
 function patchArgs(patch: MessagePatch): [string, string] {
   switch (patch.op) {
     case "update":
