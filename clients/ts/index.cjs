@@ -8,8 +8,9 @@ try {
 } catch (err) {
   if (err && (err.code === "ERR_REQUIRE_ESM" || err.code === "ERR_REQUIRE_ASYNC_MODULE")) {
     throw new Error(
-      "@roomhistory/client is an ES module and this Node (" + process.version + ") cannot require() one: " +
-        "use `import` (or `await import(\"@roomhistory/client\")` from CommonJS), or Node >= 20.19",
+      "@roomhistory/client is an ES module, which require() cannot load in this Node (" + process.version +
+        "; Node >= 20.19 can, unless run with --no-experimental-require-module): use `import`, or " +
+        "`await import(\"@roomhistory/client\")` from CommonJS",
       { cause: err },
     );
   }

@@ -114,6 +114,11 @@ say "tsc --strict: the worker type-checks against the installed client"
 (cd "$proj" && node -e '
   try { const c = require("@roomhistory/client"); if (typeof c.RoomHistoryClient !== "function") process.exit(1); }
   catch (err) { if (!/is an ES module/.test(err.message)) throw err; console.log("  (CommonJS refused: " + err.message + ")"); }')
+if node --no-experimental-require-module -e 0 2>/dev/null; then
+  refused="$(cd "$proj" && node --no-experimental-require-module -e 'require("@roomhistory/client")' 2>&1 || true)"
+  grep -q 'is an ES module, which require() cannot load' <<<"$refused" || fail "require() without require(esm): $refused"
+fi
+say "CommonJS: require() gets the ES module (Node >= 20.19), else a message saying to import it"
 
 # --- the server package, started by its bin -------------------------------------------------------
 server_tgz="$(bash scripts/pack.sh server)"
