@@ -149,6 +149,16 @@ export class RoomHistoryClient {
     return this.unary("listRooms", pb.ListRoomsRequest.fromPartial(req), opts);
   }
 
+  /** Every room id ListRooms lists, in order, page after page (`opts` apply to each page's call). */
+  async *iterRooms(pageSize = 0, opts?: CallOptions): AsyncGenerator<string, void, undefined> {
+    let pageToken = "";
+    do {
+      const page = await this.listRooms({ pageSize, pageToken }, opts);
+      yield* page.roomIds;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
   /**
    * DeleteRoom: removes the room's history, settings and ListRooms entry; its version stays as a
    * tombstone (watchers get CHANGE_KIND_DELETED). Retried only with an expectedVersion.

@@ -63,6 +63,14 @@ describe("calls", () => {
     expect(() => closed.watch(["a"])).toThrow(ClientClosedError);
   });
 
+  it("iterRooms lists every room, page after page", async () => {
+    const ids = ["iter-a", "iter-b", "iter-c"];
+    for (const roomId of ids) await client.appendMessages({ roomId, messages: [user("x")] });
+    const seen: string[] = [];
+    for await (const id of client.iterRooms(2)) if (id.startsWith("iter-")) seen.push(id);
+    expect(seen).toEqual(ids);
+  });
+
   it("a call past its deadline is a DeadlineExceededError", async () => {
     const err = await failure(client.getHistory({ roomId: "a" }, { timeoutMs: 0 }));
     expect(err).toBeInstanceOf(DeadlineExceededError);

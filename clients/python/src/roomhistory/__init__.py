@@ -10,12 +10,13 @@
 
 from ._paging import DEFAULT_PAGE_SIZE, RoomChangedWhilePagingError, read_window, read_window_async
 from ._requests import new_idempotency_key
-from ._retry import RetryPolicy
+from ._retry import CONFLICT_POLICY, RetryPolicy, retry_on_conflict, retry_on_conflict_async
 from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
 from ._watch_aio import AsyncWatchStream
 from .aio import AsyncRoomHistoryClient
 from .aio_mirror import AsyncRoomMirror
 from .client import DEFAULT_TIMEOUT, RoomHistoryClient
+from .convert import change_kind, enum_name, from_datetime, from_openai, role, to_datetime, to_openai
 from .errors import (
     AbortedError,
     CancelledError,
@@ -36,6 +37,7 @@ from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reactio
 from .v1.room_history_service_pb2 import Durability, RenderForm
 
 __all__ = [
+    "CONFLICT_POLICY",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_PROGRESS_INTERVAL",
     "DEFAULT_TIMEOUT",
@@ -70,7 +72,16 @@ __all__ = [
     "UnavailableError",
     "VersionConflictError",
     "WatchStream",
+    "change_kind",
+    "enum_name",
+    "from_datetime",
+    "from_openai",
     "new_idempotency_key",
     "read_window",
     "read_window_async",
+    "retry_on_conflict",
+    "retry_on_conflict_async",
+    "role",
+    "to_datetime",
+    "to_openai",
 ]

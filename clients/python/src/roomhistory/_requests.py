@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from google.protobuf import timestamp_pb2
 
+from .convert import from_datetime
 from .v1 import message_pb2 as msg
 from .v1 import room_history_service_pb2 as pb
 
@@ -84,7 +85,7 @@ def mark_deleted(
 ) -> pb.MarkDeletedRequest:
     request = pb.MarkDeletedRequest(room_id=room_id, message_id=message_id)
     if isinstance(deleted_at, datetime.datetime):
-        request.deleted_at.FromDatetime(deleted_at)
+        request.deleted_at.CopyFrom(from_datetime(deleted_at))
     elif deleted_at is not None:
         request.deleted_at.CopyFrom(deleted_at)
     return write_options(request, expected_version, durability)

@@ -23,7 +23,7 @@ from typing import TypeVar
 import grpc
 from google.protobuf.message import Message
 
-from .errors import RoomHistoryError
+from .errors import RoomHistoryError, VersionConflictError
 from .v1 import room_history_service_pb2 as pb
 
 T = TypeVar("T")
@@ -139,3 +139,40 @@ async def retry_until_cancelled(attempt: Callable[[], Awaitable[T]], policy: Ret
             delay = backoff.next_delay()
             log.warning("%s; retrying in %.2fs", err, delay)
         await asyncio.sleep(delay)
+
+
+#: The backoff of a compare-and-set loop that lost to another writer: short first waits (a conflict is
+#: settled by one more round trip), growing to a second so that many writers of one room spread out.
+CONFLICT_POLICY = RetryPolicy(initial=0.01, maximum=1.0, multiplier=2.0, max_attempts=50)
+
+
+def retry_on_conflict(attempt: Callable[[], T], policy: RetryPolicy = CONFLICT_POLICY) -> T:
+    """Runs a compare-and-set ``attempt`` (it reads the room, then writes with ``expected_version``) again
+    after each VersionConflictError, with jittered exponential backoff, up to ``policy.max_attempts`` in
+    all; the last conflict is raised. Other errors are raised at once.
+
+    >>> def add_turn() -> AppendMessagesResponse:
+    ...     version = client.get_room_info(room).version
+    ...     return client.append_messages(room, [reply], expected_version=version)
+    >>> retry_on_conflict(add_turn)
+    """
+    backoff = Backoff(policy)
+    while True:
+        try:
+            return attempt()
+        except VersionConflictError:
+            if backoff.attempt + 1 >= policy.max_attempts:
+                raise
+            time.sleep(backoff.next_delay())
+
+
+async def retry_on_conflict_async(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy = CONFLICT_POLICY) -> T:
+    """retry_on_conflict for asyncio: ``attempt`` is a coroutine function."""
+    backoff = Backoff(policy)
+    while True:
+        try:
+            return await attempt()
+        except VersionConflictError:
+            if backoff.attempt + 1 >= policy.max_attempts:
+                raise
+            await asyncio.sleep(backoff.next_delay())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -101,6 +101,17 @@ class AsyncRoomHistoryClient(AsyncMethods):
             if delay is None:
                 raise error
             await asyncio.sleep(delay)
+
+    async def iter_rooms(self, *, page_size: int = 0, timeout: float | None = None) -> AsyncIterator[str]:
+        """Every room id ListRooms lists, in order, page after page (``timeout`` per page)."""
+        token = ""
+        while True:
+            page = await self.list_rooms(page_size=page_size, page_token=token, timeout=timeout)
+            for room_id in page.room_ids:
+                yield room_id
+            token = page.next_page_token
+            if not token:
+                return
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None

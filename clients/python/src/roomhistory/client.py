@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -126,6 +126,16 @@ class RoomHistoryClient(SyncMethods):
             if delay is None:
                 raise error
             time.sleep(delay)
+
+    def iter_rooms(self, *, page_size: int = 0, timeout: float | None = None) -> Iterator[str]:
+        """Every room id ListRooms lists, in order, page after page (``timeout`` per page)."""
+        token = ""
+        while True:
+            page = self.list_rooms(page_size=page_size, page_token=token, timeout=timeout)
+            yield from page.room_ids
+            token = page.next_page_token
+            if not token:
+                return
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
