@@ -102,7 +102,7 @@ cat >"$proj/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
     "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
-    "types": ["node"], "outDir": "build"
+    "skipLibCheck": true, "types": ["node"], "outDir": "build"
   },
   "files": ["worker.ts"]
 }
