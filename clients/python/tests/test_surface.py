@@ -17,14 +17,17 @@ from roomhistory import (
     AsyncRoomHistoryClient,
     AsyncRoomMirror,
     CancelledError,
+    ChangeKind,
     ClientClosedError,
     Message,
     Role,
     RoomChange,
+    RoomChangedEvent,
     RoomHistoryClient,
     RoomHistoryError,
     RoomMirror,
     RoomNotFollowedError,
+    enum_name,
 )
 
 
@@ -225,3 +228,30 @@ async def _await(check: Callable[[], bool], arrived: asyncio.Event, timeout: flo
             await arrived.wait()
 
     await asyncio.wait_for(until(), timeout)
+
+
+def test_mirror_events_carry_the_change(client: RoomHistoryClient, room: str) -> None:
+    client.append_messages(room, [user("before")])
+    events: list[RoomChangedEvent] = []
+    with RoomMirror(client, [room], on_event=events.append) as mirror:
+        mirror.append(room, [user("own")])
+        client.append_messages(room, [user("theirs")])
+        mirror.wait_for_version(room, 3, timeout=10)
+    assert [(e.room_id, e.version, enum_name(ChangeKind, e.change.kind), e.refetched) for e in events] == [
+        (room, 1, "resync", True),  # the first load
+        (room, 2, "append", False),  # the mirror's own append
+        (room, 3, "append", False),  # from the watch
+    ]
+    assert [m.content for m in events[2].change.messages] == ["theirs"]
+
+
+async def test_async_mirror_events_carry_the_change(aclient: AsyncRoomHistoryClient, room: str) -> None:
+    await aclient.append_messages(room, [user("before")])
+    events: list[RoomChangedEvent] = []
+    async with AsyncRoomMirror(aclient, [room], on_event=events.append) as mirror:
+        await mirror.append(room, [user("own")])
+        await aclient.append_messages(room, [user("theirs")])
+        await mirror.wait_for_version(room, 3, timeout=10)
+    assert [(e.version, enum_name(ChangeKind, e.change.kind), e.refetched) for e in events] == [
+        (1, "resync", True), (2, "append", False), (3, "append", False),
+    ]

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CancelledError, ClientClosedError, DeadlineExceededError, Role, RoomHistoryClient, RoomHistoryError, RoomMirror,
-  RoomNotFollowedError, UnavailableError,
+  CancelledError, ChangeKind, ClientClosedError, DeadlineExceededError, Role, RoomHistoryClient, RoomHistoryError, RoomMirror,
+  RoomNotFollowedError, UnavailableError, type RoomChangedEvent,
 } from "@roomhistory/client";
 import { startTestServer, type TestServer } from "../../../test/helpers/server.js";
 import { freePort } from "../../../test/helpers/ports.js";
@@ -96,6 +96,24 @@ describe("mirror", () => {
       expect((await mirror.getMessages("listener")).map((m) => m.content)).toEqual(["1", "2", "3"]);
       expect(warnings.length).toBeGreaterThan(0);
       expect(warnings[0].message).toBe("listener bug");
+    } finally {
+      mirror.close();
+    }
+  });
+
+  it("changed events carry the change and whether the room was read (as Python's RoomChangedEvent)", async () => {
+    await client.appendMessages({ roomId: "events", messages: [user("before")] });
+    const mirror = new RoomMirror(client, ["events"]);
+    const events: RoomChangedEvent[] = [];
+    mirror.on("changed", (e) => events.push(e));
+    try {
+      await mirror.ready();
+      await mirror.append("events", [user("own")]);
+      await client.appendMessages({ roomId: "events", messages: [user("theirs")] });
+      await mirror.waitForVersion("events", 3, 10_000);
+      expect(events.map((e) => [e.version, ChangeKind[e.change.kind], e.refetched])).toEqual([
+        [1, "CHANGE_KIND_RESYNC", true], [2, "CHANGE_KIND_APPEND", false], [3, "CHANGE_KIND_APPEND", false],
+      ]);
     } finally {
       mirror.close();
     }

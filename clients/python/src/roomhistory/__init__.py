@@ -13,6 +13,7 @@ from ._requests import new_idempotency_key
 from ._retry import CONFLICT_POLICY, RetryPolicy, retry_on_conflict, retry_on_conflict_async
 from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
 from ._watch_aio import AsyncWatchStream
+from ._window import RoomChangedEvent
 from .aio import AsyncRoomHistoryClient
 from .aio_mirror import AsyncRoomMirror
 from .client import DEFAULT_TIMEOUT, RoomHistoryClient
@@ -63,6 +64,7 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "RoomChange",
+    "RoomChangedEvent",
     "RoomChangedWhilePagingError",
     "RoomHistoryClient",
     "RoomHistoryError",

@@ -184,14 +184,7 @@ class MirrorState:
         """Applies this mirror's own append at once (read-your-writes) when it follows the copy (an append
         is one mutation: the room was at response.version - 1); otherwise the watch brings it. The watch's
         copy of it is then skipped."""
-        change = change_pb2.RoomChange(
-            room_id=room_id,
-            version=response.version,
-            previous_version=response.version - 1,
-            kind=CK.CHANGE_KIND_APPEND,
-            messages=response.messages,
-            trimmed=response.trimmed,
-        )
+        change = own_append(room_id, response)
         window = self.windows.get(room_id)
         if window is not None:
             step = next_step(window, change)
@@ -207,12 +200,58 @@ class MirrorState:
         return step
 
 
-def notify(listener: Callable[[str, int], Any] | None, room_id: str, version: int) -> None:
-    """Calls a mirror's on_change listener; an exception it raises is logged and goes no further, so a
-    listener's bug never stops a mirror (nor fails the append that moved the copy)."""
-    if listener is None:
-        return
-    try:
-        listener(room_id, version)
-    except Exception:
-        log.exception("on_change(%r, %d) raised; the mirror goes on", room_id, version)
+@dataclass(frozen=True)
+class RoomChangedEvent:
+    """What a mirror's ``on_event`` listener gets when a room's copy moved (TypeScript: the ``changed``
+    event, with the same fields)."""
+
+    #: room_id is the room that changed.
+    room_id: str
+    #: version is the copy's version after the change.
+    version: int
+    #: change is the change that caused it: the one from the watch (for a read, the one that revealed the
+    #: gap), the mirror's own append, or, for a read of its own (a first load, a refresh after a
+    #: conflict), a RESYNC from the version it had.
+    change: change_pb2.RoomChange
+    #: refetched is True when the copy was read with GetHistory rather than patched from the change.
+    refetched: bool
+
+
+#: A mirror's ``on_event`` listener.
+OnEvent = Callable[[RoomChangedEvent], Any]
+
+
+def resync(room_id: str, previous_version: int, version: int) -> change_pb2.RoomChange:
+    """The RESYNC a mirror reports for a read of its own."""
+    return change_pb2.RoomChange(
+        room_id=room_id, version=version, previous_version=previous_version, kind=CK.CHANGE_KIND_RESYNC,
+        messages_omitted=True,
+    )
+
+
+def own_append(room_id: str, response: pb.AppendMessagesResponse) -> change_pb2.RoomChange:
+    """A mirror's own append as the one mutation it is (the room was at response.version - 1)."""
+    return change_pb2.RoomChange(
+        room_id=room_id,
+        version=response.version,
+        previous_version=response.version - 1,
+        kind=CK.CHANGE_KIND_APPEND,
+        messages=response.messages,
+        trimmed=response.trimmed,
+    )
+
+
+def notify(
+    on_change: Callable[[str, int], Any] | None,
+    on_event: Callable[[RoomChangedEvent], Any] | None,
+    event: RoomChangedEvent,
+) -> None:
+    """Calls a mirror's listeners; an exception one raises is logged and goes no further, so a listener's
+    bug never stops a mirror (nor fails the append that moved the copy)."""
+    for listener, args in ((on_change, (event.room_id, event.version)), (on_event, (event,))):
+        if listener is None:
+            continue
+        try:
+            listener(*args)
+        except Exception:
+            log.exception("a listener of room %r (version %d) raised; the mirror goes on", event.room_id, event.version)

@@ -12,7 +12,7 @@ from typing import Any
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
 from ._retry import retry_until_cancelled
 from ._watch import DEFAULT_PROGRESS_INTERVAL
-from ._window import MirrorState, notify
+from ._window import MirrorState, OnEvent, RoomChangedEvent, notify, own_append, resync
 from .aio import AsyncRoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -34,7 +34,10 @@ class AsyncRoomMirror:
     `append` writes with the copy's version as expected_version.
 
     Use ``async with AsyncRoomMirror(client, rooms) as mirror:`` or ``await mirror.start()`` /
-    ``await mirror.close()``.
+    ``await mirror.close()``. Whenever a copy moves, ``on_change(room_id, version)`` and
+    ``on_event(RoomChangedEvent)`` (the change that caused it and whether the room was read: what
+    TypeScript's ``changed`` event carries) are called; an exception either raises is logged, never
+    passed on.
     Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
@@ -45,6 +48,7 @@ class AsyncRoomMirror:
         *,
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
+        on_event: OnEvent | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
@@ -53,6 +57,7 @@ class AsyncRoomMirror:
         self._state = MirrorState(())
         self._progress_interval = progress_interval
         self._on_change = on_change
+        self._on_event = on_event
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._started = False
@@ -81,7 +86,7 @@ class AsyncRoomMirror:
         histories = await asyncio.gather(*(read_window_async(self._client, r, page_size=self._page_size) for r in added))
         for room_id, history in zip(added, histories, strict=True):
             self._state.follow(room_id)
-            await self._updated(room_id, partial(self._state.replace, room_id, history))
+            await self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
         if added or self._task is None:
             await self._restart_watch()
 
@@ -158,9 +163,11 @@ class AsyncRoomMirror:
             )
         except VersionConflictError:
             history = await read_window_async(self._client, room_id, page_size=self._page_size, timeout=timeout)
-            await self._updated(room_id, lambda: self._state.replace(room_id, history))
+            await self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
             raise
-        await self._updated(room_id, lambda: self._state.appended(room_id, response))
+        await self._updated(
+            room_id, partial(self._state.appended, room_id, response), own_append(room_id, response), refetched=False
+        )
         return response
 
     async def _restart_watch(self) -> None:
@@ -201,21 +208,26 @@ class AsyncRoomMirror:
 
     async def _apply(self, change: change_pb2.RoomChange) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
-        fetch = await self._updated(change.room_id, lambda: self._state.take(change))
+        fetch = await self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)
         while fetch is not None:
             read = partial(read_window_async, self._client, change.room_id, fetch.after_seq, self._page_size)
             history = await retry_until_cancelled(read, self._client.retry_policy)
-            fetch = await self._updated(change.room_id, partial(self._state.fetched, change, fetch.after_seq, history))
+            fetched = partial(self._state.fetched, change, fetch.after_seq, history)
+            fetch = await self._updated(change.room_id, fetched, change, refetched=True)
 
-    async def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
-        """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""
+    async def _updated(
+        self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool
+    ) -> Any:
+        """Runs an update of the state; wakes waiters and calls the listeners when the room's version moved
+        (``cause`` None: a read of the mirror's own, reported as a RESYNC)."""
         window = self._state.windows.get(room_id)
-        before = window.version if window else None
+        before = window.version if window else 0
         result = update()
         if window is not None and window.version != before:
             async with self._changed:
                 self._changed.notify_all()
-            notify(self._on_change, room_id, window.version)
+            change = cause or resync(room_id, before, window.version)
+            notify(self._on_change, self._on_event, RoomChangedEvent(room_id, window.version, change, refetched))
         return result
 
     def _raise_failure(self) -> None:

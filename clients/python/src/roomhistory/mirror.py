@@ -11,7 +11,7 @@ from typing import Any
 from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
 from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
-from ._window import MirrorState, notify
+from ._window import MirrorState, OnEvent, RoomChangedEvent, notify, own_append, resync
 from .client import RoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -28,6 +28,7 @@ class RoomMirror:
     """The blocking twin of AsyncRoomMirror, with the same behaviour; a thread reads the watch stream.
 
     Use ``with RoomMirror(client, rooms) as mirror:`` or ``mirror.start()`` / ``mirror.close()``.
+    ``on_change`` and ``on_event`` as for AsyncRoomMirror, called on the mirror's thread.
     Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
@@ -38,6 +39,7 @@ class RoomMirror:
         *,
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
+        on_event: OnEvent | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
@@ -46,6 +48,7 @@ class RoomMirror:
         self._state = MirrorState(())
         self._progress_interval = progress_interval
         self._on_change = on_change
+        self._on_event = on_event
         self._changed = threading.Condition()  # its lock guards _state and _failure
         self._started = False
         self._stream: WatchStream | None = None
@@ -76,7 +79,7 @@ class RoomMirror:
             history = read_window(self._client, room_id, page_size=self._page_size)
             with self._changed:
                 self._state.follow(room_id)
-            self._updated(room_id, partial(self._state.replace, room_id, history))
+            self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
         if added or self._thread is None:
             self._restart_watch()
 
@@ -147,9 +150,11 @@ class RoomMirror:
             )
         except VersionConflictError:
             history = read_window(self._client, room_id, page_size=self._page_size, timeout=timeout)
-            self._updated(room_id, lambda: self._state.replace(room_id, history))
+            self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
             raise
-        self._updated(room_id, lambda: self._state.appended(room_id, response))
+        self._updated(
+            room_id, partial(self._state.appended, room_id, response), own_append(room_id, response), refetched=False
+        )
         return response
 
     def _restart_watch(self) -> None:
@@ -195,7 +200,7 @@ class RoomMirror:
 
     def _apply(self, change: change_pb2.RoomChange, stream: WatchStream) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
-        fetch = self._updated(change.room_id, lambda: self._state.take(change))
+        fetch = self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)
         while fetch is not None:
             history = retry_until_closed(
                 partial(read_window, self._client, change.room_id, fetch.after_seq, self._page_size),
@@ -204,19 +209,24 @@ class RoomMirror:
             )
             if history is None:
                 return
-            fetch = self._updated(change.room_id, partial(self._state.fetched, change, fetch.after_seq, history))
+            fetched = partial(self._state.fetched, change, fetch.after_seq, history)
+            fetch = self._updated(change.room_id, fetched, change, refetched=True)
 
-    def _updated(self, room_id: str, update: Callable[[], Any]) -> Any:
-        """Runs an update of the state; wakes waiters and calls on_change when the room's version moved."""
+    def _updated(
+        self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool
+    ) -> Any:
+        """Runs an update of the state; wakes waiters and calls the listeners when the room's version moved
+        (``cause`` None: a read of the mirror's own, reported as a RESYNC)."""
         with self._changed:
             window = self._state.windows.get(room_id)
-            before = window.version if window else None
+            before = window.version if window else 0
             result = update()
             moved = window is not None and window.version != before
             if moved:
                 self._changed.notify_all()
         if moved and window is not None:
-            notify(self._on_change, room_id, window.version)
+            change = cause or resync(room_id, before, window.version)
+            notify(self._on_change, self._on_event, RoomChangedEvent(room_id, window.version, change, refetched))
         return result
 
     def _raise_failure(self) -> None:
