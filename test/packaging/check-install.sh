@@ -8,8 +8,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
 pids=()
+python_pid=""
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  if [ -n "$python_pid" ]; then kill "$python_pid" 2>/dev/null || true; wait "$python_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
