@@ -52,6 +52,8 @@ class WatchResumer:
         on_created: OnCreated | None = None,
     ) -> None:
         self.cursors: dict[str, int] = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
+        # add()/remove() may come from another thread than the one reading the stream.
+        self._lock = threading.Lock()
         if not self.cursors:
             raise ValueError("watch needs at least one room")
         self.progress_interval = min(60.0, max(0.1, progress_interval))
@@ -62,13 +64,15 @@ class WatchResumer:
     def add(self, rooms: Rooms) -> bool:
         """Follows more rooms (those already watched keep their cursor); True when any was new."""
         added = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
-        new = {room: v for room, v in added.items() if room not in self.cursors}
-        self.cursors.update(new)
+        with self._lock:
+            new = {room: v for room, v in added.items() if room not in self.cursors}
+            self.cursors.update(new)
         return bool(new)
 
     def remove(self, room_ids: Iterable[str]) -> bool:
         """Stops following rooms; True when any was watched."""
-        removed = [self.cursors.pop(room, None) for room in room_ids]
+        with self._lock:
+            removed = [self.cursors.pop(room, None) for room in room_ids]
         return any(v is not None for v in removed)
 
     @property
@@ -77,7 +81,8 @@ class WatchResumer:
 
     def request(self) -> pb.WatchRequest:
         """The request that (re)opens the stream from the cursors."""
-        return _requests.watch(self.cursors, self.progress_interval)
+        with self._lock:
+            return _requests.watch(self.cursors, self.progress_interval)
 
     def accept(self, response: pb.WatchResponse) -> change_pb2.RoomChange | None:
         """The change to deliver for a response, or None (created, progress, or a version already delivered)."""
@@ -90,15 +95,16 @@ class WatchResumer:
         if event != "change":
             return None
         change = response.change
-        known = self.cursors.get(change.room_id)
-        if known is None:
-            return None
-        # The one exception to "versions only increase": the server's store lost the room (a Redis
-        # restart without persistence) and reports it as a RESYNC back from our cursor; follow it.
-        lost = change.kind == change_pb2.CHANGE_KIND_RESYNC and change.previous_version == known
-        if change.version <= known and not (lost and change.version < known):
-            return None
-        self.cursors[change.room_id] = change.version
+        with self._lock:
+            known = self.cursors.get(change.room_id)
+            if known is None:
+                return None
+            # The one exception to "versions only increase": the server's store lost the room (a Redis
+            # restart without persistence) and reports it as a RESYNC back from our cursor; follow it.
+            lost = change.kind == change_pb2.CHANGE_KIND_RESYNC and change.previous_version == known
+            if change.version <= known and not (lost and change.version < known):
+                return None
+            self.cursors[change.room_id] = change.version
         return change
 
     def delay_after(self, err: grpc.RpcError | None, idle: bool) -> float:
