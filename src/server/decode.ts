@@ -28,31 +28,23 @@ export function decoded<T>(request: T | UndecodedRequest): T {
   return request;
 }
 
-/** The part of a grpc-js method definition this module reads and replaces. */
-interface Decodes {
+/** The part of a grpc-js method definition this module reads. */
+interface Decodes<Req> {
   path: string;
-  requestDeserialize: (bytes: Buffer) => unknown;
+  requestDeserialize: (bytes: Buffer) => Req;
 }
 
-/** The service definition with every request deserialiser returning an UndecodedRequest, never throwing. */
-export function withFieldErrors<T extends Record<string, Decodes>>(definition: T): T {
-  const root = loadDescriptors();
-  const out: Record<string, Decodes> = {};
-  for (const [name, method] of Object.entries(definition)) {
-    const type = requestType(root, method.path);
-    const deserialize = method.requestDeserialize;
-    out[name] = {
-      ...method,
-      requestDeserialize: (bytes: Buffer) => {
-        try {
-          return deserialize(bytes);
-        } catch (err) {
-          return new UndecodedRequest(explain(type, bytes, err as Error));
-        }
-      },
-    };
-  }
-  return out as T;
+/** The method's request deserialiser, returning an UndecodedRequest instead of throwing. */
+export function withFieldErrors<Req>(method: Decodes<Req>): (bytes: Buffer) => Req | UndecodedRequest {
+  const type = requestType(descriptors(), method.path);
+  const deserialize = method.requestDeserialize;
+  return (bytes) => {
+    try {
+      return deserialize(bytes);
+    } catch (err) {
+      return new UndecodedRequest(explain(type, bytes, err as Error));
+    }
+  };
 }
 
 const SIXTY_FOUR_BIT = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
@@ -106,6 +98,13 @@ function checkValue(field: protobuf.Field, value: unknown, where: string): Error
   if (n > MAX) return invalid(where, `must be at most ${MAX}`);
   if (n < MIN) return invalid(where, `must be at least ${MIN}`);
   return undefined;
+}
+
+let cachedRoot: protobuf.Root | undefined;
+
+/** The descriptor set, read once. */
+function descriptors(): protobuf.Root {
+  return (cachedRoot ??= loadDescriptors());
 }
 
 function loadDescriptors(): protobuf.Root {

@@ -1,19 +1,12 @@
-import {
-  Server, ServerCredentials, type handleUnaryCall, type MethodDefinition, type UntypedHandleCall,
-} from "@grpc/grpc-js";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
-import {
-  RoomHistoryServiceService, type RoomHistoryServiceServer,
-} from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { RoomHistoryHandlers } from "../service/room-history.js";
-import { Encoded } from "../service/encoded.js";
 import type { Limits } from "../service/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";
-import { toServiceError } from "./errors.js";
-import { decoded, withFieldErrors } from "./decode.js";
+import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
 import { Reaper } from "../service/reaper.js";
 
@@ -55,7 +48,8 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     { timeoutMs: deps.durabilityTimeoutMs ?? 100 }, deps.maxReplyBytes);
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? 1000);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  server.addService(passEncoded(withFieldErrors(RoomHistoryServiceService)), serviceImplementation(handlers, watch, deps.logger));
+  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch), deps.logger);
+  server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
@@ -96,42 +90,23 @@ function drain(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-/** The service definition with every response serialiser letting an Encoded through untouched. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function passEncoded<T extends Record<string, MethodDefinition<any, any>>>(definition: T): T {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const out: Record<string, MethodDefinition<any, any>> = {};
-  for (const [name, method] of Object.entries(definition)) {
-    const serialize = method.responseSerialize;
-    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof Encoded ? value.gathered() : serialize(value)) };
-  }
-  return out as T;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Unary = (req: any) => Promise<unknown>;
-
-/** Wires every RPC to its handler; errors of all of them pass through toServiceError. */
-function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, logger: Logger): RoomHistoryServiceServer {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const unary = (method: string, fn: Unary): handleUnaryCall<any, unknown> => (call, callback) => {
-    // A request that did not decode (decode.ts) fails here like a handler's own error.
-    Promise.resolve().then(() => fn(decoded(call.request))).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(toServiceError(err, logger, method)),
-    );
+/** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
+function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService): ServiceImplementation {
+  return {
+    appendMessages: (req) => h.appendMessages(req),
+    getHistory: (req) => h.getHistory(req),
+    renderMessages: (req) => h.renderMessages(req),
+    updateMessage: (req) => h.updateMessage(req),
+    markDeleted: (req) => h.markDeleted(req),
+    patchReactions: (req) => h.patchReactions(req),
+    clearRoom: (req) => h.clearRoom(req),
+    setRoomLimit: (req) => h.setRoomLimit(req),
+    discardRebackfill: (req) => h.discardRebackfill(req),
+    getRoomInfo: (req) => h.getRoomInfo(req),
+    deleteRoom: (req) => h.deleteRoom(req),
+    setRoomRetention: (req) => h.setRoomRetention(req),
+    reapIdleRooms: (req) => h.reapIdleRooms(req),
+    listRooms: (req) => h.listRooms(req),
+    watch: (req, call) => watch.open(req, call),
   };
-  const methods = [
-    "appendMessages", "getHistory", "renderMessages", "updateMessage", "markDeleted", "patchReactions",
-    "clearRoom", "setRoomLimit", "discardRebackfill", "getRoomInfo", "listRooms", "deleteRoom", "setRoomRetention",
-    "reapIdleRooms",
-  ] as const;
-  const impl: Record<string, UntypedHandleCall> = {};
-  for (const m of methods) impl[m] = unary(m, (req) => h[m](req as never));
-  impl.watch = ((call: Parameters<WatchService["open"]>[0]) => {
-    Promise.resolve()
-      .then(() => watch.open(decoded(call.request) && call))
-      .catch((err: unknown) => call.emit("error", toServiceError(err, logger, "watch")));
-  }) as UntypedHandleCall;
-  return impl as RoomHistoryServiceServer;
 }

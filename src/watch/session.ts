@@ -1,5 +1,5 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import type { WatchRequest, WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import type { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { StoreChange } from "../store/store.js";
 import { nowInstant } from "../domain/timestamps.js";
 import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js";
@@ -7,7 +7,8 @@ import type { WatchHub, Watcher } from "./hub.js";
 import { encodedChange, toRoomChange } from "./to-proto.js";
 import type { Encoded } from "../service/encoded.js";
 
-export type WatchCall = ServerWritableStream<WatchRequest, WatchResponse>;
+/** The stream a session writes to (its request was read by WatchService.open). */
+export type WatchCall = ServerWritableStream<unknown, WatchResponse>;
 
 /**
  * One Watch stream. Changes go out in version order per room and never twice; while the client is slow

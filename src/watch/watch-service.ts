@@ -1,6 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { invalid, tooLarge } from "../domain/errors.js";
+import type { WatchRequest } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { HistoryStore } from "../store/store.js";
 import { checkRoomId, type Limits } from "../service/validate.js";
 import { WatchHub } from "./hub.js";
@@ -18,8 +19,8 @@ export class WatchService {
   }
 
   /** Throws a DomainError for a bad request; otherwise the stream runs until closed. */
-  async open(call: WatchCall): Promise<void> {
-    const { rooms, progressIntervalMs } = call.request;
+  async open(request: WatchRequest, call: WatchCall): Promise<void> {
+    const { rooms, progressIntervalMs } = request;
     if (rooms.length === 0) throw invalid("rooms", "at least one room is required");
     if (rooms.length > this.limits.maxWatchRooms) {
       throw tooLarge("rooms", `${rooms.length} rooms, more than the ${this.limits.maxWatchRooms} allowed per stream`);

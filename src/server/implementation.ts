@@ -1,0 +1,111 @@
+/**
+ * The service's handlers as a type the compiler checks against the generated definition, after
+ * nice-grpc's `ServiceImplementation<typeof Definition>`: one entry per RPC of
+ * RoomHistoryServiceService, each taking that RPC's request type and returning its response type. A
+ * new RPC in the proto fails the build until it has a handler; a handler of the wrong shape does too.
+ *
+ * `toGrpc` turns such an implementation into what grpc-js runs, for every method of the definition:
+ * requests decoded with field errors (decode.ts), pre-encoded replies passed through (Encoded), and
+ * every failure turned into a status by the one error table (errors.ts).
+ */
+import type {
+  handleServerStreamingCall, handleUnaryCall, MethodDefinition, ServerWritableStream,
+  ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { RoomHistoryServiceService } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { Encoded } from "../service/encoded.js";
+import { decoded, withFieldErrors, type UndecodedRequest } from "./decode.js";
+import { toServiceError } from "./errors.js";
+
+type Definition = typeof RoomHistoryServiceService;
+/** The service's methods by their ts-proto names (`appendMessages`, ..., `watch`). */
+export type MethodName = keyof Definition;
+export type RequestOf<K extends MethodName> = ReturnType<Definition[K]["requestDeserialize"]>;
+export type ResponseOf<K extends MethodName> = Parameters<Definition[K]["responseSerialize"]>[0];
+/** The methods whose replies are a stream (Watch). */
+export type StreamName = { [K in MethodName]: Definition[K]["responseStream"] extends true ? K : never }[MethodName];
+export type UnaryName = Exclude<MethodName, StreamName>;
+
+/** A unary RPC: its request in, its reply (or that reply encoded ahead of time) out; throws DomainErrors. */
+export type UnaryHandler<K extends UnaryName> = (request: RequestOf<K>) => Promise<ResponseOf<K> | Encoded>;
+/** A server-streaming RPC: writes replies to the call until it ends; throws a DomainError for a bad request. */
+export type StreamHandler<K extends StreamName> =
+  (request: RequestOf<K>, call: ServerWritableStream<unknown, ResponseOf<K>>) => Promise<void>;
+
+export type UnaryHandlers = { [K in UnaryName]: UnaryHandler<K> };
+export type StreamHandlers = { [K in StreamName]: StreamHandler<K> };
+/** Every RPC of RoomHistoryService with its handler. */
+export type ServiceImplementation = UnaryHandlers & StreamHandlers;
+
+/** The generated definition, each method typed by its own request and response. */
+const METHODS: { [K in MethodName]: MethodDefinition<RequestOf<K>, ResponseOf<K>> } = RoomHistoryServiceService;
+
+type Serialize<T> = (value: T) => Buffer;
+type Deserialize<T> = (bytes: Buffer) => T;
+
+/** A method as the server runs it: requests that may not decode, replies that may come encoded. */
+type ServedMethod<Req, Res> = Omit<MethodDefinition<Req, Res>, "requestDeserialize" | "responseSerialize"> & {
+  requestDeserialize: Deserialize<Req | UndecodedRequest>;
+  responseSerialize: Serialize<Res | Encoded>;
+};
+
+/** grpc-js's service definition and implementation for `implementation`, ready for `Server.addService`. */
+export function toGrpc(implementation: ServiceImplementation, logger: Logger): {
+  definition: ServiceDefinition;
+  handlers: UntypedServiceImplementation;
+} {
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  const handlers: UntypedServiceImplementation = {};
+  for (const name of Object.keys(METHODS).filter(isMethodName)) {
+    definition[name] = served(name);
+    handlers[name] = handlerOf(name, implementation, logger);
+  }
+  return { definition, handlers };
+}
+
+function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}
+
+function isStreamName(name: MethodName): name is StreamName {
+  return METHODS[name].responseStream;
+}
+
+function served<K extends MethodName>(name: K): ServedMethod<RequestOf<K>, ResponseOf<K>> {
+  const method: MethodDefinition<RequestOf<K>, ResponseOf<K>> = METHODS[name];
+  return { ...method, requestDeserialize: withFieldErrors(method), responseSerialize: passEncoded(method.responseSerialize) };
+}
+
+/** The response serialiser letting an Encoded through untouched. */
+function passEncoded<Res>(serialize: Serialize<Res>): Serialize<Res | Encoded> {
+  return (value) => (value instanceof Encoded ? value.gathered() : serialize(value));
+}
+
+function handlerOf(name: MethodName, implementation: ServiceImplementation, logger: Logger): UntypedHandleCall {
+  return isStreamName(name) ? streamCall(name, implementation, logger) : unaryCall(name, implementation, logger);
+}
+
+function unaryCall<K extends UnaryName>(
+  name: K, implementation: UnaryHandlers, logger: Logger,
+): handleUnaryCall<RequestOf<K> | UndecodedRequest, ResponseOf<K> | Encoded> {
+  const handle: UnaryHandler<K> = implementation[name];
+  return (call, callback) => {
+    // A request that did not decode (decode.ts) fails here like a handler's own error.
+    Promise.resolve().then(() => handle(decoded(call.request))).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toServiceError(err, logger, name)),
+    );
+  };
+}
+
+function streamCall<K extends StreamName>(
+  name: K, implementation: StreamHandlers, logger: Logger,
+): handleServerStreamingCall<RequestOf<K> | UndecodedRequest, ResponseOf<K>> {
+  const handle: StreamHandler<K> = implementation[name];
+  return (call) => {
+    Promise.resolve()
+      .then(() => handle(decoded(call.request), call))
+      .catch((err: unknown) => call.emit("error", toServiceError(err, logger, name)));
+  };
+}
