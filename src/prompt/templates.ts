@@ -1,25 +1,56 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import nunjucks from "nunjucks";
 import { invalid } from "../domain/errors.js";
+import { installJinja2Semantics } from "./jinja/compat.js";
+import { FILTERS, GLOBALS, TESTS } from "./jinja/filters.js";
 
 const TEMPLATE_NAME = /^(?!.*(^|\/)\.\.?(\/|$))[\w.\-/]{1,200}$/;
 
+/** How often, at most, a cached template's file is checked for a change (README, "Templates at run time"). */
+export const RELOAD_CHECK_MS = 1000;
+const live = new Set<WeakRef<PromptTemplates>>();
+
 /**
- * System prompts from Jinja-style templates in one directory. nunjucks compiles a template on first
- * use and keeps it (the loader's cache), so each file is parsed once per process.
+ * System prompts from Jinja2 templates in one directory, rendered by nunjucks made to behave like Jinja2
+ * (`./jinja/`; README, "Jinja2 compatibility"). A template is compiled on first use and kept; a kept
+ * template whose file changed (mtime, size or inode, checked at most once per {@link RELOAD_CHECK_MS}) is
+ * read again, and {@link PromptTemplates.reloadAll} (SIGHUP) drops every kept template.
  */
 export class PromptTemplates {
   private readonly env: nunjucks.Environment;
+  private readonly loader: DirectoryLoader;
 
   constructor(readonly directory: string, readonly defaultTemplate: string) {
     if (!existsSync(directory)) throw new Error(`templates directory ${directory} does not exist`);
-    // Prompts are not HTML: autoescape would turn a user's "<" into "&lt;" in front of the model.
-    this.env = new nunjucks.Environment(new DirectoryLoader(directory), {
+    installJinja2Semantics();
+    this.loader = new DirectoryLoader(directory);
+    // Prompts are not HTML: autoescape would turn a user's "<" into "&lt;" in front of the model. The
+    // Jinja2 side of the differential test uses the same settings (trim_blocks, lstrip_blocks).
+    this.env = new nunjucks.Environment(this.loader, {
       autoescape: false,
       trimBlocks: true,
       lstripBlocks: true,
     });
+    for (const [name, f] of Object.entries(FILTERS)) this.env.addFilter(name, f);
+    for (const [name, t] of Object.entries(TESTS)) (this.env as unknown as { addTest(n: string, t: unknown): void }).addTest(name, t);
+    for (const [name, g] of Object.entries(GLOBALS)) this.env.addGlobal(name, g);
+    live.add(new WeakRef(this));
+  }
+
+  /** Drops every compiled template, so each is read again on its next use. */
+  reload(): void {
+    (this.env as unknown as { invalidateCache(): void }).invalidateCache();
+    this.loader.forget();
+  }
+
+  /** {@link reload} for every PromptTemplates in the process: what SIGHUP does (src/main.ts). */
+  static reloadAll(): void {
+    for (const ref of live) {
+      const t = ref.deref();
+      if (t) t.reload();
+      else live.delete(ref);
+    }
   }
 
   /** Renders `name` (the default template when empty); a broken template is INVALID_ARGUMENT. */
@@ -46,10 +77,46 @@ export class PromptTemplates {
  */
 class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
   private readonly root: string;
+  /** The file behind each cached name, with what it looked like when read and when last checked. */
+  private readonly files = new Map<string, { file: string; stamp: string; checkedAt: number }>();
+  private compiled: Record<string, unknown> = {};
+  private readonly view: Record<string, unknown>;
 
   constructor(directory: string) {
     super();
     this.root = realpathSync(directory);
+    // nunjucks reads `loader.cache[name]` before every load, includes and extends too: checking there
+    // catches a change to any file a template uses.
+    this.view = new Proxy({}, {
+      get: (_t, name) => (typeof name === "string" && this.stale(name) ? undefined : this.compiled[name as string]),
+      set: (_t, name, value) => { this.compiled[name as string] = value; return true; },
+      deleteProperty: (_t, name) => delete this.compiled[name as string],
+    });
+  }
+
+  get cache(): Record<string, unknown> {
+    return this.view;
+  }
+
+  set cache(value: Record<string, unknown>) {
+    this.compiled = value; // nunjucks' invalidateCache() assigns {}
+  }
+
+  forget(): void {
+    this.compiled = {};
+    this.files.clear();
+  }
+
+  private stale(name: string): boolean {
+    const seen = this.files.get(name);
+    if (!seen || !this.compiled[name]) return false;
+    const now = Date.now();
+    if (now - seen.checkedAt < RELOAD_CHECK_MS) return false;
+    seen.checkedAt = now;
+    if (stamp(seen.file) === seen.stamp) return false;
+    delete this.compiled[name];
+    this.files.delete(name);
+    return true;
   }
 
   getSource(name: string): nunjucks.LoaderSource {
@@ -60,14 +127,31 @@ class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
     if (!existsSync(full)) return null as unknown as nunjucks.LoaderSource;
     const real = realpathSync(full);
     if (!inside(this.root, real)) throw outside(name);
+    const before = stamp(real);
+    const src = readFileSync(real, "utf8");
+    this.files.set(name, { file: real, stamp: before, checkedAt: Date.now() });
     // `path` is the name's own location, so "./x.j2" in a template means next to that name.
-    return { src: readFileSync(real, "utf8"), path: full, noCache: false };
+    return { src: jinjaSource(src), path: full, noCache: false };
   }
 
   /** "./x.j2" or "../x.j2" inside a template, as a name relative to the directory (checked on load). */
   resolve(from: string, to: string): string {
     return path.relative(this.root, path.resolve(path.dirname(from), to));
   }
+}
+
+function stamp(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch {
+    return "gone";
+  }
+}
+
+/** As Jinja2's lexer reads a source: newlines as "\n", one trailing newline dropped (keep_trailing_newline=False). */
+function jinjaSource(src: string): string {
+  return src.replace(/\r\n?/g, "\n").replace(/\n$/, "");
 }
 
 function inside(root: string, p: string): boolean {
@@ -93,5 +177,9 @@ function templateError(template: string, err: Error): Error {
   // nunjucks counts lines from 0 for errors raised while rendering ("Error: ..."), from 1 for parse errors.
   const lineNo = line ? Number(line[1]) + (/^\w*Error: /.test(detail ?? "") ? 1 : 0) : 0;
   const where = line ? ` line ${lineNo}, column ${line[2]}` : "";
-  return invalid("template", `${template}${where}: ${detail || "render error"}`);
+  // What nunjucks cannot do surfaces as a JavaScript error: say so instead of passing it on raw.
+  const message = detail?.replace(/^(TypeError|RangeError|ReferenceError|SyntaxError): (.*)$/,
+    "not supported by the template engine (a Jinja2 feature nunjucks lacks, or a value of the wrong type): $2")
+    .replace(/^Error: /, "");
+  return invalid("template", `${template}${where}: ${message || "render error"}`);
 }

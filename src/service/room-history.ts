@@ -74,7 +74,7 @@ export class RoomHistoryHandlers {
     const context = { ...req.roomContext, room_id: roomId };
     const form = renderForm(req.form);
     const snap = await this.store.read(roomId);
-    const system = this.templates.render(req.template, context).trim();
+    const system = this.templates.render(req.template, context);
     const reply = encodedRenderResponse(snap, system, req.includeThinking, form,
       (key, make) => this.store.snapshots.derive(roomId, snap, key, make));
     if (reply.length > this.maxReplyBytes) {

@@ -1,0 +1,276 @@
+import nunjucks from "nunjucks";
+import { pyMod, pythonMethod } from "./methods.js";
+import { PyFloat, isNamespace, pyFloat, pyStr, pyTruthy } from "./python.js";
+
+/**
+ * Makes nunjucks evaluate templates as Jinja2 does: nunjucks' own Jinja compatibility mode (True/False/None,
+ * slices, Python list and dict methods), then what it lacks: Python's printing (`None`, `True`, `3.0`),
+ * truthiness (an empty list is false), negative indexes, string methods, `+`/`*` on strings and lists,
+ * `/` giving floats, `%` formatting, `set ns.attr = ...` on a namespace, and tests without parentheses
+ * (`is divisibleby 3`). These patch nunjucks' runtime and compiler, which are process-wide: once installed,
+ * every nunjucks environment in the process behaves like this (this service has only the one).
+ */
+
+// nunjucks has no typings for its compiler and parser internals: their methods are called untyped.
+type AnyFn = (...args: any[]) => any;
+interface Node { typename: string; lineno: number; colno: number; [k: string]: unknown }
+interface CompilerProto {
+  compile(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
+  assertType(node: Node, ...types: unknown[]): void;
+  [name: string]: unknown;
+}
+
+const nj = nunjucks as unknown as {
+  runtime: Record<string, AnyFn>;
+  compiler: { Compiler: { prototype: CompilerProto } };
+  parser: { Parser: { prototype: Record<string, AnyFn> } };
+  nodes: Record<string, new (...args: unknown[]) => Node>;
+  lexer: Record<string, string> & { lex(src: string, opts: object): object };
+  installJinjaCompat(): void;
+};
+
+let installed = false;
+
+/** Installs the Jinja2 behaviour once per process. */
+export function installJinja2Semantics(): void {
+  if (installed) return;
+  installed = true;
+  nj.installJinjaCompat();
+  patchRuntime();
+  patchCompiler();
+  patchParser();
+  patchLexer();
+}
+
+/**
+ * Jinja2 applies trim_blocks and lstrip_blocks to comments as to blocks: a comment alone on its line
+ * leaves no blank line. nunjucks did neither for comments.
+ */
+function patchLexer(): void {
+  type Tok = { type: string; value: string; colno: number };
+  type Tokenizer = { nextToken(): Tok | null; current(): string; forward(): void; _matches(s: string): boolean;
+    trimBlocks: boolean; lstripBlocks: boolean; tags: Record<string, string> };
+  const proto = Object.getPrototypeOf(nj.lexer.lex("", {})) as Tokenizer;
+  const nextToken = proto.nextToken;
+  proto.nextToken = function (this: Tokenizer) {
+    const tok = nextToken.call(this);
+    if (!tok) return tok;
+    if (tok.type === nj.lexer.TOKEN_COMMENT && this.trimBlocks) {
+      if (this.current() === "\r") this.forward();
+      if (this.current() === "\n") this.forward();
+    }
+    if (tok.type === nj.lexer.TOKEN_DATA && this.lstripBlocks && this._matches(this.tags.COMMENT_START)) {
+      const nl = tok.value.lastIndexOf("\n");
+      if (/^[ \t]*$/.test(tok.value.slice(nl + 1)) && (nl >= 0 || tok.colno === 0)) {
+        tok.value = tok.value.slice(0, nl + 1);
+        if (!tok.value) return this.nextToken();
+      }
+    }
+    return tok;
+  };
+}
+
+const unwrap = (v: unknown) => (v instanceof PyFloat ? v.value : v);
+
+function sliceString(s: string, start: number | null, stop: number | null, step: number): string {
+  const c = Array.from(s), n = c.length;
+  const norm = (i: number | null, dflt: number) => (i === null ? dflt : i < 0 ? Math.max(i + n, step < 0 ? -1 : 0) : Math.min(i, step < 0 ? n - 1 : n));
+  const out: string[] = [];
+  const from = norm(start, step < 0 ? n - 1 : 0), to = norm(stop, step < 0 ? -1 : n);
+  for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(c[i]);
+  return out.join("");
+}
+
+function patchRuntime(): void {
+  const rt = nj.runtime;
+  const compatLookup = rt.memberLookup;
+  rt.memberLookup = function memberLookup(obj: unknown, key: unknown, ...rest: unknown[]) {
+    if (rest.length === 2 && typeof obj === "string") return sliceString(obj, key as number | null, rest[0] as number | null, rest[1] as number);
+    if (rest.length !== 2) {
+      const method = pythonMethod(obj, key);
+      if (method) return method;
+      const k = unwrap(key);
+      if (typeof k === "number" && k < 0 && (Array.isArray(obj) || typeof obj === "string")) {
+        return Array.isArray(obj) ? obj[obj.length + k] : Array.from(obj).at(k);
+      }
+      if (obj === null || obj === undefined) return undefined;
+    }
+    return compatLookup.call(this, obj, key, ...rest);
+  };
+  rt.suppressValue = (val: unknown, autoescape: boolean) => {
+    if (val instanceof nunjucks.runtime.SafeString) return val;
+    const s = pyStr(val);
+    return autoescape ? (nunjucks.lib as unknown as { escape(s: string): string }).escape(s) : s;
+  };
+  Object.assign(rt, {
+    pyTruthy,
+    pyOr: (a: unknown, b: () => unknown) => (pyTruthy(a) ? a : b()),
+    pyAnd: (a: unknown, b: () => unknown) => (pyTruthy(a) ? b() : a),
+    pyNot: (a: unknown) => !pyTruthy(a),
+    pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
+    pyAdd: (a: unknown, b: unknown) => arith(a, b, (x, y) => x + y, () => {
+      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+      if (typeof a === "string" && typeof b === "string") return a + b;
+      throw new TypeError(`unsupported operand types for +: ${kind(a)} and ${kind(b)}`);
+    }),
+    pySub: (a: unknown, b: unknown) => arith(a, b, (x, y) => x - y),
+    pyMul: (a: unknown, b: unknown) => arith(a, b, (x, y) => x * y, () => {
+      const [seq, n] = typeof b === "number" ? [a, b] : [b, a];
+      if (typeof seq === "string" && typeof n === "number") return seq.repeat(Math.max(0, n));
+      if (Array.isArray(seq) && typeof n === "number") return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+      throw new TypeError(`unsupported operand types for *: ${kind(a)} and ${kind(b)}`);
+    }),
+    pyDiv: (a: unknown, b: unknown) => {
+      if (Number(unwrap(b)) === 0) throw new Error("division by zero");
+      return pyFloat(Number(unwrap(a)) / Number(unwrap(b)));
+    },
+    pyFloorDiv: (a: unknown, b: unknown) => arith(a, b, (x, y) => {
+      if (y === 0) throw new Error("integer division or modulo by zero");
+      return Math.floor(x / y);
+    }),
+    pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => pyMod(x, y) as number)),
+    pyCompare: (a: unknown, op: string, b: unknown) => {
+      const x = unwrap(a), y = unwrap(b);
+      switch (op) {
+        case "==": return pyEq(x, y);
+        case "!=": return !pyEq(x, y);
+        case "<": return (x as number) < (y as number);
+        case ">": return (x as number) > (y as number);
+        case "<=": return (x as number) <= (y as number);
+        default: return (x as number) >= (y as number);
+      }
+    },
+    pySetAttr: (obj: unknown, key: string, value: unknown) => {
+      if (!isNamespace(obj)) throw new Error(`cannot assign attribute "${key}" on a non-namespace object`);
+      (obj as Record<string, unknown>)[key] = value;
+    },
+  });
+}
+
+function kind(v: unknown): string {
+  return v === null ? "NoneType" : Array.isArray(v) ? "list" : typeof v === "string" ? "str" : v instanceof PyFloat || typeof v === "number" ? "number" : typeof v === "object" ? "dict" : typeof v;
+}
+
+/** Numbers (or booleans) in, a number out that stays a float when either side was one. */
+function arith(a: unknown, b: unknown, op: (x: number, y: number) => number, other?: () => unknown): unknown {
+  const isNum = (v: unknown) => typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat;
+  if (!isNum(a) || !isNum(b)) {
+    if (other) return other();
+    throw new TypeError(`unsupported operand types: ${kind(a)} and ${kind(b)}`);
+  }
+  const r = op(Number(unwrap(a)), Number(unwrap(b)));
+  return a instanceof PyFloat || b instanceof PyFloat ? pyFloat(r) : r;
+}
+
+function pyEq(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(unwrap(x), unwrap(b[i])));
+  return a === b;
+}
+
+/** A node compiled to `runtime.<fn>(arg, ...)`; a `lazy` argument is wrapped in a function (for and/or). */
+function call(fn: string, node: Node, args: unknown[], lazy: number[] = []): Node {
+  return { typename: "PyCall", lineno: node.lineno, colno: node.colno, fn, args, lazy } as Node;
+}
+
+function patchCompiler(): void {
+  const C = nj.compiler.Compiler.prototype;
+  const assertType = C.assertType;
+  C.assertType = function (node: Node, ...types: unknown[]) {
+    if (node.typename !== "PyCall") assertType.call(this, node, ...types);
+  };
+  C.compilePyCall = function (this: CompilerProto, node: Node, frame: unknown) {
+    this._emit(`runtime.${node.fn as string}(`);
+    (node.args as unknown[]).forEach((arg, i) => {
+      if (i) this._emit(",");
+      const lazy = (node.lazy as number[]).includes(i);
+      if (lazy) this._emit("function(){return ");
+      if (typeof arg === "string") this._emit(JSON.stringify(arg));
+      else this.compile(arg, frame);
+      if (lazy) this._emit(";}");
+    });
+    this._emit(")");
+  };
+  const binary: Record<string, string> = {
+    Add: "pyAdd", Sub: "pySub", Mul: "pyMul", Div: "pyDiv", FloorDiv: "pyFloorDiv", Mod: "pyMod", Concat: "pyConcat",
+  };
+  for (const [type, fn] of Object.entries(binary)) {
+    C[`compile${type}`] = function (this: CompilerProto, node: Node, frame: unknown) {
+      this.compile(call(fn, node, [node.left, node.right]), frame);
+    };
+  }
+  C.compileOr = function (this: CompilerProto, node: Node, frame: unknown) {
+    this.compile(call("pyOr", node, [node.left, node.right], [1]), frame);
+  };
+  C.compileAnd = function (this: CompilerProto, node: Node, frame: unknown) {
+    this.compile(call("pyAnd", node, [node.left, node.right], [1]), frame);
+  };
+  C.compileNot = function (this: CompilerProto, node: Node, frame: unknown) {
+    this.compile(call("pyNot", node, [node.target]), frame);
+  };
+  for (const type of ["If", "IfAsync", "InlineIf"]) {
+    const original = C[`compile${type}`] as AnyFn;
+    C[`compile${type}`] = function (this: CompilerProto, node: Node, ...rest: unknown[]) {
+      if ((node.cond as Node).typename !== "PyCall") node.cond = call("pyTruthy", node, [node.cond]);
+      return original.call(this, node, ...rest);
+    };
+  }
+  // `("a", 3)` is a tuple in Jinja2; nunjucks compiled it to JavaScript's comma operator (the last value).
+  C.compileGroup = function (this: CompilerProto, node: Node, frame: unknown) {
+    const many = (node.children as unknown[]).length > 1;
+    (this._compileAggregate as AnyFn).call(this, node, frame, many ? "[" : "(", many ? "]" : ")");
+  };
+  const compileCompare = C.compileCompare as AnyFn;
+  C.compileCompare = function (this: CompilerProto, node: Node, frame: unknown) {
+    const ops = node.ops as { type: string; expr: unknown }[];
+    if (ops.length !== 1) return compileCompare.call(this, node, frame);
+    const op = ops[0].type.replace(/^(==|!=)=$/, "$1");
+    this.compile(call("pyCompare", node, [node.expr, op, ops[0].expr]), frame);
+  };
+  const compileSet = C.compileSet as AnyFn;
+  C.compileSet = function (this: CompilerProto, node: Node, frame: unknown) {
+    const targets = node.targets as Node[];
+    if (!targets.some((t) => t.typename === "LookupVal")) return compileSet.call(this, node, frame);
+    if (targets.length !== 1 || !node.value) (this.fail as AnyFn)("set: one namespace attribute and a value", node.lineno, node.colno);
+    const t = targets[0];
+    this.compile(call("pySetAttr", node, [t.target, t.val, node.value]), frame);
+    this._emit(";\n");
+  };
+}
+
+/**
+ * `x is divisibleby 3`: Jinja2 takes one argument after a test's name without parentheses. And `*`, `/`,
+ * `//`, `%` share one precedence, left to right, as in Python (nunjucks read `a * b // c` as `a * (b // c)`).
+ */
+function patchParser(): void {
+  const P = nj.parser.Parser.prototype;
+  const { nodes, lexer } = nj;
+  const mulOps: Record<string, string> = { "*": "Mul", "/": "Div", "//": "FloorDiv", "%": "Mod" };
+  P.parseMul = function (this: Record<string, AnyFn>) {
+    let node = this.parsePow();
+    for (;;) {
+      const tok = this.peekToken();
+      if (!tok || tok.type !== lexer.TOKEN_OPERATOR || !(tok.value in mulOps)) return node;
+      this.nextToken();
+      node = new nodes[mulOps[tok.value]](node.lineno, node.colno, node, this.parsePow());
+    }
+  };
+  const argStart = new Set([lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_SYMBOL, lexer.TOKEN_LEFT_PAREN,
+    lexer.TOKEN_LEFT_BRACKET, lexer.TOKEN_LEFT_CURLY, lexer.TOKEN_BOOLEAN, lexer.TOKEN_NONE]);
+  P.parseIs = function (this: Record<string, AnyFn>) {
+    let node = this.parseCompare();
+    if (this.skipSymbol("is")) {
+      const not = this.skipSymbol("not");
+      let test = this.parseCompare() as Node;
+      const next = this.peekToken();
+      if (test.typename === "Symbol" && next && argStart.has(next.type) &&
+          !(next.type === lexer.TOKEN_SYMBOL && ["else", "or", "and", "is", "if", "not", "in"].includes(next.value))) {
+        const arg = this.parsePrimary();
+        test = new nodes.FunCall(test.lineno, test.colno, test, new nodes.NodeList(test.lineno, test.colno, [arg]));
+      }
+      node = new nodes.Is(node.lineno, node.colno, node, test);
+      if (not) node = new nodes.Not(node.lineno, node.colno, node);
+    }
+    return node;
+  };
+}
