@@ -1,5 +1,6 @@
 import { loadConfig } from "./config.js";
 import { createLogger, startApp } from "./app.js";
+import { PromptTemplates } from "./prompt/templates.js";
 
 const config = (() => {
   try {
@@ -42,3 +43,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     );
   });
 }
+
+// SIGHUP: read every template again on its next use (changed files are also noticed without it, README).
+process.on("SIGHUP", () => {
+  PromptTemplates.reloadAll();
+  logger.info("SIGHUP: templates will be read again on their next use");
+});
