@@ -12,17 +12,8 @@ import { Redis } from "ioredis";
 import { nowIso } from "../domain/timestamps.js";
 import { checkRoomId } from "../service/validate.js";
 import { KeySpace } from "../store/keys.js";
-import { loadScript } from "../store/redis/scripts.js";
-
-/** First element of migrate-room-11.lua's reply. */
-enum Outcome {
-  MIGRATED = 1,
-  ALREADY = 2,
-  NOTHING = 0,
-  CONFLICT = -1,
-  WRONG_TYPE = -2,
-  CHANGED = -3,
-}
+import { defineScripts } from "../store/redis/scripts.js";
+import { legacySync, migrateRoom as migrateRoomScript, MigrateOutcome as Outcome } from "../store/redis/script-calls.js";
 
 export interface MigrateOptions {
   url: string;
@@ -52,11 +43,6 @@ export interface MigrateCounts {
   indexed: number;
 }
 
-interface Scripts {
-  rhMigrateRoom(...args: string[]): Promise<[number, number, number]>;
-  rhLegacySync(...args: string[]): Promise<[number, number, number]>;
-}
-
 export async function migrateLegacy(opts: MigrateOptions): Promise<MigrateCounts> {
   // A tool fails fast: no reconnecting, and a refused connection is one clear error, not a log storm.
   const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 2, retryStrategy: () => null });
@@ -69,8 +55,7 @@ export async function migrateLegacy(opts: MigrateOptions): Promise<MigrateCounts
     if (/cluster_enabled:1/.test(await redis.info("cluster"))) {
       throw new Error("migrate-legacy needs a single Redis; ROOMHISTORY_REDIS_URL names a cluster node");
     }
-    redis.defineCommand("rhMigrateRoom", { numberOfKeys: 11, lua: loadScript("migrate-room-11.lua") });
-    redis.defineCommand("rhLegacySync", { numberOfKeys: 4, lua: loadScript("legacy-sync-4.lua") });
+    defineScripts(redis);
     const legacy = new KeySpace({ prefix: opts.prefix, hashTag: false });
     const counts: MigrateCounts = { found: 0, migrated: 0, already: 0, conflicts: 0, skipped: 0, deleted: 0, indexed: 0 };
     for (const roomId of await findLegacyRooms(redis, legacy)) {
@@ -106,13 +91,13 @@ async function migrateRoom(redis: Redis, roomId: string, opts: MigrateOptions, c
   const from = new KeySpace({ prefix: opts.prefix, hashTag: false });
   const to = new KeySpace({ prefix: opts.prefix, hashTag: true });
   const [a, b] = [from.room(roomId), to.room(roomId)];
-  const [outcome, version, entries] = await (redis as unknown as Scripts).rhMigrateRoom(
-    a.list, a.version, a.meta, b.list, b.version, b.meta, to.roomIndex(), to.activityIndex(),
-    from.roomIndex(), from.expiryIndex(), from.activityIndex(),
-    roomId, nowIso(), opts.deleteSource ? "1" : "", opts.dryRun ? "1" : "",
-  );
+  const { outcome, version, entries } = await migrateRoomScript(redis, {
+    legacy: a, tagged: b, taggedRoomIndex: to.roomIndex(), taggedActivityIndex: to.activityIndex(),
+    legacyRoomIndex: from.roomIndex(), legacyExpiryIndex: from.expiryIndex(), legacyActivityIndex: from.activityIndex(),
+    roomId, now: nowIso(), deleteSource: opts.deleteSource, dryRun: opts.dryRun,
+  });
   const room = JSON.stringify(roomId);
-  switch (outcome as Outcome) {
+  switch (outcome) {
     case Outcome.MIGRATED:
       counts.migrated++;
       opts.log(`${opts.dryRun ? "would migrate" : "migrated"} ${room}: ${entries} entries, version ${version}`);
@@ -150,7 +135,7 @@ async function indexRoom(redis: Redis, legacy: KeySpace, roomId: string, opts: M
     return;
   }
   // The bridge's script: indexes the room if it exists and is no tombstone; bumps nothing ('').
-  const [, , indexed] = await (redis as unknown as Scripts).rhLegacySync(k.list, k.version, k.meta, legacy.roomIndex(), roomId, "");
+  const { indexed } = await legacySync(redis, { keys: k, roomIndex: legacy.roomIndex(), roomId, bump: false });
   if (indexed === 1) counts.indexed++;
 }
 

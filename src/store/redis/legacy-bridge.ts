@@ -1,7 +1,8 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { KeySpace, type KeyOptions } from "../keys.js";
-import { loadScript } from "./scripts.js";
+import { defineScripts } from "./scripts.js";
+import { legacySync } from "./script-calls.js";
 
 /** What the bridge needs of the watch hub (src/watch/hub.ts). */
 export interface WatchedRooms {
@@ -85,7 +86,7 @@ export class LegacyBridge {
   private constructor(private readonly redis: Redis, private readonly options: LegacyBridgeOptions) {
     this.keys = new KeySpace(options);
     this.db = redis.options.db ?? 0;
-    redis.defineCommand("rhLegacySync", { numberOfKeys: 4, lua: loadScript("legacy-sync-4.lua") });
+    defineScripts(redis);
     this.sub = redis.duplicate();
     this.sub.on("pmessage", (_pattern: string, channel: string, event: string) => this.onEvent(channel, event));
     this.sub.on("ready", () => this.onReady());
@@ -218,16 +219,10 @@ export class LegacyBridge {
   /** Indexes a room legacy writers wrote and, for a list change without a version bump, bumps it. */
   private async sync(roomId: string, bump: boolean): Promise<void> {
     const k = this.keys.room(roomId);
-    const run = (this.redis as unknown as LegacySyncCommand).rhLegacySync;
-    const [version, bumped, indexed] = await run.call(this.redis, k.list, k.version, k.meta, this.keys.roomIndex(), roomId, bump ? "1" : "");
+    const { version, bumped, indexed } = await legacySync(this.redis, { keys: k, roomIndex: this.keys.roomIndex(), roomId, bump });
     if (version === -1) this.options.logger.warn({ roomId }, "legacy bridge: the room's version key holds no integer");
     if (bumped) this.options.logger.info({ roomId, version }, "legacy bridge: list changed without a version bump; bumped the version");
     if (indexed === 1) this.options.logger.info({ roomId }, "legacy bridge: indexed a room a legacy writer wrote");
     if (indexed === -1) this.options.logger.info({ roomId }, "legacy bridge: unlisted a room whose keys are gone");
   }
-}
-
-/** lua/legacy-sync-4.lua as registered above: { version, bumped, indexed (1 added, -1 removed) }. */
-interface LegacySyncCommand {
-  rhLegacySync(list: string, version: string, meta: string, index: string, roomId: string, bump: string): Promise<number[]>;
 }

@@ -1,9 +1,10 @@
 import type { ReapRequest, ReapResult } from "../store.js";
-import { ScriptCode, type Reply } from "./scripts.js";
+import { ScriptCode } from "./scripts.js";
+import type { ReapRoomReply } from "./script-calls.js";
 import type { RoomIndexes } from "./room-indexes.js";
 
 /** Runs reap-room-3.lua for one room. */
-type ReapOne = (roomId: string, maxIdleMs: number, dryRun: boolean) => Promise<Reply>;
+type ReapOne = (roomId: string, maxIdleMs: number, dryRun: boolean) => Promise<ReapRoomReply>;
 
 const PAGE = 100;
 
@@ -30,14 +31,14 @@ export async function reapIdleRooms(request: ReapRequest, indexes: RoomIndexes, 
       if (roomIds.length >= request.limit) return { roomIds, more: true };
       visited.add(roomId);
       const reply = await reapOne(roomId, maxIdleMs, request.dryRun);
-      if (reply[0] === ScriptCode.OK) {
+      if (reply.code === ScriptCode.OK) {
         roomIds.push(roomId);
         if (request.dryRun) skipped++;
         else await indexes.unindex(roomId);
-      } else if (reply[0] === ScriptCode.NOT_DUE) {
-        await indexes.rescore(roomId, String(reply[1]), String(reply[2]));
-        const score = Number(byActivity ? reply[2] : reply[1]);
-        if (reply[byActivity ? 2 : 1] !== "" && score <= cutoff) skipped++;
+      } else if (reply.code === ScriptCode.NOT_DUE) {
+        await indexes.rescore(roomId, reply.deadline, reply.lastWrite);
+        const score = byActivity ? reply.lastWrite : reply.deadline;
+        if (score !== "" && Number(score) <= cutoff) skipped++;
       } else {
         await indexes.unindex(roomId);
       }

@@ -5,7 +5,7 @@ import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionCo
 import { idForms, withMarker } from "../../domain/legacy-text.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
-import { KeySpace, type KeyOptions } from "../keys.js";
+import { KeySpace, type KeyOptions, type RoomKeys } from "../keys.js";
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
   clampMaxBytes,
@@ -13,7 +13,9 @@ import {
   type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
   type WriteOptions,
 } from "../store.js";
-import { defineScripts, headArgs, hintsOf, ScriptCode, type Reply, type ScriptName } from "./scripts.js";
+import { defineScripts, ScriptCode } from "./scripts.js";
+import * as scripts from "./script-calls.js";
+import { isConflict, type Conflict, type IndexHints, type MutationHead } from "./script-calls.js";
 import { guardRedis, type GuardOptions } from "./redis-errors.js";
 import { RedisFeed, feedTimings, type FeedOptions } from "./redis-feed.js";
 import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
@@ -57,26 +59,25 @@ export class RedisStore implements HistoryStore {
     const key = opts.idempotencyKey ?? "";
     const replay = JSON.stringify(entries.map((e) => [e.id ?? "", e.created_at ?? ""]));
     const stored = this.legacyMarkers ? entries.map(withMarker) : entries;
-    const reply = await this.mutate("rhAppend", roomId, opts, [
-      key, this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS, opts.fingerprint ?? "", replay,
-      this.maxRoomBytes, ...stored.map(encodeEntry),
-    ], `${k.idem}:${key}`);
-    if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) {
+    // An append with an idempotency key may run twice (the second replays the first); nothing else may.
+    const reply = await this.mutate(roomId, opts, (head) => scripts.append(this.redis, head, {
+      idempotencyRecord: `${k.idem}:${key}`, idempotencyKey: key,
+      idempotencyTtlSeconds: this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+      fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, entries: stored.map(encodeEntry),
+    }), key !== "");
+    if (reply.code === ScriptCode.IDEMPOTENCY_MISMATCH) {
       throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
     }
-    if (reply[0] === ScriptCode.TOO_LARGE) {
-      const [index, size, budget] = [1, 2, 3].map((i) => Number(reply[i]));
-      throw messageOverBudget(index, size, budget);
-    }
-    const [version, firstSeq, trimmed, replayed] = [1, 5, 6, 7].map((i) => Number(reply[i]));
-    const ids = replayed ? (JSON.parse(String(reply[8])) as [string, string][]) : undefined;
+    if (reply.code === ScriptCode.TOO_LARGE) throw messageOverBudget(reply.index, reply.size, reply.budget);
+    const { version, firstSeq, trimmed } = reply;
+    const ids = reply.replayed ? (JSON.parse(reply.replay) as [string, string][]) : undefined;
     const result = entries.map((e, i) => {
       const out: Entry = { ...e, seq: firstSeq + i };
       if (ids?.[i]?.[0]) out.id = ids[i][0];
       if (ids?.[i]?.[1]) out.created_at = ids[i][1];
       return out;
     });
-    return { version, entries: result, trimmed, replayed: replayed === 1 };
+    return { version, entries: result, trimmed, replayed: reply.replayed };
   }
 
   /**
@@ -105,82 +106,82 @@ export class RedisStore implements HistoryStore {
     const k = this.roomKeys(roomId);
     const cached = this.snapshots.get(roomId);
     const tag = cached?.tag as ReadTag | undefined;
-    const reply = await this.run(READ, () =>
-      this.redis.rhReadRoom(k.list, k.version, k.meta, tag?.epoch ?? "", cached?.snapshot.version ?? 0, tag?.length ?? 0),
-    );
-    const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updMs, exists, ownMaxBytes] = reply;
-    if (hit === 1 && tag) return cached!.snapshot;
-    const raws = reply.slice(11) as string[];
-    const own = ttl === "" ? undefined : Number(ttl);
+    const reply = await this.run(READ, () => scripts.readRoom(this.redis, {
+      keys: k, cachedEpoch: tag?.epoch ?? "", cachedVersion: cached?.snapshot.version ?? 0, cachedLength: tag?.length ?? 0,
+    }));
+    if (reply.hit && tag) return cached!.snapshot;
+    const raws = reply.entries;
+    const own = reply.ttl === "" ? undefined : Number(reply.ttl);
     const ttlSeconds = own ?? this.options.ttlSeconds;
-    const alive = exists === 1;
+    const alive = reply.exists;
     const entries = this.decodeAll(roomId, raws);
     const snapshot: RoomSnapshot = {
-      version: Number(version),
-      limit: limit === "" ? this.options.defaultLimit : Number(limit),
-      rebackfill: rebackfill === "1",
-      updatedAt: updatedAt === "" ? undefined : String(updatedAt),
+      version: reply.version,
+      limit: reply.limit === "" ? this.options.defaultLimit : Number(reply.limit),
+      rebackfill: reply.rebackfill === "1",
+      updatedAt: reply.updatedAt === "" ? undefined : reply.updatedAt,
       entries,
       exists: alive,
       ttlSeconds,
       retentionIsDefault: own === undefined,
-      expiresAt: alive && ttlSeconds > 0 && updMs !== "" ? new Date(Number(updMs) + ttlSeconds * 1000).toISOString() : undefined,
+      expiresAt: alive && ttlSeconds > 0 && reply.updatedMs !== ""
+        ? new Date(Number(reply.updatedMs) + ttlSeconds * 1000).toISOString() : undefined,
       bytes: raws.reduce((n, r) => n + Buffer.byteLength(r, "utf8"), 0),
-      maxBytes: ownMaxBytes === "" ? this.maxRoomBytes : Math.min(Number(ownMaxBytes), this.maxRoomBytes),
+      maxBytes: reply.maxBytes === "" ? this.maxRoomBytes : Math.min(Number(reply.maxBytes), this.maxRoomBytes),
     };
-    if (epoch !== "") {
-      const readTag: ReadTag = { epoch: String(epoch), length: Number(length) };
+    if (reply.epoch !== "") {
+      const readTag: ReadTag = { epoch: reply.epoch, length: reply.length };
       this.snapshots.put(roomId, snapshot, snapshotBytes(snapshot.bytes, entries.length), readTag);
     }
     return snapshot;
   }
 
   async patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts: WriteOptions = {}): Promise<PatchResult> {
-    const [value, tag] = patchArgs(patch);
-    const reply = await this.mutate("rhPatchMessage", roomId, opts, [
-      patch.op, messageId, value, tag, this.maxRoomBytes, ...idForms(messageId),
-    ]);
-    if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) throw messageNotFound(roomId, messageId);
-    if (reply[0] === ScriptCode.TOO_LARGE) throw patchOverBudget(patch.op, Number(reply[1]), Number(reply[2]));
-    const entry = decodeEntry(String(reply[5]));
+    const [value, legacyTag] = patchArgs(patch);
+    const reply = await this.mutate(roomId, opts, (head) => scripts.patchMessage(this.redis, head, {
+      op: patch.op, messageId, value, legacyTag, maxRoomBytes: this.maxRoomBytes, idForms: idForms(messageId),
+    }));
+    if (reply.code === ScriptCode.MESSAGE_NOT_FOUND) throw messageNotFound(roomId, messageId);
+    if (reply.code === ScriptCode.TOO_LARGE) throw patchOverBudget(patch.op, reply.size, reply.budget);
+    const entry = decodeEntry(reply.entry);
     if (!entry) throw new Error(`patched entry in room ${roomId} does not decode`);
-    return { version: Number(reply[1]), entry };
+    return { version: reply.version, entry };
   }
 
   async clear(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
-    const reply = await this.mutate("rhClear", roomId, opts, []);
-    return { version: Number(reply[1]) };
+    const reply = await this.mutate(roomId, opts, (head) => scripts.clear(this.redis, head));
+    return { version: reply.version };
   }
 
   async setLimit(roomId: string, limit: number, maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
     const own = maxBytes === undefined ? "" : clampMaxBytes(maxBytes, this.maxRoomBytes);
-    const reply = await this.mutate("rhSetLimit", roomId, opts, [limit, own, this.maxRoomBytes]);
-    const [version, stored, rebackfill, trimmed, budget] = [1, 5, 6, 7, 8].map((i) => Number(reply[i]));
-    return { version, limit: stored, rebackfill: rebackfill === 1, trimmed, maxBytes: budget };
+    const reply = await this.mutate(roomId, opts, (head) => scripts.setLimit(this.redis, head, {
+      limit, maxBytes: own, defaultMaxBytes: this.maxRoomBytes,
+    }));
+    return { version: reply.version, limit: reply.limit, rebackfill: reply.rebackfill, trimmed: reply.trimmed, maxBytes: reply.maxBytes };
   }
 
   async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
-    const reply = await this.mutate("rhDiscardRebackfill", roomId, opts, []);
-    return { version: Number(reply[1]) };
+    const reply = await this.mutate(roomId, opts, (head) => scripts.discardRebackfill(this.redis, head));
+    return { version: reply.version };
   }
 
   async deleteRoom(roomId: string, opts: WriteOptions = {}): Promise<{ version: number; deleted: boolean }> {
-    const reply = await this.mutate("rhDeleteRoom", roomId, opts, []);
-    const deleted = Number(reply[2]) === 1;
+    const { version, deleted } = await this.mutate(roomId, opts, (head) => scripts.deleteRoom(this.redis, head));
     if (deleted) await this.indexes.unindex(roomId);
     else await this.unindexIfGone(roomId, this.keys.room(roomId));
-    return { version: Number(reply[1]), deleted };
+    return { version, deleted };
   }
 
   async setRetention(roomId: string, ttlSeconds: number | undefined, opts: WriteOptions = {}): Promise<RetentionResult> {
-    const reply = await this.mutate("rhSetRetention", roomId, opts, [ttlSeconds ?? ""]);
-    return { version: Number(reply[1]), ttlSeconds: Number(reply[5]), isDefault: Number(reply[6]) === 1 };
+    const reply = await this.mutate(roomId, opts, (head) => scripts.setRetention(this.redis, head, { ttlSeconds: ttlSeconds ?? "" }));
+    return { version: reply.version, ttlSeconds: reply.ttlSeconds, isDefault: reply.isDefault };
   }
 
   async reapIdle(request: ReapRequest): Promise<ReapResult> {
     return reapIdleRooms(request, this.indexes, async (roomId, maxIdleMs, dryRun) => {
       const k = this.roomKeys(roomId);
-      return this.run(() => this.redis.rhReapRoom(...headArgs(this.head(roomId, k, {})), maxIdleMs, dryRun ? "1" : ""));
+      return this.run(() => scripts.reapRoom(this.redis, this.head(roomId, k, {}), { maxIdleMs, dryRun }));
     });
   }
 
@@ -206,24 +207,22 @@ export class RedisStore implements HistoryStore {
   }
 
   /**
-   * Runs a mutation script with the shared leading arguments, maps a version conflict, applies the
-   * index hints of a committed write and waits for the durability asked for. `extraKey` is a fourth
-   * key of the room's slot (append's idempotency record).
+   * Runs a mutation script with the shared leading arguments (`head`), maps a version conflict,
+   * applies the index hints of a committed write and waits for the durability asked for. Only a
+   * mutation that is `idempotent` (an append with an idempotency key) is tried again after a lost
+   * connection.
    */
-  private async mutate(script: ScriptName, roomId: string, opts: WriteOptions, own: (string | number)[], extraKey?: string): Promise<Reply> {
+  private async mutate<R extends { code: ScriptCode; hints?: IndexHints }>(
+    roomId: string, opts: WriteOptions, script: (head: MutationHead) => Promise<R | Conflict>, idempotent = false,
+  ): Promise<R> {
     const k = this.roomKeys(roomId);
     const head = this.head(roomId, k, opts);
-    if (extraKey !== undefined) head.keys = [...head.keys, extraKey];
-    // An append with an idempotency key may run twice (the second replays the first); nothing else may.
-    const safe = script === "rhAppend" && typeof own[0] === "string" && own[0] !== "";
-    const reply = await this.run({ idempotent: safe }, () => this.redis[script](...headArgs(head), ...own));
-    if (reply[0] !== ScriptCode.OK) await this.unindexIfGone(roomId, k);
-    if (reply[0] === ScriptCode.VERSION_CONFLICT) {
-      throw versionConflict(roomId, opts.expectedVersion ?? 0, Number(reply[1]));
-    }
-    if (reply[0] === ScriptCode.OK && reply.length >= 5 && script !== "rhDeleteRoom") await this.indexes.apply(roomId, hintsOf(reply));
+    const reply = await this.run({ idempotent }, () => script(head));
+    if (reply.code !== ScriptCode.OK) await this.unindexIfGone(roomId, k);
+    if (isConflict(reply)) throw versionConflict(roomId, opts.expectedVersion ?? 0, reply.currentVersion);
+    if (reply.code === ScriptCode.OK && reply.hints) await this.indexes.apply(roomId, reply.hints);
     const durability = opts.durability ?? this.options.durability;
-    if (reply[0] === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
+    if (reply.code === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
     return reply;
   }
 
@@ -241,9 +240,9 @@ export class RedisStore implements HistoryStore {
     if (gone) await this.indexes.unindex(roomId);
   }
 
-  private head(roomId: string, k: ReturnType<KeySpace["room"]>, opts: WriteOptions) {
+  private head(roomId: string, k: RoomKeys, opts: WriteOptions): MutationHead {
     return {
-      keys: [k.list, k.version, k.meta],
+      keys: k,
       channel: k.channel,
       roomId,
       expectedVersion: opts.expectedVersion,

@@ -2,7 +2,7 @@ import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import type { KeySpace } from "../keys.js";
 import type { RoomPage } from "../store.js";
-import type { IndexHints } from "./scripts.js";
+import type { IndexHints } from "./script-calls.js";
 
 type Run = <T>(call: () => Promise<T>) => Promise<T>;
 

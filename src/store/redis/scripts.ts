@@ -33,11 +33,14 @@ const SCRIPTS = {
   rhDeleteRoom: "delete-room-3.lua",
   rhReapRoom: "reap-room-3.lua",
   rhReadRoom: "read-room-3.lua",
+  rhLegacySync: "legacy-sync-4.lua",
+  rhMigrateRoom: "migrate-room-11.lua",
 } as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
-
-/** Registers every script once; ioredis then runs EVALSHA and falls back to EVAL on NOSCRIPT. */
+/**
+ * Registers every script once; ioredis then runs EVALSHA and falls back to EVAL on NOSCRIPT. Call them
+ * through their typed functions in script-calls.ts, which name their arguments and their replies.
+ */
 export function defineScripts(redis: Redis | Cluster): void {
   for (const [name, file] of Object.entries(SCRIPTS)) {
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
@@ -45,44 +48,10 @@ export function defineScripts(redis: Redis | Cluster): void {
   }
 }
 
+/** A script's raw reply; script-calls.ts reads it into named fields. */
 export type Reply = (string | number)[];
 
-/**
- * The arguments every mutation script takes first (includes/common.lua, args()): keys, then the
- * shared leading ARGV. Named here so that a call site cannot put them in the wrong order.
- */
-export interface MutationHead {
-  keys: readonly string[];
-  channel: string;
-  roomId: string;
-  expectedVersion?: number;
-  now: string;
-  defaultTtlSeconds: number;
-  tombstoneTtlSeconds: number;
-  maxEventBytes: number;
-  defaultLimit: number;
-}
-
-export function headArgs(h: MutationHead): (string | number)[] {
-  return [
-    ...h.keys, h.channel, h.roomId, h.expectedVersion ?? "", h.now, h.defaultTtlSeconds, h.tombstoneTtlSeconds,
-    h.maxEventBytes, h.defaultLimit,
-  ];
-}
-
-/** Index updates a mutation asks for (its reply's elements 2-4): see index_hints() in common.lua. */
-export interface IndexHints {
-  addRoom: boolean;
-  /** A new expiry score, "-" to remove the room from the expiry index, "" for nothing. */
-  expiry: string;
-  /** A new activity score, or "" for nothing. */
-  activity: string;
-}
-
-export function hintsOf(reply: Reply): IndexHints {
-  return { addRoom: Number(reply[2]) === 1, expiry: String(reply[3]), activity: String(reply[4]) };
-}
-
+/** The raw commands defineScripts registers: keys, then ARGV, in the order of each script's header. */
 declare module "ioredis" {
   interface RedisCommander<Context> {
     rhAppend(...args: (string | number)[]): Result<Reply, Context>;
@@ -94,5 +63,7 @@ declare module "ioredis" {
     rhDeleteRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReapRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReadRoom(...args: (string | number)[]): Result<Reply, Context>;
+    rhLegacySync(...args: (string | number)[]): Result<Reply, Context>;
+    rhMigrateRoom(...args: (string | number)[]): Result<Reply, Context>;
   }
 }

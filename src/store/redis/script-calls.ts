@@ -1,0 +1,342 @@
+/**
+ * One typed function per Lua script (src/store/lua): named arguments in, the script's reply as named
+ * fields out. Each function puts its arguments in the order of its script's header (`KEYS[i]`,
+ * `ARGV[i]`), so the order lives here once and a call site cannot get it wrong. The raw commands are
+ * registered in scripts.ts.
+ */
+import type { Cluster, Redis } from "ioredis";
+import type { RoomKeys } from "../keys.js";
+import { ScriptCode, type Reply } from "./scripts.js";
+
+type Client = Redis | Cluster;
+
+/**
+ * The keys and leading ARGV every mutation script takes first (includes/common.lua, args()).
+ */
+export interface MutationHead {
+  keys: Pick<RoomKeys, "list" | "version" | "meta">;
+  channel: string;
+  roomId: string;
+  expectedVersion?: number;
+  now: string;
+  defaultTtlSeconds: number;
+  tombstoneTtlSeconds: number;
+  maxEventBytes: number;
+  defaultLimit: number;
+}
+
+/** Index updates a mutation asks for (its reply's elements 2-4): see index_hints() in common.lua. */
+export interface IndexHints {
+  addRoom: boolean;
+  /** A new expiry score, "-" to remove the room from the expiry index, "" for nothing. */
+  expiry: string;
+  /** A new activity score, or "" for nothing. */
+  activity: string;
+}
+
+/** A committed mutation: the room's new version and the index updates it asks for. */
+export interface Committed {
+  code: ScriptCode.OK;
+  version: number;
+  hints?: IndexHints;
+}
+
+/** expected_version did not match. */
+export interface Conflict {
+  code: ScriptCode.VERSION_CONFLICT;
+  currentVersion: number;
+}
+
+export function isConflict(reply: { code: ScriptCode }): reply is Conflict {
+  return reply.code === ScriptCode.VERSION_CONFLICT;
+}
+
+function headKeys(h: MutationHead): string[] {
+  return [h.keys.list, h.keys.version, h.keys.meta];
+}
+
+function headArgv(h: MutationHead): (string | number)[] {
+  return [
+    h.channel, h.roomId, h.expectedVersion ?? "", h.now, h.defaultTtlSeconds, h.tombstoneTtlSeconds,
+    h.maxEventBytes, h.defaultLimit,
+  ];
+}
+
+/** `{ OK, version, room hint, expiry hint, activity hint, ... }` or `{ VERSION_CONFLICT, current }`. */
+function committed(reply: Reply): Committed | Conflict | undefined {
+  if (reply[0] === ScriptCode.VERSION_CONFLICT) return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };
+  if (reply[0] !== ScriptCode.OK) return undefined;
+  const hints = { addRoom: Number(reply[2]) === 1, expiry: String(reply[3]), activity: String(reply[4]) };
+  return { code: ScriptCode.OK, version: Number(reply[1]), hints };
+}
+
+function unexpected(script: string, reply: Reply): Error {
+  return new Error(`${script} returned an unexpected reply: ${JSON.stringify(reply.slice(0, 3))}`);
+}
+
+// ---- append-4.lua
+
+export interface AppendArgs {
+  /** KEYS[4]: the idempotency record (any key of the room's slot when there is no key). */
+  idempotencyRecord: string;
+  idempotencyKey: string;
+  idempotencyTtlSeconds: number;
+  fingerprint: string;
+  /** What a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]. */
+  replay: string;
+  maxRoomBytes: number;
+  /** Entries as JSON, without "seq". */
+  entries: string[];
+}
+
+export type AppendReply =
+  | (Committed & { firstSeq: number; trimmed: number; replayed: false })
+  | (Committed & { firstSeq: number; trimmed: number; replayed: true; replay: string })
+  | Conflict
+  | { code: ScriptCode.IDEMPOTENCY_MISMATCH }
+  | { code: ScriptCode.TOO_LARGE; index: number; size: number; budget: number };
+
+export async function append(redis: Client, head: MutationHead, a: AppendArgs): Promise<AppendReply> {
+  const reply = await redis.rhAppend(
+    ...headKeys(head), a.idempotencyRecord, ...headArgv(head),
+    a.idempotencyKey, a.idempotencyTtlSeconds, a.fingerprint, a.replay, a.maxRoomBytes, ...a.entries,
+  );
+  if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) return { code: ScriptCode.IDEMPOTENCY_MISMATCH };
+  if (reply[0] === ScriptCode.TOO_LARGE) {
+    const [index, size, budget] = [1, 2, 3].map((i) => Number(reply[i]));
+    return { code: ScriptCode.TOO_LARGE, index, size, budget };
+  }
+  const done = committed(reply);
+  if (!done) throw unexpected("append-4.lua", reply);
+  if (isConflict(done)) return done;
+  const [firstSeq, trimmed] = [5, 6].map((i) => Number(reply[i]));
+  return Number(reply[7]) === 1
+    ? { ...done, firstSeq, trimmed, replayed: true, replay: String(reply[8]) }
+    : { ...done, firstSeq, trimmed, replayed: false };
+}
+
+// ---- patch-message-3.lua
+
+export interface PatchMessageArgs {
+  op: "update" | "delete" | "reactions";
+  messageId: string;
+  /** The new content (update), the deletion time (delete), a JSON array of reactions or "" (reactions). */
+  value: string;
+  /** The legacy tag after the marker: "[deleted at T]", "[Reactions: ...]" or "". */
+  legacyTag: string;
+  maxRoomBytes: number;
+  /** The forms the id may take inside an entry's JSON text. */
+  idForms: string[];
+}
+
+export type PatchMessageReply =
+  | (Committed & { entry: string })
+  | Conflict
+  | { code: ScriptCode.MESSAGE_NOT_FOUND }
+  | { code: ScriptCode.TOO_LARGE; size: number; budget: number };
+
+export async function patchMessage(redis: Client, head: MutationHead, a: PatchMessageArgs): Promise<PatchMessageReply> {
+  const reply = await redis.rhPatchMessage(
+    ...headKeys(head), ...headArgv(head), a.op, a.messageId, a.value, a.legacyTag, a.maxRoomBytes, ...a.idForms,
+  );
+  if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) return { code: ScriptCode.MESSAGE_NOT_FOUND };
+  if (reply[0] === ScriptCode.TOO_LARGE) return { code: ScriptCode.TOO_LARGE, size: Number(reply[1]), budget: Number(reply[2]) };
+  const done = committed(reply);
+  if (!done) throw unexpected("patch-message-3.lua", reply);
+  return isConflict(done) ? done : { ...done, entry: String(reply[5]) };
+}
+
+// ---- clear-3.lua, discard-rebackfill-3.lua: no arguments of their own
+
+export async function clear(redis: Client, head: MutationHead): Promise<Committed | Conflict> {
+  const reply = await redis.rhClear(...headKeys(head), ...headArgv(head));
+  return committed(reply) ?? Promise.reject(unexpected("clear-3.lua", reply));
+}
+
+export async function discardRebackfill(redis: Client, head: MutationHead): Promise<Committed | Conflict> {
+  const reply = await redis.rhDiscardRebackfill(...headKeys(head), ...headArgv(head));
+  return committed(reply) ?? Promise.reject(unexpected("discard-rebackfill-3.lua", reply));
+}
+
+// ---- set-limit-3.lua
+
+export interface SetLimitArgs {
+  /** Already clamped to [50, 1000]. */
+  limit: number;
+  /** The room's new byte budget, already clamped, or "" to keep the room's. */
+  maxBytes: number | "";
+  /** The server's default byte budget of a room. */
+  defaultMaxBytes: number;
+}
+
+export type SetLimitReply =
+  | (Committed & { limit: number; rebackfill: boolean; trimmed: number; maxBytes: number })
+  | Conflict;
+
+export async function setLimit(redis: Client, head: MutationHead, a: SetLimitArgs): Promise<SetLimitReply> {
+  const reply = await redis.rhSetLimit(...headKeys(head), ...headArgv(head), a.limit, a.maxBytes, a.defaultMaxBytes);
+  const done = committed(reply);
+  if (!done) throw unexpected("set-limit-3.lua", reply);
+  if (isConflict(done)) return done;
+  const [limit, rebackfill, trimmed, maxBytes] = [5, 6, 7, 8].map((i) => Number(reply[i]));
+  return { ...done, limit, rebackfill: rebackfill === 1, trimmed, maxBytes };
+}
+
+// ---- set-retention-3.lua
+
+export type SetRetentionReply = (Committed & { ttlSeconds: number; isDefault: boolean }) | Conflict;
+
+/** `ttlSeconds`: the room's retention (0 keeps it until deleted), or "" for the server default. */
+export async function setRetention(redis: Client, head: MutationHead, a: { ttlSeconds: number | "" }): Promise<SetRetentionReply> {
+  const reply = await redis.rhSetRetention(...headKeys(head), ...headArgv(head), a.ttlSeconds);
+  const done = committed(reply);
+  if (!done) throw unexpected("set-retention-3.lua", reply);
+  return isConflict(done) ? done : { ...done, ttlSeconds: Number(reply[5]), isDefault: Number(reply[6]) === 1 };
+}
+
+// ---- delete-room-3.lua
+
+export type DeleteRoomReply = { code: ScriptCode.OK; version: number; deleted: boolean } | Conflict;
+
+export async function deleteRoom(redis: Client, head: MutationHead): Promise<DeleteRoomReply> {
+  const reply = await redis.rhDeleteRoom(...headKeys(head), ...headArgv(head));
+  if (reply[0] === ScriptCode.VERSION_CONFLICT) return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };
+  if (reply[0] !== ScriptCode.OK) throw unexpected("delete-room-3.lua", reply);
+  return { code: ScriptCode.OK, version: Number(reply[1]), deleted: Number(reply[2]) === 1 };
+}
+
+// ---- reap-room-3.lua
+
+export interface ReapRoomArgs {
+  /** 0 reaps the room when past its retention; > 0 when it has been idle that long. */
+  maxIdleMs: number;
+  dryRun: boolean;
+}
+
+export type ReapRoomReply =
+  | { code: ScriptCode.OK; version: number }
+  /** Not idle enough: `deadline` and `lastWrite` are ms scores, or "" for none. */
+  | { code: ScriptCode.NOT_DUE; deadline: string; lastWrite: string }
+  | { code: ScriptCode.MESSAGE_NOT_FOUND };
+
+export async function reapRoom(redis: Client, head: MutationHead, a: ReapRoomArgs): Promise<ReapRoomReply> {
+  const reply = await redis.rhReapRoom(...headKeys(head), ...headArgv(head), a.maxIdleMs, a.dryRun ? "1" : "");
+  switch (reply[0]) {
+    case ScriptCode.OK:
+      return { code: ScriptCode.OK, version: Number(reply[1]) };
+    case ScriptCode.NOT_DUE:
+      return { code: ScriptCode.NOT_DUE, deadline: String(reply[1]), lastWrite: String(reply[2]) };
+    case ScriptCode.MESSAGE_NOT_FOUND:
+      return { code: ScriptCode.MESSAGE_NOT_FOUND };
+    default:
+      throw unexpected("reap-room-3.lua", reply);
+  }
+}
+
+// ---- read-room-3.lua
+
+export interface ReadRoomArgs {
+  keys: Pick<RoomKeys, "list" | "version" | "meta">;
+  /** The cached copy's epoch, or "" for no cached copy. */
+  cachedEpoch: string;
+  cachedVersion: number;
+  cachedLength: number;
+}
+
+/** The room in one snapshot; string fields are "" when unset. */
+export interface ReadRoomReply {
+  version: number;
+  limit: string;
+  rebackfill: string;
+  updatedAt: string;
+  epoch: string;
+  length: number;
+  /** The cached copy is current: `entries` is empty. */
+  hit: boolean;
+  /** The room's own retention seconds. */
+  ttl: string;
+  /** The last write, ms. */
+  updatedMs: string;
+  exists: boolean;
+  /** The room's own byte budget. */
+  maxBytes: string;
+  entries: string[];
+}
+
+export async function readRoom(redis: Client, a: ReadRoomArgs): Promise<ReadRoomReply> {
+  const reply = await redis.rhReadRoom(a.keys.list, a.keys.version, a.keys.meta, a.cachedEpoch, a.cachedVersion, a.cachedLength);
+  const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updatedMs, exists, maxBytes] = reply;
+  return {
+    version: Number(version), limit: String(limit), rebackfill: String(rebackfill), updatedAt: String(updatedAt),
+    epoch: String(epoch), length: Number(length), hit: hit === 1, ttl: String(ttl), updatedMs: String(updatedMs),
+    exists: exists === 1, maxBytes: String(maxBytes), entries: reply.slice(11).map(String),
+  };
+}
+
+// ---- legacy-sync-4.lua (the legacy bridge; single Redis)
+
+export interface LegacySyncArgs {
+  keys: Pick<RoomKeys, "list" | "version" | "meta">;
+  /** The layout's room index. */
+  roomIndex: string;
+  roomId: string;
+  /** Bump the version unless this list state was bumped for already. */
+  bump: boolean;
+}
+
+export interface LegacySyncReply {
+  /** -1 when the version key holds no integer (nothing written). */
+  version: number;
+  bumped: boolean;
+  /** 1 newly indexed, -1 taken out of the index, 0 neither. */
+  indexed: number;
+}
+
+export async function legacySync(redis: Redis, a: LegacySyncArgs): Promise<LegacySyncReply> {
+  const reply = await redis.rhLegacySync(a.keys.list, a.keys.version, a.keys.meta, a.roomIndex, a.roomId, a.bump ? "1" : "");
+  return { version: Number(reply[0]), bumped: Number(reply[1]) === 1, indexed: Number(reply[2]) };
+}
+
+// ---- migrate-room-11.lua (npm run migrate-legacy; single Redis)
+
+/** First element of migrate-room-11.lua's reply. */
+export enum MigrateOutcome {
+  MIGRATED = 1,
+  ALREADY = 2,
+  NOTHING = 0,
+  CONFLICT = -1,
+  WRONG_TYPE = -2,
+  CHANGED = -3,
+}
+
+export interface MigrateRoomArgs {
+  legacy: Pick<RoomKeys, "list" | "version" | "meta">;
+  tagged: Pick<RoomKeys, "list" | "version" | "meta">;
+  taggedRoomIndex: string;
+  taggedActivityIndex: string;
+  legacyRoomIndex: string;
+  legacyExpiryIndex: string;
+  legacyActivityIndex: string;
+  roomId: string;
+  now: string;
+  deleteSource: boolean;
+  dryRun: boolean;
+}
+
+export interface MigrateRoomReply {
+  outcome: MigrateOutcome;
+  /** The hash-tagged room's version (after the move). */
+  version: number;
+  /** The number of legacy entries. */
+  entries: number;
+}
+
+export async function migrateRoom(redis: Redis, a: MigrateRoomArgs): Promise<MigrateRoomReply> {
+  const reply = await redis.rhMigrateRoom(
+    a.legacy.list, a.legacy.version, a.legacy.meta, a.tagged.list, a.tagged.version, a.tagged.meta,
+    a.taggedRoomIndex, a.taggedActivityIndex, a.legacyRoomIndex, a.legacyExpiryIndex, a.legacyActivityIndex,
+    a.roomId, a.now, a.deleteSource ? "1" : "", a.dryRun ? "1" : "",
+  );
+  const [outcome, version, entries] = reply.map(Number);
+  return { outcome, version, entries };
+}
