@@ -174,9 +174,8 @@ function templateError(template: string, err: Error): Error {
     .filter((l) => l && !/^Template render error|^\(.*\)$/.test(l))
     .pop()
     ?.replace(/^\(.*?\)\s*(\[Line \d+, Column \d+\])?\s*/, "");
-  // nunjucks counts lines from 0 for errors raised while rendering ("Error: ..."), from 1 for parse errors.
-  const lineNo = line ? Number(line[1]) + (/^\w*Error: /.test(detail ?? "") ? 1 : 0) : 0;
-  const where = line ? ` line ${lineNo}, column ${line[2]}` : "";
+  // Lines and columns count from 1 (./jinja/compat.ts makes run-time errors count as parse errors do).
+  const where = line ? ` line ${line[1]}, column ${line[2]}` : "";
   // What nunjucks cannot do surfaces as a JavaScript error: say so instead of passing it on raw.
   const message = detail?.replace(/^(TypeError|RangeError|ReferenceError|SyntaxError): (.*)$/,
     "not supported by the template engine (a Jinja2 feature nunjucks lacks, or a value of the wrong type): $2")

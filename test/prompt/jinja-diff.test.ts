@@ -1,11 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RenderForm } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { PromptTemplates } from "../../src/prompt/templates.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { rpc } from "../helpers/rpc.js";
+import { renderWithJinja2, type Jinja2Result, type Job } from "./jinja2.js";
 
 /**
  * The differential test: every template in test/fixtures/jinja-corpus, with the context in the JSON file
@@ -14,26 +14,12 @@ import { rpc } from "../helpers/rpc.js";
  * RenderMessages. README "Jinja2 compatibility" lists what still differs.
  */
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CORPUS = fileURLToPath(new URL("../fixtures/jinja-corpus", import.meta.url));
-const PYTHON = process.env.ROOMHISTORY_TEST_PYTHON ?? `${ROOT}.venv/bin/python`;
-
-interface Job { name: string; context: Record<string, unknown> }
-type Jinja2Result = { text: string } | { error: string };
 
 const jobs: Job[] = readdirSync(CORPUS).filter((n) => n.endsWith(".j2")).sort().map((name) => ({
   name,
   context: JSON.parse(readFileSync(`${CORPUS}/${name.replace(/\.j2$/, ".json")}`, "utf8")) as Record<string, unknown>,
 }));
-
-/** Renders jobs with Jinja2 in one Python process (test/prompt/jinja_render.py). */
-export function renderWithJinja2(dir: string, list: Job[]): Record<string, Jinja2Result> {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: scripts/test.sh (npm test) creates the venv with jinja2`);
-  const out = execFileSync(PYTHON, [fileURLToPath(new URL("./jinja_render.py", import.meta.url)), dir], {
-    input: JSON.stringify(list),
-  });
-  return JSON.parse(out.toString()) as Record<string, Jinja2Result>;
-}
 
 let expected: Record<string, Jinja2Result>;
 beforeAll(() => {

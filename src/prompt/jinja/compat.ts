@@ -1,6 +1,6 @@
 import nunjucks from "nunjucks";
 import { pyMod, pythonMethod } from "./methods.js";
-import { PyFloat, isNamespace, pyFloat, pyStr, pyTruthy } from "./python.js";
+import { PyFloat, isMapping, isNamespace, pyFloat, pyStr, pyTruthy } from "./python.js";
 
 /**
  * Makes nunjucks evaluate templates as Jinja2 does: nunjucks' own Jinja compatibility mode (True/False/None,
@@ -56,6 +56,11 @@ function patchLexer(): void {
   proto.nextToken = function (this: Tokenizer) {
     const tok = nextToken.call(this);
     if (!tok) return tok;
+    if (tok.type === nj.lexer.TOKEN_SYMBOL && /^\d/.test(tok.value)) {
+      // nunjucks would look "1e20" up as a variable name and print nothing.
+      throw new nunjucks.lib.TemplateError(`number "${tok.value}": exponents are not supported, write the digits`,
+        (tok as { lineno?: number }).lineno! + 1, tok.colno + 1);
+    }
     if (tok.type === nj.lexer.TOKEN_COMMENT && this.trimBlocks) {
       if (this.current() === "\r") this.forward();
       if (this.current() === "\n") this.forward();
@@ -94,16 +99,23 @@ function patchRuntime(): void {
       if (typeof k === "number" && k < 0 && (Array.isArray(obj) || typeof obj === "string")) {
         return Array.isArray(obj) ? obj[obj.length + k] : Array.from(obj).at(k);
       }
-      if (obj === null || obj === undefined) return undefined;
+      // Jinja2's default Undefined: printing it gives "", looking into it is an error. None.x is undefined.
+      if (obj === undefined) throw new Error(`cannot read "${String(k)}" of an undefined value (a variable or attribute that does not exist)`);
+      if (obj === null) return undefined;
     }
     return compatLookup.call(this, obj, key, ...rest);
   };
+  // Line and column counted from 1, as the parser's errors are (nunjucks gave run-time errors from 0, and
+  // none on the first line).
+  rt.handleError = (error: { lineno?: number }, lineno: number, colno: number) =>
+    error.lineno ? error : new (nunjucks.lib.TemplateError as unknown as new (...a: unknown[]) => Error)(error, lineno + 1, colno + 1);
   rt.suppressValue = (val: unknown, autoescape: boolean) => {
     if (val instanceof nunjucks.runtime.SafeString) return val;
     const s = pyStr(val);
     return autoescape ? (nunjucks.lib as unknown as { escape(s: string): string }).escape(s) : s;
   };
   Object.assign(rt, {
+    PyFloat,
     pyTruthy,
     pyOr: (a: unknown, b: () => unknown) => (pyTruthy(a) ? a : b()),
     pyAnd: (a: unknown, b: () => unknown) => (pyTruthy(a) ? b() : a),
@@ -112,14 +124,14 @@ function patchRuntime(): void {
     pyAdd: (a: unknown, b: unknown) => arith(a, b, (x, y) => x + y, () => {
       if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
       if (typeof a === "string" && typeof b === "string") return a + b;
-      throw new TypeError(`unsupported operand types for +: ${kind(a)} and ${kind(b)}`);
+      throw new Error(`unsupported operand types for +: ${kind(a)} and ${kind(b)}`);
     }),
     pySub: (a: unknown, b: unknown) => arith(a, b, (x, y) => x - y),
     pyMul: (a: unknown, b: unknown) => arith(a, b, (x, y) => x * y, () => {
       const [seq, n] = typeof b === "number" ? [a, b] : [b, a];
       if (typeof seq === "string" && typeof n === "number") return seq.repeat(Math.max(0, n));
       if (Array.isArray(seq) && typeof n === "number") return Array.from({ length: Math.max(0, n) }, () => seq).flat();
-      throw new TypeError(`unsupported operand types for *: ${kind(a)} and ${kind(b)}`);
+      throw new Error(`unsupported operand types for *: ${kind(a)} and ${kind(b)}`);
     }),
     pyDiv: (a: unknown, b: unknown) => {
       if (Number(unwrap(b)) === 0) throw new Error("division by zero");
@@ -130,8 +142,15 @@ function patchRuntime(): void {
       return Math.floor(x / y);
     }),
     pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => pyMod(x, y) as number)),
+    pyIter: (seq: unknown, names: number) => {
+      if (typeof seq === "string") return Array.from(seq);
+      return names === 1 && isMapping(seq) && !Array.isArray(seq) ? Object.keys(seq) : seq;
+    },
     pyCompare: (a: unknown, op: string, b: unknown) => {
       const x = unwrap(a), y = unwrap(b);
+      if (op !== "==" && op !== "!=" && (typeof x === "string") !== (typeof y === "string")) {
+        throw new Error(`'${op}' not supported between ${kind(a)} and ${kind(b)}`);
+      }
       switch (op) {
         case "==": return pyEq(x, y);
         case "!=": return !pyEq(x, y);
@@ -157,7 +176,7 @@ function arith(a: unknown, b: unknown, op: (x: number, y: number) => number, oth
   const isNum = (v: unknown) => typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat;
   if (!isNum(a) || !isNum(b)) {
     if (other) return other();
-    throw new TypeError(`unsupported operand types: ${kind(a)} and ${kind(b)}`);
+    throw new Error(`unsupported operand types: ${kind(a)} and ${kind(b)}`);
   }
   const r = op(Number(unwrap(a)), Number(unwrap(b)));
   return a instanceof PyFloat || b instanceof PyFloat ? pyFloat(r) : r;
@@ -173,14 +192,49 @@ function call(fn: string, node: Node, args: unknown[], lazy: number[] = []): Nod
   return { typename: "PyCall", lineno: node.lineno, colno: node.colno, fn, args, lazy } as Node;
 }
 
+/**
+ * `{% for x in xs if cond %}` (nunjucks read `xs if cond` as an inline if without else, so the loop ran
+ * over ""): the condition moves into the body. That is exact unless the body reads `loop` or the loop has
+ * an `else`, which would count the skipped items, so those are refused.
+ */
+function filteredLoop(node: Node): void {
+  const arr = node.arr as Node;
+  if (arr.typename !== "InlineIf") return;
+  const fail = (why: string) => {
+    throw new nunjucks.lib.TemplateError(`for ... in ... if ...: ${why}`, node.lineno + 1, node.colno + 1);
+  };
+  if (arr.else_) fail("a loop's sequence cannot have an else; put (a if c else b) in parentheses");
+  if (node.else_ || usesLoop(node.body)) fail("a filtered loop whose body reads `loop` or that has an else is not supported: filter first, e.g. xs | selectattr(...)");
+  node.arr = arr.body;
+  node.body = new nj.nodes.If(node.lineno, node.colno, arr.cond, node.body, null);
+}
+
+function usesLoop(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(usesLoop);
+  if (!value || typeof value !== "object") return false;
+  const n = value as Node;
+  if (n.typename === "Symbol" && n.value === "loop") return true;
+  return Object.entries(n).some(([k, v]) => k !== "parent" && typeof v === "object" && usesLoop(v));
+}
+
 function patchCompiler(): void {
   const C = nj.compiler.Compiler.prototype;
   const assertType = C.assertType;
   C.assertType = function (node: Node, ...types: unknown[]) {
     if (node.typename !== "PyCall") assertType.call(this, node, ...types);
   };
+  // Run-time errors name the line of the last place that set `lineno` (nunjucks did it for calls only).
+  const at = (node: Node) => `lineno = ${node.lineno}, colno = ${node.colno}, `;
+  for (const type of ["Filter", "LookupVal"]) {
+    const original = C[`compile${type}`] as AnyFn;
+    C[`compile${type}`] = function (this: CompilerProto, node: Node, frame: unknown) {
+      this._emit(`(${at(node)}`);
+      original.call(this, node, frame);
+      this._emit(")");
+    };
+  }
   C.compilePyCall = function (this: CompilerProto, node: Node, frame: unknown) {
-    this._emit(`runtime.${node.fn as string}(`);
+    this._emit(`(${at(node)}runtime.${node.fn as string}(`);
     (node.args as unknown[]).forEach((arg, i) => {
       if (i) this._emit(",");
       const lazy = (node.lazy as number[]).includes(i);
@@ -189,7 +243,19 @@ function patchCompiler(): void {
       else this.compile(arg, frame);
       if (lazy) this._emit(";}");
     });
-    this._emit(")");
+    this._emit("))");
+  };
+  const compileLiteral = C.compileLiteral as AnyFn;
+  C.compileLiteral = function (this: CompilerProto, node: Node, frame: unknown) {
+    if (node.pyFloat) this._emit(`new runtime.PyFloat(${String(node.value)})`);
+    else compileLiteral.call(this, node, frame);
+  };
+  const compileFor = C.compileFor as AnyFn;
+  C.compileFor = function (this: CompilerProto, node: Node, frame: unknown) {
+    filteredLoop(node);
+    const names = (node.name as Node).typename === "Array" ? ((node.name as Node).children as unknown[]).length : 1;
+    if ((node.arr as Node).typename !== "PyCall") node.arr = call("pyIter", node, [node.arr, { typename: "Literal", value: names, lineno: node.lineno, colno: node.colno }]);
+    return compileFor.call(this, node, frame);
   };
   const binary: Record<string, string> = {
     Add: "pyAdd", Sub: "pySub", Mul: "pyMul", Div: "pyDiv", FloorDiv: "pyFloorDiv", Mod: "pyMod", Concat: "pyConcat",
@@ -246,6 +312,14 @@ function patchParser(): void {
   const P = nj.parser.Parser.prototype;
   const { nodes, lexer } = nj;
   const mulOps: Record<string, string> = { "*": "Mul", "/": "Div", "//": "FloorDiv", "%": "Mod" };
+  // `1.0` is a float: it prints "1.0", and so does arithmetic with it.
+  const parsePrimary = P.parsePrimary;
+  P.parsePrimary = function (this: Record<string, AnyFn>, ...args: unknown[]) {
+    const tok = this.peekToken();
+    const node = parsePrimary.apply(this, args) as Node;
+    if (tok?.type === lexer.TOKEN_FLOAT && node.typename === "Literal" && Number.isInteger(node.value)) node.pyFloat = true;
+    return node;
+  };
   P.parseMul = function (this: Record<string, AnyFn>) {
     let node = this.parsePow();
     for (;;) {
