@@ -1,6 +1,8 @@
 import nunjucks from "nunjucks";
 import { pyMod, pythonMethod } from "./methods.js";
 import { PyFloat, isMapping, isNamespace, pyFloat, pyStr, pyTruthy } from "./python.js";
+import { nj, type AnyFn, type CompilerProto, type Node } from "./internals.js";
+import { patchLexer, patchParser } from "./syntax.js";
 
 /**
  * Makes nunjucks evaluate templates as Jinja2 does: nunjucks' own Jinja compatibility mode (True/False/None,
@@ -10,25 +12,6 @@ import { PyFloat, isMapping, isNamespace, pyFloat, pyStr, pyTruthy } from "./pyt
  * (`is divisibleby 3`). These patch nunjucks' runtime and compiler, which are process-wide: once installed,
  * every nunjucks environment in the process behaves like this (this service has only the one).
  */
-
-// nunjucks has no typings for its compiler and parser internals: their methods are called untyped.
-type AnyFn = (...args: any[]) => any;
-interface Node { typename: string; lineno: number; colno: number; [k: string]: unknown }
-interface CompilerProto {
-  compile(node: unknown, frame: unknown): void;
-  _emit(code: string): void;
-  assertType(node: Node, ...types: unknown[]): void;
-  [name: string]: unknown;
-}
-
-const nj = nunjucks as unknown as {
-  runtime: Record<string, AnyFn>;
-  compiler: { Compiler: { prototype: CompilerProto } };
-  parser: { Parser: { prototype: Record<string, AnyFn> } };
-  nodes: Record<string, new (...args: unknown[]) => Node>;
-  lexer: Record<string, string> & { lex(src: string, opts: object): object };
-  installJinjaCompat(): void;
-};
 
 let installed = false;
 
@@ -41,39 +24,6 @@ export function installJinja2Semantics(): void {
   patchCompiler();
   patchParser();
   patchLexer();
-}
-
-/**
- * Jinja2 applies trim_blocks and lstrip_blocks to comments as to blocks: a comment alone on its line
- * leaves no blank line. nunjucks did neither for comments.
- */
-function patchLexer(): void {
-  type Tok = { type: string; value: string; colno: number };
-  type Tokenizer = { nextToken(): Tok | null; current(): string; forward(): void; _matches(s: string): boolean;
-    trimBlocks: boolean; lstripBlocks: boolean; tags: Record<string, string> };
-  const proto = Object.getPrototypeOf(nj.lexer.lex("", {})) as Tokenizer;
-  const nextToken = proto.nextToken;
-  proto.nextToken = function (this: Tokenizer) {
-    const tok = nextToken.call(this);
-    if (!tok) return tok;
-    if (tok.type === nj.lexer.TOKEN_SYMBOL && /^\d/.test(tok.value)) {
-      // nunjucks would look "1e20" up as a variable name and print nothing.
-      throw new nunjucks.lib.TemplateError(`number "${tok.value}": exponents are not supported, write the digits`,
-        (tok as { lineno?: number }).lineno! + 1, tok.colno + 1);
-    }
-    if (tok.type === nj.lexer.TOKEN_COMMENT && this.trimBlocks) {
-      if (this.current() === "\r") this.forward();
-      if (this.current() === "\n") this.forward();
-    }
-    if (tok.type === nj.lexer.TOKEN_DATA && this.lstripBlocks && this._matches(this.tags.COMMENT_START)) {
-      const nl = tok.value.lastIndexOf("\n");
-      if (/^[ \t]*$/.test(tok.value.slice(nl + 1)) && (nl >= 0 || tok.colno === 0)) {
-        tok.value = tok.value.slice(0, nl + 1);
-        if (!tok.value) return this.nextToken();
-      }
-    }
-    return tok;
-  };
 }
 
 const unwrap = (v: unknown) => (v instanceof PyFloat ? v.value : v);
@@ -146,25 +96,34 @@ function patchRuntime(): void {
       if (typeof seq === "string") return Array.from(seq);
       return names === 1 && isMapping(seq) && !Array.isArray(seq) ? Object.keys(seq) : seq;
     },
-    pyCompare: (a: unknown, op: string, b: unknown) => {
-      const x = unwrap(a), y = unwrap(b);
-      if (op !== "==" && op !== "!=" && (typeof x === "string") !== (typeof y === "string")) {
-        throw new Error(`'${op}' not supported between ${kind(a)} and ${kind(b)}`);
+    pyCompare: (first: unknown, ...chain: unknown[]) => {
+      for (let i = 0, left = first; i < chain.length; i += 2) {
+        if (!compare(left, chain[i] as string, chain[i + 1])) return false;
+        left = chain[i + 1];
       }
-      switch (op) {
-        case "==": return pyEq(x, y);
-        case "!=": return !pyEq(x, y);
-        case "<": return (x as number) < (y as number);
-        case ">": return (x as number) > (y as number);
-        case "<=": return (x as number) <= (y as number);
-        default: return (x as number) >= (y as number);
-      }
+      return true;
     },
     pySetAttr: (obj: unknown, key: string, value: unknown) => {
       if (!isNamespace(obj)) throw new Error(`cannot assign attribute "${key}" on a non-namespace object`);
       (obj as Record<string, unknown>)[key] = value;
     },
   });
+}
+
+/** One Python comparison; ordering a string against a non-string is an error, as in Python. */
+function compare(a: unknown, op: string, b: unknown): boolean {
+  const x = unwrap(a), y = unwrap(b);
+  if (op !== "==" && op !== "!=" && (typeof x === "string") !== (typeof y === "string")) {
+    throw new Error(`'${op}' not supported between ${kind(a)} and ${kind(b)}`);
+  }
+  switch (op) {
+    case "==": return pyEq(x, y);
+    case "!=": return !pyEq(x, y);
+    case "<": return (x as number) < (y as number);
+    case ">": return (x as number) > (y as number);
+    case "<=": return (x as number) <= (y as number);
+    default: return (x as number) >= (y as number);
+  }
 }
 
 function kind(v: unknown): string {
@@ -179,7 +138,8 @@ function arith(a: unknown, b: unknown, op: (x: number, y: number) => number, oth
     throw new Error(`unsupported operand types: ${kind(a)} and ${kind(b)}`);
   }
   const r = op(Number(unwrap(a)), Number(unwrap(b)));
-  return a instanceof PyFloat || b instanceof PyFloat ? pyFloat(r) : r;
+  const isFloat = (v: unknown) => v instanceof PyFloat || (typeof v === "number" && !Number.isInteger(v));
+  return isFloat(a) || isFloat(b) ? pyFloat(r) : r;
 }
 
 function pyEq(a: unknown, b: unknown): boolean {
@@ -289,9 +249,10 @@ function patchCompiler(): void {
   const compileCompare = C.compileCompare as AnyFn;
   C.compileCompare = function (this: CompilerProto, node: Node, frame: unknown) {
     const ops = node.ops as { type: string; expr: unknown }[];
-    if (ops.length !== 1) return compileCompare.call(this, node, frame);
-    const op = ops[0].type.replace(/^(==|!=)=$/, "$1");
-    this.compile(call("pyCompare", node, [node.expr, op, ops[0].expr]), frame);
+    if (!ops.length) return compileCompare.call(this, node, frame);
+    // `a < b < c` is `a < b and b < c`, as in Python (every operand is evaluated once).
+    const args = [node.expr, ...ops.flatMap((o) => [o.type.replace(/^(==|!=)=$/, "$1"), o.expr])];
+    this.compile(call("pyCompare", node, args), frame);
   };
   const compileSet = C.compileSet as AnyFn;
   C.compileSet = function (this: CompilerProto, node: Node, frame: unknown) {
@@ -301,50 +262,5 @@ function patchCompiler(): void {
     const t = targets[0];
     this.compile(call("pySetAttr", node, [t.target, t.val, node.value]), frame);
     this._emit(";\n");
-  };
-}
-
-/**
- * `x is divisibleby 3`: Jinja2 takes one argument after a test's name without parentheses. And `*`, `/`,
- * `//`, `%` share one precedence, left to right, as in Python (nunjucks read `a * b // c` as `a * (b // c)`).
- */
-function patchParser(): void {
-  const P = nj.parser.Parser.prototype;
-  const { nodes, lexer } = nj;
-  const mulOps: Record<string, string> = { "*": "Mul", "/": "Div", "//": "FloorDiv", "%": "Mod" };
-  // `1.0` is a float: it prints "1.0", and so does arithmetic with it.
-  const parsePrimary = P.parsePrimary;
-  P.parsePrimary = function (this: Record<string, AnyFn>, ...args: unknown[]) {
-    const tok = this.peekToken();
-    const node = parsePrimary.apply(this, args) as Node;
-    if (tok?.type === lexer.TOKEN_FLOAT && node.typename === "Literal" && Number.isInteger(node.value)) node.pyFloat = true;
-    return node;
-  };
-  P.parseMul = function (this: Record<string, AnyFn>) {
-    let node = this.parsePow();
-    for (;;) {
-      const tok = this.peekToken();
-      if (!tok || tok.type !== lexer.TOKEN_OPERATOR || !(tok.value in mulOps)) return node;
-      this.nextToken();
-      node = new nodes[mulOps[tok.value]](node.lineno, node.colno, node, this.parsePow());
-    }
-  };
-  const argStart = new Set([lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_SYMBOL, lexer.TOKEN_LEFT_PAREN,
-    lexer.TOKEN_LEFT_BRACKET, lexer.TOKEN_LEFT_CURLY, lexer.TOKEN_BOOLEAN, lexer.TOKEN_NONE]);
-  P.parseIs = function (this: Record<string, AnyFn>) {
-    let node = this.parseCompare();
-    if (this.skipSymbol("is")) {
-      const not = this.skipSymbol("not");
-      let test = this.parseCompare() as Node;
-      const next = this.peekToken();
-      if (test.typename === "Symbol" && next && argStart.has(next.type) &&
-          !(next.type === lexer.TOKEN_SYMBOL && ["else", "or", "and", "is", "if", "not", "in"].includes(next.value))) {
-        const arg = this.parsePrimary();
-        test = new nodes.FunCall(test.lineno, test.colno, test, new nodes.NodeList(test.lineno, test.colno, [arg]));
-      }
-      node = new nodes.Is(node.lineno, node.colno, node, test);
-      if (not) node = new nodes.Not(node.lineno, node.colno, node);
-    }
-    return node;
   };
 }
