@@ -145,7 +145,8 @@ class RoomHistoryClient(SyncMethods):
         ``rooms`` maps room ids to the version already known (or is a list of room ids: known version 0,
         so a non-empty room starts with a RESYNC). Iterate the returned stream for RoomChange messages;
         versions per room only increase. ``on_created(rooms, resumed)`` is called each time a stream is
-        confirmed, with every room's current version. ``stream.cancel()`` or ``client.close()`` ends it.
+        confirmed, with every room's current version. ``stream.add()``/``stream.remove()`` change its rooms while
+        it is open; ``stream.cancel()`` or ``client.close()`` ends it.
         """
         if self._closed:
             raise ClientClosedError()
