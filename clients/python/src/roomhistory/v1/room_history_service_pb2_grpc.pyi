@@ -43,7 +43,9 @@ class RoomHistoryServiceStub:
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
-    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
+    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, a message larger than the room's byte
+      budget, an edit that would take the window over it, batch size, context size, a reply over
+      ROOMHISTORY_MAX_REPLY_BYTES (page GetHistory), rooms per watch); the message names the field.
     - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
       requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
       retry appends with the same idempotency_key, other writes with expected_version.
@@ -149,7 +151,9 @@ class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
-    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
+    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, a message larger than the room's byte
+      budget, an edit that would take the window over it, batch size, context size, a reply over
+      ROOMHISTORY_MAX_REPLY_BYTES (page GetHistory), rooms per watch); the message names the field.
     - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
       requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
       retry appends with the same idempotency_key, other writes with expected_version.
@@ -251,7 +255,9 @@ class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
 
     Errors common to all RPCs:
     - INVALID_ARGUMENT: a malformed field; the message names it (e.g. "room_id: must match ...").
-    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, batch size, context size, rooms per watch).
+    - RESOURCE_EXHAUSTED: a size limit was exceeded (message size, a message larger than the room's byte
+      budget, an edit that would take the window over it, batch size, context size, a reply over
+      ROOMHISTORY_MAX_REPLY_BYTES (page GetHistory), rooms per watch); the message names the field.
     - UNAVAILABLE: the store (Redis) cannot be reached or did not answer within the command timeout, a
       requested durability could not be confirmed, or the server is shutting down. Safe to retry reads;
       retry appends with the same idempotency_key, other writes with expected_version.

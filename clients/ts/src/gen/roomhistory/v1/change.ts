@@ -143,8 +143,7 @@ export interface RoomChange {
   kind: ChangeKind;
   /**
    * messages are the appended or changed messages, oldest first. Empty for CLEAR, LIMIT, REBACKFILL,
-   * EXPIRED, DELETED, RETENTION and
-   * RESYNC, and when messages_omitted is true.
+   * EXPIRED, DELETED, RETENTION and RESYNC, and when messages_omitted is true.
    */
   messages: Message[];
   /**
