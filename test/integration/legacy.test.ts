@@ -191,3 +191,33 @@ it("trims correctly after a legacy writer pushed to the list behind its back", a
     await s.stop();
   }
 });
+
+describe.each([{ hashTag: "true" }, { hashTag: "false" }])("ids matched decoded (hash tag $hashTag)", ({ hashTag }) => {
+  /** Python's json.dumps: ASCII only (non-ASCII as \uXXXX), `", "` and `": "` separators. */
+  const pyAscii = (obj: unknown) =>
+    py(String((obj as { role: string }).role), (obj as { content: unknown }).content)
+      .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+  it("finds ids with quotes, backslashes, slashes and non-ASCII however the writer escaped them", async () => {
+    const prefix = uniquePrefix("ids");
+    const s = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix, ROOMHISTORY_KEY_HASHTAG: hashTag });
+    try {
+      const api = rpc(s.client);
+      const ids = ['say"hi"', "back\\slash", "a/b/c", "café", "😀id"];
+      await api.append({ roomId: "r", messages: ids.map((id) => user(`ours ${id}`, { id: `svc-${id}` })) });
+      const list = hashTag === "true" ? `${prefix}:{r}` : `${prefix}:r`;
+      await raw.rpush(list, ...ids.map((id) => pyAscii({ role: "user", content: `[Message ID: ${id}] theirs` })));
+      for (const id of [...ids, ...ids.map((i) => `svc-${i}`)]) {
+        await api.reactions({ roomId: "r", messageId: id, reactions: [{ emoji: "👍" }] });
+        await api.markDeleted({ roomId: "r", messageId: id });
+        const u = await api.update({ roomId: "r", messageId: id, content: `edited ${id}` });
+        expect(u.message.id).toBe(id);
+      }
+      const h = await api.history({ roomId: "r" });
+      expect(h.messages.every((m) => m.reactions.length === 1 && m.deletedAt !== undefined)).toBe(true);
+      expect(h.messages.map((m) => m.id)).toEqual([...ids.map((i) => `svc-${i}`), ...ids]);
+    } finally {
+      await s.stop();
+    }
+  });
+});
