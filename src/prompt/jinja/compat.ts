@@ -205,6 +205,15 @@ function patchCompiler(): void {
     });
     this._emit("))");
   };
+  // Jinja2's loop.cycle(), loop.previtem and loop.nextitem (an undefined item prints "").
+  const emitLoopBindings = C._emitLoopBindings as AnyFn;
+  C._emitLoopBindings = function (this: CompilerProto, node: Node, arr: string, i: string, len: string) {
+    emitLoopBindings.call(this, node, arr, i, len);
+    const line = (code: string) => (this._emitLine as AnyFn)(code);
+    line(`frame.set("loop.cycle", (function(n){ return function(){ return arguments[n % arguments.length]; }; })(${i}));`);
+    line(`frame.set("loop.previtem", runtime.isArray(${arr}) && ${i} > 0 ? ${arr}[${i} - 1] : undefined);`);
+    line(`frame.set("loop.nextitem", runtime.isArray(${arr}) && ${i} < ${len} - 1 ? ${arr}[${i} + 1] : undefined);`);
+  };
   const compileLiteral = C.compileLiteral as AnyFn;
   C.compileLiteral = function (this: CompilerProto, node: Node, frame: unknown) {
     if (node.pyFloat) this._emit(`new runtime.PyFloat(${String(node.value)})`);
