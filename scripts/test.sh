@@ -46,15 +46,15 @@ fi
 step "one version: VERSION and every manifest agree"
 node scripts/check-version.mjs
 
-step "proto: no breaking change against the last release tag (else the previous commit)"
+step "proto: no breaking change against the last release tag (else main's merge base, else the previous commit)"
 bash scripts/breaking.sh
 
 step "type check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p clients/ts/tsconfig.json --noEmit
 
-step "lint: the clients (eslint + typescript-eslint; ruff; mypy --strict)"
-npx eslint clients/ts/src clients/ts/test
+step "lint: eslint + typescript-eslint (server, benchmarks, TypeScript client; one eslint.config.js); ruff; mypy --strict"
+npx eslint src bench clients/ts/src clients/ts/test
 .venv/bin/ruff check clients/python
 .venv/bin/mypy --config-file clients/python/mypy.ini
 

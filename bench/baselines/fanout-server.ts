@@ -6,7 +6,7 @@
  * or back-pressure logic. Env: BENCH_REDIS_URL.
  */
 import {
-  Server, ServerCredentials, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation,
+  Server, ServerCredentials, type ServerWritableStream, type ServiceDefinition,
 } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import protobuf from "protobufjs/minimal.js";
@@ -87,7 +87,8 @@ const method = (name: string, responseStream: boolean) => ({
 });
 const definition: ServiceDefinition = { AppendMessages: method("AppendMessages", false), Watch: method("Watch", true) };
 const server = new Server({ "grpc.keepalive_time_ms": 60_000, "grpc.keepalive_timeout_ms": 20_000 });
-server.addService(definition, { AppendMessages: append, Watch: watch } as UntypedServiceImplementation);
+// grpc-js does not wait for a handler's promise: a failed watch is an unhandled rejection, as it was.
+server.addService(definition, { AppendMessages: append, Watch: (call: ServerWritableStream<Buffer, Buffer>) => void watch(call) });
 const port = await new Promise<number>((resolve, reject) =>
   server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
 );

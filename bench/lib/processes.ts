@@ -124,7 +124,7 @@ export class Helper<Info = unknown, Event = unknown> {
   call<T = unknown>(cmd: string, args: object = {}): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.waiting.set(id, { resolve, reject });
       this.proc.send({ id, cmd, args });
     });
   }
@@ -144,9 +144,10 @@ export class Helper<Info = unknown, Event = unknown> {
 }
 
 /** The helper side: answers the parent's commands and reports `ready` with `info`. */
-export function serveParent(handlers: Record<string, (args: never) => Promise<unknown> | unknown>, info: unknown): void {
+export function serveParent(handlers: Record<string, (args: never) => unknown>, info: unknown): void {
   const send = (m: FromChild) => process.send!(m);
-  process.on("message", async (m: { id: number; cmd: string; args: never }) => {
+  /** Never rejects: a failure is the reply. */
+  const answer = async (m: { id: number; cmd: string; args: never }) => {
     try {
       const fn = handlers[m.cmd];
       if (!fn) throw new Error(`unknown command ${m.cmd}`);
@@ -154,7 +155,8 @@ export function serveParent(handlers: Record<string, (args: never) => Promise<un
     } catch (err) {
       send({ type: "reply", id: m.id, ok: false, error: (err as Error).stack ?? String(err) });
     }
-  });
+  };
+  process.on("message", (m: { id: number; cmd: string; args: never }) => void answer(m));
   process.on("disconnect", () => process.exit(0));
   send({ type: "ready", info });
 }

@@ -15,13 +15,13 @@ export function newClient(address: string, connection = 0): pb.RoomHistoryServic
 
 export function rpc(client: pb.RoomHistoryServiceClient) {
   const wrap = <Req, Res>(fn: Unary<Req, Res>) => (req: Req): Promise<Res> =>
-    new Promise((resolve, reject) => fn.call(client, req, new Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
+    new Promise((resolve, reject) => fn(req, new Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
   return {
-    append: wrap<pb.AppendMessagesRequest, pb.AppendMessagesResponse>(client.appendMessages),
-    history: wrap<pb.GetHistoryRequest, pb.GetHistoryResponse>(client.getHistory),
-    render: wrap<pb.RenderMessagesRequest, pb.RenderMessagesResponse>(client.renderMessages),
-    setLimit: wrap<pb.SetRoomLimitRequest, pb.SetRoomLimitResponse>(client.setRoomLimit),
-    info: wrap<pb.GetRoomInfoRequest, pb.GetRoomInfoResponse>(client.getRoomInfo),
+    append: wrap<pb.AppendMessagesRequest, pb.AppendMessagesResponse>((req, md, cb) => client.appendMessages(req, md, cb)),
+    history: wrap<pb.GetHistoryRequest, pb.GetHistoryResponse>((req, md, cb) => client.getHistory(req, md, cb)),
+    render: wrap<pb.RenderMessagesRequest, pb.RenderMessagesResponse>((req, md, cb) => client.renderMessages(req, md, cb)),
+    setLimit: wrap<pb.SetRoomLimitRequest, pb.SetRoomLimitResponse>((req, md, cb) => client.setRoomLimit(req, md, cb)),
+    info: wrap<pb.GetRoomInfoRequest, pb.GetRoomInfoResponse>((req, md, cb) => client.getRoomInfo(req, md, cb)),
   };
 }
 

@@ -34,7 +34,7 @@ export const freshnessScenario: Scenario = {
       for (const [n, samples] of plan) {
         const room = `fresh-${n}`;
         const open = (side: Side, address: string) => watchers.call("open", {
-          target: `${side}-${n}`, address, rooms: Array(n).fill(room), connections: Math.min(10, Math.ceil(n / 500)), mode: "last",
+          target: `${side}-${n}`, address, rooms: Array<string>(n).fill(room), connections: Math.min(10, Math.ceil(n / 500)), mode: "last",
         } satisfies OpenArgs);
         await open("service", service.address);
         await open("bare", bare.info.address);
@@ -70,7 +70,7 @@ export const freshnessScenario: Scenario = {
         "room and version of each change (no full decode). A change that reaches the watchers before the writer has " +
         "its acknowledgement counts as 0 ms; a service time within 0.5 ms of the baseline's also meets the goal " +
         "(with one watcher both are near 0 and a ratio means nothing). The 'write start → last' rows (no goal) time from the start of the append " +
-        "call instead: they add the write itself (append-3.lua against a bare PUBLISH) and show when the service's " +
+        "call instead: they add the write itself (append-4.lua against a bare PUBLISH) and show when the service's " +
         "acknowledgement waits behind its own fan-out, which 'ack → last' cannot see.",
       );
       return figures;
@@ -89,9 +89,9 @@ function freshnessFigures(n: number, ack: Record<Side, number[]>, send: Record<S
   return [
     { ...base, name: `watch freshness, ${w}, ack → last, p50`, service: svc.p50, baseline: bare.p50 },
     { ...base, name: `watch freshness, ${w}, ack → last, p99`, service: svc.p99, baseline: bare.p99,
-      note: "the tail on a shared 2-core machine: the server converts and protobuf-encodes the change once per " +
-        "stream (src/watch/session.ts flush → toRoomChange, then grpc-js serialises each write), so it allocates " +
-        "N copies and its GC pauses land between acknowledgement and delivery" },
+      note: "the tail on a shared 2-core machine: the server encodes a change once and hands every stream the same " +
+        "bytes (src/watch/to-proto.ts encodedChange), but grpc-js still frames and queues one write per stream, on " +
+        "the cores the writer, the watchers and Redis share, and GC pauses land between acknowledgement and delivery" },
     { ...base, goal: undefined, name: `watch freshness, ${w}, write start → last, p50`, service: svcSend.p50,
       baseline: bareSend.p50 },
   ];

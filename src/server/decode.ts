@@ -72,7 +72,7 @@ function firstOutOfRange(type: protobuf.Type, message: Record<string, unknown>, 
     const path = at ? `${at}.${field.name}` : field.name;
     // Maps: only message values can hold 64-bit fields here (no map in the API has 64-bit keys).
     const items: [string, unknown][] = field.map
-      ? Object.entries(value as object).map(([k, v]) => [`${path}[${JSON.stringify(k)}]`, v])
+      ? Object.entries(value).map(([k, v]) => [`${path}[${JSON.stringify(k)}]`, v])
       : field.repeated
         ? (value as unknown[]).map((v, i) => [`${path}[${i}]`, v])
         : [[path, value]];

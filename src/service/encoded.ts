@@ -84,7 +84,7 @@ export class EncodedWindow {
       at = writeVarint(bytes, at, body.length);
       bytes.set(body, at);
     });
-    bytes.set(tail, starts.at(-1)!);
+    bytes.set(tail, starts.at(-1));
     return new EncodedWindow(bytes, starts);
   }
 

@@ -31,7 +31,7 @@ const MAX_DURABILITY_REPLICAS = 16;
 const MAX_DURABILITY_TIMEOUT_MS = 60_000;
 const ROOM_ID = /^[A-Za-z0-9._\-:@!#+=/]{1,256}$/;
 // No "]" (it would end a "[Message ID: X]" marker early) and no control characters or spaces.
-const MESSAGE_ID = /^[^\]\[\s\p{Cc}]{1,256}$/u;
+const MESSAGE_ID = /^[^\][\s\p{Cc}]{1,256}$/u;
 
 export function checkRoomId(roomId: string, field = "room_id"): string {
   if (!ROOM_ID.test(roomId)) {
@@ -91,7 +91,7 @@ export function checkTimestamp(t: Timestamp | undefined, field: string): void {
 export function checkReactions(reactions: { emoji: string }[], field = "reactions"): void {
   if (reactions.length > 100) throw tooLarge(field, `${reactions.length} reactions, more than the 100 allowed`);
   reactions.forEach((r, i) => {
-    if (!r.emoji || r.emoji.length > 64 || /[\]\[,]/.test(r.emoji)) {
+    if (!r.emoji || r.emoji.length > 64 || /[\][,]/.test(r.emoji)) {
       throw invalid(`${field}[${i}].emoji`, "must be 1 to 64 characters, without '[', ']' or ','");
     }
   });

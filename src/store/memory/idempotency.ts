@@ -26,7 +26,7 @@ export class IdempotencyRecords<T> {
 
   set(roomId: string, key: string, fingerprint: string, result: T): void {
     let records = this.rooms.get(roomId);
-    if (!records) this.rooms.set(roomId, (records = new Map()));
+    if (!records) this.rooms.set(roomId, (records = new Map<string, IdempotencyRecord<T>>()));
     records.set(key, { fingerprint, result, expiresAt: Date.now() + this.ttlMs });
   }
 }

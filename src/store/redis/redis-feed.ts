@@ -256,14 +256,16 @@ export class RedisFeed implements ChangeFeed {
     this.retry.add(channel);
     if (this.retryTimer || this.closed) return;
     const delay = Math.min(1000, 25 * 2 ** this.failures++);
-    this.retryTimer = setTimeout(async () => {
-      await this.topology.refresh();
-      this.retryTimer = undefined;
-      const channels = [...this.retry];
-      this.retry.clear();
-      for (const ch of channels) this.place(ch);
-    }, delay);
+    this.retryTimer = setTimeout(() => void this.retryNow(), delay);
     this.retryTimer.unref();
+  }
+
+  private async retryNow(): Promise<void> {
+    await this.topology.refresh();
+    this.retryTimer = undefined;
+    const channels = [...this.retry];
+    this.retry.clear();
+    for (const ch of channels) this.place(ch);
   }
 
   private probeSilent(): void {
