@@ -8,9 +8,10 @@ import { patchLexer, patchParser } from "./syntax.js";
  * Makes nunjucks evaluate templates as Jinja2 does: nunjucks' own Jinja compatibility mode (True/False/None,
  * slices, Python list and dict methods), then what it lacks: Python's printing (`None`, `True`, `3.0`),
  * truthiness (an empty list is false), negative indexes, string methods, `+`/`*` on strings and lists,
- * `/` giving floats, `%` formatting, `set ns.attr = ...` on a namespace, and tests without parentheses
- * (`is divisibleby 3`). These patch nunjucks' runtime and compiler, which are process-wide: once installed,
- * every nunjucks environment in the process behaves like this (this service has only the one).
+ * `/` giving floats, `%` formatting, `set ns.attr = ...` on a namespace, filtered loops; ./syntax.ts adds
+ * what the parser and lexer read differently. These patch nunjucks' runtime, compiler and parser, which are
+ * process-wide: once installed, every nunjucks environment in the process behaves like this (this service
+ * has only the one).
  */
 
 let installed = false;
@@ -87,10 +88,7 @@ function patchRuntime(): void {
       if (Number(unwrap(b)) === 0) throw new Error("division by zero");
       return pyFloat(Number(unwrap(a)) / Number(unwrap(b)));
     },
-    pyFloorDiv: (a: unknown, b: unknown) => arith(a, b, (x, y) => {
-      if (y === 0) throw new Error("integer division or modulo by zero");
-      return Math.floor(x / y);
-    }),
+    pyFloorDiv: (a: unknown, b: unknown) => arith(a, b, floorDiv),
     pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => pyMod(x, y) as number)),
     pyIter: (seq: unknown, names: number) => {
       if (typeof seq === "string") return Array.from(seq);
@@ -108,6 +106,20 @@ function patchRuntime(): void {
       (obj as Record<string, unknown>)[key] = value;
     },
   });
+}
+
+/** Python's float floor division (Objects/floatobject.c): exact where floor(x / y) rounds or underflows. */
+function floorDiv(x: number, y: number): number {
+  if (y === 0) throw new Error("integer division or modulo by zero");
+  let mod = x % y;
+  let div = (x - mod) / y;
+  if (mod && (y < 0) !== (mod < 0)) {
+    mod += y;
+    div -= 1;
+  }
+  if (!div) return Object.is(x / y, -0) || x / y < 0 ? -0 : 0;
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
 }
 
 /** One Python comparison; ordering a string against a non-string is an error, as in Python. */

@@ -51,8 +51,9 @@ function numberStr(n: number): string {
 }
 
 export function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) &&
-    !(v instanceof String) && Object.getPrototypeOf(v) !== null && typeof (v as { then?: unknown }).then !== "function";
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === Object.prototype || proto === null; // plain objects: JSON's, Struct's, a template's dict
 }
 
 /** Python `str(v)`: None, True, False, ints, floats, lists and dicts as Python prints them. */
