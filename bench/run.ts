@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { TestRedis } from "../test/helpers/redis.js";
 import type { Context, Scenario } from "./lib/context.js";
 import { machine, shortfalls, textTable, toRow, writeReport, type Figure } from "./lib/report.js";
+import { updateReadme } from "./lib/readme-section.js";
 import { nowMs } from "./lib/stats.js";
 import { appendScenario } from "./scenarios/append.js";
 import { readScenario } from "./scenarios/read.js";
@@ -96,4 +97,8 @@ writeReport(dir, {
   details: ctx.details,
 });
 console.log(`\nwritten: ${dir}/latest.json, ${dir}/latest.md`);
+if (!partial) {
+  updateReadme(fileURLToPath(new URL("..", import.meta.url)));
+  console.log("written: README.md (its Benchmarks section, from latest.md)");
+}
 process.exit(0);
