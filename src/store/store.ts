@@ -1,12 +1,13 @@
 import type { Entry } from "../domain/entry.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 
-/** The mutation kinds a change event names; the same words travel in the Redis event payload. */
+/**
+ * The mutation kinds a change event names; the same words travel in the Redis event payload. (A
+ * watch stream also sends RESYNC, which no store makes: see src/wire/change.ts.)
+ */
 export type ChangeKindName =
   | "append" | "update" | "delete" | "reactions" | "clear" | "limit" | "rebackfill"
-  | "expired" | "deleted" | "retention"
-  /** Made by the watch layer, never by a store: changes were merged or missed; fetch the room. */
-  | "resync";
+  | "expired" | "deleted" | "retention";
 
 /** One mutation of one room, as published by the store. */
 export interface StoreChange {

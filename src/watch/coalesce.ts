@@ -1,5 +1,5 @@
 import { encodeEntry } from "../domain/entry.js";
-import type { StoreChange } from "../store/store.js";
+import type { WatchChange } from "../wire/change.js";
 
 /**
  * Most entries, and bytes of them, one merged change may carry before it becomes a RESYNC: bounds a
@@ -14,10 +14,10 @@ export const MAX_MERGED_BYTES = 256 * 1024;
  */
 export const MAX_PENDING_BYTES = 1024 * 1024;
 
-const sizes = new WeakMap<StoreChange, number>();
+const sizes = new WeakMap<WatchChange, number>();
 
 /** Bytes of a change's entries, as stored JSON (counted once per change object). */
-export function entriesBytes(c: StoreChange): number {
+export function entriesBytes(c: WatchChange): number {
   let size = sizes.get(c);
   if (size === undefined) {
     size = c.entries.reduce((n, e) => n + encodeEntry(e).length, 0);
@@ -27,7 +27,7 @@ export function entriesBytes(c: StoreChange): number {
 }
 
 /** A RESYNC from `from` to `to`: the client fetches the room to catch up. */
-export function resync(roomId: string, from: number, to: number): StoreChange {
+export function resync(roomId: string, from: number, to: number): WatchChange {
   return { roomId, version: to, previousVersion: from, kind: "resync", entries: [], omitted: true, trimmed: 0 };
 }
 
@@ -36,7 +36,7 @@ export function resync(roomId: string, from: number, to: number): StoreChange {
  * exactly (append all, then drop the sum of the trims from the front); anything else becomes a
  * RESYNC spanning both, so the pending state per room never exceeds one change.
  */
-export function coalesce(a: StoreChange, b: StoreChange): StoreChange {
+export function coalesce(a: WatchChange, b: WatchChange): WatchChange {
   const appends =
     a.kind === "append" && b.kind === "append" && !a.omitted && !b.omitted && a.version === b.previousVersion &&
     a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES &&

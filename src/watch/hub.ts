@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import type { ChangeListener, HistoryStore, StoreChange } from "../store/store.js";
+import type { ChangeListener, HistoryStore } from "../store/store.js";
+import type { WatchChange } from "../wire/change.js";
 import { resync } from "./coalesce.js";
 
 /** What the hub needs of a watch stream. */
 export interface Watcher {
-  deliver(change: StoreChange): void;
+  deliver(change: WatchChange): void;
 }
 
 interface WatchedRoom {
@@ -87,7 +88,7 @@ export class WatchHub implements ChangeListener {
     });
   }
 
-  change(change: StoreChange): void {
+  change(change: WatchChange): void {
     const room = this.rooms.get(change.roomId);
     if (!room) return;
     if (room.lastFromFeed !== undefined && change.version <= room.lastFromFeed) this.diverged(room, change);
@@ -104,7 +105,7 @@ export class WatchHub implements ChangeListener {
    * nodes, the new master included; then the new master's own change of that version arrives. Streams
    * may have been sent the deposed master's: RESYNC to 0, so every client refetches the room.
    */
-  private diverged(room: WatchedRoom, change: StoreChange): void {
+  private diverged(room: WatchedRoom, change: WatchChange): void {
     this.logger.warn({ roomId: change.roomId, version: change.version, after: room.lastFromFeed },
       "two changes of one room version: a failover lost writes; watchers refetch");
     room.suspectUpTo = Math.max(room.suspectUpTo ?? 0, room.version);

@@ -1,6 +1,6 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import type { StoreChange } from "../store/store.js";
+import type { WatchChange } from "../wire/change.js";
 import { nowInstant } from "../domain/timestamps.js";
 import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js";
 import type { WatchHub, Watcher } from "./hub.js";
@@ -17,7 +17,7 @@ export type WatchCall = ServerWritableStream<unknown, WatchResponse>;
 export class WatchSession implements Watcher {
   /** The version last sent per room: anything at or below it is dropped. */
   private readonly sent = new Map<string, number>();
-  private readonly pending = new Map<string, StoreChange>();
+  private readonly pending = new Map<string, WatchChange>();
   /** Bytes of entries in `pending`; bounded by MAX_PENDING_BYTES (see deliver). */
   private pendingBytes = 0;
   private ready = false;
@@ -65,7 +65,7 @@ export class WatchSession implements Watcher {
     this.timer = setInterval(() => this.tick(), Math.max(50, this.progressMs / 2));
   }
 
-  deliver(change: StoreChange): void {
+  deliver(change: WatchChange): void {
     if (this.closed || !this.isNews(change)) return;
     const waiting = this.pending.get(change.roomId);
     // A merge must not hide a version going down (lost writes: the client refetches the whole room on
@@ -94,7 +94,7 @@ export class WatchSession implements Watcher {
    * Whether a change moves the stream on: a newer version, or a RESYNC to any other version (a room
    * whose Redis data was lost comes back lower, and the client must hear of it to refetch).
    */
-  private isNews(change: StoreChange): boolean {
+  private isNews(change: WatchChange): boolean {
     const sent = this.sent.get(change.roomId);
     if (sent === undefined) return true;
     return change.version > sent || (change.kind === "resync" && change.version !== sent);

@@ -1,10 +1,10 @@
 import { ChangeKind, type RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
-import type { ChangeKindName, StoreChange } from "../store/store.js";
+import type { WatchChange, WatchChangeKind } from "../wire/change.js";
 import { messageOf } from "../service/convert.js";
 import { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Encoded, memo } from "../service/encoded.js";
 
-const KIND: Record<ChangeKindName, ChangeKind> = {
+const KIND: Record<WatchChangeKind, ChangeKind> = {
   append: ChangeKind.CHANGE_KIND_APPEND,
   update: ChangeKind.CHANGE_KIND_UPDATE,
   delete: ChangeKind.CHANGE_KIND_DELETE,
@@ -18,7 +18,7 @@ const KIND: Record<ChangeKindName, ChangeKind> = {
   retention: ChangeKind.CHANGE_KIND_RETENTION,
 };
 
-export function toRoomChange(c: StoreChange): RoomChange {
+export function toRoomChange(c: WatchChange): RoomChange {
   return {
     roomId: c.roomId,
     version: c.version,
@@ -30,9 +30,9 @@ export function toRoomChange(c: StoreChange): RoomChange {
   };
 }
 
-const encodedChanges = new WeakMap<StoreChange, Encoded>();
+const encodedChanges = new WeakMap<WatchChange, Encoded>();
 
 /** A change as a serialised WatchResponse, encoded once however many streams send it. */
-export function encodedChange(c: StoreChange): Encoded {
+export function encodedChange(c: WatchChange): Encoded {
   return memo(encodedChanges, c, () => new Encoded(Buffer.from(WatchResponse.encode({ change: toRoomChange(c) }).finish())));
 }

@@ -2,6 +2,7 @@ import { expect, it } from "vitest";
 import pino from "pino";
 import { WatchHub, type Watcher } from "../../src/watch/hub.js";
 import type { ChangeListener, HistoryStore, StoreChange } from "../../src/store/store.js";
+import type { WatchChange } from "../../src/wire/change.js";
 
 /** The hub against a store whose feed and version reads the test drives by hand. */
 function setup(initial: Record<string, number>) {
@@ -22,7 +23,7 @@ function setup(initial: Record<string, number>) {
     }),
   } as unknown as HistoryStore;
   const hub = new WatchHub(store, pino({ level: "silent" }));
-  const got: StoreChange[] = [];
+  const got: WatchChange[] = [];
   const watcher: Watcher = { deliver: (c) => got.push(c) };
   return {
     hub, got, watcher, versions, listener: () => listener,
