@@ -13,6 +13,7 @@ export function renderWithJinja2(dir: string, jobs: Job[]): Record<string, Jinja
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: scripts/test.sh (npm test) creates the venv with jinja2`);
   const out = execFileSync(PYTHON, [fileURLToPath(new URL("./jinja_render.py", import.meta.url)), dir], {
     input: JSON.stringify(jobs),
+    maxBuffer: 256 * 1024 * 1024,
   });
   return JSON.parse(out.toString()) as Record<string, Jinja2Result>;
 }

@@ -1,5 +1,5 @@
 import nunjucks from "nunjucks";
-import { pyTitle } from "./methods.js";
+import { pyCapitalize } from "./methods.js";
 import {
   LINE_BREAK, PyFloat, isMapping, makeNamespace, percentFormat, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
 } from "./python.js";
@@ -204,8 +204,13 @@ export const FILTERS: Record<string, Filter> = {
   },
   upper: (v) => pyStr(v).toUpperCase(),
   lower: (v) => pyStr(v).toLowerCase(),
-  capitalize: (v) => { const s = pyStr(v); return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(); },
-  title: (v) => pyTitle(pyStr(v)),
+  capitalize: (v) => pyCapitalize(pyStr(v)),
+  // Jinja2's own title: each piece between dashes, spaces and opening brackets gets its first character
+  // upper-cased and the rest lower-cased (str.title() differs after digits and punctuation).
+  title: (v) => pyStr(v).split(/([-\s({[<]+)/u).map((w) => {
+    const [first, ...rest] = Array.from(w);
+    return first === undefined ? w : first.toUpperCase() + rest.join("").toLowerCase();
+  }).join(""),
   trim: (v, chars) => {
     const s = pyStr(v);
     if (chars === undefined || chars === null) return s.replace(/^\s+|\s+$/gu, "");
@@ -218,12 +223,12 @@ export const FILTERS: Record<string, Filter> = {
     return [parts.slice(0, n).join(pyStr(repl)), ...parts.slice(n)].join(pyStr(old));
   },
   center: (v, width = 80) => {
-    const s = pyStr(v), w = Number(width);
-    if (s.length >= w) return s;
-    const left = Math.floor((w - s.length) / 2) + ((w - s.length) % 2 && w % 2 ? 1 : 0);
-    return " ".repeat(left) + s + " ".repeat(w - s.length - left);
+    const s = pyStr(v), w = Number(width), pad = w - Array.from(s).length;
+    if (pad <= 0) return s;
+    const left = Math.floor(pad / 2) + (pad & w & 1); // CPython's str.center
+    return " ".repeat(left) + s + " ".repeat(pad - left);
   },
-  wordcount: (v) => (pyStr(v).match(/\w+/gu) ?? []).length,
+  wordcount: (v) => (pyStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length, // Python's Unicode \w
   format: (v, ...args) => {
     const kw = kwargs(args);
     return percentFormat(pyStr(v), Object.keys(kw).length ? kw : args);

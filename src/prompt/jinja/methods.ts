@@ -45,9 +45,29 @@ function split(s: string, sep: unknown, maxsplit: unknown): string[] {
   return [...parts.slice(0, max), parts.slice(max).join(String(sep))];
 }
 
-/** Python `str.title()`: a letter after a non-letter is upper-cased, the others lower-cased. */
+// Where Unicode's titlecase differs from its uppercase (Python's title() and capitalize() use titlecase).
+const TITLECASE: Record<string, string> = {
+  "ß": "Ss", "ǆ": "ǅ", "Ǆ": "ǅ", "ǉ": "ǈ", "Ǉ": "ǈ", "ǌ": "ǋ", "Ǌ": "ǋ", "ǳ": "ǲ", "Ǳ": "ǲ",
+  "ﬀ": "Ff", "ﬁ": "Fi", "ﬂ": "Fl", "ﬃ": "Ffi", "ﬄ": "Ffl", "ﬅ": "St", "ﬆ": "St",
+};
+
+/** Python's titlecase of one character. */
+export function titlecase(c: string): string {
+  return TITLECASE[c] ?? c.toUpperCase();
+}
+
+/** Python `str.title()`: a cased letter after an uncased character is title-cased, the others lower-cased. */
 export function pyTitle(s: string): string {
-  return s.replace(/\p{L}+/gu, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase());
+  return s.replace(/[\p{Lu}\p{Ll}\p{Lt}]+/gu, (w) => {
+    const [first, ...rest] = Array.from(w);
+    return titlecase(first) + rest.join("").toLowerCase();
+  });
+}
+
+/** Python `str.capitalize()`: the first character title-cased, the rest lower-cased. */
+export function pyCapitalize(s: string): string {
+  const [first, ...rest] = Array.from(s);
+  return first === undefined ? s : titlecase(first) + rest.join("").toLowerCase();
 }
 
 /** Python `str.format` for `{}`, `{0}`, `{name}` and `{{`/`}}`; a format spec (`{:>8}`) is refused. */
@@ -69,7 +89,7 @@ const STRING: Record<string, (s: string, ...a: unknown[]) => unknown> = {
   upper: (s) => s.toUpperCase(),
   lower: (s) => s.toLowerCase(),
   title: (s) => pyTitle(s),
-  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
+  capitalize: (s) => pyCapitalize(s),
   strip: (s, c) => strip(s, c, true, true),
   lstrip: (s, c) => strip(s, c, true, false),
   rstrip: (s, c) => strip(s, c, false, true),
@@ -89,9 +109,12 @@ const STRING: Record<string, (s: string, ...a: unknown[]) => unknown> = {
   isalpha: (s) => /^\p{L}+$/u.test(s),
   isupper: (s) => /\p{Lu}/u.test(s) && !/\p{Ll}/u.test(s),
   islower: (s) => /\p{Ll}/u.test(s) && !/\p{Lu}/u.test(s),
-  zfill: (s, w) => s.padStart(Number(w), "0"),
-  ljust: (s, w, f) => s.padEnd(Number(w), f === undefined ? " " : String(f)),
-  rjust: (s, w, f) => s.padStart(Number(w), f === undefined ? " " : String(f)),
+  zfill: (s, w) => {
+    const sign = /^[-+]/.test(s) ? s[0] : "";
+    return sign + "0".repeat(Math.max(0, Number(w) - Array.from(s).length)) + s.slice(sign.length);
+  },
+  ljust: (s, w, f) => s + (f === undefined ? " " : String(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)),
+  rjust: (s, w, f) => (f === undefined ? " " : String(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)) + s,
   format: (s, ...a) => format(s, ...a),
 };
 
