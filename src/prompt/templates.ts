@@ -62,7 +62,7 @@ export class PromptTemplates {
     try {
       return this.env.render(template, context);
     } catch (err) {
-      throw templateError(template, err as Error);
+      throw templateError(template, err as Error, this.loader.root);
     }
   }
 }
@@ -76,7 +76,7 @@ export class PromptTemplates {
  * symlinks) must stay inside the directory's real path.
  */
 class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  private readonly root: string;
+  readonly root: string;
   /** The file behind each cached name, with what it looked like when read and when last checked. */
   private readonly files = new Map<string, { file: string; stamp: string; checkedAt: number }>();
   private compiled: Record<string, unknown> = {};
@@ -163,11 +163,25 @@ function outside(name: string): Error {
   return new Error(`"${name}" is not a template name inside the templates directory`);
 }
 
-/** "template: system.j2 line 3: unexpected token: }}", from nunjucks' "(file) [Line 3, Column 9]" text. */
-function templateError(template: string, err: Error): Error {
+/**
+ * "template: system.j2 line 3, column 9: unexpected token: }}" (or "template: a.j2 (in part.j2) line 3, ..."
+ * for an error in a template a.j2 uses), from nunjucks' "(file) [Line 3, Column 9]" text.
+ */
+function templateError(template: string, err: Error, root: string): Error {
   const text = err.message ?? String(err);
-  if (/template not found/i.test(text)) return invalid("template", `${template}: template not found`);
-  const line = /\[Line (\d+), Column (\d+)\]/.exec(text);
+  const missing = /template not found: (.*)$/im.exec(text)?.[1].trim();
+  if (missing !== undefined || /template not found/i.test(text)) {
+    const what = missing && missing !== template ? `the template "${missing}" it uses is not found` : "template not found";
+    return invalid("template", `${template}: ${what}`);
+  }
+  // The innermost "(file) [Line, Column]" is where it went wrong; a file other than the template rendered
+  // is one it includes, extends or imports, and is named too.
+  const places = [...text.matchAll(/\(([^()\n]+)\) \[Line (\d+), Column (\d+)\]/g)];
+  const place = places[places.length - 1];
+  const file = place?.[1];
+  const inner = file && path.isAbsolute(file) ? path.relative(root, file) : undefined;
+  const within = inner && inner !== template && !inner.startsWith("..") ? ` (in ${inner})` : "";
+  const line = place ? [place[0], place[2], place[3]] : /\[Line (\d+), Column (\d+)\]/.exec(text);
   const detail = text
     .split("\n")
     .map((l) => l.trim())
@@ -180,5 +194,5 @@ function templateError(template: string, err: Error): Error {
   const message = detail?.replace(/^(TypeError|RangeError|ReferenceError|SyntaxError): (.*)$/,
     "not supported by the template engine (a Jinja2 feature nunjucks lacks, or a value of the wrong type): $2")
     .replace(/^Error: /, "");
-  return invalid("template", `${template}${where}: ${message || "render error"}`);
+  return invalid("template", `${template}${within}${where}: ${message || "render error"}`);
 }

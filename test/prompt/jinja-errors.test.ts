@@ -47,6 +47,16 @@ it.each(CASES)("$name: INVALID_ARGUMENT with the template, line and column", ({ 
   expect(text).not.toMatch(/TypeError|Cannot read propert|is not a function|charAt/);
 });
 
+it("an error in an included template names both templates; a missing include says which", () => {
+  writeFileSync(path.join(dir, "outer.j2"), "Intro\n{% include 'inner.j2' %}");
+  writeFileSync(path.join(dir, "inner.j2"), "one\ntwo {{ user.name.first }}");
+  writeFileSync(path.join(dir, "outer-missing.j2"), "{% include 'nowhere.j2' %}");
+  const templates = new PromptTemplates(dir, "outer.j2");
+  expect(() => templates.render("outer.j2", { user: {} })).toThrow(/^template: outer\.j2 \(in inner\.j2\) line 2, column \d+: cannot read "first"/);
+  expect(() => templates.render("outer-missing.j2", {})).toThrow(/^template: outer-missing\.j2: the template "nowhere\.j2" it uses is not found$/);
+  expect(() => templates.render("absent.j2", {})).toThrow(/^template: absent\.j2: template not found$/);
+});
+
 it("each case is one Jinja2 renders (a listed difference) or one it fails on too", () => {
   const results = renderWithJinja2(dir, CASES.map((c) => ({ name: c.name, context: CONTEXT })));
   for (const c of CASES) expect([c.name, "text" in results[c.name] ? "renders" : "fails"]).toEqual([c.name, c.jinja2]);
