@@ -9,7 +9,7 @@ import type { HistoryStore } from "./store/store.js";
 import { RedisAvailability } from "./store/redis/availability.js";
 import { feedTimings, probeInterval } from "./store/redis/redis-feed.js";
 import { LegacyBridge } from "./store/redis/legacy-bridge.js";
-import { checkRoomId } from "./service/validate.js";
+import { checkRoomId } from "./wire/validate.js";
 
 /**
  * ioredis settings for a service: fail a command fast (UNAVAILABLE) rather than queue it forever, and

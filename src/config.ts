@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LIMITS, type Limits } from "./service/validate.js";
+import { DEFAULT_LIMITS, type Limits } from "./wire/validate.js";
 
 /** Every setting, read from the environment once at start (documented in README.md, "Configuration"). */
 export interface Config {

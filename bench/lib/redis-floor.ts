@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import pino from "pino";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
-import { messageToEntry } from "../../src/service/convert.js";
+import { messageToEntry } from "../../src/wire/convert.js";
 import type { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 
 /**

@@ -90,7 +90,7 @@ function freshnessFigures(n: number, ack: Record<Side, number[]>, send: Record<S
     { ...base, name: `watch freshness, ${w}, ack → last, p50`, service: svc.p50, baseline: bare.p50 },
     { ...base, name: `watch freshness, ${w}, ack → last, p99`, service: svc.p99, baseline: bare.p99,
       note: "the tail on a shared 2-core machine: the server encodes a change once and hands every stream the same " +
-        "bytes (src/watch/to-proto.ts encodedChange), but grpc-js still frames and queues one write per stream, on " +
+        "bytes (src/wire/to-proto.ts encodedChange), but grpc-js still frames and queues one write per stream, on " +
         "the cores the writer, the watchers and Redis share, and GC pauses land between acknowledgement and delivery" },
     { ...base, goal: undefined, name: `watch freshness, ${w}, write start → last, p50`, service: svcSend.p50,
       baseline: bareSend.p50 },

@@ -14,7 +14,7 @@ import type {
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { RoomHistoryServiceService } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { Encoded } from "../service/encoded.js";
+import { Encoded } from "../wire/encoded.js";
 import { decoded, withFieldErrors, type UndecodedRequest } from "./decode.js";
 import { toServiceError } from "./errors.js";
 

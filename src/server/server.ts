@@ -2,7 +2,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
-import type { Limits } from "../service/validate.js";
+import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";

@@ -11,7 +11,7 @@ import { chatHistory, estimateTokens, type ChatMessage } from "../prompt/chat.js
 import type { RoomSnapshot } from "../store/store.js";
 import type { Derived } from "../store/snapshot-cache.js";
 import { invalid } from "../domain/errors.js";
-import { Encoded } from "./encoded.js";
+import { Encoded } from "../wire/encoded.js";
 
 /** The two forms a reply may take; RENDER_FORM_UNSPECIFIED is read as messages. */
 export type Form = "messages" | "json";

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { AppendOptions, Durability, WriteOptions } from "../store/store.js";
-import { checkDurability, checkIdempotencyKey } from "./validate.js";
+import { checkDurability, checkIdempotencyKey } from "../wire/validate.js";
 
 /** A zero timeout in a request means the server's default. */
 export interface DurabilityDefaults {

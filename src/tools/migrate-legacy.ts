@@ -10,7 +10,7 @@
 import { pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
 import { nowIso } from "../domain/timestamps.js";
-import { checkRoomId } from "../service/validate.js";
+import { checkRoomId } from "../wire/validate.js";
 import { KeySpace } from "../store/keys.js";
 import { defineScripts } from "../store/redis/scripts.js";
 import { legacySync, migrateRoom as migrateRoomScript, MigrateOutcome as Outcome } from "../store/redis/script-calls.js";

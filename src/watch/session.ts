@@ -4,8 +4,8 @@ import type { WatchChange } from "../wire/change.js";
 import { nowInstant } from "../domain/timestamps.js";
 import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js";
 import type { WatchHub, Watcher } from "./hub.js";
-import { encodedChange, toRoomChange } from "./to-proto.js";
-import type { Encoded } from "../service/encoded.js";
+import { encodedChange, toRoomChange } from "../wire/to-proto.js";
+import type { Encoded } from "../wire/encoded.js";
 
 /** The stream a session writes to (its request was read by WatchService.open). */
 export type WatchCall = ServerWritableStream<unknown, WatchResponse>;

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { invalid, tooLarge } from "../domain/errors.js";
 import type { WatchRequest } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { HistoryStore } from "../store/store.js";
-import { checkRoomId, type Limits } from "../service/validate.js";
+import { checkRoomId, type Limits } from "../wire/validate.js";
 import { WatchHub } from "./hub.js";
 import { WatchSession, type WatchCall } from "./session.js";
 

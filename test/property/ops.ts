@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import type { Entry } from "../../src/domain/entry.js";
 
-/** Valid room ids (src/service/validate.ts ROOM_ID); the unbraced layout rejects those with a reserved segment. */
+/** Valid room ids (src/wire/validate.ts ROOM_ID); the unbraced layout rejects those with a reserved segment. */
 export const ROOM_IDS = [
   "r", "x", "x:ver", "x:meta", "a:b", "room/1", "A.b_c-d@e!f#g+h=i", "y:idem:k1", "changes", "ver:x", "r:x",
 ] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
 import { instantProblem, instantToIso, isoToInstant, MAX_SECONDS, MIN_SECONDS } from "../../src/domain/timestamps.js";
-import { checkDurability, checkIdempotencyKey, checkTimestamp } from "../../src/service/validate.js";
+import { checkDurability, checkIdempotencyKey, checkTimestamp } from "../../src/wire/validate.js";
 
 /** The DomainError a call throws, for its field and message. */
 function thrown(fn: () => unknown): DomainError {

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { afterEach, expect, it } from "vitest";
 import { ChangeKind } from "@roomhistory/client/gen/roomhistory/v1/change.js";
 import { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { Encoded } from "../../src/service/encoded.js";
+import { Encoded } from "../../src/wire/encoded.js";
 import { MAX_PENDING_BYTES } from "../../src/watch/coalesce.js";
 import type { WatchHub } from "../../src/watch/hub.js";
 import { WatchSession, type WatchCall } from "../../src/watch/session.js";

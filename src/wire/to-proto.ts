@@ -1,8 +1,8 @@
 import { ChangeKind, type RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
-import type { WatchChange, WatchChangeKind } from "../wire/change.js";
-import { messageOf } from "../service/convert.js";
+import type { WatchChange, WatchChangeKind } from "./change.js";
+import { messageOf } from "./convert.js";
 import { WatchResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { Encoded, memo } from "../service/encoded.js";
+import { Encoded, memo } from "./encoded.js";
 
 const KIND: Record<WatchChangeKind, ChangeKind> = {
   append: ChangeKind.CHANGE_KIND_APPEND,
