@@ -1,7 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LIMITS, type Limits } from "./wire/validate.js";
+import type { Limits } from "./wire/validate.js";
+import * as D from "./defaults.js";
 
-/** Every setting, read from the environment once at start (documented in README.md, "Configuration"). */
+/**
+ * Every setting, read from the environment once at start (documented in README.md, "Configuration"),
+ * over the defaults in src/defaults.ts.
+ */
 export interface Config {
   listen: string;
   redisUrl?: string;
@@ -69,8 +73,8 @@ function legacyBridge(env: Env, cluster: string[] | undefined): boolean {
  * plus the system prompt, so the reply limit must leave it that much room: RenderMessages cannot page.
  */
 function replyLimits(env: Env): { maxRoomBytes: number; maxReplyBytes: number } {
-  const maxRoomBytes = int(env, "ROOMHISTORY_MAX_ROOM_BYTES", 8 * 1024 * 1024, 64 * 1024);
-  const maxReplyBytes = int(env, "ROOMHISTORY_MAX_REPLY_BYTES", 16 * 1024 * 1024, 1);
+  const maxRoomBytes = int(env, "ROOMHISTORY_MAX_ROOM_BYTES", D.DEFAULT_MAX_ROOM_BYTES, 64 * 1024);
+  const maxReplyBytes = int(env, "ROOMHISTORY_MAX_REPLY_BYTES", D.DEFAULT_MAX_REPLY_BYTES, 1);
   if (maxReplyBytes < maxRoomBytes + 1024 * 1024) {
     throw new Error(`ROOMHISTORY_MAX_REPLY_BYTES (${maxReplyBytes}) must be at least ROOMHISTORY_MAX_ROOM_BYTES + 1 MiB ` +
       `(${maxRoomBytes + 1024 * 1024}): a room is rendered in one reply`);
@@ -81,36 +85,36 @@ function replyLimits(env: Env): { maxRoomBytes: number; maxReplyBytes: number } 
 export function loadConfig(env: Env = process.env): Config {
   const cluster = env.ROOMHISTORY_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
   return {
-    listen: env.ROOMHISTORY_LISTEN || "127.0.0.1:50051",
+    listen: env.ROOMHISTORY_LISTEN || D.DEFAULT_LISTEN,
     redisUrl: env.ROOMHISTORY_REDIS_URL || undefined,
     redisCluster: cluster?.length ? cluster : undefined,
-    keyPrefix: env.ROOMHISTORY_KEY_PREFIX || "sg:conversation",
+    keyPrefix: env.ROOMHISTORY_KEY_PREFIX || D.DEFAULT_KEY_PREFIX,
     keyHashTag: bool(env, "ROOMHISTORY_KEY_HASHTAG", true),
     legacyBridge: legacyBridge(env, cluster),
     templatesDir: env.ROOMHISTORY_TEMPLATES || fileURLToPath(new URL("../templates", import.meta.url)),
-    defaultTemplate: env.ROOMHISTORY_DEFAULT_TEMPLATE || "system.j2",
+    defaultTemplate: env.ROOMHISTORY_DEFAULT_TEMPLATE || D.DEFAULT_TEMPLATE,
     // The legacy manager's max_history applies unclamped; per-room overrides are clamped to [50, 1000].
-    maxHistory: int(env, "ROOMHISTORY_MAX_HISTORY", 100, 1),
-    roomTtlSeconds: int(env, "ROOMHISTORY_ROOM_TTL_SECONDS", 0),
-    tombstoneTtlSeconds: int(env, "ROOMHISTORY_TOMBSTONE_TTL_SECONDS", 30 * 24 * 3600),
-    idempotencyTtlSeconds: int(env, "ROOMHISTORY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600, 1),
-    reapIntervalMs: int(env, "ROOMHISTORY_REAP_INTERVAL_MS", 1000),
-    maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", 64 * 1024),
-    readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", 64 * 1024 * 1024),
+    maxHistory: int(env, "ROOMHISTORY_MAX_HISTORY", D.DEFAULT_MAX_HISTORY, 1),
+    roomTtlSeconds: int(env, "ROOMHISTORY_ROOM_TTL_SECONDS", D.DEFAULT_ROOM_TTL_SECONDS),
+    tombstoneTtlSeconds: int(env, "ROOMHISTORY_TOMBSTONE_TTL_SECONDS", D.DEFAULT_TOMBSTONE_TTL_SECONDS),
+    idempotencyTtlSeconds: int(env, "ROOMHISTORY_IDEMPOTENCY_TTL_SECONDS", D.DEFAULT_IDEMPOTENCY_TTL_SECONDS, 1),
+    reapIntervalMs: int(env, "ROOMHISTORY_REAP_INTERVAL_MS", D.DEFAULT_REAP_INTERVAL_MS),
+    maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", D.DEFAULT_MAX_EVENT_BYTES),
+    readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", D.DEFAULT_READ_CACHE_BYTES),
     ...replyLimits(env),
     limits: {
-      maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", DEFAULT_LIMITS.maxMessageBytes, 1),
-      maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", DEFAULT_LIMITS.maxBatchMessages, 1),
-      maxContextBytes: int(env, "ROOMHISTORY_MAX_CONTEXT_BYTES", DEFAULT_LIMITS.maxContextBytes, 1),
-      maxWatchRooms: int(env, "ROOMHISTORY_MAX_WATCH_ROOMS", DEFAULT_LIMITS.maxWatchRooms, 1),
+      maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", D.DEFAULT_LIMITS.maxMessageBytes, 1),
+      maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", D.DEFAULT_LIMITS.maxBatchMessages, 1),
+      maxContextBytes: int(env, "ROOMHISTORY_MAX_CONTEXT_BYTES", D.DEFAULT_LIMITS.maxContextBytes, 1),
+      maxWatchRooms: int(env, "ROOMHISTORY_MAX_WATCH_ROOMS", D.DEFAULT_LIMITS.maxWatchRooms, 1),
     },
-    logLevel: env.ROOMHISTORY_LOG_LEVEL || "info",
-    shutdownGraceMs: int(env, "ROOMHISTORY_SHUTDOWN_GRACE_MS", 10_000),
-    redisCommandTimeoutMs: int(env, "ROOMHISTORY_REDIS_COMMAND_TIMEOUT_MS", 2000, 1),
+    logLevel: env.ROOMHISTORY_LOG_LEVEL || D.DEFAULT_LOG_LEVEL,
+    shutdownGraceMs: int(env, "ROOMHISTORY_SHUTDOWN_GRACE_MS", D.DEFAULT_SHUTDOWN_GRACE_MS),
+    redisCommandTimeoutMs: int(env, "ROOMHISTORY_REDIS_COMMAND_TIMEOUT_MS", D.DEFAULT_COMMAND_TIMEOUT_MS, 1),
     durability: {
-      replicas: int(env, "ROOMHISTORY_DURABILITY_REPLICAS", 0),
-      timeoutMs: int(env, "ROOMHISTORY_DURABILITY_TIMEOUT_MS", 100, 1),
-      fsync: bool(env, "ROOMHISTORY_DURABILITY_FSYNC", false),
+      replicas: int(env, "ROOMHISTORY_DURABILITY_REPLICAS", D.DEFAULT_DURABILITY.replicas),
+      timeoutMs: int(env, "ROOMHISTORY_DURABILITY_TIMEOUT_MS", D.DEFAULT_DURABILITY.timeoutMs, 1),
+      fsync: bool(env, "ROOMHISTORY_DURABILITY_FSYNC", D.DEFAULT_DURABILITY.fsync),
     },
   };
 }

@@ -9,6 +9,7 @@ import { WatchService } from "../watch/watch-service.js";
 import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
 import { Reaper } from "../service/reaper.js";
+import { DEFAULT_DURABILITY, DEFAULT_REAP_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../defaults.js";
 
 export const SERVICE_NAME = "roomhistory.v1.RoomHistoryService";
 
@@ -45,8 +46,8 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     "grpc.keepalive_timeout_ms": 20_000,
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
-    { timeoutMs: deps.durabilityTimeoutMs ?? 100 }, deps.maxReplyBytes);
-  const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? 1000);
+    { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes);
+  const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
   const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch), deps.logger);
   server.addService(definition, grpcHandlers);
@@ -71,7 +72,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
       setServing(false);
       reaper.stop();
       watch.shutdown();
-      await drain(server, deps.shutdownGraceMs ?? 10_000);
+      await drain(server, deps.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
       await deps.store.close();
     })());
   return { server, port, address: `${host}:${port}`, watch, shutdown };

@@ -16,9 +16,8 @@ import * as check from "../wire/validate.js";
 import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-options.js";
 import { COUNTED_ROLES } from "../domain/entry.js";
 import { tooLarge } from "../domain/errors.js";
+import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
 
-/** The default of ROOMHISTORY_MAX_REPLY_BYTES: the largest GetHistory or RenderMessages reply. */
-export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
 const REPLY_HEAD_BYTES = 64;
@@ -28,7 +27,7 @@ export class RoomHistoryHandlers {
     private readonly store: HistoryStore,
     private readonly templates: PromptTemplates,
     private readonly limits: check.Limits,
-    private readonly durability: DurabilityDefaults = { timeoutMs: 100 },
+    private readonly durability: DurabilityDefaults = { timeoutMs: DEFAULT_DURABILITY.timeoutMs },
     private readonly maxReplyBytes = DEFAULT_MAX_REPLY_BYTES,
   ) {}
 

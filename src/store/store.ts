@@ -183,10 +183,6 @@ export interface StoreOptions {
   durability?: Durability;
 }
 
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-export const DEFAULT_TOMBSTONE_TTL_SECONDS = 30 * 24 * 3600;
-export const DEFAULT_MAX_ROOM_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_READ_CACHE_BYTES = 64 * 1024 * 1024;
 /** The longest idle retention a room may ask for: ten years. */
 export const MAX_RETENTION_SECONDS = 315_360_000;
 

@@ -3,7 +3,7 @@ import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 /**
  * A response serialised ahead of time. Handlers and watch streams hand the same bytes to many calls
  * (an unchanged window, one change fanned out to thousands of streams) instead of encoding each
- * time; the server's service definition passes an Encoded straight through (src/server/server.ts).
+ * time; the server's service definition passes an Encoded straight through (src/server/implementation.ts).
  *
  * A response may be several parts (a per-call head and shared per-version bytes): they are never
  * joined here, but copied once, straight into the frame grpc-js sends (see `gathered`).

@@ -18,12 +18,6 @@ export interface Limits {
   maxWatchRooms: number;
 }
 
-export const DEFAULT_LIMITS: Limits = {
-  maxMessageBytes: 1024 * 1024,
-  maxBatchMessages: 500,
-  maxContextBytes: 64 * 1024,
-  maxWatchRooms: 10_000,
-};
 
 // UUIDs, ULIDs and base64url tokens fit; the small alphabet keeps a key safe wherever the store puts it.
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._-]{1,128}$/;

@@ -14,7 +14,7 @@ import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import { RoomHistoryHandlers } from "../../src/service/room-history.js";
 import { PromptTemplates } from "../../src/prompt/templates.js";
-import { DEFAULT_LIMITS } from "../../src/wire/validate.js";
+import { DEFAULT_LIMITS } from "../../src/defaults.js";
 import type { DomainError } from "../../src/domain/errors.js";
 import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";

@@ -1,9 +1,11 @@
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+} from "../../defaults.js";
 import { encodeEntry, entryBytes, entryId, trimCount, type Entry } from "../../domain/entry.js";
 import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionConflict } from "../../domain/errors.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
   clampMaxBytes,
   type AppendOptions, type AppendResult, type ChangeKindName, type HistoryStore, type LimitResult, type MessagePatch,
   type PatchResult, type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot,

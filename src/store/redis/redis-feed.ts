@@ -1,3 +1,4 @@
+import { DEFAULT_COMMAND_TIMEOUT_MS } from "../../defaults.js";
 import { Cluster, type Redis } from "ioredis";
 import type { Logger } from "pino";
 import { toEntry, type Entry } from "../../domain/entry.js";
@@ -289,8 +290,6 @@ export class RedisFeed implements ChangeFeed {
   }
 }
 
-/** Default command timeout when the client sets none, in ms (src/config.ts documents the setting). */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /**
  * Subscriber timings from the client's command timeout: a reply may take that long, and a silent

@@ -1,3 +1,6 @@
+import {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
+} from "../../defaults.js";
 import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import { decodeEntry, encodeEntry, type Entry } from "../../domain/entry.js";
@@ -7,7 +10,6 @@ import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import { KeySpace, type KeyOptions, type RoomKeys } from "../keys.js";
 import {
-  DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
   clampMaxBytes,
   type AppendOptions, type AppendResult, type HistoryStore, type LimitResult, type MessagePatch, type PatchResult,
   type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
