@@ -1,6 +1,6 @@
 import nunjucks from "nunjucks";
 import { pyMod, pythonMethod } from "./methods.js";
-import { PyFloat, isMapping, isNamespace, pyFloat, pyStr, pyTruthy } from "./python.js";
+import { PyFloat, isMapping, isNamespace, makeTuple, pyEquals, pyFloat, pyStr, pyTruthy } from "./python.js";
 import { nj, type AnyFn, type CompilerProto, type Node } from "./internals.js";
 import { patchLexer, patchParser } from "./syntax.js";
 
@@ -65,8 +65,18 @@ function patchRuntime(): void {
     const s = pyStr(val);
     return autoescape ? (nunjucks.lib as unknown as { escape(s: string): string }).escape(s) : s;
   };
+  rt.inOperator = (key: unknown, seq: unknown) => {
+    if (typeof seq === "string" || seq instanceof String) {
+      if (typeof key !== "string" && !(key instanceof String)) throw new Error(`'in <string>' requires a string on its left, not ${kind(key)}`);
+      return String(seq).includes(String(key));
+    }
+    if (Array.isArray(seq)) return seq.some((v) => pyEquals(v, key));
+    if (isMapping(seq)) return typeof key === "string" && Object.prototype.hasOwnProperty.call(seq, key);
+    throw new Error(`argument of type '${kind(seq)}' is not iterable`);
+  };
   Object.assign(rt, {
     PyFloat,
+    pyTuple: makeTuple,
     pyTruthy,
     pyOr: (a: unknown, b: () => unknown) => (pyTruthy(a) ? a : b()),
     pyAnd: (a: unknown, b: () => unknown) => (pyTruthy(a) ? b() : a),
@@ -79,17 +89,22 @@ function patchRuntime(): void {
     }),
     pySub: (a: unknown, b: unknown) => arith(a, b, (x, y) => x - y),
     pyMul: (a: unknown, b: unknown) => arith(a, b, (x, y) => x * y, () => {
-      const [seq, n] = typeof b === "number" ? [a, b] : [b, a];
-      if (typeof seq === "string" && typeof n === "number") return seq.repeat(Math.max(0, n));
-      if (Array.isArray(seq) && typeof n === "number") return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+      const isInt = (v: unknown) => typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v));
+      const [seq, count] = isInt(b) ? [a, b] : [b, a];
+      const n = Number(count);
+      if ((typeof seq === "string" || seq instanceof String) && isInt(count)) return String(seq).repeat(Math.max(0, n));
+      if (Array.isArray(seq) && isInt(count)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
       throw new Error(`unsupported operand types for *: ${kind(a)} and ${kind(b)}`);
     }),
-    pyDiv: (a: unknown, b: unknown) => {
-      if (Number(unwrap(b)) === 0) throw new Error("division by zero");
-      return pyFloat(Number(unwrap(a)) / Number(unwrap(b)));
-    },
+    pyDiv: (a: unknown, b: unknown) => pyFloat(Number(arith(a, b, (x, y) => {
+      if (y === 0) throw new Error("division by zero");
+      return x / y;
+    }))),
     pyFloorDiv: (a: unknown, b: unknown) => arith(a, b, floorDiv),
-    pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => pyMod(x, y) as number)),
+    pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => {
+      if (y === 0) throw new Error("integer modulo by zero");
+      return pyMod(x, y) as number;
+    })),
     pyIter: (seq: unknown, names: number) => {
       if (typeof seq === "string") return Array.from(seq);
       return names === 1 && isMapping(seq) && !Array.isArray(seq) ? Object.keys(seq) : seq;
@@ -125,12 +140,13 @@ function floorDiv(x: number, y: number): number {
 /** One Python comparison; ordering a string against a non-string is an error, as in Python. */
 function compare(a: unknown, op: string, b: unknown): boolean {
   const x = unwrap(a), y = unwrap(b);
-  if (op !== "==" && op !== "!=" && (typeof x === "string") !== (typeof y === "string")) {
+  const numberLike = (v: unknown) => typeof v === "number" || typeof v === "boolean";
+  if (op !== "==" && op !== "!=" && !(typeof x === "string" && typeof y === "string") && !(numberLike(x) && numberLike(y))) {
     throw new Error(`'${op}' not supported between ${kind(a)} and ${kind(b)}`);
   }
   switch (op) {
-    case "==": return pyEq(x, y);
-    case "!=": return !pyEq(x, y);
+    case "==": return pyEquals(x, y);
+    case "!=": return !pyEquals(x, y);
     case "<": return (x as number) < (y as number);
     case ">": return (x as number) > (y as number);
     case "<=": return (x as number) <= (y as number);
@@ -154,10 +170,7 @@ function arith(a: unknown, b: unknown, op: (x: number, y: number) => number, oth
   return isFloat(a) || isFloat(b) ? pyFloat(r) : r;
 }
 
-function pyEq(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(unwrap(x), unwrap(b[i])));
-  return a === b;
-}
+
 
 /** A node compiled to `runtime.<fn>(arg, ...)`; a `lazy` argument is wrapped in a function (for and/or). */
 function call(fn: string, node: Node, args: unknown[], lazy: number[] = []): Node {
@@ -265,7 +278,7 @@ function patchCompiler(): void {
   // `("a", 3)` is a tuple in Jinja2; nunjucks compiled it to JavaScript's comma operator (the last value).
   C.compileGroup = function (this: CompilerProto, node: Node, frame: unknown) {
     const many = (node.children as unknown[]).length > 1;
-    (this._compileAggregate as AnyFn).call(this, node, frame, many ? "[" : "(", many ? "]" : ")");
+    (this._compileAggregate as AnyFn).call(this, node, frame, many ? "runtime.pyTuple([" : "(", many ? "])" : ")");
   };
   const compileCompare = C.compileCompare as AnyFn;
   C.compileCompare = function (this: CompilerProto, node: Node, frame: unknown) {

@@ -1,7 +1,7 @@
 import nunjucks from "nunjucks";
 import { pyCapitalize } from "./methods.js";
 import {
-  LINE_BREAK, PyFloat, isMapping, makeNamespace, percentFormat, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
+  LINE_BREAK, PyFloat, isMapping, makeNamespace, makeTuple, percentFormat, pyEquals, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
 } from "./python.js";
 
 /**
@@ -39,8 +39,24 @@ function attrGetter(attribute: unknown, fallback?: unknown): (x: unknown) => unk
 }
 
 const chars = (s: unknown): string[] => Array.from(pyStr(s));
+const typeName = (v: unknown) => (v === null ? "NoneType" : typeof v === "boolean" ? "bool" : typeof v === "string" ? "str" :
+  Array.isArray(v) ? "list" : isMapping(v) ? "dict" : typeof v === "number" || v instanceof PyFloat ? "number" : typeof v);
+/** A number (a bool counts as one, as in Python), or the TypeError Python would raise. */
+function numeric(v: unknown, what: string): number {
+  if (typeof v === "number" || typeof v === "boolean") return Number(v);
+  if (v instanceof PyFloat) return v.value;
+  throw new Error(`bad operand type for ${what}: '${typeName(v)}'`);
+}
+function mapping(v: unknown, what: string): Record<string, unknown> {
+  if (!isMapping(v)) throw new Error(`${what} needs a mapping, not '${typeName(v)}'`);
+  return v;
+}
 const list = (v: unknown): unknown[] => {
-  if (v === undefined || v === null) return [];
+  if (v === undefined) return [];
+  if (v === null || typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat) {
+    throw new Error(`'${v === null ? "NoneType" : typeof v === "boolean" ? "bool" : "number"}' object is not iterable`);
+  }
+  if (v instanceof String) return Array.from(String(v));
   if (typeof v === "string") return Array.from(v);
   if (Array.isArray(v)) return v;
   if (isMapping(v)) return Object.keys(v);
@@ -53,8 +69,13 @@ function compare(a: unknown, b: unknown): number {
 }
 const safe = (s: string) => (nunjucks.runtime as unknown as { markSafe(s: string): unknown }).markSafe(s);
 
-function truncate(s: unknown, ...args: unknown[]): string {
+function truncate(s: unknown, ...args: unknown[]): unknown {
   const [length, killwords, end, leeway] = bind(args, ["length", "killwords", "end", "leeway"], [255, false, "...", 5]);
+  if (typeof s !== "string" && !(s instanceof String)) {
+    // Jinja2 measures any value with len(); a short list or dict comes back as it is.
+    if ((Array.isArray(s) || isMapping(s)) && length_(s) <= Number(length) + Number(leeway ?? 5)) return s;
+    throw new Error(`object of type '${typeName(s)}' has no len()`);
+  }
   const text = chars(s), n = Number(length), tail = String(end);
   if (text.length <= n + Number(leeway ?? 5)) return text.join("");
   if (pyTruthy(killwords)) return text.slice(0, n - tail.length).join("") + tail;
@@ -65,8 +86,9 @@ function truncate(s: unknown, ...args: unknown[]): string {
 
 function indent(s: unknown, ...args: unknown[]): string {
   const [width, first, blank] = bind(args, ["width", "first", "blank"], [4, false, false]);
+  if (typeof s !== "string" && !(s instanceof String)) throw new Error(`indent needs a string, not '${typeName(s)}'`);
   const pad = typeof width === "string" ? width : " ".repeat(Number(width));
-  const lines = (pyStr(s) + "\n").split(LINE_BREAK);
+  const lines = (String(s) + "\n").split(LINE_BREAK);
   lines.pop(); // Python's splitlines drops the piece after the final line break
   let out: string;
   if (pyTruthy(blank)) out = lines.join("\n" + pad);
@@ -76,7 +98,7 @@ function indent(s: unknown, ...args: unknown[]): string {
 
 function round(v: unknown, ...args: unknown[]): unknown {
   const [precision, method] = bind(args, ["precision", "method"], [0, "common"]);
-  const x = Number(v instanceof PyFloat ? v.value : v), p = Number(precision);
+  const x = numeric(v, "round()"), p = Number(precision);
   if (method === "common") return Number.isInteger(x) && !(v instanceof PyFloat) ? x : pyFloat(pyRound(x, p));
   if (method !== "ceil" && method !== "floor") throw new Error("method must be common, ceil or floor");
   return pyFloat(Math[method](x * 10 ** p) / 10 ** p);
@@ -84,6 +106,7 @@ function round(v: unknown, ...args: unknown[]): unknown {
 
 function mapFilter(this: Ctx, seq: unknown, ...args: unknown[]): unknown[] {
   const kw = kwargs(args);
+  if (!pyTruthy(seq)) return []; // Jinja2 maps nothing over a false value (0, None, "")
   if ("attribute" in kw) return list(seq).map(attrGetter(kw.attribute, kw.default));
   const [name, ...rest] = args;
   const f = this.env.getFilter(String(name)) as Filter;
@@ -93,6 +116,7 @@ function mapFilter(this: Ctx, seq: unknown, ...args: unknown[]): unknown[] {
 
 function selectWith(keep: boolean, byAttr: boolean): Filter {
   return function (this: Ctx, seq, ...args) {
+    if (!pyTruthy(seq)) return []; // as Jinja2: nothing to select from a false value
     const get = byAttr ? attrGetter(args.shift()) : (x: unknown) => x;
     const [name, ...rest] = args;
     const test = name === undefined ? pyTruthy : (x: unknown) => (this.env.getTest(String(name)) as (...a: unknown[]) => unknown).call(this, x, ...rest) === true;
@@ -132,11 +156,11 @@ function groupby(v: unknown, ...args: unknown[]): unknown[] {
 function dictsort(v: unknown, ...args: unknown[]): unknown[] {
   const [caseSensitive, by, reverse] = bind(args, ["case_sensitive", "by", "reverse"], [false, "key", false]);
   const i = by === "value" ? 1 : 0, key = strKey(caseSensitive);
-  const out = Object.entries(v as Record<string, unknown>).sort((a, b) => compare(key(a[i]), key(b[i])));
+  const out = Object.entries(mapping(v, "dictsort")).map(makeTuple).sort((a, b) => compare(key(a[i]), key(b[i])));
   return pyTruthy(reverse) ? out.reverse() : out;
 }
 
-function length(v: unknown): number {
+function length_(v: unknown): number {
   if (typeof v === "string" || v instanceof String) return Array.from(String(v)).length;
   if (isMapping(v)) return Object.keys(v).length;
   return list(v).length;
@@ -149,15 +173,23 @@ function sum(v: unknown, ...args: unknown[]): unknown {
   const total = list(v).reduce<number>((acc, x) => {
     const n = get(x);
     if (n instanceof PyFloat || !Number.isInteger(n)) float = true;
-    return acc + Number(n instanceof PyFloat ? n.value : n);
-  }, Number(start instanceof PyFloat ? start.value : start));
+    return acc + numeric(n, "+");
+  }, numeric(start, "+"));
   return float ? pyFloat(total) : total;
 }
 
+/** markupsafe's escape: & < > ' " (Jinja2 writes the quotes as &#39; and &#34;). */
+function markupEscape(s: string): string {
+  return s.replace(/[&<>'"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;" })[c]!);
+}
+const SafeString = (nunjucks.runtime as unknown as { SafeString: new (s: string) => object }).SafeString;
+/** `escape`: already-safe text (tojson, safe) stays as it is. */
+const escapeHtml = (v: unknown) => (v instanceof SafeString ? v : safe(markupEscape(pyStr(v))));
+
 export const FILTERS: Record<string, Filter> = {
   tojson: (v, ...args) => safe(pyJsonDumps(v, bind(args, ["indent"], [undefined])[0] as number | undefined)),
-  count: length,
-  length,
+  count: length_,
+  length: length_,
   truncate,
   indent,
   round,
@@ -177,7 +209,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   groupby,
   dictsort,
-  items: (v) => (v === undefined ? [] : Object.entries(v as Record<string, unknown>)),
+  items: (v) => (v === undefined ? [] : Object.entries(mapping(v, "items")).map(makeTuple)),
   sum,
   join: (v, ...args) => {
     const [d, attribute] = bind(args, ["d", "attribute"], ["", null]);
@@ -231,44 +263,69 @@ export const FILTERS: Record<string, Filter> = {
   wordcount: (v) => (pyStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length, // Python's Unicode \w
   format: (v, ...args) => {
     const kw = kwargs(args);
-    return percentFormat(pyStr(v), Object.keys(kw).length ? kw : args);
+    return percentFormat(pyStr(v), Object.keys(kw).length ? kw : makeTuple(args));
   },
   attr: (v, name) => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[String(name)]),
   reverse: (v) => (typeof v === "string" ? Array.from(v).reverse().join("") : [...list(v)].reverse()),
   pprint: (v) => pyRepr(v),
-  abs: (v) => (v instanceof PyFloat ? new PyFloat(Math.abs(v.value)) : Math.abs(Number(v))),
+  escape: (v) => escapeHtml(v),
+  e: (v) => escapeHtml(v),
+  forceescape: (v) => safe(markupEscape(pyStr(v))),
+  batch: (v, ...args) => {
+    const [size, fill] = bind(args, ["linecount", "fill_with"], [1, null]);
+    const items = list(v), n = Number(size), out: unknown[][] = [];
+    for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+    const last = out[out.length - 1];
+    if (last && fill !== null && fill !== undefined) while (last.length < n) last.push(fill);
+    return out;
+  },
+  slice: (v, ...args) => {
+    const [slices, fill] = bind(args, ["slices", "fill_with"], [1, null]);
+    const items = list(v), n = Number(slices), per = Math.floor(items.length / n), extra = items.length % n;
+    const out: unknown[][] = [];
+    for (let i = 0, offset = 0; i < n; i++) {
+      const start = offset + i * per;
+      if (i < extra) offset++;
+      const part = items.slice(start, offset + (i + 1) * per);
+      if (fill !== null && fill !== undefined && i >= extra) part.push(fill);
+      out.push(part);
+    }
+    return out;
+  },
+  abs: (v) => (v instanceof PyFloat ? new PyFloat(Math.abs(v.value)) : Math.abs(numeric(v, "abs()"))),
 };
 FILTERS.d = FILTERS.default;
 
 type Test = (this: Ctx, v: unknown, ...args: unknown[]) => boolean;
-const num = (v: unknown) => (v instanceof PyFloat ? v.value : (v as number));
+const num = (v: unknown) => (typeof v === "string" ? v : numeric(v, "a comparison")) as number; // strings compare as strings
 const isNumber = (v: unknown) => (typeof v === "number" || v instanceof PyFloat);
 export const TESTS: Record<string, Test> = {
   none: (v) => v === null,
   boolean: (v) => typeof v === "boolean",
   true: (v) => v === true,
   false: (v) => v === false,
-  integer: (v) => typeof v === "number" && Number.isInteger(v),
+  integer: (v) => typeof v === "number" && Number.isInteger(v), // Jinja2 leaves True and False out
   float: (v) => v instanceof PyFloat || (typeof v === "number" && !Number.isInteger(v)),
-  number: isNumber,
+  number: (v) => isNumber(v) || typeof v === "boolean", // a Python bool is an int
   string: (v) => typeof v === "string" || v instanceof String,
   mapping: (v) => isMapping(v),
-  sequence: (v) => typeof v === "string" || Array.isArray(v) || isMapping(v),
-  iterable: (v) => typeof v === "string" || Array.isArray(v) || isMapping(v),
+  sequence: (v) => typeof v === "string" || v instanceof String || Array.isArray(v) || isMapping(v),
+  iterable: (v) => typeof v === "string" || v instanceof String || Array.isArray(v) || isMapping(v),
   defined: (v) => v !== undefined,
   undefined: (v) => v === undefined,
-  in: (v, seq) => (typeof seq === "string" ? seq.includes(pyStr(v)) : isMapping(seq) ? String(v) in seq : list(seq).includes(v)),
-  divisibleby: (v, n) => num(v) % num(n) === 0,
-  even: (v) => num(v) % 2 === 0,
-  odd: (v) => Math.abs(num(v) % 2) === 1,
-  eq: (a, b) => num(a) === num(b),
-  ne: (a, b) => num(a) !== num(b),
+  in: (v, seq) => (typeof seq === "string" ? seq.includes(pyStr(v)) : isMapping(seq) ? String(v) in seq : list(seq).some((x) => pyEquals(x, v))),
+  divisibleby: (v, n) => numeric(v, "%") % numeric(n, "%") === 0,
+  even: (v) => numeric(v, "%") % 2 === 0,
+  odd: (v) => Math.abs(numeric(v, "%") % 2) === 1,
+  eq: (a, b) => pyEquals(a, b),
+  ne: (a, b) => !pyEquals(a, b),
   lt: (a, b) => num(a) < num(b),
   le: (a, b) => num(a) <= num(b),
   gt: (a, b) => num(a) > num(b),
   ge: (a, b) => num(a) >= num(b),
-  lower: (v) => typeof v === "string" && v === v.toLowerCase(),
-  upper: (v) => typeof v === "string" && v === v.toUpperCase(),
+  // str(value).islower() / .isupper(): some cased character, and none of the other case.
+  lower: (v) => /[\p{Lu}\p{Ll}\p{Lt}]/u.test(pyStr(v)) && !/[\p{Lu}\p{Lt}]/u.test(pyStr(v)),
+  upper: (v) => /[\p{Lu}\p{Ll}\p{Lt}]/u.test(pyStr(v)) && !/[\p{Ll}\p{Lt}]/u.test(pyStr(v)),
   filter: function (v) { try { return Boolean(this.env.getFilter(String(v))); } catch { return false; } },
   test: function (v) { try { return Boolean(this.env.getTest(String(v))); } catch { return false; } },
 };

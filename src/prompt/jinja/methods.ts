@@ -1,4 +1,4 @@
-import { LINE_BREAK, isMapping, percentFormat, pyStr } from "./python.js";
+import { LINE_BREAK, isMapping, makeTuple, percentFormat, pyStr } from "./python.js";
 
 /**
  * The Python methods templates call on strings, lists and dicts (`name.upper()`, `text.split(",")`,
@@ -119,7 +119,7 @@ const STRING: Record<string, (s: string, ...a: unknown[]) => unknown> = {
 };
 
 const DICT: Record<string, (d: Record<string, unknown>, ...a: unknown[]) => unknown> = {
-  items: (d) => Object.entries(d),
+  items: (d) => Object.entries(d).map(makeTuple),
   keys: (d) => Object.keys(d),
   values: (d) => Object.values(d),
   get: (d, k, def) => (Object.prototype.hasOwnProperty.call(d, String(k)) ? d[String(k)] : def === undefined ? null : def),

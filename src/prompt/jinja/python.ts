@@ -72,6 +72,7 @@ export function pyRepr(v: unknown): string {
   if (typeof v === "number") return numberStr(v);
   if (v instanceof PyFloat) return v.toString();
   if (typeof v === "string" || v instanceof String) return quote(String(v));
+  if (isTuple(v)) return `(${(v as unknown[]).map(pyRepr).join(", ")}${(v as unknown[]).length === 1 ? "," : ""})`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (typeof v === "function") return "<function>";
   if (isNamespace(v)) return `<Namespace ${pyRepr({ ...v })}>`;
@@ -86,6 +87,19 @@ function quote(s: string): string {
   return `${q}${body}${q}`;
 }
 
+/** Python `==`: booleans equal 1 and 0, ints equal floats, lists and dicts compare by their items. */
+export function pyEquals(a: unknown, b: unknown): boolean {
+  const x = a instanceof PyFloat ? a.value : a, y = b instanceof PyFloat ? b.value : b;
+  const numeric = (v: unknown) => typeof v === "number" || typeof v === "boolean";
+  if (numeric(x) && numeric(y)) return Number(x) === Number(y);
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => pyEquals(v, y[i]));
+  if (isMapping(x) && isMapping(y)) {
+    const keys = Object.keys(x);
+    return keys.length === Object.keys(y).length && keys.every((k) => k in y && pyEquals(x[k], y[k]));
+  }
+  return x === y;
+}
+
 /** Python truthiness: empty strings, lists and dicts and zero are false. */
 export function pyTruthy(v: unknown): boolean {
   if (v instanceof PyFloat) return v.value !== 0;
@@ -93,6 +107,16 @@ export function pyTruthy(v: unknown): boolean {
   if (v instanceof String) return v.length > 0;
   if (isMapping(v) && !isNamespace(v)) return Object.keys(v).length > 0;
   return Boolean(v);
+}
+
+const TUPLE = Symbol("tuple");
+/** A Python tuple: an array that prints as `(a, b)` and is the argument list of `"%s %s" % (a, b)`. */
+export function makeTuple<T>(items: T[]): T[] {
+  Object.defineProperty(items, TUPLE, { value: true });
+  return items;
+}
+export function isTuple(v: unknown): boolean {
+  return Array.isArray(v) && TUPLE in v;
 }
 
 const NAMESPACE = Symbol("namespace");
@@ -164,7 +188,7 @@ export const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
 /** Python's `printf`-style `fmt % args` for %s %r %d %i %f %x %o %e %% with flags, width and precision. */
 export function percentFormat(fmt: string, args: unknown): string {
-  const list = Array.isArray(args) ? args : [args];
+  const list = isTuple(args) ? (args as unknown[]) : [args]; // a list is one argument, as in Python
   const byName = isMapping(args) ? args : undefined;
   let i = 0;
   const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sradifxXoeEgG%])/g, (_m, name, flags, width, prec, conv) => {
