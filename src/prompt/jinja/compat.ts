@@ -1,6 +1,6 @@
 import nunjucks from "nunjucks";
 import { pyMod, pythonMethod } from "./methods.js";
-import { PyFloat, isMapping, isNamespace, makeTuple, pyEquals, pyFloat, pyStr, pyTruthy } from "./python.js";
+import { PyFloat, isMapping, isNamespace, isTuple, makeTuple, pyEquals, pyFloat, pyStr, pyTruthy } from "./python.js";
 import { nj, type AnyFn, type CompilerProto, type Node } from "./internals.js";
 import { patchLexer, patchParser } from "./syntax.js";
 
@@ -72,6 +72,7 @@ function patchRuntime(): void {
     }
     if (Array.isArray(seq)) return seq.some((v) => pyEquals(v, key));
     if (isMapping(seq)) return typeof key === "string" && Object.prototype.hasOwnProperty.call(seq, key);
+    if (seq === undefined) return false; // Jinja2's Undefined iterates as empty
     throw new Error(`argument of type '${kind(seq)}' is not iterable`);
   };
   Object.assign(rt, {
@@ -83,8 +84,16 @@ function patchRuntime(): void {
     pyNot: (a: unknown) => !pyTruthy(a),
     pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
     pyAdd: (a: unknown, b: unknown) => arith(a, b, (x, y) => x + y, () => {
-      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-      if (typeof a === "string" && typeof b === "string") return a + b;
+      if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
+      const isStr = (v: unknown) => typeof v === "string" || v instanceof String;
+      if (isStr(a) && isStr(b)) {
+        // Markup (tojson, safe, escape) + str escapes the str, as markupsafe does.
+        const Safe = nunjucks.runtime.SafeString as unknown as new (s: string) => string;
+        if ((a instanceof Safe) === (b instanceof Safe)) return String(a) + String(b);
+        const esc = (v: unknown) => (v instanceof Safe ? String(v) : String(v).replace(/[&<>'"]/g, (c) => `&#${c.charCodeAt(0)};`)
+          .replace(/&#38;/g, "&amp;").replace(/&#60;/g, "&lt;").replace(/&#62;/g, "&gt;"));
+        return new Safe(esc(a) + esc(b));
+      }
       throw new Error(`unsupported operand types for +: ${kind(a)} and ${kind(b)}`);
     }),
     pySub: (a: unknown, b: unknown) => arith(a, b, (x, y) => x - y),
@@ -93,7 +102,10 @@ function patchRuntime(): void {
       const [seq, count] = isInt(b) ? [a, b] : [b, a];
       const n = Number(count);
       if ((typeof seq === "string" || seq instanceof String) && isInt(count)) return String(seq).repeat(Math.max(0, n));
-      if (Array.isArray(seq) && isInt(count)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+      if (Array.isArray(seq) && isInt(count)) {
+        const out = Array.from({ length: Math.max(0, n) }, () => seq).flat();
+        return isTuple(seq) ? makeTuple(out) : out;
+      }
       throw new Error(`unsupported operand types for *: ${kind(a)} and ${kind(b)}`);
     }),
     pyDiv: (a: unknown, b: unknown) => pyFloat(Number(arith(a, b, (x, y) => {
@@ -101,7 +113,7 @@ function patchRuntime(): void {
       return x / y;
     }))),
     pyFloorDiv: (a: unknown, b: unknown) => arith(a, b, floorDiv),
-    pyMod: (a: unknown, b: unknown) => (typeof a === "string" ? pyMod(a, b) : arith(a, b, (x, y) => {
+    pyMod: (a: unknown, b: unknown) => (typeof a === "string" || a instanceof String ? pyMod(String(a), b) : arith(a, b, (x, y) => {
       if (y === 0) throw new Error("integer modulo by zero");
       return pyMod(x, y) as number;
     })),
@@ -140,6 +152,7 @@ function floorDiv(x: number, y: number): number {
 /** One Python comparison; ordering a string against a non-string is an error, as in Python. */
 function compare(a: unknown, op: string, b: unknown): boolean {
   const x = unwrap(a), y = unwrap(b);
+  if (Array.isArray(x) && Array.isArray(y) && op !== "==" && op !== "!=" && isTuple(x) === isTuple(y)) return compareSequences(x, op, y);
   const numberLike = (v: unknown) => typeof v === "number" || typeof v === "boolean";
   if (op !== "==" && op !== "!=" && !(typeof x === "string" && typeof y === "string") && !(numberLike(x) && numberLike(y))) {
     throw new Error(`'${op}' not supported between ${kind(a)} and ${kind(b)}`);
@@ -152,6 +165,14 @@ function compare(a: unknown, op: string, b: unknown): boolean {
     case "<=": return (x as number) <= (y as number);
     default: return (x as number) >= (y as number);
   }
+}
+
+/** Python orders lists item by item, then by length. */
+function compareSequences(x: unknown[], op: string, y: unknown[]): boolean {
+  const i = x.findIndex((v, k) => k >= y.length || !pyEquals(v, y[k]));
+  if (i >= 0 && i < y.length) return compare(x[i], op, y[i]);
+  const [a, b] = [x.length, y.length];
+  return op === "<" ? a < b : op === ">" ? a > b : op === "<=" ? a <= b : a >= b;
 }
 
 function kind(v: unknown): string {

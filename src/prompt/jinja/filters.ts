@@ -222,7 +222,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   first: (v) => list(v)[0],
   last: (v) => { const l = list(v); return l[l.length - 1]; },
-  list,
+  list: (v) => [...list(v)], // a new list, never the tuple or list it was given
   string: (v) => pyStr(v),
   int: (v, ...args) => {
     const [dflt] = bind(args, ["default"], [0]);

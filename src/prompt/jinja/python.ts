@@ -92,7 +92,9 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   const x = a instanceof PyFloat ? a.value : a, y = b instanceof PyFloat ? b.value : b;
   const numeric = (v: unknown) => typeof v === "number" || typeof v === "boolean";
   if (numeric(x) && numeric(y)) return Number(x) === Number(y);
-  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => pyEquals(v, y[i]));
+  if (Array.isArray(x) && Array.isArray(y)) {
+    return isTuple(x) === isTuple(y) && x.length === y.length && x.every((v, i) => pyEquals(v, y[i])); // (1,) != [1]
+  }
   if (isMapping(x) && isMapping(y)) {
     const keys = Object.keys(x);
     return keys.length === Object.keys(y).length && keys.every((k) => k in y && pyEquals(x[k], y[k]));
@@ -159,7 +161,7 @@ function dumps(v: unknown, indent: number | undefined, pad: string): string {
     const rec = v as Record<string, unknown>;
     return `{${open}${keys.map((k) => `${jsonString(k)}: ${dumps(rec[k], indent, inner)}`).join(sep)}${close}}`;
   }
-  throw new TypeError(`Object of type ${typeof v} is not JSON serializable`);
+  throw new Error(`Object of type ${typeof v} is not JSON serializable`);
 }
 
 function jsonString(s: string): string {
@@ -213,6 +215,8 @@ export function percentFormat(fmt: string, args: unknown): string {
     if (s.length < w) s = flags.includes("-") ? s.padEnd(w) : flags.includes("0") && conv !== "s" ? s.padStart(w, "0") : s.padStart(w);
     return s;
   });
-  if (!byName && i < list.length) throw new TypeError("not all arguments converted during string formatting");
+  // As CPython: a left-over argument is an error unless it is a list or dict (which could have been a mapping).
+  const mappingLike = !isTuple(args) && (Array.isArray(args) || isMapping(args));
+  if (i < list.length && !mappingLike) throw new Error("not all arguments converted during string formatting");
   return out;
 }
