@@ -3,7 +3,8 @@ import path from "node:path";
 import nunjucks from "nunjucks";
 import { invalid } from "../domain/errors.js";
 import { installJinja2Semantics } from "./jinja/compat.js";
-import { FILTERS, GLOBALS, TESTS } from "./jinja/filters.js";
+import { FILTERS } from "./jinja/filters.js";
+import { GLOBALS, TESTS } from "./jinja/tests.js";
 
 const TEMPLATE_NAME = /^(?!.*(^|\/)\.\.?(\/|$))[\w.\-/]{1,200}$/;
 

@@ -1,16 +1,16 @@
 import nunjucks from "nunjucks";
 import { pyCapitalize } from "./methods.js";
 import {
-  LINE_BREAK, PyFloat, isMapping, makeNamespace, makeTuple, percentFormat, pyEquals, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
+  LINE_BREAK, PyFloat, isMapping, makeTuple, percentFormat, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
 } from "./python.js";
 
 /**
- * Jinja2 3.1's filters, tests and globals where nunjucks lacks them or differs: each keeps Jinja2's
+ * Jinja2 3.1's filters (tests and globals: ./tests.ts) where nunjucks lacks them or differs: each keeps Jinja2's
  * argument names, so keyword arguments (`indent(2, first=true)`, `map(attribute="name")`) work.
  */
 
 type Env = { getFilter(n: string): unknown; getTest(n: string): unknown };
-type Ctx = { env: Env };
+export type Ctx = { env: Env };
 type Filter = (this: Ctx, value: unknown, ...args: unknown[]) => unknown;
 
 /** Positional arguments, then keyword arguments by Jinja2's names, with Jinja2's defaults. */
@@ -20,7 +20,7 @@ function bind(args: unknown[], names: string[], defaults: unknown[]): unknown[] 
   return names.map((n, i) => (n in kw ? kw[n] : i < args.length ? args[i] : defaults[i]));
 }
 
-function kwargs(args: unknown[]): Record<string, unknown> {
+export function kwargs(args: unknown[]): Record<string, unknown> {
   const last = args[args.length - 1];
   if (!(isMapping(last) && (last as { __keywords?: boolean }).__keywords)) return {};
   args.pop();
@@ -42,7 +42,7 @@ const chars = (s: unknown): string[] => Array.from(pyStr(s));
 const typeName = (v: unknown) => (v === null ? "NoneType" : typeof v === "boolean" ? "bool" : typeof v === "string" ? "str" :
   Array.isArray(v) ? "list" : isMapping(v) ? "dict" : typeof v === "number" || v instanceof PyFloat ? "number" : typeof v);
 /** A number (a bool counts as one, as in Python), or the TypeError Python would raise. */
-function numeric(v: unknown, what: string): number {
+export function numeric(v: unknown, what: string): number {
   if (typeof v === "number" || typeof v === "boolean") return Number(v);
   if (v instanceof PyFloat) return v.value;
   throw new Error(`bad operand type for ${what}: '${typeName(v)}'`);
@@ -51,7 +51,7 @@ function mapping(v: unknown, what: string): Record<string, unknown> {
   if (!isMapping(v)) throw new Error(`${what} needs a mapping, not '${typeName(v)}'`);
   return v;
 }
-const list = (v: unknown): unknown[] => {
+export const list = (v: unknown): unknown[] => {
   if (v === undefined) return [];
   if (v === null || typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat) {
     throw new Error(`'${v === null ? "NoneType" : typeof v === "boolean" ? "bool" : "number"}' object is not iterable`);
@@ -295,45 +295,3 @@ export const FILTERS: Record<string, Filter> = {
   abs: (v) => (v instanceof PyFloat ? new PyFloat(Math.abs(v.value)) : Math.abs(numeric(v, "abs()"))),
 };
 FILTERS.d = FILTERS.default;
-
-type Test = (this: Ctx, v: unknown, ...args: unknown[]) => boolean;
-const num = (v: unknown) => (typeof v === "string" ? v : numeric(v, "a comparison")) as number; // strings compare as strings
-const isNumber = (v: unknown) => (typeof v === "number" || v instanceof PyFloat);
-export const TESTS: Record<string, Test> = {
-  none: (v) => v === null,
-  boolean: (v) => typeof v === "boolean",
-  true: (v) => v === true,
-  false: (v) => v === false,
-  integer: (v) => typeof v === "number" && Number.isInteger(v), // Jinja2 leaves True and False out
-  float: (v) => v instanceof PyFloat || (typeof v === "number" && !Number.isInteger(v)),
-  number: (v) => isNumber(v) || typeof v === "boolean", // a Python bool is an int
-  string: (v) => typeof v === "string" || v instanceof String,
-  mapping: (v) => isMapping(v),
-  sequence: (v) => typeof v === "string" || v instanceof String || Array.isArray(v) || isMapping(v),
-  iterable: (v) => typeof v === "string" || v instanceof String || Array.isArray(v) || isMapping(v),
-  defined: (v) => v !== undefined,
-  undefined: (v) => v === undefined,
-  in: (v, seq) => (typeof seq === "string" ? seq.includes(pyStr(v)) : isMapping(seq) ? String(v) in seq : list(seq).some((x) => pyEquals(x, v))),
-  divisibleby: (v, n) => numeric(v, "%") % numeric(n, "%") === 0,
-  even: (v) => numeric(v, "%") % 2 === 0,
-  odd: (v) => Math.abs(numeric(v, "%") % 2) === 1,
-  eq: (a, b) => pyEquals(a, b),
-  ne: (a, b) => !pyEquals(a, b),
-  lt: (a, b) => num(a) < num(b),
-  le: (a, b) => num(a) <= num(b),
-  gt: (a, b) => num(a) > num(b),
-  ge: (a, b) => num(a) >= num(b),
-  // str(value).islower() / .isupper(): some cased character, and none of the other case.
-  lower: (v) => /[\p{Lu}\p{Ll}\p{Lt}]/u.test(pyStr(v)) && !/[\p{Lu}\p{Lt}]/u.test(pyStr(v)),
-  upper: (v) => /[\p{Lu}\p{Ll}\p{Lt}]/u.test(pyStr(v)) && !/[\p{Ll}\p{Lt}]/u.test(pyStr(v)),
-  filter: function (v) { try { return Boolean(this.env.getFilter(String(v))); } catch { return false; } },
-  test: function (v) { try { return Boolean(this.env.getTest(String(v))); } catch { return false; } },
-};
-for (const [alias, name] of [["equalto", "eq"], ["==", "eq"], ["!=", "ne"], ["<", "lt"], ["<=", "le"], [">", "gt"], [">=", "ge"], ["lessthan", "lt"], ["greaterthan", "gt"]]) {
-  TESTS[alias] = TESTS[name];
-}
-
-export const GLOBALS: Record<string, (...args: unknown[]) => unknown> = {
-  namespace: (...args) => makeNamespace({ ...(args.length > 1 || !(args[0] as { __keywords?: boolean })?.__keywords ? (args[0] as object) : {}), ...kwargs(args) }),
-  dict: (...args) => kwargs(args),
-};
