@@ -7,9 +7,6 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   { ignores: ["**/dist/", "**/gen/", "clients/ts/index.cjs", "**/*.js", "**/*.cjs", "**/*.mjs"] },
-  // Not yet: the Jinja2 compatibility layer over nunjucks' untyped internals is being written by another
-  // change (issue 9 follow-up); it joins the lint once its `any`s from nunjucks are typed.
-  { ignores: ["src/prompt/jinja/"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

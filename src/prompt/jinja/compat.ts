@@ -1,7 +1,7 @@
 import nunjucks from "nunjucks";
 import { pyMod, pythonMethod } from "./methods.js";
-import { PyFloat, isMapping, isNamespace, isTuple, makeTuple, pyEquals, pyFloat, pyStr, pyTruthy } from "./python.js";
-import { nj, type AnyFn, type CompilerProto, type Node } from "./internals.js";
+import { PyFloat, isList, isMapping, isNamespace, isTuple, makeTuple, pyEquals, pyFloat, pyStr, pyTruthy } from "./python.js";
+import { compileMethods, nj, type Node } from "./internals.js";
 import { arith, compare, floorDiv, kind } from "./operators.js";
 import { patchLexer, patchParser } from "./syntax.js";
 
@@ -48,8 +48,8 @@ function patchRuntime(): void {
       const method = pythonMethod(obj, key);
       if (method) return method;
       const k = unwrap(key);
-      if (typeof k === "number" && k < 0 && (Array.isArray(obj) || typeof obj === "string")) {
-        return Array.isArray(obj) ? obj[obj.length + k] : Array.from(obj).at(k);
+      if (typeof k === "number" && k < 0 && (isList(obj) || typeof obj === "string")) {
+        return isList(obj) ? obj[obj.length + k] : Array.from(obj).at(k);
       }
       // Jinja2's default Undefined: printing it gives "", looking into it is an error. None.x is undefined.
       if (obj === undefined) throw new Error(`cannot read "${String(k)}" of an undefined value (a variable or attribute that does not exist)`);
@@ -60,11 +60,11 @@ function patchRuntime(): void {
   // Line and column counted from 1, as the parser's errors are (nunjucks gave run-time errors from 0, and
   // none on the first line).
   rt.handleError = (error: { lineno?: number }, lineno: number, colno: number) =>
-    error.lineno ? error : new (nunjucks.lib.TemplateError as unknown as new (...a: unknown[]) => Error)(error, lineno + 1, colno + 1);
+    error.lineno ? error : new nj.lib.TemplateError(error, lineno + 1, colno + 1);
   rt.suppressValue = (val: unknown, autoescape: boolean) => {
     if (val instanceof nunjucks.runtime.SafeString) return val;
     const s = pyStr(val);
-    return autoescape ? (nunjucks.lib as unknown as { escape(s: string): string }).escape(s) : s;
+    return autoescape ? nj.lib.escape(s) : s;
   };
   rt.inOperator = (key: unknown, seq: unknown) => {
     if (typeof seq === "string" || seq instanceof String) {
@@ -85,7 +85,7 @@ function patchRuntime(): void {
     pyNot: (a: unknown) => !pyTruthy(a),
     pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
     pyAdd: (a: unknown, b: unknown) => arith(a, b, (x, y) => x + y, () => {
-      if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
+      if (isList(a) && isList(b) && isTuple(a) === isTuple(b)) return isTuple(a) ? makeTuple([...a, ...b]) : [...a, ...b];
       const isStr = (v: unknown) => typeof v === "string" || v instanceof String;
       if (isStr(a) && isStr(b)) {
         // Markup (tojson, safe, escape) + str escapes the str, as markupsafe does.
@@ -103,7 +103,7 @@ function patchRuntime(): void {
       const [seq, count] = isInt(b) ? [a, b] : [b, a];
       const n = Number(count);
       if ((typeof seq === "string" || seq instanceof String) && isInt(count)) return String(seq).repeat(Math.max(0, n));
-      if (Array.isArray(seq) && isInt(count)) {
+      if (isList(seq) && isInt(count)) {
         const out = Array.from({ length: Math.max(0, n) }, () => seq).flat();
         return isTuple(seq) ? makeTuple(out) : out;
       }
@@ -141,7 +141,7 @@ function patchRuntime(): void {
 
 /** A node compiled to `runtime.<fn>(arg, ...)`; a `lazy` argument is wrapped in a function (for and/or). */
 function call(fn: string, node: Node, args: unknown[], lazy: number[] = []): Node {
-  return { typename: "PyCall", lineno: node.lineno, colno: node.colno, fn, args, lazy } as Node;
+  return { typename: "PyCall", lineno: node.lineno, colno: node.colno, fn, args, lazy };
 }
 
 /**
@@ -170,24 +170,24 @@ function usesLoop(value: unknown): boolean {
 }
 
 function patchCompiler(): void {
-  const C = nj.compiler.Compiler.prototype;
+  const C = nj.compiler.Compiler.prototype, M = compileMethods;
   const assertType = C.assertType;
-  C.assertType = function (node: Node, ...types: unknown[]) {
+  C.assertType = function (node, ...types) {
     if (node.typename !== "PyCall") assertType.call(this, node, ...types);
   };
   // Run-time errors name the line of the last place that set `lineno` (nunjucks did it for calls only).
   const at = (node: Node) => `lineno = ${node.lineno}, colno = ${node.colno}, `;
   for (const type of ["Filter", "LookupVal"]) {
-    const original = C[`compile${type}`] as AnyFn;
-    C[`compile${type}`] = function (this: CompilerProto, node: Node, frame: unknown) {
+    const original = M[`compile${type}`];
+    M[`compile${type}`] = function (node, frame) {
       this._emit(`(${at(node)}`);
       original.call(this, node, frame);
       this._emit(")");
     };
   }
-  C.compilePyCall = function (this: CompilerProto, node: Node, frame: unknown) {
+  M.compilePyCall = function (node, frame) {
     this._emit(`(${at(node)}runtime.${node.fn as string}(`);
-    (node.args as unknown[]).forEach((arg, i) => {
+    (node.args as (Node | string)[]).forEach((arg, i) => {
       if (i) this._emit(",");
       const lazy = (node.lazy as number[]).includes(i);
       if (lazy) this._emit("function(){return ");
@@ -198,21 +198,21 @@ function patchCompiler(): void {
     this._emit("))");
   };
   // Jinja2's loop.cycle(), loop.previtem and loop.nextitem (an undefined item prints "").
-  const emitLoopBindings = C._emitLoopBindings as AnyFn;
-  C._emitLoopBindings = function (this: CompilerProto, node: Node, arr: string, i: string, len: string) {
+  const emitLoopBindings = C._emitLoopBindings;
+  C._emitLoopBindings = function (node, arr, i, len) {
     emitLoopBindings.call(this, node, arr, i, len);
-    const line = (code: string) => (this._emitLine as AnyFn)(code);
+    const line = (code: string) => this._emitLine(code);
     line(`frame.set("loop.cycle", (function(n){ return function(){ return arguments[n % arguments.length]; }; })(${i}));`);
     line(`frame.set("loop.previtem", runtime.isArray(${arr}) && ${i} > 0 ? ${arr}[${i} - 1] : undefined);`);
     line(`frame.set("loop.nextitem", runtime.isArray(${arr}) && ${i} < ${len} - 1 ? ${arr}[${i} + 1] : undefined);`);
   };
-  const compileLiteral = C.compileLiteral as AnyFn;
-  C.compileLiteral = function (this: CompilerProto, node: Node, frame: unknown) {
+  const compileLiteral = M.compileLiteral;
+  M.compileLiteral = function (node, frame) {
     if (node.pyFloat) this._emit(`new runtime.PyFloat(${String(node.value)})`);
     else compileLiteral.call(this, node, frame);
   };
-  const compileFor = C.compileFor as AnyFn;
-  C.compileFor = function (this: CompilerProto, node: Node, frame: unknown) {
+  const compileFor = M.compileFor;
+  M.compileFor = function (node, frame) {
     filteredLoop(node);
     const names = (node.name as Node).typename === "Array" ? ((node.name as Node).children as unknown[]).length : 1;
     if ((node.arr as Node).typename !== "PyCall") node.arr = call("pyIter", node, [node.arr, { typename: "Literal", value: names, lineno: node.lineno, colno: node.colno }]);
@@ -222,44 +222,44 @@ function patchCompiler(): void {
     Add: "pyAdd", Sub: "pySub", Mul: "pyMul", Div: "pyDiv", FloorDiv: "pyFloorDiv", Mod: "pyMod", Concat: "pyConcat",
   };
   for (const [type, fn] of Object.entries(binary)) {
-    C[`compile${type}`] = function (this: CompilerProto, node: Node, frame: unknown) {
+    M[`compile${type}`] = function (node, frame) {
       this.compile(call(fn, node, [node.left, node.right]), frame);
     };
   }
-  C.compileOr = function (this: CompilerProto, node: Node, frame: unknown) {
+  M.compileOr = function (node, frame) {
     this.compile(call("pyOr", node, [node.left, node.right], [1]), frame);
   };
-  C.compileAnd = function (this: CompilerProto, node: Node, frame: unknown) {
+  M.compileAnd = function (node, frame) {
     this.compile(call("pyAnd", node, [node.left, node.right], [1]), frame);
   };
-  C.compileNot = function (this: CompilerProto, node: Node, frame: unknown) {
+  M.compileNot = function (node, frame) {
     this.compile(call("pyNot", node, [node.target]), frame);
   };
   for (const type of ["If", "IfAsync", "InlineIf"]) {
-    const original = C[`compile${type}`] as AnyFn;
-    C[`compile${type}`] = function (this: CompilerProto, node: Node, ...rest: unknown[]) {
+    const original = M[`compile${type}`];
+    M[`compile${type}`] = function (node, ...rest) {
       if ((node.cond as Node).typename !== "PyCall") node.cond = call("pyTruthy", node, [node.cond]);
       return original.call(this, node, ...rest);
     };
   }
   // `("a", 3)` is a tuple in Jinja2; nunjucks compiled it to JavaScript's comma operator (the last value).
-  C.compileGroup = function (this: CompilerProto, node: Node, frame: unknown) {
+  M.compileGroup = function (node, frame) {
     const many = (node.children as unknown[]).length > 1;
-    (this._compileAggregate as AnyFn).call(this, node, frame, many ? "runtime.pyTuple([" : "(", many ? "])" : ")");
+    this._compileAggregate(node, frame, many ? "runtime.pyTuple([" : "(", many ? "])" : ")");
   };
-  const compileCompare = C.compileCompare as AnyFn;
-  C.compileCompare = function (this: CompilerProto, node: Node, frame: unknown) {
+  const compileCompare = M.compileCompare;
+  M.compileCompare = function (node, frame) {
     const ops = node.ops as { type: string; expr: unknown }[];
     if (!ops.length) return compileCompare.call(this, node, frame);
     // `a < b < c` is `a < b and b < c`, as in Python (every operand is evaluated once).
     const args = [node.expr, ...ops.flatMap((o) => [o.type.replace(/^(==|!=)=$/, "$1"), o.expr])];
     this.compile(call("pyCompare", node, args), frame);
   };
-  const compileSet = C.compileSet as AnyFn;
-  C.compileSet = function (this: CompilerProto, node: Node, frame: unknown) {
+  const compileSet = M.compileSet;
+  M.compileSet = function (node, frame) {
     const targets = node.targets as Node[];
     if (!targets.some((t) => t.typename === "LookupVal")) return compileSet.call(this, node, frame);
-    if (targets.length !== 1 || !node.value) (this.fail as AnyFn)("set: one namespace attribute and a value", node.lineno, node.colno);
+    if (targets.length !== 1 || !node.value) this.fail("set: one namespace attribute and a value", node.lineno, node.colno);
     const t = targets[0];
     this.compile(call("pySetAttr", node, [t.target, t.val, node.value]), frame);
     this._emit(";\n");

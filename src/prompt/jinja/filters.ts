@@ -1,7 +1,7 @@
 import nunjucks from "nunjucks";
 import { pyCapitalize } from "./methods.js";
 import {
-  LINE_BREAK, PyFloat, isMapping, makeTuple, percentFormat, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy,
+  PyFloat, isMapping, makeTuple, percentFormat, pyFloat, pyJsonDumps, pyRepr, pyRound, pyStr, pyTruthy, jsString, splitAtLineBreaks,
 } from "./python.js";
 
 /**
@@ -24,7 +24,7 @@ export function kwargs(args: unknown[]): Record<string, unknown> {
   const last = args[args.length - 1];
   if (!(isMapping(last) && (last as { __keywords?: boolean }).__keywords)) return {};
   args.pop();
-  const { __keywords: _k, ...rest } = last as Record<string, unknown>;
+  const { __keywords: _k, ...rest } = last;
   return rest;
 }
 
@@ -88,7 +88,7 @@ function indent(s: unknown, ...args: unknown[]): string {
   const [width, first, blank] = bind(args, ["width", "first", "blank"], [4, false, false]);
   if (typeof s !== "string" && !(s instanceof String)) throw new Error(`indent needs a string, not '${typeName(s)}'`);
   const pad = typeof width === "string" ? width : " ".repeat(Number(width));
-  const lines = (String(s) + "\n").split(LINE_BREAK);
+  const lines = splitAtLineBreaks(String(s) + "\n");
   lines.pop(); // Python's splitlines drops the piece after the final line break
   let out: string;
   if (pyTruthy(blank)) out = lines.join("\n" + pad);
@@ -119,7 +119,7 @@ function selectWith(keep: boolean, byAttr: boolean): Filter {
     if (!pyTruthy(seq)) return []; // as Jinja2: nothing to select from a false value
     const get = byAttr ? attrGetter(args.shift()) : (x: unknown) => x;
     const [name, ...rest] = args;
-    const test = name === undefined ? pyTruthy : (x: unknown) => (this.env.getTest(String(name)) as (...a: unknown[]) => unknown).call(this, x, ...rest) === true;
+    const test = name === undefined ? pyTruthy : (x: unknown) => (this.env.getTest(jsString(name)) as (...a: unknown[]) => unknown).call(this, x, ...rest) === true;
     return list(seq).filter((x) => test(get(x)) === keep);
   };
 }
@@ -246,7 +246,7 @@ export const FILTERS: Record<string, Filter> = {
   trim: (v, chars) => {
     const s = pyStr(v);
     if (chars === undefined || chars === null) return s.replace(/^\s+|\s+$/gu, "");
-    const set = String(chars).replace(/[\]\\^-]/g, "\\$&");
+    const set = jsString(chars).replace(/[\]\\^-]/g, "\\$&");
     return s.replace(new RegExp(`^[${set}]+|[${set}]+$`, "gu"), "");
   },
   replace: (v, old, repl, count) => {

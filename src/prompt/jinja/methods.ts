@@ -1,4 +1,4 @@
-import { LINE_BREAK, isMapping, makeTuple, percentFormat, pyStr } from "./python.js";
+import { isMapping, jsString, makeTuple, percentFormat, pyStr, splitAtLineBreaks } from "./python.js";
 
 /**
  * The Python methods templates call on strings, lists and dicts (`name.upper()`, `text.split(",")`,
@@ -12,7 +12,7 @@ const WS = " \t\n\r\v\f\x1c\x1d\x1e\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u20
 const escapeClass = (chars: string) => chars.replace(/[\]\\^-]/g, "\\$&");
 
 function strip(s: string, chars: unknown, left: boolean, right: boolean): string {
-  const set = chars === undefined || chars === null ? WS : escapeClass(String(chars));
+  const set = chars === undefined || chars === null ? WS : escapeClass(jsString(chars));
   if (!set) return s;
   let out = s;
   if (left) out = out.replace(new RegExp(`^[${set}]+`, "u"), "");
@@ -40,9 +40,9 @@ function split(s: string, sep: unknown, maxsplit: unknown): string[] {
     }
     return words;
   }
-  const parts = s.split(String(sep));
+  const parts = s.split(jsString(sep));
   if (max < 0 || parts.length <= max + 1) return parts;
-  return [...parts.slice(0, max), parts.slice(max).join(String(sep))];
+  return [...parts.slice(0, max), parts.slice(max).join(jsString(sep))];
 }
 
 // Where Unicode's titlecase differs from its uppercase (Python's title() and capitalize() use titlecase).
@@ -94,7 +94,7 @@ const STRING: Record<string, (s: string, ...a: unknown[]) => unknown> = {
   lstrip: (s, c) => strip(s, c, true, false),
   rstrip: (s, c) => strip(s, c, false, true),
   split: (s, sep, max) => split(s, sep, max),
-  splitlines: (s) => s.split(LINE_BREAK).filter((l, i, all) => i < all.length - 1 || l !== ""),
+  splitlines: (s) => splitAtLineBreaks(s).filter((l, i, all) => i < all.length - 1 || l !== ""),
   startswith: (s, p) => (Array.isArray(p) ? p : [p]).some((x) => s.startsWith(String(x))),
   endswith: (s, p) => (Array.isArray(p) ? p : [p]).some((x) => s.endsWith(String(x))),
   replace: (s, a, b, count) => {
@@ -113,8 +113,8 @@ const STRING: Record<string, (s: string, ...a: unknown[]) => unknown> = {
     const sign = /^[-+]/.test(s) ? s[0] : "";
     return sign + "0".repeat(Math.max(0, Number(w) - Array.from(s).length)) + s.slice(sign.length);
   },
-  ljust: (s, w, f) => s + (f === undefined ? " " : String(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)),
-  rjust: (s, w, f) => (f === undefined ? " " : String(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)) + s,
+  ljust: (s, w, f) => s + (f === undefined ? " " : jsString(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)),
+  rjust: (s, w, f) => (f === undefined ? " " : jsString(f)).repeat(Math.max(0, Number(w) - Array.from(s).length)) + s,
   format: (s, ...a) => format(s, ...a),
 };
 
@@ -130,10 +130,10 @@ export function pythonMethod(obj: unknown, name: unknown): Method | undefined {
   if (typeof name !== "string") return undefined;
   if ((typeof obj === "string" || obj instanceof String) && Object.prototype.hasOwnProperty.call(STRING, name)) {
     const s = String(obj);
-    return ((...a: unknown[]) => STRING[name](s, ...a)) as Method;
+    return (...a: unknown[]) => STRING[name](s, ...a);
   }
   if (isMapping(obj) && Object.prototype.hasOwnProperty.call(DICT, name) && !Object.prototype.hasOwnProperty.call(obj, name)) {
-    return ((...a: unknown[]) => DICT[name](obj, ...a)) as Method;
+    return (...a: unknown[]) => DICT[name](obj, ...a);
   }
   return undefined;
 }

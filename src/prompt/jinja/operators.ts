@@ -7,12 +7,9 @@ const unwrap = (v: unknown) => (v instanceof PyFloat ? v.value : v);
 /** Python's float floor division (Objects/floatobject.c): exact where floor(x / y) rounds or underflows. */
 export function floorDiv(x: number, y: number): number {
   if (y === 0) throw new Error("integer division or modulo by zero");
-  let mod = x % y;
+  const mod = x % y;
   let div = (x - mod) / y;
-  if (mod && (y < 0) !== (mod < 0)) {
-    mod += y;
-    div -= 1;
-  }
+  if (mod && (y < 0) !== (mod < 0)) div -= 1; // (CPython also moves mod by y, which is not read again)
   if (!div) return Object.is(x / y, -0) || x / y < 0 ? -0 : 0;
   const floor = Math.floor(div);
   return div - floor > 0.5 ? floor + 1 : floor;

@@ -72,11 +72,19 @@ export function pyRepr(v: unknown): string {
   if (typeof v === "number") return numberStr(v);
   if (v instanceof PyFloat) return v.toString();
   if (typeof v === "string" || v instanceof String) return quote(String(v));
-  if (isTuple(v)) return `(${(v as unknown[]).map(pyRepr).join(", ")}${(v as unknown[]).length === 1 ? "," : ""})`;
+  if (isTuple(v)) return `(${v.map(pyRepr).join(", ")}${v.length === 1 ? "," : ""})`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (typeof v === "function") return "<function>";
   if (isNamespace(v)) return `<Namespace ${pyRepr({ ...v })}>`;
   if (isMapping(v)) return `{${Object.entries(v).map(([k, x]) => `${quote(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  return jsString(v);
+}
+
+/**
+ * JavaScript's own `String(v)`, where a value has no Python text (a Date, a Map, a symbol) or where these
+ * functions, as nunjucks, take any argument as its string (`trim(chars)`, `split(sep)`): whatever it is.
+ */
+export function jsString(v: unknown): string {
   return String(v);
 }
 
@@ -111,13 +119,18 @@ export function pyTruthy(v: unknown): boolean {
   return Boolean(v);
 }
 
+/** `Array.isArray` as a type guard that gives `unknown[]` (a template's list holds any values), not `any[]`. */
+export function isList(v: unknown): v is unknown[] {
+  return Array.isArray(v);
+}
+
 const TUPLE = Symbol("tuple");
 /** A Python tuple: an array that prints as `(a, b)` and is the argument list of `"%s %s" % (a, b)`. */
 export function makeTuple<T>(items: T[]): T[] {
   Object.defineProperty(items, TUPLE, { value: true });
   return items;
 }
-export function isTuple(v: unknown): boolean {
+export function isTuple(v: unknown): v is unknown[] {
   return Array.isArray(v) && TUPLE in v;
 }
 
@@ -126,7 +139,7 @@ const NAMESPACE = Symbol("namespace");
 export function makeNamespace(init: Record<string, unknown>): Record<string, unknown> {
   const ns: Record<string | symbol, unknown> = { ...init };
   Object.defineProperty(ns, NAMESPACE, { value: true });
-  return ns as Record<string, unknown>;
+  return ns;
 }
 export function isNamespace(v: unknown): boolean {
   return typeof v === "object" && v !== null && NAMESPACE in v;
@@ -164,11 +177,17 @@ function dumps(v: unknown, indent: number | undefined, pad: string): string {
   throw new Error(`Object of type ${typeof v} is not JSON serializable`);
 }
 
+const JSON_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+/** A JSON string as json.dumps writes it (ensure_ascii): control and non-ASCII characters as \\uXXXX. */
 function jsonString(s: string): string {
-  return `"${s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (c) => {
-    const esc: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
-    return esc[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  })}"`;
+  let out = "";
+  // By UTF-16 code unit: json.dumps escapes each half of a surrogate pair.
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i], code = s.charCodeAt(i);
+    out += JSON_ESCAPES[c] ?? (code < 0x20 || code >= 0x7f ? `\\u${code.toString(16).padStart(4, "0")}` : c);
+  }
+  return `"${out}"`;
 }
 
 /** Python's `round(x, ndigits)`: correctly rounded, ties to even; a float stays a float. */
@@ -185,15 +204,30 @@ export function pyRound(x: number, ndigits: number): number {
   return x < 0 ? -value : value;
 }
 
-/** Python's `s.splitlines()` line boundaries. */
-export const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+// Python's `s.splitlines()` line boundaries (\r\n counts as one), among them the file, group and record
+// separators U+001C to U+001E.
+const LINE_BREAKS = new Set(["\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]);
+
+/** `s` cut at Python's line boundaries, as `split` with a separator: a trailing boundary leaves a last "". */
+export function splitAtLineBreaks(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (!LINE_BREAKS.has(s[i])) continue;
+    out.push(s.slice(start, i));
+    if (s[i] === "\r" && s[i + 1] === "\n") i++;
+    start = i + 1;
+  }
+  out.push(s.slice(start));
+  return out;
+}
 
 /** Python's `printf`-style `fmt % args` for %s %r %d %i %f %x %o %e %% with flags, width and precision. */
 export function percentFormat(fmt: string, args: unknown): string {
-  const list = isTuple(args) ? (args as unknown[]) : [args]; // a list is one argument, as in Python
+  const list = isTuple(args) ? args : [args]; // a list is one argument, as in Python
   const byName = isMapping(args) ? args : undefined;
   let i = 0;
-  const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sradifxXoeEgG%])/g, (_m, name, flags, width, prec, conv) => {
+  const out = fmt.replace(/%(?:\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sradifxXoeEgG%])/g, (_m: string, name: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
     if (conv === "%") return "%";
     const v = name !== undefined ? byName?.[name] : list[i++];
     let s: string;

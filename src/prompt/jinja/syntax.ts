@@ -1,5 +1,5 @@
 import nunjucks from "nunjucks";
-import { nj, type AnyFn, type Node } from "./internals.js";
+import { nj, type Node, type Parser, type Tokenizer } from "./internals.js";
 
 // Jinja2's syntax where nunjucks reads templates differently; installed by ./compat.ts.
 
@@ -8,9 +8,6 @@ import { nj, type AnyFn, type Node } from "./internals.js";
  * leaves no blank line. nunjucks did neither for comments.
  */
 export function patchLexer(): void {
-  type Tok = { type: string; value: string; colno: number };
-  type Tokenizer = { nextToken(): Tok | null; current(): string; forward(): void; _matches(s: string): boolean;
-    trimBlocks: boolean; lstripBlocks: boolean; tags: Record<string, string> };
   const proto = Object.getPrototypeOf(nj.lexer.lex("", {})) as Tokenizer;
   const nextToken = proto.nextToken;
   proto.nextToken = function (this: Tokenizer) {
@@ -19,7 +16,7 @@ export function patchLexer(): void {
     if (tok.type === nj.lexer.TOKEN_SYMBOL && /^\d/.test(tok.value)) {
       // nunjucks would look "1e20" up as a variable name and print nothing.
       throw new nunjucks.lib.TemplateError(`number "${tok.value}": exponents are not supported, write the digits`,
-        (tok as { lineno?: number }).lineno! + 1, tok.colno + 1);
+        tok.lineno + 1, tok.colno + 1);
     }
     if (tok.type === nj.lexer.TOKEN_COMMENT && this.trimBlocks) {
       if (this.current() === "\r") this.forward();
@@ -47,14 +44,14 @@ export function patchParser(): void {
   const mulOps: Record<string, string> = { "*": "Mul", "/": "Div", "//": "FloorDiv", "%": "Mod" };
   // `1.0` is a float: it prints "1.0", and so does arithmetic with it.
   const parsePrimary = P.parsePrimary;
-  P.parsePrimary = function (this: Record<string, AnyFn>, ...args: unknown[]) {
+  P.parsePrimary = function (this: Parser, ...args: unknown[]) {
     const tok = this.peekToken();
-    const node = parsePrimary.apply(this, args) as Node;
+    const node = parsePrimary.apply(this, args);
     if (tok?.type === lexer.TOKEN_FLOAT && node.typename === "Literal" && Number.isInteger(node.value)) node.pyFloat = true;
     return node;
   };
-  P.parseMul = function (this: Record<string, AnyFn>) {
-    let node = this.parsePow();
+  P.parseMul = function (this: Parser) {
+    let node: Node = this.parsePow();
     for (;;) {
       const tok = this.peekToken();
       if (!tok || tok.type !== lexer.TOKEN_OPERATOR || !(tok.value in mulOps)) return node;
@@ -64,11 +61,11 @@ export function patchParser(): void {
   };
   const argStart = new Set([lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_SYMBOL, lexer.TOKEN_LEFT_PAREN,
     lexer.TOKEN_LEFT_BRACKET, lexer.TOKEN_LEFT_CURLY, lexer.TOKEN_BOOLEAN, lexer.TOKEN_NONE]);
-  P.parseIs = function (this: Record<string, AnyFn>) {
-    let node = this.parseCompare();
+  P.parseIs = function (this: Parser) {
+    let node: Node = this.parseCompare();
     if (this.skipSymbol("is")) {
       const not = this.skipSymbol("not");
-      let test = this.parseCompare() as Node;
+      let test = this.parseCompare();
       const next = this.peekToken();
       if (test.typename === "Symbol" && next && argStart.has(next.type) &&
           !(next.type === lexer.TOKEN_SYMBOL && ["else", "or", "and", "is", "if", "not", "in"].includes(next.value))) {
