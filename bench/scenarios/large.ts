@@ -8,6 +8,7 @@ import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult }
 import { cpuMs, Helper, ServiceProcess, rssKiB } from "../lib/processes.js";
 import type { Figure } from "../lib/report.js";
 import { newClient, pb, Role, ROOM_CONTEXT, rpc } from "../lib/rpc.js";
+import { echoFigures } from "../lib/echo-figures.js";
 import { summarize } from "../lib/stats.js";
 
 const S = "large";
@@ -91,14 +92,6 @@ export const largeScenario: Scenario = {
 };
 
 function largeFigures(rpcName: string, c: number, r: Record<"service" | "echo", LoadResult>): Figure[] {
-  const base = { scenario: S, baselineName: "grpc-js echo, same bytes" };
-  const [svc, echo] = [summarize(r.service.latencies), summarize(r.echo.latencies)];
-  return [
-    { ...base, name: `8 MiB ${rpcName} c=${c} throughput`, unit: "ops/s", service: throughput(r.service),
-      baseline: throughput(r.echo) },
-    { ...base, name: `8 MiB ${rpcName} c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
-    { ...base, name: `8 MiB ${rpcName} c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
-    { ...base, name: `8 MiB ${rpcName} c=${c} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
-      baseline: cpuPerOp(r.echo) },
-  ];
+  const label = `8 MiB ${rpcName} c=${c}`;
+  return echoFigures(S, label, r, { cpuName: `${label} server CPU per call` });
 }

@@ -8,6 +8,7 @@ import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult }
 import { cpuMs, Helper, ServiceProcess } from "../lib/processes.js";
 import type { Figure } from "../lib/report.js";
 import { appendRequest, newClient, pb, ROOM_CONTEXT, rpc } from "../lib/rpc.js";
+import { echoFigures } from "../lib/echo-figures.js";
 import { summarize } from "../lib/stats.js";
 
 const S = "read";
@@ -75,20 +76,13 @@ export const readScenario: Scenario = {
 };
 
 function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", LoadResult>): Figure[] {
-  const base = { scenario: S, baselineName: "grpc-js echo, same bytes" };
-  const [svc, echo] = [summarize(r.service.latencies), summarize(r.echo.latencies)];
-  const figures: Figure[] = [
-    { ...base, name: `${rpcName} c=${c} throughput`, unit: "ops/s", service: throughput(r.service),
-      baseline: throughput(r.echo), goal: { op: ">=", ratio: 0.7 },
+  return echoFigures(S, `${rpcName} c=${c}`, r, {
+    throughput: {
+      goal: { op: ">=", ratio: 0.7 },
       note: "an unchanged window is served from the read cache (entries neither sent by Redis nor re-encoded), " +
         "but every call still makes one Redis round trip (read-room-3.lua) that a serial caller waits for, and " +
-        "RenderMessages renders its template per call; the echo answers from memory" },
-    { ...base, name: `${rpcName} c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
-    { ...base, name: `${rpcName} c=${c} latency p99`, unit: "ms", service: svc.p99, baseline: echo.p99 },
-  ];
-  if (c === 50) {
-    figures.push({ ...base, name: `${rpcName} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
-      baseline: cpuPerOp(r.echo) });
-  }
-  return figures;
+        "RenderMessages renders its template per call; the echo answers from memory",
+    },
+    cpuName: c === 50 ? `${rpcName} server CPU per call` : undefined,
+  });
 }
