@@ -45,7 +45,7 @@ export function renderHistory(snap: RoomSnapshot, includeThinking: boolean, form
   return { tokens: estimateTokens(history.messages), repaired: history.repaired, encoded };
 }
 
-const EMPTY: RenderMessagesResponse = { messages: [], version: 0, estimatedTokens: 0, messagesJson: "", repaired: 0 };
+const EMPTY: RenderMessagesResponse = RenderMessagesResponse.fromPartial({});
 const MESSAGES_JSON_TAG = (4 << 3) | 2; // field 4, length-delimited
 
 /**
@@ -62,6 +62,7 @@ export function encodedRenderResponse(
   });
   const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
   const headBytes = RenderMessagesResponse.encode({
+    ...EMPTY,
     messages: form === "messages" ? head.map(toRendered) : [],
     version: snap.version,
     estimatedTokens: estimateTokens(head) + history.tokens,
@@ -81,6 +82,7 @@ export function renderResponse(snap: RoomSnapshot, system: string, includeThinki
   const history = chatHistory(snap.entries, includeThinking);
   const all: ChatMessage[] = [...(system ? [{ role: "system", content: system }] : []), ...history.messages];
   return {
+    ...EMPTY,
     messages: form === "messages" ? all.map(toRendered) : [],
     version: snap.version,
     estimatedTokens: estimateTokens(all),
@@ -99,5 +101,8 @@ function toRendered(m: ChatMessage): RenderedMessage {
     ),
     toolCalls: (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
     toolCallId: m.tool_call_id ?? "",
+    name: "",
+    isError: false,
+    toolResults: [],
   };
 }

@@ -156,6 +156,10 @@ export class RoomHistoryHandlers {
       exists: snap.exists,
       windowBytes: snap.bytes,
       maxBytes: snap.maxBytes,
+      template: "",
+      roomContext: undefined,
+      encoding: 0,
+      calibration: 1,
     };
   }
 

@@ -22,6 +22,7 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_EXPIRED: _ClassVar[ChangeKind]
     CHANGE_KIND_DELETED: _ClassVar[ChangeKind]
     CHANGE_KIND_RETENTION: _ClassVar[ChangeKind]
+    CHANGE_KIND_RENDER_DEFAULTS: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_APPEND: ChangeKind
 CHANGE_KIND_UPDATE: ChangeKind
@@ -34,6 +35,7 @@ CHANGE_KIND_RESYNC: ChangeKind
 CHANGE_KIND_EXPIRED: ChangeKind
 CHANGE_KIND_DELETED: ChangeKind
 CHANGE_KIND_RETENTION: ChangeKind
+CHANGE_KIND_RENDER_DEFAULTS: ChangeKind
 
 class RoomChange(_message.Message):
     __slots__ = ("room_id", "version", "previous_version", "kind", "messages", "messages_omitted", "trimmed")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croomhistory/v1/message.proto\x12\x0eroomhistory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\'\n\x08ImageUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"T\n\x0b\x43ontentPart\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12-\n\timage_url\x18\x02 \x01(\x0b\x32\x18.roomhistory.v1.ImageUrlH\x00\x42\x06\n\x04part\"7\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\targuments\x18\x03 \x01(\t\"(\n\x08Reaction\x12\r\n\x05\x65moji\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xba\x04\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\"\n\x04role\x18\x03 \x01(\x0e\x32\x14.roomhistory.v1.Role\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12*\n\x05parts\x18\x05 \x03(\x0b\x32\x1b.roomhistory.v1.ContentPart\x12,\n\ntool_calls\x18\x06 \x03(\x0b\x32\x18.roomhistory.v1.ToolCall\x12\x14\n\x0ctool_call_id\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12)\n\x04kind\x18\t \x01(\x0e\x32\x1b.roomhistory.v1.MessageKind\x12\x0e\n\x06sender\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\treactions\x18\x0e \x03(\x0b\x32\x18.roomhistory.v1.Reaction\x12\x37\n\x08metadata\x18\x0f \x03(\x0b\x32%.roomhistory.v1.Message.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\x12\x0f\n\x0bROLE_SYSTEM\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*]\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_CHAT\x10\x01\x12\x19\n\x15MESSAGE_KIND_THINKING\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croomhistory/v1/message.proto\x12\x0eroomhistory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\'\n\x08ImageUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"*\n\nInputAudio\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"@\n\x08\x46ileData\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x11\n\tfile_data\x18\x03 \x01(\t\"\xb1\x01\n\x0b\x43ontentPart\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12-\n\timage_url\x18\x02 \x01(\x0b\x32\x18.roomhistory.v1.ImageUrlH\x00\x12\x31\n\x0binput_audio\x18\x03 \x01(\x0b\x32\x1a.roomhistory.v1.InputAudioH\x00\x12(\n\x04\x66ile\x18\x04 \x01(\x0b\x32\x18.roomhistory.v1.FileDataH\x00\x42\x06\n\x04part\"7\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\targuments\x18\x03 \x01(\t\"(\n\x08Reaction\x12\r\n\x05\x65moji\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xca\x04\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\"\n\x04role\x18\x03 \x01(\x0e\x32\x14.roomhistory.v1.Role\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12*\n\x05parts\x18\x05 \x03(\x0b\x32\x1b.roomhistory.v1.ContentPart\x12,\n\ntool_calls\x18\x06 \x03(\x0b\x32\x18.roomhistory.v1.ToolCall\x12\x14\n\x0ctool_call_id\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12)\n\x04kind\x18\t \x01(\x0e\x32\x1b.roomhistory.v1.MessageKind\x12\x0e\n\x06sender\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\treactions\x18\x0e \x03(\x0b\x32\x18.roomhistory.v1.Reaction\x12\x37\n\x08metadata\x18\x0f \x03(\x0b\x32%.roomhistory.v1.Message.MetadataEntry\x12\x0e\n\x06tokens\x18\x10 \x01(\r\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\x12\x0f\n\x0bROLE_SYSTEM\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*]\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_CHAT\x10\x01\x12\x19\n\x15MESSAGE_KIND_THINKING\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,20 +34,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_MESSAGE_METADATAENTRY']._loaded_options = None
   _globals['_MESSAGE_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_ROLE']._serialized_start=880
-  _globals['_ROLE']._serialized_end=975
-  _globals['_MESSAGEKIND']._serialized_start=977
-  _globals['_MESSAGEKIND']._serialized_end=1070
+  _globals['_ROLE']._serialized_start=1100
+  _globals['_ROLE']._serialized_end=1195
+  _globals['_MESSAGEKIND']._serialized_start=1197
+  _globals['_MESSAGEKIND']._serialized_end=1290
   _globals['_IMAGEURL']._serialized_start=81
   _globals['_IMAGEURL']._serialized_end=120
-  _globals['_CONTENTPART']._serialized_start=122
-  _globals['_CONTENTPART']._serialized_end=206
-  _globals['_TOOLCALL']._serialized_start=208
-  _globals['_TOOLCALL']._serialized_end=263
-  _globals['_REACTION']._serialized_start=265
-  _globals['_REACTION']._serialized_end=305
-  _globals['_MESSAGE']._serialized_start=308
-  _globals['_MESSAGE']._serialized_end=878
-  _globals['_MESSAGE_METADATAENTRY']._serialized_start=831
-  _globals['_MESSAGE_METADATAENTRY']._serialized_end=878
+  _globals['_INPUTAUDIO']._serialized_start=122
+  _globals['_INPUTAUDIO']._serialized_end=164
+  _globals['_FILEDATA']._serialized_start=166
+  _globals['_FILEDATA']._serialized_end=230
+  _globals['_CONTENTPART']._serialized_start=233
+  _globals['_CONTENTPART']._serialized_end=410
+  _globals['_TOOLCALL']._serialized_start=412
+  _globals['_TOOLCALL']._serialized_end=467
+  _globals['_REACTION']._serialized_start=469
+  _globals['_REACTION']._serialized_end=509
+  _globals['_MESSAGE']._serialized_start=512
+  _globals['_MESSAGE']._serialized_end=1098
+  _globals['_MESSAGE_METADATAENTRY']._serialized_start=1051
+  _globals['_MESSAGE_METADATAENTRY']._serialized_end=1098
 # @@protoc_insertion_point(module_scope)

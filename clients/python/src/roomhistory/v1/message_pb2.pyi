@@ -40,13 +40,35 @@ class ImageUrl(_message.Message):
     detail: str
     def __init__(self, url: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
+class InputAudio(_message.Message):
+    __slots__ = ("data", "format")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    data: str
+    format: str
+    def __init__(self, data: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class FileData(_message.Message):
+    __slots__ = ("file_id", "filename", "file_data")
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    FILE_DATA_FIELD_NUMBER: _ClassVar[int]
+    file_id: str
+    filename: str
+    file_data: str
+    def __init__(self, file_id: _Optional[str] = ..., filename: _Optional[str] = ..., file_data: _Optional[str] = ...) -> None: ...
+
 class ContentPart(_message.Message):
-    __slots__ = ("text", "image_url")
+    __slots__ = ("text", "image_url", "input_audio", "file")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
     text: str
     image_url: ImageUrl
-    def __init__(self, text: _Optional[str] = ..., image_url: _Optional[_Union[ImageUrl, _Mapping]] = ...) -> None: ...
+    input_audio: InputAudio
+    file: FileData
+    def __init__(self, text: _Optional[str] = ..., image_url: _Optional[_Union[ImageUrl, _Mapping]] = ..., input_audio: _Optional[_Union[InputAudio, _Mapping]] = ..., file: _Optional[_Union[FileData, _Mapping]] = ...) -> None: ...
 
 class ToolCall(_message.Message):
     __slots__ = ("id", "name", "arguments")
@@ -67,7 +89,7 @@ class Reaction(_message.Message):
     def __init__(self, emoji: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class Message(_message.Message):
-    __slots__ = ("id", "seq", "role", "content", "parts", "tool_calls", "tool_call_id", "is_error", "kind", "sender", "created_at", "edited_at", "deleted_at", "reactions", "metadata")
+    __slots__ = ("id", "seq", "role", "content", "parts", "tool_calls", "tool_call_id", "is_error", "kind", "sender", "created_at", "edited_at", "deleted_at", "reactions", "metadata", "tokens")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +112,7 @@ class Message(_message.Message):
     DELETED_AT_FIELD_NUMBER: _ClassVar[int]
     REACTIONS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
     id: str
     seq: int
     role: Role
@@ -105,4 +128,5 @@ class Message(_message.Message):
     deleted_at: _timestamp_pb2.Timestamp
     reactions: _containers.RepeatedCompositeFieldContainer[Reaction]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., seq: _Optional[int] = ..., role: _Optional[_Union[Role, str]] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., is_error: _Optional[bool] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., edited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reactions: _Optional[_Iterable[_Union[Reaction, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    tokens: int
+    def __init__(self, id: _Optional[str] = ..., seq: _Optional[int] = ..., role: _Optional[_Union[Role, str]] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., is_error: _Optional[bool] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., edited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reactions: _Optional[_Iterable[_Union[Reaction, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., tokens: _Optional[int] = ...) -> None: ...

@@ -18,9 +18,47 @@ class RenderForm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RENDER_FORM_UNSPECIFIED: _ClassVar[RenderForm]
     RENDER_FORM_MESSAGES: _ClassVar[RenderForm]
     RENDER_FORM_JSON: _ClassVar[RenderForm]
+
+class RenderFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RENDER_FORMAT_UNSPECIFIED: _ClassVar[RenderFormat]
+    RENDER_FORMAT_OPENAI_CHAT: _ClassVar[RenderFormat]
+    RENDER_FORMAT_ANTHROPIC_MESSAGES: _ClassVar[RenderFormat]
+
+class SenderStyle(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SENDER_STYLE_UNSPECIFIED: _ClassVar[SenderStyle]
+    SENDER_STYLE_NAME: _ClassVar[SenderStyle]
+    SENDER_STYLE_PREFIX: _ClassVar[SenderStyle]
+    SENDER_STYLE_NONE: _ClassVar[SenderStyle]
+
+class IdMarkers(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ID_MARKERS_UNSPECIFIED: _ClassVar[IdMarkers]
+    ID_MARKERS_ON: _ClassVar[IdMarkers]
+    ID_MARKERS_OFF: _ClassVar[IdMarkers]
+
+class TokenEncoding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TOKEN_ENCODING_UNSPECIFIED: _ClassVar[TokenEncoding]
+    TOKEN_ENCODING_O200K_BASE: _ClassVar[TokenEncoding]
+    TOKEN_ENCODING_CL100K_BASE: _ClassVar[TokenEncoding]
 RENDER_FORM_UNSPECIFIED: RenderForm
 RENDER_FORM_MESSAGES: RenderForm
 RENDER_FORM_JSON: RenderForm
+RENDER_FORMAT_UNSPECIFIED: RenderFormat
+RENDER_FORMAT_OPENAI_CHAT: RenderFormat
+RENDER_FORMAT_ANTHROPIC_MESSAGES: RenderFormat
+SENDER_STYLE_UNSPECIFIED: SenderStyle
+SENDER_STYLE_NAME: SenderStyle
+SENDER_STYLE_PREFIX: SenderStyle
+SENDER_STYLE_NONE: SenderStyle
+ID_MARKERS_UNSPECIFIED: IdMarkers
+ID_MARKERS_ON: IdMarkers
+ID_MARKERS_OFF: IdMarkers
+TOKEN_ENCODING_UNSPECIFIED: TokenEncoding
+TOKEN_ENCODING_O200K_BASE: TokenEncoding
+TOKEN_ENCODING_CL100K_BASE: TokenEncoding
 
 class Durability(_message.Message):
     __slots__ = ("replicas", "timeout_ms", "fsync")
@@ -83,46 +121,120 @@ class GetHistoryResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RenderMessagesRequest(_message.Message):
-    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form")
+    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form", "format", "sender_style", "id_markers", "max_tokens", "encoding")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_THINKING_FIELD_NUMBER: _ClassVar[int]
     FORM_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SENDER_STYLE_FIELD_NUMBER: _ClassVar[int]
+    ID_MARKERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     room_context: _struct_pb2.Struct
     template: str
     include_thinking: bool
     form: RenderForm
-    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ...) -> None: ...
+    format: RenderFormat
+    sender_style: SenderStyle
+    id_markers: IdMarkers
+    max_tokens: int
+    encoding: TokenEncoding
+    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ..., format: _Optional[_Union[RenderFormat, str]] = ..., sender_style: _Optional[_Union[SenderStyle, str]] = ..., id_markers: _Optional[_Union[IdMarkers, str]] = ..., max_tokens: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ...) -> None: ...
 
 class RenderedMessage(_message.Message):
-    __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id")
+    __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id", "name", "is_error", "tool_results")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALLS_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_ERROR_FIELD_NUMBER: _ClassVar[int]
+    TOOL_RESULTS_FIELD_NUMBER: _ClassVar[int]
     role: str
     content: str
     parts: _containers.RepeatedCompositeFieldContainer[_message_pb2.ContentPart]
     tool_calls: _containers.RepeatedCompositeFieldContainer[_message_pb2.ToolCall]
     tool_call_id: str
-    def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_message_pb2.ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[_message_pb2.ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ...) -> None: ...
+    name: str
+    is_error: bool
+    tool_results: _containers.RepeatedCompositeFieldContainer[RenderedMessage]
+    def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_message_pb2.ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[_message_pb2.ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., name: _Optional[str] = ..., is_error: _Optional[bool] = ..., tool_results: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ...) -> None: ...
 
 class RenderMessagesResponse(_message.Message):
-    __slots__ = ("messages", "version", "estimated_tokens", "messages_json", "repaired")
+    __slots__ = ("messages", "version", "estimated_tokens", "messages_json", "repaired", "system", "dropped_messages", "truncated", "dropped_parts", "converted_parts", "encoding", "tokens_exact")
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_TOKENS_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_JSON_FIELD_NUMBER: _ClassVar[int]
     REPAIRED_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_PARTS_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_PARTS_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_EXACT_FIELD_NUMBER: _ClassVar[int]
     messages: _containers.RepeatedCompositeFieldContainer[RenderedMessage]
     version: int
     estimated_tokens: int
     messages_json: str
     repaired: int
-    def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ...) -> None: ...
+    system: str
+    dropped_messages: int
+    truncated: bool
+    dropped_parts: int
+    converted_parts: int
+    encoding: TokenEncoding
+    tokens_exact: bool
+    def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ..., system: _Optional[str] = ..., dropped_messages: _Optional[int] = ..., truncated: _Optional[bool] = ..., dropped_parts: _Optional[int] = ..., converted_parts: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., tokens_exact: _Optional[bool] = ...) -> None: ...
+
+class SetRoomRenderDefaultsRequest(_message.Message):
+    __slots__ = ("room_id", "template", "room_context", "encoding", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    template: str
+    room_context: _struct_pb2.Struct
+    encoding: TokenEncoding
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class SetRoomRenderDefaultsResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class ReportUsageRequest(_message.Message):
+    __slots__ = ("room_id", "version", "input_tokens", "estimated_tokens", "format")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    version: int
+    input_tokens: int
+    estimated_tokens: int
+    format: RenderFormat
+    def __init__(self, room_id: _Optional[str] = ..., version: _Optional[int] = ..., input_tokens: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., format: _Optional[_Union[RenderFormat, str]] = ...) -> None: ...
+
+class ReportUsageResponse(_message.Message):
+    __slots__ = ("calibration", "samples")
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    calibration: float
+    samples: int
+    def __init__(self, calibration: _Optional[float] = ..., samples: _Optional[int] = ...) -> None: ...
 
 class UpdateMessageRequest(_message.Message):
     __slots__ = ("room_id", "message_id", "content", "expected_version", "durability")
@@ -257,7 +369,7 @@ class GetRoomInfoRequest(_message.Message):
     def __init__(self, room_id: _Optional[str] = ...) -> None: ...
 
 class GetRoomInfoResponse(_message.Message):
-    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes")
+    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes", "template", "room_context", "encoding", "calibration")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -271,6 +383,10 @@ class GetRoomInfoResponse(_message.Message):
     EXISTS_FIELD_NUMBER: _ClassVar[int]
     WINDOW_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
     version: int
     message_count: int
     limit: int
@@ -284,7 +400,11 @@ class GetRoomInfoResponse(_message.Message):
     exists: bool
     window_bytes: int
     max_bytes: int
-    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ...) -> None: ...
+    template: str
+    room_context: _struct_pb2.Struct
+    encoding: TokenEncoding
+    calibration: float
+    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., calibration: _Optional[float] = ...) -> None: ...
 
 class DeleteRoomRequest(_message.Message):
     __slots__ = ("room_id", "expected_version", "durability")

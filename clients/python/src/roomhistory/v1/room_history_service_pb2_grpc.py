@@ -73,6 +73,16 @@ class RoomHistoryServiceStub:
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesRequest.SerializeToString,
                 response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesResponse.FromString,
                 _registered_method=True)
+        self.SetRoomRenderDefaults = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/SetRoomRenderDefaults',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsResponse.FromString,
+                _registered_method=True)
+        self.ReportUsage = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/ReportUsage',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageResponse.FromString,
+                _registered_method=True)
         self.UpdateMessage = channel.unary_unary(
                 '/roomhistory.v1.RoomHistoryService/UpdateMessage',
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateMessageRequest.SerializeToString,
@@ -182,9 +192,31 @@ class RoomHistoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RenderMessages(self, request, context):
-        """RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-        from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-        A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+        """RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+        or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+        message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+        turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+        the template, line and column.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRoomRenderDefaults(self, request, context):
+        """SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+        template, its stored room_context (merged under the per-call room_context) and its token encoding.
+        Replaces all three at once (unset fields return to the server defaults). Increments the version by
+        one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportUsage(self, request, context):
+        """ReportUsage tells the server how many input tokens the provider actually counted for a render of
+        the room, so it can calibrate that room's token estimate for targets without an exact offline
+        tokenizer (Anthropic). It changes no history: the version does not move and no change is
+        published. NOT_FOUND when the room does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -315,6 +347,16 @@ def add_RoomHistoryServiceServicer_to_server(servicer, server):
                     servicer.RenderMessages,
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesRequest.FromString,
                     response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesResponse.SerializeToString,
+            ),
+            'SetRoomRenderDefaults': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRoomRenderDefaults,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsResponse.SerializeToString,
+            ),
+            'ReportUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportUsage,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageResponse.SerializeToString,
             ),
             'UpdateMessage': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateMessage,
@@ -482,6 +524,60 @@ class RoomHistoryService:
             '/roomhistory.v1.RoomHistoryService/RenderMessages',
             roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesRequest.SerializeToString,
             roomhistory_dot_v1_dot_room__history__service__pb2.RenderMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRoomRenderDefaults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/SetRoomRenderDefaults',
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetRoomRenderDefaultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ReportUsage',
+            roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.ReportUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

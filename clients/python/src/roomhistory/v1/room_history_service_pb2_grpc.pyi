@@ -68,9 +68,23 @@ class RoomHistoryServiceStub:
     GetHistory: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.GetHistoryRequest, _room_history_service_pb2.GetHistoryResponse]
     """GetHistory returns a room's stored window, oldest first, and its version. Read only."""
     RenderMessages: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.RenderMessagesRequest, _room_history_service_pb2.RenderMessagesResponse]
-    """RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-    from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-    A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+    """RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+    or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+    message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+    turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+    the template, line and column.
+    """
+    SetRoomRenderDefaults: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.SetRoomRenderDefaultsRequest, _room_history_service_pb2.SetRoomRenderDefaultsResponse]
+    """SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+    template, its stored room_context (merged under the per-call room_context) and its token encoding.
+    Replaces all three at once (unset fields return to the server defaults). Increments the version by
+    one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+    """
+    ReportUsage: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.ReportUsageRequest, _room_history_service_pb2.ReportUsageResponse]
+    """ReportUsage tells the server how many input tokens the provider actually counted for a render of
+    the room, so it can calibrate that room's token estimate for targets without an exact offline
+    tokenizer (Anthropic). It changes no history: the version does not move and no change is
+    published. NOT_FOUND when the room does not exist.
     """
     UpdateMessage: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.UpdateMessageRequest, _room_history_service_pb2.UpdateMessageResponse]
     """UpdateMessage replaces the content of one message and sets its edited_at. Increments the version by
@@ -173,9 +187,23 @@ class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
     GetHistory: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.GetHistoryRequest, _room_history_service_pb2.GetHistoryResponse]  # type: ignore[assignment]
     """GetHistory returns a room's stored window, oldest first, and its version. Read only."""
     RenderMessages: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.RenderMessagesRequest, _room_history_service_pb2.RenderMessagesResponse]  # type: ignore[assignment]
-    """RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-    from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-    A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+    """RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+    or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+    message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+    turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+    the template, line and column.
+    """
+    SetRoomRenderDefaults: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.SetRoomRenderDefaultsRequest, _room_history_service_pb2.SetRoomRenderDefaultsResponse]  # type: ignore[assignment]
+    """SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+    template, its stored room_context (merged under the per-call room_context) and its token encoding.
+    Replaces all three at once (unset fields return to the server defaults). Increments the version by
+    one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+    """
+    ReportUsage: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.ReportUsageRequest, _room_history_service_pb2.ReportUsageResponse]  # type: ignore[assignment]
+    """ReportUsage tells the server how many input tokens the provider actually counted for a render of
+    the room, so it can calibrate that room's token estimate for targets without an exact offline
+    tokenizer (Anthropic). It changes no history: the version does not move and no change is
+    published. NOT_FOUND when the room does not exist.
     """
     UpdateMessage: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.UpdateMessageRequest, _room_history_service_pb2.UpdateMessageResponse]  # type: ignore[assignment]
     """UpdateMessage replaces the content of one message and sets its edited_at. Increments the version by
@@ -293,9 +321,35 @@ class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _room_history_service_pb2.RenderMessagesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_room_history_service_pb2.RenderMessagesResponse, _abc.Awaitable[_room_history_service_pb2.RenderMessagesResponse]]:
-        """RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-        from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-        A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+        """RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+        or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+        message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+        turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+        the template, line and column.
+        """
+
+    @_abc_1.abstractmethod
+    def SetRoomRenderDefaults(
+        self,
+        request: _room_history_service_pb2.SetRoomRenderDefaultsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.SetRoomRenderDefaultsResponse, _abc.Awaitable[_room_history_service_pb2.SetRoomRenderDefaultsResponse]]:
+        """SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+        template, its stored room_context (merged under the per-call room_context) and its token encoding.
+        Replaces all three at once (unset fields return to the server defaults). Increments the version by
+        one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+        """
+
+    @_abc_1.abstractmethod
+    def ReportUsage(
+        self,
+        request: _room_history_service_pb2.ReportUsageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.ReportUsageResponse, _abc.Awaitable[_room_history_service_pb2.ReportUsageResponse]]:
+        """ReportUsage tells the server how many input tokens the provider actually counted for a render of
+        the room, so it can calibrate that room's token estimate for targets without an exact offline
+        tokenizer (Anthropic). It changes no history: the version does not move and no change is
+        published. NOT_FOUND when the room does not exist.
         """
 
     @_abc_1.abstractmethod

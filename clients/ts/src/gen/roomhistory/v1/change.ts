@@ -47,6 +47,11 @@ export enum ChangeKind {
   CHANGE_KIND_DELETED = 10,
   /** CHANGE_KIND_RETENTION - CHANGE_KIND_RETENTION: the room's idle retention changed (SetRoomRetention); the history is unchanged. */
   CHANGE_KIND_RETENTION = 11,
+  /**
+   * CHANGE_KIND_RENDER_DEFAULTS - CHANGE_KIND_RENDER_DEFAULTS: the room's render defaults changed (SetRoomRenderDefaults); the history
+   * is unchanged.
+   */
+  CHANGE_KIND_RENDER_DEFAULTS = 12,
   UNRECOGNIZED = -1,
 }
 
@@ -88,6 +93,9 @@ export function changeKindFromJSON(object: any): ChangeKind {
     case 11:
     case "CHANGE_KIND_RETENTION":
       return ChangeKind.CHANGE_KIND_RETENTION;
+    case 12:
+    case "CHANGE_KIND_RENDER_DEFAULTS":
+      return ChangeKind.CHANGE_KIND_RENDER_DEFAULTS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -121,6 +129,8 @@ export function changeKindToJSON(object: ChangeKind): string {
       return "CHANGE_KIND_DELETED";
     case ChangeKind.CHANGE_KIND_RETENTION:
       return "CHANGE_KIND_RETENTION";
+    case ChangeKind.CHANGE_KIND_RENDER_DEFAULTS:
+      return "CHANGE_KIND_RENDER_DEFAULTS";
     case ChangeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -143,7 +153,7 @@ export interface RoomChange {
   kind: ChangeKind;
   /**
    * messages are the appended or changed messages, oldest first. Empty for CLEAR, LIMIT, REBACKFILL,
-   * EXPIRED, DELETED, RETENTION and RESYNC, and when messages_omitted is true.
+   * EXPIRED, DELETED, RETENTION, RENDER_DEFAULTS and RESYNC, and when messages_omitted is true.
    */
   messages: Message[];
   /**

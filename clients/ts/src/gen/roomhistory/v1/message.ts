@@ -120,14 +120,47 @@ export interface ImageUrl {
   detail: string;
 }
 
-/** ContentPart is one part of a multimodal message. */
+/** InputAudio is a recording, as in the OpenAI `input_audio` content part. */
+export interface InputAudio {
+  /** data is the recording, base64-encoded. Required on write. */
+  data: string;
+  /** format is the encoding of data, e.g. "wav" or "mp3". Required on write. */
+  format: string;
+}
+
+/**
+ * FileData is a document, as in the OpenAI `file` content part: either a reference to a file uploaded
+ * to the provider (file_id) or the file itself (file_data). At least one of the two is required on write.
+ */
+export interface FileData {
+  /** file_id is the provider's id of an uploaded file; empty means file_data carries the file. */
+  fileId: string;
+  /** filename is the file's name, shown to the model; empty means none. */
+  filename: string;
+  /** file_data is the file as a `data:` URL (e.g. "data:application/pdf;base64,..."); empty means file_id names it. */
+  fileData: string;
+}
+
+/**
+ * ContentPart is one part of a multimodal message. Every kind is stored and returned as written,
+ * whatever the model that will read it; RenderMessages decides per target what it can carry (README,
+ * "Rendering").
+ */
 export interface ContentPart {
   /** text is a text segment. */
   text?:
     | string
     | undefined;
   /** image_url is an image. */
-  imageUrl?: ImageUrl | undefined;
+  imageUrl?:
+    | ImageUrl
+    | undefined;
+  /** input_audio is a recording. */
+  inputAudio?:
+    | InputAudio
+    | undefined;
+  /** file is a document (a PDF, a text file). */
+  file?: FileData | undefined;
 }
 
 /** ToolCall is one function call requested by an assistant message. */
@@ -200,6 +233,12 @@ export interface Message {
   reactions: Reaction[];
   /** metadata is free key/value data for the workers; the server stores it and never reads it. */
   metadata: { [key: string]: string };
+  /**
+   * tokens is the message's size in tokens of the server's default encoding (o200k_base): its text,
+   * text parts and tool calls, counted once when the message is written (and again when it is edited).
+   * Ignored on write. Zero for an entry written by the legacy ConversationManager, which counts none.
+   */
+  tokens: number;
 }
 
 export interface Message_MetadataEntry {
@@ -292,8 +331,202 @@ export const ImageUrl: MessageFns<ImageUrl> = {
   },
 };
 
+function createBaseInputAudio(): InputAudio {
+  return { data: "", format: "" };
+}
+
+export const InputAudio: MessageFns<InputAudio> = {
+  encode(message: InputAudio, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data !== "") {
+      writer.uint32(10).string(message.data);
+    }
+    if (message.format !== "") {
+      writer.uint32(18).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputAudio {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputAudio();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputAudio {
+    return {
+      data: isSet(object.data) ? globalThis.String(object.data) : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: InputAudio): unknown {
+    const obj: any = {};
+    if (message.data !== "") {
+      obj.data = message.data;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputAudio>, I>>(base?: I): InputAudio {
+    return InputAudio.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputAudio>, I>>(object: I): InputAudio {
+    const message = createBaseInputAudio();
+    message.data = object.data ?? "";
+    message.format = object.format ?? "";
+    return message;
+  },
+};
+
+function createBaseFileData(): FileData {
+  return { fileId: "", filename: "", fileData: "" };
+}
+
+export const FileData: MessageFns<FileData> = {
+  encode(message: FileData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.filename !== "") {
+      writer.uint32(18).string(message.filename);
+    }
+    if (message.fileData !== "") {
+      writer.uint32(26).string(message.fileData);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FileData {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFileData();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filename = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fileData = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FileData {
+    return {
+      fileId: isSet(object.fileId)
+        ? globalThis.String(object.fileId)
+        : isSet(object.file_id)
+        ? globalThis.String(object.file_id)
+        : "",
+      filename: isSet(object.filename) ? globalThis.String(object.filename) : "",
+      fileData: isSet(object.fileData)
+        ? globalThis.String(object.fileData)
+        : isSet(object.file_data)
+        ? globalThis.String(object.file_data)
+        : "",
+    };
+  },
+
+  toJSON(message: FileData): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.filename !== "") {
+      obj.filename = message.filename;
+    }
+    if (message.fileData !== "") {
+      obj.fileData = message.fileData;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FileData>, I>>(base?: I): FileData {
+    return FileData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FileData>, I>>(object: I): FileData {
+    const message = createBaseFileData();
+    message.fileId = object.fileId ?? "";
+    message.filename = object.filename ?? "";
+    message.fileData = object.fileData ?? "";
+    return message;
+  },
+};
+
 function createBaseContentPart(): ContentPart {
-  return { text: undefined, imageUrl: undefined };
+  return { text: undefined, imageUrl: undefined, inputAudio: undefined, file: undefined };
 }
 
 export const ContentPart: MessageFns<ContentPart> = {
@@ -303,6 +536,12 @@ export const ContentPart: MessageFns<ContentPart> = {
     }
     if (message.imageUrl !== undefined) {
       ImageUrl.encode(message.imageUrl, writer.uint32(18).fork()).join();
+    }
+    if (message.inputAudio !== undefined) {
+      InputAudio.encode(message.inputAudio, writer.uint32(26).fork()).join();
+    }
+    if (message.file !== undefined) {
+      FileData.encode(message.file, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -336,6 +575,22 @@ export const ContentPart: MessageFns<ContentPart> = {
             message.imageUrl = ImageUrl.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inputAudio = InputAudio.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.file = FileData.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -356,6 +611,12 @@ export const ContentPart: MessageFns<ContentPart> = {
         : isSet(object.image_url)
         ? ImageUrl.fromJSON(object.image_url)
         : undefined,
+      inputAudio: isSet(object.inputAudio)
+        ? InputAudio.fromJSON(object.inputAudio)
+        : isSet(object.input_audio)
+        ? InputAudio.fromJSON(object.input_audio)
+        : undefined,
+      file: isSet(object.file) ? FileData.fromJSON(object.file) : undefined,
     };
   },
 
@@ -366,6 +627,12 @@ export const ContentPart: MessageFns<ContentPart> = {
     }
     if (message.imageUrl !== undefined) {
       obj.imageUrl = ImageUrl.toJSON(message.imageUrl);
+    }
+    if (message.inputAudio !== undefined) {
+      obj.inputAudio = InputAudio.toJSON(message.inputAudio);
+    }
+    if (message.file !== undefined) {
+      obj.file = FileData.toJSON(message.file);
     }
     return obj;
   },
@@ -379,6 +646,10 @@ export const ContentPart: MessageFns<ContentPart> = {
     message.imageUrl = (object.imageUrl !== undefined && object.imageUrl !== null)
       ? ImageUrl.fromPartial(object.imageUrl)
       : undefined;
+    message.inputAudio = (object.inputAudio !== undefined && object.inputAudio !== null)
+      ? InputAudio.fromPartial(object.inputAudio)
+      : undefined;
+    message.file = (object.file !== undefined && object.file !== null) ? FileData.fromPartial(object.file) : undefined;
     return message;
   },
 };
@@ -586,6 +857,7 @@ function createBaseMessage(): Message {
     deletedAt: undefined,
     reactions: [],
     metadata: {},
+    tokens: 0,
   };
 }
 
@@ -636,6 +908,9 @@ export const Message: MessageFns<Message> = {
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       Message_MetadataEntry.encode({ key: key as any, value }, writer.uint32(122).fork()).join();
     });
+    if (message.tokens !== 0) {
+      writer.uint32(128).uint32(message.tokens);
+    }
     return writer;
   },
 
@@ -775,6 +1050,14 @@ export const Message: MessageFns<Message> = {
             }
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.tokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -843,6 +1126,7 @@ export const Message: MessageFns<Message> = {
           {},
         )
         : {},
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
     };
   },
 
@@ -899,6 +1183,9 @@ export const Message: MessageFns<Message> = {
         });
       }
     }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
     return obj;
   },
 
@@ -936,6 +1223,7 @@ export const Message: MessageFns<Message> = {
       },
       {},
     );
+    message.tokens = object.tokens ?? 0;
     return message;
   },
 };

@@ -72,6 +72,198 @@ export function renderFormToJSON(object: RenderForm): string {
   }
 }
 
+/** RenderFormat is the chat API a render is shaped for. */
+export enum RenderFormat {
+  /** RENDER_FORMAT_UNSPECIFIED - RENDER_FORMAT_UNSPECIFIED is read as RENDER_FORMAT_OPENAI_CHAT. */
+  RENDER_FORMAT_UNSPECIFIED = 0,
+  /**
+   * RENDER_FORMAT_OPENAI_CHAT - RENDER_FORMAT_OPENAI_CHAT: OpenAI chat completions `messages` (the system prompt is the first
+   * message; roles system, user, assistant, tool).
+   */
+  RENDER_FORMAT_OPENAI_CHAT = 1,
+  /**
+   * RENDER_FORMAT_ANTHROPIC_MESSAGES - RENDER_FORMAT_ANTHROPIC_MESSAGES: Anthropic messages (the system prompt is returned apart in
+   * `system`; roles strictly alternate user/assistant, starting with user; tool calls are tool_use
+   * blocks and tool results tool_result blocks in the next user turn).
+   */
+  RENDER_FORMAT_ANTHROPIC_MESSAGES = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function renderFormatFromJSON(object: any): RenderFormat {
+  switch (object) {
+    case 0:
+    case "RENDER_FORMAT_UNSPECIFIED":
+      return RenderFormat.RENDER_FORMAT_UNSPECIFIED;
+    case 1:
+    case "RENDER_FORMAT_OPENAI_CHAT":
+      return RenderFormat.RENDER_FORMAT_OPENAI_CHAT;
+    case 2:
+    case "RENDER_FORMAT_ANTHROPIC_MESSAGES":
+      return RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RenderFormat.UNRECOGNIZED;
+  }
+}
+
+export function renderFormatToJSON(object: RenderFormat): string {
+  switch (object) {
+    case RenderFormat.RENDER_FORMAT_UNSPECIFIED:
+      return "RENDER_FORMAT_UNSPECIFIED";
+    case RenderFormat.RENDER_FORMAT_OPENAI_CHAT:
+      return "RENDER_FORMAT_OPENAI_CHAT";
+    case RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES:
+      return "RENDER_FORMAT_ANTHROPIC_MESSAGES";
+    case RenderFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** SenderStyle is how a message's sender reaches the model. */
+export enum SenderStyle {
+  /** SENDER_STYLE_UNSPECIFIED - SENDER_STYLE_UNSPECIFIED is SENDER_STYLE_NAME for OpenAI and SENDER_STYLE_PREFIX for Anthropic. */
+  SENDER_STYLE_UNSPECIFIED = 0,
+  /**
+   * SENDER_STYLE_NAME - SENDER_STYLE_NAME sets OpenAI's `name` on user and assistant messages, sanitised to the pattern
+   * OpenAI accepts (^[a-zA-Z0-9_-]{1,64}$). INVALID_ARGUMENT for Anthropic, which has no `name`.
+   */
+  SENDER_STYLE_NAME = 1,
+  /** SENDER_STYLE_PREFIX - SENDER_STYLE_PREFIX starts the text of a user message with "sender: ", unsanitised. */
+  SENDER_STYLE_PREFIX = 2,
+  /** SENDER_STYLE_NONE - SENDER_STYLE_NONE leaves the sender out. */
+  SENDER_STYLE_NONE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function senderStyleFromJSON(object: any): SenderStyle {
+  switch (object) {
+    case 0:
+    case "SENDER_STYLE_UNSPECIFIED":
+      return SenderStyle.SENDER_STYLE_UNSPECIFIED;
+    case 1:
+    case "SENDER_STYLE_NAME":
+      return SenderStyle.SENDER_STYLE_NAME;
+    case 2:
+    case "SENDER_STYLE_PREFIX":
+      return SenderStyle.SENDER_STYLE_PREFIX;
+    case 3:
+    case "SENDER_STYLE_NONE":
+      return SenderStyle.SENDER_STYLE_NONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SenderStyle.UNRECOGNIZED;
+  }
+}
+
+export function senderStyleToJSON(object: SenderStyle): string {
+  switch (object) {
+    case SenderStyle.SENDER_STYLE_UNSPECIFIED:
+      return "SENDER_STYLE_UNSPECIFIED";
+    case SenderStyle.SENDER_STYLE_NAME:
+      return "SENDER_STYLE_NAME";
+    case SenderStyle.SENDER_STYLE_PREFIX:
+      return "SENDER_STYLE_PREFIX";
+    case SenderStyle.SENDER_STYLE_NONE:
+      return "SENDER_STYLE_NONE";
+    case SenderStyle.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** IdMarkers is whether rendered messages carry their "[Message ID: X]" marker. */
+export enum IdMarkers {
+  /** ID_MARKERS_UNSPECIFIED - ID_MARKERS_UNSPECIFIED is ID_MARKERS_ON, as the default template tells the model to expect them. */
+  ID_MARKERS_UNSPECIFIED = 0,
+  /**
+   * ID_MARKERS_ON - ID_MARKERS_ON starts the text of every user and assistant message that has an id with
+   * "[Message ID: X] " (once: a legacy entry already holding its marker gets no second one).
+   */
+  ID_MARKERS_ON = 1,
+  /** ID_MARKERS_OFF - ID_MARKERS_OFF adds no marker (legacy entries keep the marker written into their text). */
+  ID_MARKERS_OFF = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function idMarkersFromJSON(object: any): IdMarkers {
+  switch (object) {
+    case 0:
+    case "ID_MARKERS_UNSPECIFIED":
+      return IdMarkers.ID_MARKERS_UNSPECIFIED;
+    case 1:
+    case "ID_MARKERS_ON":
+      return IdMarkers.ID_MARKERS_ON;
+    case 2:
+    case "ID_MARKERS_OFF":
+      return IdMarkers.ID_MARKERS_OFF;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IdMarkers.UNRECOGNIZED;
+  }
+}
+
+export function idMarkersToJSON(object: IdMarkers): string {
+  switch (object) {
+    case IdMarkers.ID_MARKERS_UNSPECIFIED:
+      return "ID_MARKERS_UNSPECIFIED";
+    case IdMarkers.ID_MARKERS_ON:
+      return "ID_MARKERS_ON";
+    case IdMarkers.ID_MARKERS_OFF:
+      return "ID_MARKERS_OFF";
+    case IdMarkers.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** TokenEncoding is the tokenizer tokens are counted with. */
+export enum TokenEncoding {
+  /** TOKEN_ENCODING_UNSPECIFIED - TOKEN_ENCODING_UNSPECIFIED is the room's encoding (SetRoomRenderDefaults), else o200k_base. */
+  TOKEN_ENCODING_UNSPECIFIED = 0,
+  /** TOKEN_ENCODING_O200K_BASE - TOKEN_ENCODING_O200K_BASE: GPT-4o, GPT-4.1, o-series and later OpenAI models. */
+  TOKEN_ENCODING_O200K_BASE = 1,
+  /** TOKEN_ENCODING_CL100K_BASE - TOKEN_ENCODING_CL100K_BASE: GPT-4 and GPT-3.5 models. */
+  TOKEN_ENCODING_CL100K_BASE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function tokenEncodingFromJSON(object: any): TokenEncoding {
+  switch (object) {
+    case 0:
+    case "TOKEN_ENCODING_UNSPECIFIED":
+      return TokenEncoding.TOKEN_ENCODING_UNSPECIFIED;
+    case 1:
+    case "TOKEN_ENCODING_O200K_BASE":
+      return TokenEncoding.TOKEN_ENCODING_O200K_BASE;
+    case 2:
+    case "TOKEN_ENCODING_CL100K_BASE":
+      return TokenEncoding.TOKEN_ENCODING_CL100K_BASE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TokenEncoding.UNRECOGNIZED;
+  }
+}
+
+export function tokenEncodingToJSON(object: TokenEncoding): string {
+  switch (object) {
+    case TokenEncoding.TOKEN_ENCODING_UNSPECIFIED:
+      return "TOKEN_ENCODING_UNSPECIFIED";
+    case TokenEncoding.TOKEN_ENCODING_O200K_BASE:
+      return "TOKEN_ENCODING_O200K_BASE";
+    case TokenEncoding.TOKEN_ENCODING_CL100K_BASE:
+      return "TOKEN_ENCODING_CL100K_BASE";
+    case TokenEncoding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * Durability asks a mutation to wait until Redis replicas have the write (Redis WAIT, and WAITAOF when
  * fsync is set and Redis is 7.2 or newer) before answering, so that an acknowledged write survives a
@@ -171,21 +363,40 @@ export interface RenderMessagesRequest {
   /** room_id names the room. Required. */
   roomId: string;
   /**
-   * room_context is available to the template as variables (room_name, room_id, sender, tools, ...);
-   * at most 64 KiB encoded. room_id is added when absent. Unset means no extra variables.
+   * room_context is available to the template as variables (room_name, room_id, sender, tools, ...),
+   * merged over the room's stored room_context (SetRoomRenderDefaults: a key given here wins); at most
+   * 64 KiB encoded. room_id is added when absent. Unset means the stored context alone.
    */
   roomContext:
     | { [key: string]: any }
     | undefined;
   /**
    * template is the template file's name inside the server's templates directory (e.g. "system.j2").
-   * Empty means the server's default template.
+   * Empty means the room's template (SetRoomRenderDefaults), else the server's default template.
    */
   template: string;
   /** include_thinking, when true, keeps MESSAGE_KIND_THINKING messages; false leaves them out. */
   includeThinking: boolean;
   /** form chooses `messages` or `messages_json` in the response (never both); unspecified means messages. */
   form: RenderForm;
+  /** format is the chat API to shape the messages for; unspecified means RENDER_FORMAT_OPENAI_CHAT. */
+  format: RenderFormat;
+  /** sender_style is how senders are rendered; unspecified means the format's default (see SenderStyle). */
+  senderStyle: SenderStyle;
+  /** id_markers is whether messages carry "[Message ID: X]"; unspecified means on. */
+  idMarkers: IdMarkers;
+  /**
+   * max_tokens, when non-zero, is the token budget of the whole render (system prompt included): the
+   * system prompt and the newest turns that fit are kept, an assistant's tool calls are never split from
+   * their results, and the history never starts with a tool result or (Anthropic) an assistant turn.
+   * A system prompt alone over the budget is RESOURCE_EXHAUSTED naming max_tokens. Zero means no budget.
+   */
+  maxTokens: number;
+  /**
+   * encoding is the tokenizer for estimated_tokens and max_tokens; unspecified means the room's
+   * (SetRoomRenderDefaults), else o200k_base.
+   */
+  encoding: TokenEncoding;
 }
 
 /** RenderedMessage is one message in the shape an OpenAI-compatible chat API expects. */
@@ -200,23 +411,130 @@ export interface RenderedMessage {
   toolCalls: ToolCall[];
   /** tool_call_id is, for role "tool", the call answered; empty otherwise. */
   toolCallId: string;
+  /** name is the sender as OpenAI's `name` (SENDER_STYLE_NAME); empty otherwise. */
+  name: string;
+  /**
+   * is_error is true for a failed tool result (Anthropic: the tool_result block's is_error; OpenAI
+   * carries it as an "ERROR: " prefix of the content instead, and sets this field too).
+   */
+  isError: boolean;
+  /**
+   * tool_results are, for RENDER_FORMAT_ANTHROPIC_MESSAGES only, the tool_result blocks that open a
+   * user turn, in order: each has tool_call_id (the tool_use id answered), content or parts, and
+   * is_error. The turn's own text and images follow them in content and parts. Empty otherwise.
+   */
+  toolResults: RenderedMessage[];
 }
 
 /** RenderMessagesResponse is the rendered room. */
 export interface RenderMessagesResponse {
-  /** messages are the system prompt followed by the history. */
+  /**
+   * messages are the rendered messages: for OpenAI the system prompt followed by the history, for
+   * Anthropic the history only (the system prompt is in `system`).
+   */
   messages: RenderedMessage[];
   /** version is the room version that was rendered. */
   version: number;
-  /** estimated_tokens is a rough token count of messages (about 4 characters a token, plus 4 a message). */
+  /**
+   * estimated_tokens is the render's size in tokens of `encoding`, counted as OpenAI counts chat input
+   * (README, "Token counts"); for Anthropic an estimate, calibrated by ReportUsage when the room has
+   * reports (tokens_exact false).
+   */
   estimatedTokens: number;
   /**
-   * messages_json is messages as the JSON array a chat API takes ({"role", "content", "tool_calls": [{"id",
-   * "type": "function", "function": {"name", "arguments"}}], "tool_call_id"}), identical for every client.
+   * messages_json is messages as the JSON array the target API takes, identical for every client: for
+   * OpenAI the chat completions `messages`, for Anthropic the messages API `messages` (without system).
    */
   messagesJson: string;
   /** repaired counts the tool messages dropped (no matching call) or added (a call with no result). */
   repaired: number;
+  /**
+   * system is the rendered system prompt (for OpenAI also the first message); empty when the template
+   * rendered nothing.
+   */
+  system: string;
+  /** dropped_messages counts the stored messages max_tokens left out (the oldest); zero without a budget. */
+  droppedMessages: number;
+  /** truncated is true when max_tokens left at least one message out. */
+  truncated: boolean;
+  /**
+   * dropped_parts counts content parts the target cannot carry that were left out (README, "Rendering":
+   * e.g. images on OpenAI assistant and tool messages, audio for Anthropic).
+   */
+  droppedParts: number;
+  /**
+   * converted_parts counts content parts carried in another shape than stored (e.g. a PDF file part as
+   * an Anthropic document block, an image on an Anthropic tool result inside its tool_result block).
+   */
+  convertedParts: number;
+  /** encoding is the tokenizer estimated_tokens was counted with. */
+  encoding: TokenEncoding;
+  /**
+   * tokens_exact is true when estimated_tokens is the target's exact count (OpenAI with the model's
+   * encoding), false when it is an estimate (Anthropic).
+   */
+  tokensExact: boolean;
+}
+
+/** SetRoomRenderDefaultsRequest sets a room's render defaults. */
+export interface SetRoomRenderDefaultsRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** template is the template used when a request names none; empty means the server's default. */
+  template: string;
+  /**
+   * room_context is stored and merged under every request's room_context; at most 64 KiB encoded.
+   * Unset means none.
+   */
+  roomContext:
+    | { [key: string]: any }
+    | undefined;
+  /** encoding is the tokenizer used when a request names none; unspecified means o200k_base. */
+  encoding: TokenEncoding;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** SetRoomRenderDefaultsResponse reports the stored defaults. */
+export interface SetRoomRenderDefaultsResponse {
+  /** version is the room's version after the change. */
+  version: number;
+}
+
+/** ReportUsageRequest reports the provider's input-token count for a render. */
+export interface ReportUsageRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** version is the room version that was rendered (RenderMessagesResponse.version). Required (non-zero). */
+  version: number;
+  /**
+   * input_tokens is the provider's count of the request's input tokens (e.g. Anthropic
+   * usage.input_tokens). Required (non-zero).
+   */
+  inputTokens: number;
+  /**
+   * estimated_tokens is RenderMessagesResponse.estimated_tokens of that render; zero means the server
+   * uses its own estimate of the room at that version when it still has it (FAILED_PRECONDITION when
+   * it does not: pass the estimate).
+   */
+  estimatedTokens: number;
+  /**
+   * format is the format of that render; unspecified means RENDER_FORMAT_ANTHROPIC_MESSAGES, the
+   * format calibration is for.
+   */
+  format: RenderFormat;
+}
+
+/** ReportUsageResponse reports the room's calibration. */
+export interface ReportUsageResponse {
+  /** calibration is the factor the room's estimates for the format are now multiplied by (1 means none). */
+  calibration: number;
+  /** samples is how many reports the calibration is built from. */
+  samples: number;
 }
 
 /** UpdateMessageRequest edits a message's content. */
@@ -406,6 +724,19 @@ export interface GetRoomInfoResponse {
   windowBytes: number;
   /** max_bytes is the room's byte budget: its own (SetRoomLimit) or the server default. */
   maxBytes: number;
+  /** template is the room's default template (SetRoomRenderDefaults); empty means the server's. */
+  template: string;
+  /** room_context is the room's stored render context; unset means none. */
+  roomContext:
+    | { [key: string]: any }
+    | undefined;
+  /** encoding is the room's token encoding; unspecified means o200k_base. */
+  encoding: TokenEncoding;
+  /**
+   * calibration is the factor Anthropic estimates of the room are multiplied by (ReportUsage); 1 when
+   * the room has no reports.
+   */
+  calibration: number;
 }
 
 /** DeleteRoomRequest removes a room. */
@@ -1182,7 +1513,18 @@ export const GetHistoryResponse: MessageFns<GetHistoryResponse> = {
 };
 
 function createBaseRenderMessagesRequest(): RenderMessagesRequest {
-  return { roomId: "", roomContext: undefined, template: "", includeThinking: false, form: 0 };
+  return {
+    roomId: "",
+    roomContext: undefined,
+    template: "",
+    includeThinking: false,
+    form: 0,
+    format: 0,
+    senderStyle: 0,
+    idMarkers: 0,
+    maxTokens: 0,
+    encoding: 0,
+  };
 }
 
 export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
@@ -1201,6 +1543,21 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     }
     if (message.form !== 0) {
       writer.uint32(40).int32(message.form);
+    }
+    if (message.format !== 0) {
+      writer.uint32(48).int32(message.format);
+    }
+    if (message.senderStyle !== 0) {
+      writer.uint32(56).int32(message.senderStyle);
+    }
+    if (message.idMarkers !== 0) {
+      writer.uint32(64).int32(message.idMarkers);
+    }
+    if (message.maxTokens !== 0) {
+      writer.uint32(72).uint32(message.maxTokens);
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(80).int32(message.encoding);
     }
     return writer;
   },
@@ -1258,6 +1615,46 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
             message.form = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.senderStyle = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.idMarkers = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxTokens = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1289,6 +1686,23 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
         ? globalThis.Boolean(object.include_thinking)
         : false,
       form: isSet(object.form) ? renderFormFromJSON(object.form) : 0,
+      format: isSet(object.format) ? renderFormatFromJSON(object.format) : 0,
+      senderStyle: isSet(object.senderStyle)
+        ? senderStyleFromJSON(object.senderStyle)
+        : isSet(object.sender_style)
+        ? senderStyleFromJSON(object.sender_style)
+        : 0,
+      idMarkers: isSet(object.idMarkers)
+        ? idMarkersFromJSON(object.idMarkers)
+        : isSet(object.id_markers)
+        ? idMarkersFromJSON(object.id_markers)
+        : 0,
+      maxTokens: isSet(object.maxTokens)
+        ? globalThis.Number(object.maxTokens)
+        : isSet(object.max_tokens)
+        ? globalThis.Number(object.max_tokens)
+        : 0,
+      encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
     };
   },
 
@@ -1309,6 +1723,21 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     if (message.form !== 0) {
       obj.form = renderFormToJSON(message.form);
     }
+    if (message.format !== 0) {
+      obj.format = renderFormatToJSON(message.format);
+    }
+    if (message.senderStyle !== 0) {
+      obj.senderStyle = senderStyleToJSON(message.senderStyle);
+    }
+    if (message.idMarkers !== 0) {
+      obj.idMarkers = idMarkersToJSON(message.idMarkers);
+    }
+    if (message.maxTokens !== 0) {
+      obj.maxTokens = Math.round(message.maxTokens);
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = tokenEncodingToJSON(message.encoding);
+    }
     return obj;
   },
 
@@ -1322,12 +1751,17 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     message.template = object.template ?? "";
     message.includeThinking = object.includeThinking ?? false;
     message.form = object.form ?? 0;
+    message.format = object.format ?? 0;
+    message.senderStyle = object.senderStyle ?? 0;
+    message.idMarkers = object.idMarkers ?? 0;
+    message.maxTokens = object.maxTokens ?? 0;
+    message.encoding = object.encoding ?? 0;
     return message;
   },
 };
 
 function createBaseRenderedMessage(): RenderedMessage {
-  return { role: "", content: "", parts: [], toolCalls: [], toolCallId: "" };
+  return { role: "", content: "", parts: [], toolCalls: [], toolCallId: "", name: "", isError: false, toolResults: [] };
 }
 
 export const RenderedMessage: MessageFns<RenderedMessage> = {
@@ -1346,6 +1780,15 @@ export const RenderedMessage: MessageFns<RenderedMessage> = {
     }
     if (message.toolCallId !== "") {
       writer.uint32(42).string(message.toolCallId);
+    }
+    if (message.name !== "") {
+      writer.uint32(50).string(message.name);
+    }
+    if (message.isError !== false) {
+      writer.uint32(56).bool(message.isError);
+    }
+    for (const v of message.toolResults) {
+      RenderedMessage.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1403,6 +1846,30 @@ export const RenderedMessage: MessageFns<RenderedMessage> = {
             message.toolCallId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.isError = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.toolResults.push(RenderedMessage.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1430,6 +1897,17 @@ export const RenderedMessage: MessageFns<RenderedMessage> = {
         : isSet(object.tool_call_id)
         ? globalThis.String(object.tool_call_id)
         : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      isError: isSet(object.isError)
+        ? globalThis.Boolean(object.isError)
+        : isSet(object.is_error)
+        ? globalThis.Boolean(object.is_error)
+        : false,
+      toolResults: globalThis.Array.isArray(object?.toolResults)
+        ? object.toolResults.map((e: any) => RenderedMessage.fromJSON(e))
+        : globalThis.Array.isArray(object?.tool_results)
+        ? object.tool_results.map((e: any) => RenderedMessage.fromJSON(e))
+        : [],
     };
   },
 
@@ -1450,6 +1928,15 @@ export const RenderedMessage: MessageFns<RenderedMessage> = {
     if (message.toolCallId !== "") {
       obj.toolCallId = message.toolCallId;
     }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.isError !== false) {
+      obj.isError = message.isError;
+    }
+    if (message.toolResults?.length) {
+      obj.toolResults = message.toolResults.map((e) => RenderedMessage.toJSON(e));
+    }
     return obj;
   },
 
@@ -1463,12 +1950,28 @@ export const RenderedMessage: MessageFns<RenderedMessage> = {
     message.parts = object.parts?.map((e) => ContentPart.fromPartial(e)) || [];
     message.toolCalls = object.toolCalls?.map((e) => ToolCall.fromPartial(e)) || [];
     message.toolCallId = object.toolCallId ?? "";
+    message.name = object.name ?? "";
+    message.isError = object.isError ?? false;
+    message.toolResults = object.toolResults?.map((e) => RenderedMessage.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseRenderMessagesResponse(): RenderMessagesResponse {
-  return { messages: [], version: 0, estimatedTokens: 0, messagesJson: "", repaired: 0 };
+  return {
+    messages: [],
+    version: 0,
+    estimatedTokens: 0,
+    messagesJson: "",
+    repaired: 0,
+    system: "",
+    droppedMessages: 0,
+    truncated: false,
+    droppedParts: 0,
+    convertedParts: 0,
+    encoding: 0,
+    tokensExact: false,
+  };
 }
 
 export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
@@ -1487,6 +1990,27 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     }
     if (message.repaired !== 0) {
       writer.uint32(40).uint32(message.repaired);
+    }
+    if (message.system !== "") {
+      writer.uint32(50).string(message.system);
+    }
+    if (message.droppedMessages !== 0) {
+      writer.uint32(56).uint32(message.droppedMessages);
+    }
+    if (message.truncated !== false) {
+      writer.uint32(64).bool(message.truncated);
+    }
+    if (message.droppedParts !== 0) {
+      writer.uint32(72).uint32(message.droppedParts);
+    }
+    if (message.convertedParts !== 0) {
+      writer.uint32(80).uint32(message.convertedParts);
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(88).int32(message.encoding);
+    }
+    if (message.tokensExact !== false) {
+      writer.uint32(96).bool(message.tokensExact);
     }
     return writer;
   },
@@ -1544,6 +2068,62 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
             message.repaired = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.system = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.droppedMessages = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.droppedParts = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.convertedParts = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.tokensExact = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1573,6 +2153,29 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
         ? globalThis.String(object.messages_json)
         : "",
       repaired: isSet(object.repaired) ? globalThis.Number(object.repaired) : 0,
+      system: isSet(object.system) ? globalThis.String(object.system) : "",
+      droppedMessages: isSet(object.droppedMessages)
+        ? globalThis.Number(object.droppedMessages)
+        : isSet(object.dropped_messages)
+        ? globalThis.Number(object.dropped_messages)
+        : 0,
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+      droppedParts: isSet(object.droppedParts)
+        ? globalThis.Number(object.droppedParts)
+        : isSet(object.dropped_parts)
+        ? globalThis.Number(object.dropped_parts)
+        : 0,
+      convertedParts: isSet(object.convertedParts)
+        ? globalThis.Number(object.convertedParts)
+        : isSet(object.converted_parts)
+        ? globalThis.Number(object.converted_parts)
+        : 0,
+      encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
+      tokensExact: isSet(object.tokensExact)
+        ? globalThis.Boolean(object.tokensExact)
+        : isSet(object.tokens_exact)
+        ? globalThis.Boolean(object.tokens_exact)
+        : false,
     };
   },
 
@@ -1593,6 +2196,27 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     if (message.repaired !== 0) {
       obj.repaired = Math.round(message.repaired);
     }
+    if (message.system !== "") {
+      obj.system = message.system;
+    }
+    if (message.droppedMessages !== 0) {
+      obj.droppedMessages = Math.round(message.droppedMessages);
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    if (message.droppedParts !== 0) {
+      obj.droppedParts = Math.round(message.droppedParts);
+    }
+    if (message.convertedParts !== 0) {
+      obj.convertedParts = Math.round(message.convertedParts);
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = tokenEncodingToJSON(message.encoding);
+    }
+    if (message.tokensExact !== false) {
+      obj.tokensExact = message.tokensExact;
+    }
     return obj;
   },
 
@@ -1606,6 +2230,482 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     message.estimatedTokens = object.estimatedTokens ?? 0;
     message.messagesJson = object.messagesJson ?? "";
     message.repaired = object.repaired ?? 0;
+    message.system = object.system ?? "";
+    message.droppedMessages = object.droppedMessages ?? 0;
+    message.truncated = object.truncated ?? false;
+    message.droppedParts = object.droppedParts ?? 0;
+    message.convertedParts = object.convertedParts ?? 0;
+    message.encoding = object.encoding ?? 0;
+    message.tokensExact = object.tokensExact ?? false;
+    return message;
+  },
+};
+
+function createBaseSetRoomRenderDefaultsRequest(): SetRoomRenderDefaultsRequest {
+  return {
+    roomId: "",
+    template: "",
+    roomContext: undefined,
+    encoding: 0,
+    expectedVersion: undefined,
+    durability: undefined,
+  };
+}
+
+export const SetRoomRenderDefaultsRequest: MessageFns<SetRoomRenderDefaultsRequest> = {
+  encode(message: SetRoomRenderDefaultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.template !== "") {
+      writer.uint32(18).string(message.template);
+    }
+    if (message.roomContext !== undefined) {
+      Struct.encode(Struct.wrap(message.roomContext), writer.uint32(26).fork()).join();
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(32).int32(message.encoding);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomRenderDefaultsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomRenderDefaultsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.roomContext = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomRenderDefaultsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
+      roomContext: isObject(object.roomContext)
+        ? object.roomContext
+        : isObject(object.room_context)
+        ? object.room_context
+        : undefined,
+      encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: SetRoomRenderDefaultsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
+    if (message.roomContext !== undefined) {
+      obj.roomContext = message.roomContext;
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = tokenEncodingToJSON(message.encoding);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomRenderDefaultsRequest>, I>>(base?: I): SetRoomRenderDefaultsRequest {
+    return SetRoomRenderDefaultsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomRenderDefaultsRequest>, I>>(object: I): SetRoomRenderDefaultsRequest {
+    const message = createBaseSetRoomRenderDefaultsRequest();
+    message.roomId = object.roomId ?? "";
+    message.template = object.template ?? "";
+    message.roomContext = object.roomContext ?? undefined;
+    message.encoding = object.encoding ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetRoomRenderDefaultsResponse(): SetRoomRenderDefaultsResponse {
+  return { version: 0 };
+}
+
+export const SetRoomRenderDefaultsResponse: MessageFns<SetRoomRenderDefaultsResponse> = {
+  encode(message: SetRoomRenderDefaultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomRenderDefaultsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomRenderDefaultsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomRenderDefaultsResponse {
+    return { version: isSet(object.version) ? globalThis.Number(object.version) : 0 };
+  },
+
+  toJSON(message: SetRoomRenderDefaultsResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomRenderDefaultsResponse>, I>>(base?: I): SetRoomRenderDefaultsResponse {
+    return SetRoomRenderDefaultsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomRenderDefaultsResponse>, I>>(
+    object: I,
+  ): SetRoomRenderDefaultsResponse {
+    const message = createBaseSetRoomRenderDefaultsResponse();
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseReportUsageRequest(): ReportUsageRequest {
+  return { roomId: "", version: 0, inputTokens: 0, estimatedTokens: 0, format: 0 };
+}
+
+export const ReportUsageRequest: MessageFns<ReportUsageRequest> = {
+  encode(message: ReportUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint64(message.version);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(24).uint32(message.inputTokens);
+    }
+    if (message.estimatedTokens !== 0) {
+      writer.uint32(32).uint32(message.estimatedTokens);
+    }
+    if (message.format !== 0) {
+      writer.uint32(40).int32(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.inputTokens = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.estimatedTokens = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportUsageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      estimatedTokens: isSet(object.estimatedTokens)
+        ? globalThis.Number(object.estimatedTokens)
+        : isSet(object.estimated_tokens)
+        ? globalThis.Number(object.estimated_tokens)
+        : 0,
+      format: isSet(object.format) ? renderFormatFromJSON(object.format) : 0,
+    };
+  },
+
+  toJSON(message: ReportUsageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.estimatedTokens !== 0) {
+      obj.estimatedTokens = Math.round(message.estimatedTokens);
+    }
+    if (message.format !== 0) {
+      obj.format = renderFormatToJSON(message.format);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportUsageRequest>, I>>(base?: I): ReportUsageRequest {
+    return ReportUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportUsageRequest>, I>>(object: I): ReportUsageRequest {
+    const message = createBaseReportUsageRequest();
+    message.roomId = object.roomId ?? "";
+    message.version = object.version ?? 0;
+    message.inputTokens = object.inputTokens ?? 0;
+    message.estimatedTokens = object.estimatedTokens ?? 0;
+    message.format = object.format ?? 0;
+    return message;
+  },
+};
+
+function createBaseReportUsageResponse(): ReportUsageResponse {
+  return { calibration: 0, samples: 0 };
+}
+
+export const ReportUsageResponse: MessageFns<ReportUsageResponse> = {
+  encode(message: ReportUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.calibration !== 0) {
+      writer.uint32(9).double(message.calibration);
+    }
+    if (message.samples !== 0) {
+      writer.uint32(16).uint32(message.samples);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportUsageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.calibration = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.samples = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportUsageResponse {
+    return {
+      calibration: isSet(object.calibration) ? globalThis.Number(object.calibration) : 0,
+      samples: isSet(object.samples) ? globalThis.Number(object.samples) : 0,
+    };
+  },
+
+  toJSON(message: ReportUsageResponse): unknown {
+    const obj: any = {};
+    if (message.calibration !== 0) {
+      obj.calibration = floatToJson(message.calibration);
+    }
+    if (message.samples !== 0) {
+      obj.samples = Math.round(message.samples);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportUsageResponse>, I>>(base?: I): ReportUsageResponse {
+    return ReportUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportUsageResponse>, I>>(object: I): ReportUsageResponse {
+    const message = createBaseReportUsageResponse();
+    message.calibration = object.calibration ?? 0;
+    message.samples = object.samples ?? 0;
     return message;
   },
 };
@@ -3052,6 +4152,10 @@ function createBaseGetRoomInfoResponse(): GetRoomInfoResponse {
     exists: false,
     windowBytes: 0,
     maxBytes: 0,
+    template: "",
+    roomContext: undefined,
+    encoding: 0,
+    calibration: 0,
   };
 }
 
@@ -3095,6 +4199,18 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     }
     if (message.maxBytes !== 0) {
       writer.uint32(104).uint64(message.maxBytes);
+    }
+    if (message.template !== "") {
+      writer.uint32(114).string(message.template);
+    }
+    if (message.roomContext !== undefined) {
+      Struct.encode(Struct.wrap(message.roomContext), writer.uint32(122).fork()).join();
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(128).int32(message.encoding);
+    }
+    if (message.calibration !== 0) {
+      writer.uint32(137).double(message.calibration);
     }
     return writer;
   },
@@ -3216,6 +4332,38 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
             message.maxBytes = longToNumber(reader.uint64());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.roomContext = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.calibration = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3283,6 +4431,14 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
         : isSet(object.max_bytes)
         ? globalThis.Number(object.max_bytes)
         : 0,
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
+      roomContext: isObject(object.roomContext)
+        ? object.roomContext
+        : isObject(object.room_context)
+        ? object.room_context
+        : undefined,
+      encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
+      calibration: isSet(object.calibration) ? globalThis.Number(object.calibration) : 0,
     };
   },
 
@@ -3327,6 +4483,18 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     if (message.maxBytes !== 0) {
       obj.maxBytes = Math.round(message.maxBytes);
     }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
+    if (message.roomContext !== undefined) {
+      obj.roomContext = message.roomContext;
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = tokenEncodingToJSON(message.encoding);
+    }
+    if (message.calibration !== 0) {
+      obj.calibration = floatToJson(message.calibration);
+    }
     return obj;
   },
 
@@ -3352,6 +4520,10 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     message.exists = object.exists ?? false;
     message.windowBytes = object.windowBytes ?? 0;
     message.maxBytes = object.maxBytes ?? 0;
+    message.template = object.template ?? "";
+    message.roomContext = object.roomContext ?? undefined;
+    message.encoding = object.encoding ?? 0;
+    message.calibration = object.calibration ?? 0;
     return message;
   },
 };
@@ -4772,9 +5944,11 @@ export const RoomHistoryServiceService = {
     responseDeserialize: (value: Buffer): GetHistoryResponse => GetHistoryResponse.decode(value),
   },
   /**
-   * RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-   * from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-   * A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+   * RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+   * or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+   * message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+   * turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+   * the template, line and column.
    */
   renderMessages: {
     path: "/roomhistory.v1.RoomHistoryService/RenderMessages" as const,
@@ -4786,6 +5960,38 @@ export const RoomHistoryServiceService = {
     responseSerialize: (value: RenderMessagesResponse): Buffer =>
       Buffer.from(RenderMessagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenderMessagesResponse => RenderMessagesResponse.decode(value),
+  },
+  /**
+   * SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+   * template, its stored room_context (merged under the per-call room_context) and its token encoding.
+   * Replaces all three at once (unset fields return to the server defaults). Increments the version by
+   * one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+   */
+  setRoomRenderDefaults: {
+    path: "/roomhistory.v1.RoomHistoryService/SetRoomRenderDefaults" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoomRenderDefaultsRequest): Buffer =>
+      Buffer.from(SetRoomRenderDefaultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoomRenderDefaultsRequest => SetRoomRenderDefaultsRequest.decode(value),
+    responseSerialize: (value: SetRoomRenderDefaultsResponse): Buffer =>
+      Buffer.from(SetRoomRenderDefaultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoomRenderDefaultsResponse => SetRoomRenderDefaultsResponse.decode(value),
+  },
+  /**
+   * ReportUsage tells the server how many input tokens the provider actually counted for a render of
+   * the room, so it can calibrate that room's token estimate for targets without an exact offline
+   * tokenizer (Anthropic). It changes no history: the version does not move and no change is
+   * published. NOT_FOUND when the room does not exist.
+   */
+  reportUsage: {
+    path: "/roomhistory.v1.RoomHistoryService/ReportUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportUsageRequest): Buffer => Buffer.from(ReportUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportUsageRequest => ReportUsageRequest.decode(value),
+    responseSerialize: (value: ReportUsageResponse): Buffer => Buffer.from(ReportUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportUsageResponse => ReportUsageResponse.decode(value),
   },
   /**
    * UpdateMessage replaces the content of one message and sets its edited_at. Increments the version by
@@ -4979,11 +6185,27 @@ export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
   /** GetHistory returns a room's stored window, oldest first, and its version. Read only. */
   getHistory: handleUnaryCall<GetHistoryRequest, GetHistoryResponse>;
   /**
-   * RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-   * from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-   * A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+   * RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+   * or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+   * message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+   * turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+   * the template, line and column.
    */
   renderMessages: handleUnaryCall<RenderMessagesRequest, RenderMessagesResponse>;
+  /**
+   * SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+   * template, its stored room_context (merged under the per-call room_context) and its token encoding.
+   * Replaces all three at once (unset fields return to the server defaults). Increments the version by
+   * one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+   */
+  setRoomRenderDefaults: handleUnaryCall<SetRoomRenderDefaultsRequest, SetRoomRenderDefaultsResponse>;
+  /**
+   * ReportUsage tells the server how many input tokens the provider actually counted for a render of
+   * the room, so it can calibrate that room's token estimate for targets without an exact offline
+   * tokenizer (Anthropic). It changes no history: the version does not move and no change is
+   * published. NOT_FOUND when the room does not exist.
+   */
+  reportUsage: handleUnaryCall<ReportUsageRequest, ReportUsageResponse>;
   /**
    * UpdateMessage replaces the content of one message and sets its edited_at. Increments the version by
    * one and generates one CHANGE_KIND_UPDATE change. NOT_FOUND for an unknown message_id; ABORTED on an
@@ -5099,9 +6321,11 @@ export interface RoomHistoryServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetHistoryResponse) => void,
   ): ClientUnaryCall;
   /**
-   * RenderMessages returns the room ready for an OpenAI-compatible chat API: a system prompt rendered
-   * from a template, then the history with deletion and reaction tags, tool calls repaired. Read only.
-   * A template that fails to compile or render is INVALID_ARGUMENT naming the template and line.
+   * RenderMessages returns the room ready for a model's chat API (OpenAI chat completions by default,
+   * or Anthropic messages): a system prompt rendered from a template, then the history with senders,
+   * message ids, deletion and reaction tags, tool calls repaired, and, with max_tokens, only the newest
+   * turns that fit. Read only. A template that fails to compile or render is INVALID_ARGUMENT naming
+   * the template, line and column.
    */
   renderMessages(
     request: RenderMessagesRequest,
@@ -5117,6 +6341,48 @@ export interface RoomHistoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderMessagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetRoomRenderDefaults sets how RenderMessages renders the room when a request does not say: its
+   * template, its stored room_context (merged under the per-call room_context) and its token encoding.
+   * Replaces all three at once (unset fields return to the server defaults). Increments the version by
+   * one and generates one CHANGE_KIND_RENDER_DEFAULTS change.
+   */
+  setRoomRenderDefaults(
+    request: SetRoomRenderDefaultsRequest,
+    callback: (error: ServiceError | null, response: SetRoomRenderDefaultsResponse) => void,
+  ): ClientUnaryCall;
+  setRoomRenderDefaults(
+    request: SetRoomRenderDefaultsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoomRenderDefaultsResponse) => void,
+  ): ClientUnaryCall;
+  setRoomRenderDefaults(
+    request: SetRoomRenderDefaultsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoomRenderDefaultsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ReportUsage tells the server how many input tokens the provider actually counted for a render of
+   * the room, so it can calibrate that room's token estimate for targets without an exact offline
+   * tokenizer (Anthropic). It changes no history: the version does not move and no change is
+   * published. NOT_FOUND when the room does not exist.
+   */
+  reportUsage(
+    request: ReportUsageRequest,
+    callback: (error: ServiceError | null, response: ReportUsageResponse) => void,
+  ): ClientUnaryCall;
+  reportUsage(
+    request: ReportUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportUsageResponse) => void,
+  ): ClientUnaryCall;
+  reportUsage(
+    request: ReportUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportUsageResponse) => void,
   ): ClientUnaryCall;
   /**
    * UpdateMessage replaces the content of one message and sets its edited_at. Increments the version by
@@ -5359,6 +6625,10 @@ export const RoomHistoryServiceClient = makeGenericClientConstructor(
   service: typeof RoomHistoryServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
