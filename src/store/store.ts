@@ -92,6 +92,22 @@ export interface RoomSnapshot {
   /** Bytes of the stored entries, and the room's byte budget. */
   bytes: number;
   maxBytes: number;
+  /** How RenderMessages renders the room when a request does not say (SetRoomRenderDefaults, ReportUsage). */
+  renderDefaults?: RenderDefaults;
+}
+
+/** A room's render defaults; absent fields (or an absent object) mean the server's defaults. */
+export interface RenderDefaults {
+  /** The template a request naming none renders; "" means the server's default template. */
+  template: string;
+  /** Stored variables merged under every request's room_context. */
+  context?: Record<string, unknown>;
+  /** The tokenizer a request naming none counts with; "" means o200k_base. */
+  encoding: "" | "o200k_base" | "cl100k_base";
+  /** The factor Anthropic estimates are multiplied by (ReportUsage); 1 without reports. */
+  calibration: number;
+  /** How many ReportUsage calls the calibration is built from. */
+  samples: number;
 }
 
 export type MessagePatch =
