@@ -91,6 +91,7 @@ export function applyChange(window: readonly Message[], change: RoomChange): rea
       return window.slice(change.trimmed);
     case ChangeKind.CHANGE_KIND_REBACKFILL:
     case ChangeKind.CHANGE_KIND_RETENTION:
+    case ChangeKind.CHANGE_KIND_RENDER_DEFAULTS:
       return window;
     default:
       return undefined; // RESYNC, or a kind this client does not know yet: never ignored
