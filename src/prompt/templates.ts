@@ -5,6 +5,7 @@ import { invalid } from "../domain/errors.js";
 import { installJinja2Semantics } from "./jinja/compat.js";
 import { FILTERS } from "./jinja/filters.js";
 import { GLOBALS, TESTS } from "./jinja/tests.js";
+import { RENDER_CACHE_BYTES, RenderCache, renderKey } from "./render-cache.js";
 
 const TEMPLATE_NAME = /^(?!.*(^|\/)\.\.?(\/|$))[\w.\-/]{1,200}$/;
 
@@ -17,12 +18,22 @@ const live = new Set<WeakRef<PromptTemplates>>();
  * (`./jinja/`; README, "Jinja2 compatibility"). A template is compiled on first use and kept; a kept
  * template whose file changed (mtime, size or inode, checked at most once per {@link RELOAD_CHECK_MS}) is
  * read again, and {@link PromptTemplates.reloadAll} (SIGHUP) drops every kept template.
+ *
+ * A rendered prompt is kept too, keyed by the template's name and the context's JSON, together with the
+ * files the render read (the template and everything it includes, extends or imports): it is reused
+ * while none of them was read again, so the same checks that reload a template drop its renders. A
+ * render that used the `random` filter, or a missing template (`ignore missing`), or a context JSON
+ * cannot stand for, is not kept. Templates have no clock or other input besides the context.
  */
 export class PromptTemplates {
   private readonly env: nunjucks.Environment;
   private readonly loader: DirectoryLoader;
+  private readonly rendered: RenderCache<LoadedFile>;
+  /** Set while rendering when the output may differ on the next render of the same input. */
+  private volatile = false;
 
-  constructor(readonly directory: string, readonly defaultTemplate: string) {
+  /** `cacheBytes`: the bound of the rendered-prompt cache; 0 turns it off. */
+  constructor(readonly directory: string, readonly defaultTemplate: string, cacheBytes = RENDER_CACHE_BYTES) {
     if (!existsSync(directory)) throw new Error(`templates directory ${directory} does not exist`);
     installJinja2Semantics();
     this.loader = new DirectoryLoader(directory);
@@ -36,6 +47,13 @@ export class PromptTemplates {
     for (const [name, f] of Object.entries(FILTERS)) this.env.addFilter(name, f);
     for (const [name, t] of Object.entries(TESTS)) (this.env as unknown as { addTest(n: string, t: unknown): void }).addTest(name, t);
     for (const [name, g] of Object.entries(GLOBALS)) this.env.addGlobal(name, g);
+    const random = this.env.getFilter("random") as (...args: unknown[]) => unknown;
+    const markVolatile = () => { this.volatile = true; };
+    this.env.addFilter("random", function (this: unknown, ...args: unknown[]) {
+      markVolatile();
+      return random.apply(this, args);
+    });
+    this.rendered = new RenderCache(cacheBytes);
     live.add(new WeakRef(this));
   }
 
@@ -43,6 +61,7 @@ export class PromptTemplates {
   reload(): void {
     (this.env as unknown as { invalidateCache(): void }).invalidateCache();
     this.loader.forget();
+    this.rendered.clear();
   }
 
   /** {@link reload} for every PromptTemplates in the process: what SIGHUP does (src/main.ts). */
@@ -60,12 +79,44 @@ export class PromptTemplates {
     if (path.isAbsolute(template) || !TEMPLATE_NAME.test(template)) {
       throw invalid("template", `"${template}" is not a template name inside the templates directory`);
     }
+    const key = this.rendered.maxBytes > 0 ? renderKey(template, context) : undefined;
+    if (key !== undefined) {
+      const hit = this.rendered.get(key);
+      if (hit && this.loader.unchanged(hit.deps)) {
+        this.rendered.hits++;
+        return hit.text;
+      }
+      this.rendered.misses++;
+    }
+    this.volatile = false;
+    const used = this.loader.startRecording();
+    let text: string;
     try {
-      return this.env.render(template, context);
+      text = this.env.render(template, context);
     } catch (err) {
       throw templateError(template, err as Error, this.loader.root);
+    } finally {
+      this.loader.stopRecording();
     }
+    const deps = this.loader.loaded(used);
+    if (key !== undefined && deps && !this.volatile) this.rendered.set(key, { text, deps });
+    else if (key !== undefined) this.rendered.delete(key);
+    return text;
   }
+
+  /** What the rendered-prompt cache holds and how often it answered (tests, diagnostics). */
+  cacheStats(): { entries: number; bytes: number; hits: number; misses: number } {
+    const r = this.rendered;
+    return { entries: r.size, bytes: r.bytes, hits: r.hits, misses: r.misses };
+  }
+}
+
+/** A template file as one load read it; a reload replaces the object, so identity says "unchanged". */
+interface LoadedFile {
+  name: string;
+  file: string;
+  stamp: string;
+  checkedAt: number;
 }
 
 /**
@@ -79,9 +130,11 @@ export class PromptTemplates {
 class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
   readonly root: string;
   /** The file behind each cached name, with what it looked like when read and when last checked. */
-  private readonly files = new Map<string, { file: string; stamp: string; checkedAt: number }>();
+  private readonly files = new Map<string, LoadedFile>();
   private compiled: Record<string, unknown> = {};
   private readonly view: Record<string, unknown>;
+  /** The names nunjucks looked up during the current render, when recording. */
+  private used: Set<string> | undefined;
 
   constructor(directory: string) {
     super();
@@ -89,7 +142,11 @@ class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
     // nunjucks reads `loader.cache[name]` before every load, includes and extends too: checking there
     // catches a change to any file a template uses.
     this.view = new Proxy({}, {
-      get: (_t, name) => (typeof name === "string" && this.stale(name) ? undefined : this.compiled[name as string]),
+      get: (_t, name) => {
+        if (typeof name !== "string") return undefined;
+        this.used?.add(name);
+        return this.stale(name) ? undefined : this.compiled[name];
+      },
       set: (_t, name, value) => { this.compiled[name as string] = value; return true; },
       deleteProperty: (_t, name) => delete this.compiled[name as string],
     });
@@ -106,6 +163,39 @@ class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
   forget(): void {
     this.compiled = {};
     this.files.clear();
+  }
+
+  /** Starts recording the names templates look up, into the set returned. */
+  startRecording(): Set<string> {
+    this.used = new Set();
+    return this.used;
+  }
+
+  stopRecording(): void {
+    this.used = undefined;
+  }
+
+  /** The loaded file behind each name, or undefined when one is not loaded (missing, or `ignore missing`). */
+  loaded(names: Set<string>): LoadedFile[] | undefined {
+    const out: LoadedFile[] = [];
+    for (const name of names) {
+      const f = this.files.get(name);
+      if (!f || !this.compiled[name]) return undefined;
+      out.push(f);
+    }
+    return out;
+  }
+
+  /**
+   * Whether every file is still the one loaded, after the same check a lookup makes (at most once per
+   * {@link RELOAD_CHECK_MS}); a changed file is dropped here, so the next render reads it again.
+   */
+  unchanged(deps: readonly LoadedFile[]): boolean {
+    for (const d of deps) {
+      this.stale(d.name);
+      if (this.files.get(d.name) !== d) return false;
+    }
+    return true;
   }
 
   private stale(name: string): boolean {
@@ -130,7 +220,7 @@ class DirectoryLoader extends nunjucks.Loader implements nunjucks.ILoader {
     if (!inside(this.root, real)) throw outside(name);
     const before = stamp(real);
     const src = readFileSync(real, "utf8");
-    this.files.set(name, { file: real, stamp: before, checkedAt: Date.now() });
+    this.files.set(name, { name, file: real, stamp: before, checkedAt: Date.now() });
     // `path` is the name's own location, so "./x.j2" in a template means next to that name.
     return { src: jinjaSource(src), path: full, noCache: false };
   }
