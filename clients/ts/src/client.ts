@@ -45,7 +45,7 @@ export type PartialRequest<T> = pb.DeepPartial<T>;
 type UnaryMethod =
   | "appendMessages" | "getHistory" | "renderMessages" | "updateMessage" | "markDeleted" | "patchReactions"
   | "clearRoom" | "setRoomLimit" | "discardRebackfill" | "getRoomInfo" | "listRooms" | "deleteRoom"
-  | "setRoomRetention" | "reapIdleRooms";
+  | "setRoomRetention" | "reapIdleRooms" | "setRoomRenderDefaults" | "reportUsage";
 
 type Callback<Res> = (err: Error | null, res: Res) => void;
 type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => { cancel(): void };
@@ -98,11 +98,33 @@ export class RoomHistoryClient {
     return this.unary("getHistory", pb.GetHistoryRequest.fromPartial(req), opts);
   }
 
-  /** RenderMessages: the room ready for a chat API. Retried. */
+  /**
+   * RenderMessages: the room ready for a chat API (`format`: OpenAI chat by default, or Anthropic
+   * messages; `senderStyle`, `idMarkers`, `maxTokens` with `encoding`: see the proto). Retried.
+   */
   renderMessages(
     req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions,
   ): Promise<pb.RenderMessagesResponse> {
     return this.unary("renderMessages", pb.RenderMessagesRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * SetRoomRenderDefaults: the template, stored roomContext and token encoding renderMessages uses for the
+   * room when a call does not say, all three at once (what is left out returns to the server's default).
+   * Watchers get CHANGE_KIND_RENDER_DEFAULTS. Retried only with an expectedVersion.
+   */
+  setRoomRenderDefaults(
+    req: PartialRequest<pb.SetRoomRenderDefaultsRequest>, opts?: CallOptions,
+  ): Promise<pb.SetRoomRenderDefaultsResponse> {
+    return this.unary("setRoomRenderDefaults", pb.SetRoomRenderDefaultsRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * ReportUsage: the provider's input-token count for a render of the room at `version`, so the server
+   * calibrates the room's estimates. Never retried: each report counts once.
+   */
+  reportUsage(req: PartialRequest<pb.ReportUsageRequest>, opts?: CallOptions): Promise<pb.ReportUsageResponse> {
+    return this.unary("reportUsage", pb.ReportUsageRequest.fromPartial(req), opts);
   }
 
   /** UpdateMessage. Retried only with an expectedVersion (see retrySafe in backoff.ts). */

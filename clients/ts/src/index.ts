@@ -29,14 +29,18 @@ export {
 } from "./backoff.js";
 
 export { ChangeKind, RoomChange } from "./gen/roomhistory/v1/change.js";
-export { ContentPart, ImageUrl, Message, MessageKind, Reaction, Role, ToolCall } from "./gen/roomhistory/v1/message.js";
+export {
+  ContentPart, FileData, ImageUrl, InputAudio, Message, MessageKind, Reaction, Role, ToolCall,
+} from "./gen/roomhistory/v1/message.js";
 export {
   AppendMessagesRequest, AppendMessagesResponse, ClearRoomRequest, ClearRoomResponse, DeleteRoomRequest,
   DeleteRoomResponse, DiscardRebackfillRequest, DiscardRebackfillResponse, Durability, GetHistoryRequest,
   GetHistoryResponse, GetRoomInfoRequest, GetRoomInfoResponse, ListRoomsRequest, ListRoomsResponse,
   MarkDeletedRequest, MarkDeletedResponse, PatchReactionsRequest, PatchReactionsResponse, ReapIdleRoomsRequest,
-  ReapIdleRoomsResponse, RenderedMessage, RenderForm, RenderMessagesRequest, RenderMessagesResponse, RoomCursor,
-  RoomVersion, SetRoomLimitRequest, SetRoomLimitResponse, SetRoomRetentionRequest, SetRoomRetentionResponse,
+  ReapIdleRoomsResponse, RenderedMessage, RenderForm, RenderFormat, RenderMessagesRequest, RenderMessagesResponse,
+  ReportUsageRequest, ReportUsageResponse, IdMarkers, RoomCursor, RoomVersion, SenderStyle, SetRoomLimitRequest,
+  SetRoomLimitResponse, SetRoomRenderDefaultsRequest, SetRoomRenderDefaultsResponse, SetRoomRetentionRequest,
+  SetRoomRetentionResponse, TokenEncoding,
   UpdateMessageRequest, UpdateMessageResponse, WatchCreated, WatchProgress, WatchRequest, WatchResponse,
   RoomHistoryServiceClient, type DeepPartial,
 } from "./gen/roomhistory/v1/room_history_service.js";

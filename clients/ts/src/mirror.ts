@@ -43,13 +43,12 @@ export interface RoomChangedEvent {
   refetched: boolean;
 }
 
-/** Settings of one RoomMirror.render. */
-export interface RenderOptions extends CallOptions {
-  /** form of the answer: `messages` (the default) or `messagesJson` (RENDER_FORM_JSON). */
-  form?: pb.RenderForm;
-  /** includeThinking keeps thinking segments; default false. */
-  includeThinking?: boolean;
-}
+/**
+ * Settings of one RoomMirror.render: the call's (timeoutMs, signal) and RenderMessagesRequest's render
+ * options (form, includeThinking, format, senderStyle, idMarkers, maxTokens, encoding), as for
+ * RoomHistoryClient.renderMessages.
+ */
+export type RenderOptions = CallOptions & Omit<PartialRequest<pb.RenderMessagesRequest>, "roomId" | "roomContext" | "template">;
 
 /** Settings of one RoomMirror.append. */
 export interface MirrorAppendOptions extends CallOptions {
@@ -168,8 +167,8 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   render(
     roomId: string, context?: Record<string, unknown>, template?: string, opts: RenderOptions = {},
   ): Promise<pb.RenderMessagesResponse> {
-    const { form, includeThinking, ...callOpts } = opts;
-    return this.client.renderMessages({ roomId, roomContext: context, template, form, includeThinking }, callOpts);
+    const { timeoutMs, signal, ...options } = opts;
+    return this.client.renderMessages({ ...options, roomId, roomContext: context, template }, { timeoutMs, signal });
   }
 
   /**

@@ -34,8 +34,25 @@ from .errors import (
 )
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
-from .v1.message_pb2 import ContentPart, ImageUrl, Message, MessageKind, Reaction, Role, ToolCall
-from .v1.room_history_service_pb2 import Durability, RenderForm
+from .v1.message_pb2 import (
+    ContentPart,
+    FileData,
+    ImageUrl,
+    InputAudio,
+    Message,
+    MessageKind,
+    Reaction,
+    Role,
+    ToolCall,
+)
+from .v1.room_history_service_pb2 import (
+    Durability,
+    IdMarkers,
+    RenderForm,
+    RenderFormat,
+    SenderStyle,
+    TokenEncoding,
+)
 
 __all__ = [
     "CONFLICT_POLICY",
@@ -52,7 +69,10 @@ __all__ = [
     "ContentPart",
     "DeadlineExceededError",
     "Durability",
+    "FileData",
+    "IdMarkers",
     "ImageUrl",
+    "InputAudio",
     "InternalError",
     "InvalidArgumentError",
     "Message",
@@ -60,6 +80,7 @@ __all__ = [
     "NotFoundError",
     "Reaction",
     "RenderForm",
+    "RenderFormat",
     "ResourceExhaustedError",
     "RetryPolicy",
     "Role",
@@ -70,6 +91,8 @@ __all__ = [
     "RoomHistoryError",
     "RoomMirror",
     "RoomNotFollowedError",
+    "SenderStyle",
+    "TokenEncoding",
     "ToolCall",
     "UnavailableError",
     "VersionConflictError",

@@ -65,12 +65,53 @@ class SyncMethods:
         template: str = "",
         include_thinking: bool = False,
         form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
+        format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED,
+        sender_style: pb.SenderStyle = pb.SENDER_STYLE_UNSPECIFIED,
+        id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED,
+        max_tokens: int = 0,
+        encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
-        """The room rendered for a chat API: system prompt from the template, then the history, as
-        ``messages`` (the default) or, with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``."""
-        request = _requests.render_messages(room_id, room_context, template, include_thinking, form)
+        """The room rendered for a chat API: system prompt from the template (the room's, see
+        set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
+        with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
+        default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
+        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding)
         return self._unary(self._stub.RenderMessages, request, timeout)
+
+    def set_room_render_defaults(
+        self,
+        room_id: str,
+        *,
+        template: str = "",
+        room_context: Mapping[str, Any] | None = None,
+        encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetRoomRenderDefaultsResponse:
+        """Sets how render_messages renders the room when a call does not say: its template, its stored
+        room_context (merged under each call's) and its token encoding, all three at once (what is left
+        out returns to the server's default). Watchers get CHANGE_KIND_RENDER_DEFAULTS."""
+        request = _requests.write_options(pb.SetRoomRenderDefaultsRequest(room_id=room_id, template=template, room_context=_requests.struct(room_context), encoding=encoding), expected_version, durability)
+        return self._unary(self._stub.SetRoomRenderDefaults, request, timeout)
+
+    def report_usage(
+        self,
+        room_id: str,
+        version: int,
+        input_tokens: int,
+        *,
+        estimated_tokens: int = 0,
+        format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> pb.ReportUsageResponse:
+        """Tells the server the provider's input-token count (e.g. Anthropic ``usage.input_tokens``) for
+        a render of the room at ``version``, so it calibrates the room's estimates; pass the render's
+        ``estimated_tokens`` when you have it. Never retried: each report counts once."""
+        request = pb.ReportUsageRequest(room_id=room_id, version=version, input_tokens=input_tokens, estimated_tokens=estimated_tokens, format=format)
+        return self._unary(self._stub.ReportUsage, request, timeout)
 
     def update_message(
         self,
@@ -266,12 +307,53 @@ class AsyncMethods:
         template: str = "",
         include_thinking: bool = False,
         form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
+        format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED,
+        sender_style: pb.SenderStyle = pb.SENDER_STYLE_UNSPECIFIED,
+        id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED,
+        max_tokens: int = 0,
+        encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
-        """The room rendered for a chat API: system prompt from the template, then the history, as
-        ``messages`` (the default) or, with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``."""
-        request = _requests.render_messages(room_id, room_context, template, include_thinking, form)
+        """The room rendered for a chat API: system prompt from the template (the room's, see
+        set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
+        with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
+        default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
+        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding)
         return await self._unary(self._stub.RenderMessages, request, timeout)
+
+    async def set_room_render_defaults(
+        self,
+        room_id: str,
+        *,
+        template: str = "",
+        room_context: Mapping[str, Any] | None = None,
+        encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetRoomRenderDefaultsResponse:
+        """Sets how render_messages renders the room when a call does not say: its template, its stored
+        room_context (merged under each call's) and its token encoding, all three at once (what is left
+        out returns to the server's default). Watchers get CHANGE_KIND_RENDER_DEFAULTS."""
+        request = _requests.write_options(pb.SetRoomRenderDefaultsRequest(room_id=room_id, template=template, room_context=_requests.struct(room_context), encoding=encoding), expected_version, durability)
+        return await self._unary(self._stub.SetRoomRenderDefaults, request, timeout)
+
+    async def report_usage(
+        self,
+        room_id: str,
+        version: int,
+        input_tokens: int,
+        *,
+        estimated_tokens: int = 0,
+        format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> pb.ReportUsageResponse:
+        """Tells the server the provider's input-token count (e.g. Anthropic ``usage.input_tokens``) for
+        a render of the room at ``version``, so it calibrates the room's estimates; pass the render's
+        ``estimated_tokens`` when you have it. Never retried: each report counts once."""
+        request = pb.ReportUsageRequest(room_id=room_id, version=version, input_tokens=input_tokens, estimated_tokens=estimated_tokens, format=format)
+        return await self._unary(self._stub.ReportUsage, request, timeout)
 
     async def update_message(
         self,

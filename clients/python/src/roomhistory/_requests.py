@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 
 from .convert import from_datetime
 from .v1 import message_pb2 as msg
@@ -50,19 +50,13 @@ def append_messages(
     return write_options(request, expected_version, durability)
 
 
-def render_messages(
-    room_id: str,
-    room_context: Mapping[str, Any] | None,
-    template: str,
-    include_thinking: bool,
-    form: pb.RenderForm = pb.RENDER_FORM_UNSPECIFIED,
-) -> pb.RenderMessagesRequest:
-    request = pb.RenderMessagesRequest(
-        room_id=room_id, template=template, include_thinking=include_thinking, form=form
-    )
-    if room_context is not None:
-        request.room_context.update(dict(room_context))
-    return request
+def struct(values: Mapping[str, Any] | None) -> struct_pb2.Struct | None:
+    """A room_context as a Struct; None (unset) for None."""
+    if values is None:
+        return None
+    out = struct_pb2.Struct()
+    out.update(dict(values))
+    return out
 
 
 def update_message(

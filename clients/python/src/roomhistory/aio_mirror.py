@@ -130,7 +130,8 @@ class AsyncRoomMirror:
     async def render(
         self, room_id: str, room_context: Mapping[str, Any] | None = None, **options: Any
     ) -> pb.RenderMessagesResponse:
-        """RenderMessages for the room (template, include_thinking and timeout as for the client)."""
+        """RenderMessages for the room (template, include_thinking, format, sender_style, id_markers, max_tokens,
+        encoding and timeout as for the client's render_messages)."""
         self._state.window(room_id)
         return await self._client.render_messages(room_id, room_context, **options)
 
