@@ -123,7 +123,7 @@ describe("rendered-prompt cache", () => {
 
   it("renders, without keeping, a context JSON cannot stand for", () => {
     const t = new PromptTemplates(templatesDir({ "a.j2": "{{ v }}" }), "a.j2");
-    for (const v of [() => "f", undefined, -0, Number.NaN, new Date(0), [1, , 3]]) t.render("", { v });
+    for (const v of [() => "f", undefined, -0, Number.NaN, new Date(0), Object.assign(new Array<number>(3), { 0: 1, 2: 3 })]) t.render("", { v });
     expect(t.cacheStats()).toMatchObject({ entries: 0, hits: 0, misses: 0 });
     expect(renderKey("a.j2", { v: { w: [1, "x", null, true, { z: 2.5 }] } })).toBe('a.j2\u0000{"v":{"w":[1,"x",null,true,{"z":2.5}]}}');
   });
