@@ -14,6 +14,7 @@ import { updateReadme } from "./lib/readme-section.js";
 import { nowMs } from "./lib/stats.js";
 import { appendScenario } from "./scenarios/append.js";
 import { readScenario } from "./scenarios/read.js";
+import { renderBudgetScenario } from "./scenarios/render-budget.js";
 import { freshnessScenario } from "./scenarios/freshness.js";
 import { pollingScenario } from "./scenarios/polling.js";
 import { mirrorScenario } from "./scenarios/mirror.js";
@@ -23,8 +24,8 @@ import { durabilityScenario } from "./scenarios/durability.js";
 import { largeScenario } from "./scenarios/large.js";
 
 const SCENARIOS: Scenario[] = [
-  appendScenario, readScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario, pythonScenario,
-  durabilityScenario, largeScenario,
+  appendScenario, readScenario, renderBudgetScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario,
+  pythonScenario, durabilityScenario, largeScenario,
 ];
 
 const { values } = parseArgs({
