@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { Redis, Cluster } from "ioredis";
 import pino, { type Logger } from "pino";
-import type { Config } from "./config.js";
+import type { Config, RedisConnection } from "./config.js";
 import { PromptTemplates } from "./prompt/templates.js";
 import { startServer, type RunningServer } from "./server/server.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
@@ -18,11 +19,26 @@ import { checkRoomId } from "./wire/validate.js";
  */
 function redisOptions(config: Config) {
   return {
+    ...connectionOptions(config.redisConnection),
     maxRetriesPerRequest: 2,
     enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
     commandTimeout: config.redisCommandTimeoutMs,
     autoResendUnfulfilledCommands: false,
+  };
+}
+
+/**
+ * TLS and ACL credentials for every connection, a cluster's included (its nodes are found at run time,
+ * so they can only come from here). The PEM files are read once: a rotated Redis CA needs a restart.
+ * A URL's own user:password win: ioredis takes the URL's fields before these.
+ */
+function connectionOptions(c: RedisConnection) {
+  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+  return {
+    ...(c.username !== undefined && { username: c.username }),
+    ...(c.password !== undefined && { password: c.password }),
+    ...(c.tls && { tls: { ca: read(c.tls.caFile), cert: read(c.tls.certFile), key: read(c.tls.keyFile) } }),
   };
 }
 
@@ -99,6 +115,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
     maxReplyBytes: config.maxReplyBytes,
+    tls: config.tls,
+    reflection: config.reflection,
   }, config.listen);
   return config.legacyBridge ? withLegacyBridge(app, config, logger) : app;
 }

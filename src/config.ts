@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import type { Limits } from "./wire/validate.js";
 import * as D from "./defaults.js";
+import type { TlsFiles } from "./server/tls.js";
+import { checkListen } from "./server/listen-policy.js";
 
 /**
  * Every setting, read from the environment once at start (documented in README.md, "Configuration"),
@@ -37,6 +39,22 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Replicas (and AOF fsync) every mutation waits for unless its request asks otherwise. */
   durability: { replicas: number; timeoutMs: number; fsync: boolean };
+  /** TLS for clients (ROOMHISTORY_TLS_CERT/_KEY, mTLS with ROOMHISTORY_TLS_CLIENT_CA); undefined: plaintext. */
+  tls?: TlsFiles;
+  /** Listen on a non-loopback address without TLS and tokens anyway (src/server/listen-policy.ts). */
+  allowInsecure: boolean;
+  /** gRPC server reflection (grpcurl list/describe) is served. */
+  reflection: boolean;
+  /** How Redis connections encrypt and log in, over what ROOMHISTORY_REDIS_URL itself says. */
+  redisConnection: RedisConnection;
+}
+
+/** Redis TLS (PEM file paths) and credentials: the only way to give them to a cluster's seeds. */
+export interface RedisConnection {
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** An ACL user; the URL's own user:password win over these. */
+  username?: string;
+  password?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -82,7 +100,50 @@ function replyLimits(env: Env): { maxRoomBytes: number; maxReplyBytes: number } 
   return { maxRoomBytes, maxReplyBytes };
 }
 
+/** Both of ROOMHISTORY_TLS_CERT and _KEY, or neither; a client CA only with them. */
+function serverTls(env: Env): TlsFiles | undefined {
+  const certFile = env.ROOMHISTORY_TLS_CERT || undefined;
+  const keyFile = env.ROOMHISTORY_TLS_KEY || undefined;
+  const clientCaFile = env.ROOMHISTORY_TLS_CLIENT_CA || undefined;
+  if (!certFile !== !keyFile) {
+    throw new Error(`ROOMHISTORY_TLS_CERT and ROOMHISTORY_TLS_KEY go together: ${certFile ? "ROOMHISTORY_TLS_KEY" : "ROOMHISTORY_TLS_CERT"} `
+      + "is missing (set both for TLS, neither for plaintext)");
+  }
+  if (clientCaFile && !certFile) {
+    throw new Error("ROOMHISTORY_TLS_CLIENT_CA needs ROOMHISTORY_TLS_CERT and ROOMHISTORY_TLS_KEY: client certificates are asked for in a TLS handshake");
+  }
+  return certFile && keyFile ? { certFile, keyFile, clientCaFile } : undefined;
+}
+
+/** TLS is on for a rediss:// URL or ROOMHISTORY_REDIS_TLS=true; a TLS file without TLS is a mistake, not ignored. */
+function redisConnection(env: Env): RedisConnection {
+  const rediss = (env.ROOMHISTORY_REDIS_URL ?? "").startsWith("rediss://");
+  const tls = bool(env, "ROOMHISTORY_REDIS_TLS", rediss);
+  if (rediss && !tls) throw new Error("ROOMHISTORY_REDIS_TLS=false contradicts the rediss:// URL of ROOMHISTORY_REDIS_URL");
+  const caFile = env.ROOMHISTORY_REDIS_TLS_CA || undefined;
+  const certFile = env.ROOMHISTORY_REDIS_TLS_CERT || undefined;
+  const keyFile = env.ROOMHISTORY_REDIS_TLS_KEY || undefined;
+  if (!tls && (caFile || certFile || keyFile)) {
+    throw new Error("ROOMHISTORY_REDIS_TLS_CA/_CERT/_KEY need TLS to Redis: use a rediss:// URL or ROOMHISTORY_REDIS_TLS=true");
+  }
+  if (!certFile !== !keyFile) throw new Error("ROOMHISTORY_REDIS_TLS_CERT and ROOMHISTORY_REDIS_TLS_KEY go together");
+  return {
+    tls: tls ? { caFile, certFile, keyFile } : undefined,
+    username: env.ROOMHISTORY_REDIS_USERNAME || undefined,
+    password: env.ROOMHISTORY_REDIS_PASSWORD || undefined,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const config = settings(env);
+  checkListen({
+    listen: config.listen, tls: config.tls !== undefined, tokens: Boolean(env.ROOMHISTORY_TOKENS_FILE),
+    allowInsecure: config.allowInsecure,
+  });
+  return config;
+}
+
+function settings(env: Env): Config {
   const cluster = env.ROOMHISTORY_REDIS_CLUSTER?.split(",").map((s) => s.trim()).filter(Boolean);
   return {
     listen: env.ROOMHISTORY_LISTEN || D.DEFAULT_LISTEN,
@@ -116,6 +177,10 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, "ROOMHISTORY_DURABILITY_TIMEOUT_MS", D.DEFAULT_DURABILITY.timeoutMs, 1),
       fsync: bool(env, "ROOMHISTORY_DURABILITY_FSYNC", D.DEFAULT_DURABILITY.fsync),
     },
+    tls: serverTls(env),
+    allowInsecure: bool(env, "ROOMHISTORY_ALLOW_INSECURE", false),
+    reflection: bool(env, "ROOMHISTORY_REFLECTION", D.DEFAULT_REFLECTION),
+    redisConnection: redisConnection(env),
   };
 }
 

@@ -32,3 +32,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 /** What every mutation waits for unless its request asks otherwise: no replicas, no fsync. */
 export const DEFAULT_DURABILITY = { replicas: 0, timeoutMs: 100, fsync: false } as const;
+/** How often the TLS certificate files are read again for a rotated certificate (SIGHUP: at once). */
+export const DEFAULT_TLS_RELOAD_INTERVAL_MS = 10_000;
+/** gRPC server reflection (grpcurl list/describe) is on unless ROOMHISTORY_REFLECTION=false. */
+export const DEFAULT_REFLECTION = true;

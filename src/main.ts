@@ -1,6 +1,7 @@
 import { loadConfig } from "./config.js";
 import { createLogger, startApp } from "./app.js";
 import { PromptTemplates } from "./prompt/templates.js";
+import { insecureListenWarning } from "./server/listen-policy.js";
 
 const config = (() => {
   try {
@@ -11,6 +12,12 @@ const config = (() => {
   }
 })();
 const logger = createLogger(config.logLevel);
+// loadConfig already refused an unsafe address unless ROOMHISTORY_ALLOW_INSECURE=true allowed it: say so.
+const insecure = insecureListenWarning({
+  listen: config.listen, tls: config.tls !== undefined, tokens: Boolean(process.env.ROOMHISTORY_TOKENS_FILE),
+  allowInsecure: config.allowInsecure,
+});
+if (insecure) logger.warn({ address: config.listen }, insecure);
 
 const app = await startApp(config, logger).catch((err: Error) => {
   // A port in use or a missing templates directory: one clear line, not a stack trace.
@@ -22,6 +29,8 @@ logger.info(
     address: app.address,
     store: config.redisCluster ? `redis cluster ${config.redisCluster.join(",")}` : config.redisUrl ? "redis" : "memory",
     templates: config.templatesDir,
+    tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
+    reflection: config.reflection,
   },
   config.redisUrl || config.redisCluster
     ? `roomhistory serving on ${app.address} with the Redis store`
@@ -48,4 +57,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 process.on("SIGHUP", () => {
   PromptTemplates.reloadAll();
   logger.info("SIGHUP: templates will be read again on their next use");
+});
+
+// SIGHUP: read the TLS certificate files now rather than at the next poll (open connections keep theirs).
+process.on("SIGHUP", () => {
+  if (config.tls && !app.reloadTls()) logger.info("SIGHUP: TLS certificate files unchanged");
 });

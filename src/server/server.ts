@@ -8,8 +8,11 @@ import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";
 import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
+import { serverTls, type TlsFiles } from "./tls.js";
 import { Reaper } from "../service/reaper.js";
-import { DEFAULT_DURABILITY, DEFAULT_REAP_INTERVAL_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "../defaults.js";
+import {
+  DEFAULT_DURABILITY, DEFAULT_REAP_INTERVAL_MS, DEFAULT_REFLECTION, DEFAULT_SHUTDOWN_GRACE_MS,
+} from "../defaults.js";
 
 export const SERVICE_NAME = "roomhistory.v1.RoomHistoryService";
 
@@ -28,6 +31,12 @@ export interface ServerDeps {
   reapIntervalMs?: number;
   /** The largest GetHistory or RenderMessages reply (ROOMHISTORY_MAX_REPLY_BYTES); default 16 MiB. */
   maxReplyBytes?: number;
+  /** Serve TLS from these PEM files (mTLS when a client CA is named); plaintext without. */
+  tls?: TlsFiles;
+  /** How often the TLS files are read again (ms); default DEFAULT_TLS_RELOAD_INTERVAL_MS. */
+  tlsReloadIntervalMs?: number;
+  /** Serve gRPC reflection (default true). */
+  reflection?: boolean;
 }
 
 export interface RunningServer {
@@ -37,9 +46,13 @@ export interface RunningServer {
   watch: WatchService;
   /** Health NOT_SERVING, watches ended with UNAVAILABLE, in-flight calls finished, store closed. */
   shutdown(): Promise<void>;
+  /** Reads the TLS files now (SIGHUP); true when new connections now get a new certificate. */
+  reloadTls(): boolean;
 }
 
 export async function startServer(deps: ServerDeps, address: string): Promise<RunningServer> {
+  // A bad certificate file throws here, before anything starts.
+  const tls = deps.tls && serverTls(deps.tls, deps.logger, deps.tlsReloadIntervalMs);
   const server = new Server({
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.keepalive_time_ms": 60_000,
@@ -61,11 +74,14 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   // A replica whose Redis is unreachable answers UNAVAILABLE: its health says so, for load balancers.
   const onAvailability = deps.availability ?? deps.store.onAvailability?.bind(deps.store);
   onAvailability?.((up) => stopping === undefined && setServing(up));
-  addReflection(server);
+  if (deps.reflection ?? DEFAULT_REFLECTION) addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+    server.bindAsync(address, tls?.credentials ?? ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  ).catch((err: Error) => {
+    tls?.certificates.close();
+    throw err;
+  });
   const host = address.slice(0, address.lastIndexOf(":"));
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -73,9 +89,11 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
       reaper.stop();
       watch.shutdown();
       await drain(server, deps.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      tls?.certificates.close();
       await deps.store.close();
     })());
-  return { server, port, address: `${host}:${port}`, watch, shutdown };
+  const reloadTls = () => tls?.certificates.reload() ?? false;
+  return { server, port, address: `${host}:${port}`, watch, shutdown, reloadTls };
 }
 
 function drain(server: Server, graceMs: number): Promise<void> {
