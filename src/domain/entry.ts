@@ -42,6 +42,11 @@ export interface Entry {
   metadata?: Record<string, string>;
   /** 1 when the service wrote a legacy "[Message ID: X]" marker into the text (src/domain/legacy-text.ts). */
   lm?: 1;
+  /**
+   * The message's own tokens in o200k_base (entryTokens in src/prompt/tokens.ts), counted by the
+   * service when it writes or edits the entry; absent on entries the legacy manager wrote.
+   */
+  tk?: number;
 }
 
 /** Roles that count toward a room's window. */

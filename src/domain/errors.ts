@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | "NOT_FOUND"
   | "TOO_LARGE"
   | "UNAVAILABLE"
-  | "SHUTTING_DOWN";
+  | "SHUTTING_DOWN"
+  | "FAILED_PRECONDITION";
 
 export class DomainError extends Error {
   constructor(
@@ -54,6 +55,15 @@ export function messageNotFound(roomId: string, messageId: string): DomainError 
     room_id: roomId,
     message_id: messageId,
   });
+}
+
+export function roomNotFound(roomId: string): DomainError {
+  return new DomainError("NOT_FOUND", `room ${roomId} not found`, { room_id: roomId });
+}
+
+/** The request is well formed but the server lacks what it needs to serve it (`field` says what to send). */
+export function failedPrecondition(field: string, why: string): DomainError {
+  return new DomainError("FAILED_PRECONDITION", `${field}: ${why}`, { field });
 }
 
 export function unavailable(why: string): DomainError {

@@ -18,6 +18,7 @@ const STATUS_OF: Record<DomainErrorCode, status> = {
   TOO_LARGE: status.RESOURCE_EXHAUSTED,
   UNAVAILABLE: status.UNAVAILABLE,
   SHUTTING_DOWN: status.UNAVAILABLE,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
 };
 
 /** Builds the error a handler sends, with a google.rpc.ErrorInfo in grpc-status-details-bin. */

@@ -126,9 +126,8 @@ function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService): Ser
     setRoomRetention: (req) => h.setRoomRetention(req),
     reapIdleRooms: (req) => h.reapIdleRooms(req),
     listRooms: (req) => h.listRooms(req),
-    // Issue 10 in progress: replaced by the real handlers before it is resolved.
-    setRoomRenderDefaults: () => Promise.reject(new Error("SetRoomRenderDefaults is not implemented yet")),
-    reportUsage: () => Promise.reject(new Error("ReportUsage is not implemented yet")),
+    setRoomRenderDefaults: (req) => h.setRoomRenderDefaults(req),
+    reportUsage: (req) => h.reportUsage(req),
     watch: (req, call) => watch.open(req, call),
   };
 }

@@ -17,6 +17,9 @@ import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-op
 import { COUNTED_ROLES } from "../domain/entry.js";
 import { tooLarge } from "../domain/errors.js";
 import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
+import { entryTokens } from "../prompt/tokens.js";
+import { editedTokens } from "./entry-tokens.js";
+import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -35,7 +38,8 @@ export class RoomHistoryHandlers {
     const roomId = check.checkRoomId(req.roomId);
     check.checkBatch(req.messages, req.messages.map((m) => Message.encode(m).finish().length), this.limits);
     const opts = appendOptions(req, this.durability);
-    const entries = req.messages.map(messageToEntry);
+    // Counted here, before the store, so that both stores keep the same count with the entry.
+    const entries = req.messages.map(messageToEntry).map((e) => ({ ...e, tk: entryTokens(e) }));
     const r = await this.store.append(roomId, entries, opts);
     return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed, replayed: r.replayed };
   }
@@ -87,7 +91,8 @@ export class RoomHistoryHandlers {
     const roomId = check.checkRoomId(req.roomId);
     const id = check.checkMessageId(req.messageId);
     check.checkUpdateContent(req.content, this.limits);
-    const r = await this.store.patchMessage(roomId, id, { op: "update", content: req.content },
+    const tokens = await editedTokens(this.store, roomId, id, req.content);
+    const r = await this.store.patchMessage(roomId, id, { op: "update", content: req.content, tokens },
       writeOptions(req, this.durability));
     return { version: r.version, message: entryToMessage(r.entry) };
   }
@@ -134,6 +139,18 @@ export class RoomHistoryHandlers {
     return { version: r.version, idleTtlSeconds: r.ttlSeconds, retentionIsDefault: r.isDefault };
   }
 
+  async setRoomRenderDefaults(req: pb.SetRoomRenderDefaultsRequest): Promise<pb.SetRoomRenderDefaultsResponse> {
+    return setRoomRenderDefaults(this.settingsDeps(), req);
+  }
+
+  async reportUsage(req: pb.ReportUsageRequest): Promise<pb.ReportUsageResponse> {
+    return reportUsage(this.settingsDeps(), req);
+  }
+
+  private settingsDeps(): RenderSettingsDeps {
+    return { store: this.store, templates: this.templates, limits: this.limits, durability: this.durability };
+  }
+
   async reapIdleRooms(req: pb.ReapIdleRoomsRequest): Promise<pb.ReapIdleRoomsResponse> {
     const limit = Math.min(req.limit || 1000, 10_000);
     const r = await this.store.reapIdle({ maxIdleSeconds: req.maxIdleSeconds, dryRun: req.dryRun, limit });
@@ -156,10 +173,10 @@ export class RoomHistoryHandlers {
       exists: snap.exists,
       windowBytes: snap.bytes,
       maxBytes: snap.maxBytes,
-      template: "",
-      roomContext: undefined,
-      encoding: 0,
-      calibration: 1,
+      template: snap.renderDefaults?.template ?? "",
+      roomContext: snap.renderDefaults?.context,
+      encoding: encodingEnum(snap.renderDefaults?.encoding ?? ""),
+      calibration: snap.renderDefaults?.calibration ?? 1,
     };
   }
 

@@ -33,9 +33,12 @@ export function appendOptions(req: pb.AppendMessagesRequest, defaults: Durabilit
   };
 }
 
-/** The digest that tells a retry (same messages) from a reused key (other messages). */
+/**
+ * The digest that tells a retry (same messages) from a reused key (other messages). `tokens` is left
+ * out: it is ignored on write (the server counts), so a retry that echoes another count is the same.
+ */
 function fingerprint(messages: Message[]): string {
   const hash = createHash("sha256");
-  for (const m of messages) hash.update(Message.encode(m).finish());
+  for (const m of messages) hash.update(Message.encode({ ...m, tokens: 0 }).finish());
   return hash.digest("base64url");
 }

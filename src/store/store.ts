@@ -7,7 +7,7 @@ import type { SnapshotCache } from "./snapshot-cache.js";
  */
 export type ChangeKindName =
   | "append" | "update" | "delete" | "reactions" | "clear" | "limit" | "rebackfill"
-  | "expired" | "deleted" | "retention";
+  | "expired" | "deleted" | "retention" | "render_defaults";
 
 /** One mutation of one room, as published by the store. */
 export interface StoreChange {
@@ -96,6 +96,30 @@ export interface RoomSnapshot {
   renderDefaults?: RenderDefaults;
 }
 
+/** The tokenizer names a room may store (SetRoomRenderDefaults); "" is the server's default. */
+export type RenderEncodingName = "" | "o200k_base" | "cl100k_base";
+
+/** What SetRoomRenderDefaults stores: all three at once, each empty for the server's default. */
+export interface RenderSettings {
+  template: string;
+  /** Undefined for none. */
+  context?: Record<string, unknown>;
+  encoding: RenderEncodingName;
+}
+
+/** One provider count reported for one render (ReportUsage). */
+export interface UsageReport {
+  inputTokens: number;
+  /** The estimate the render answered with (already multiplied by the calibration then in force). */
+  estimatedTokens: number;
+}
+
+/** A room's calibration after a report (or as it stands). */
+export interface Calibration {
+  calibration: number;
+  samples: number;
+}
+
 /** A room's render defaults; absent fields (or an absent object) mean the server's defaults. */
 export interface RenderDefaults {
   /** The template a request naming none renders; "" means the server's default template. */
@@ -103,7 +127,7 @@ export interface RenderDefaults {
   /** Stored variables merged under every request's room_context. */
   context?: Record<string, unknown>;
   /** The tokenizer a request naming none counts with; "" means o200k_base. */
-  encoding: "" | "o200k_base" | "cl100k_base";
+  encoding: RenderEncodingName;
   /** The factor Anthropic estimates are multiplied by (ReportUsage); 1 without reports. */
   calibration: number;
   /** How many ReportUsage calls the calibration is built from. */
@@ -111,7 +135,8 @@ export interface RenderDefaults {
 }
 
 export type MessagePatch =
-  | { op: "update"; content: string }
+  /** `tokens`: the edited entry's token count (src/prompt/tokens.ts, entryTokens), stored as its `tk`. */
+  | { op: "update"; content: string; tokens?: number }
   | { op: "delete"; deletedAt: string }
   | { op: "reactions"; reactions: { emoji: string; count?: number }[] };
 
@@ -170,6 +195,13 @@ export interface HistoryStore {
   deleteRoom(roomId: string, opts?: WriteOptions): Promise<{ version: number; deleted: boolean }>;
   /** `ttlSeconds` undefined returns the room to the server default; 0 keeps it until deleted. */
   setRetention(roomId: string, ttlSeconds: number | undefined, opts?: WriteOptions): Promise<RetentionResult>;
+  /** Replaces the room's render defaults: one "render_defaults" change. */
+  setRenderDefaults(roomId: string, settings: RenderSettings, opts?: WriteOptions): Promise<{ version: number }>;
+  /**
+   * Adds a report to the room's calibration; no version bump, no change. Without a report, only
+   * checks that the room exists. NOT_FOUND when it does not (after a due expiry).
+   */
+  reportUsage(roomId: string, report?: UsageReport): Promise<Calibration>;
   /** Expires idle rooms (each: one "expired" change); with dryRun only lists them. */
   reapIdle(request: ReapRequest): Promise<ReapResult>;
   versions(roomIds: readonly string[]): Promise<number[]>;

@@ -113,7 +113,7 @@ export function entryToMessage(e: Entry): Message {
       emoji: r.emoji, count: r.count ?? 0,
     })),
     metadata: { ...(e.metadata ?? {}) },
-    tokens: 0,
+    tokens: e.tk ?? 0,
   };
 }
 

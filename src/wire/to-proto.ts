@@ -16,6 +16,7 @@ const KIND: Record<WatchChangeKind, ChangeKind> = {
   expired: ChangeKind.CHANGE_KIND_EXPIRED,
   deleted: ChangeKind.CHANGE_KIND_DELETED,
   retention: ChangeKind.CHANGE_KIND_RETENTION,
+  render_defaults: ChangeKind.CHANGE_KIND_RENDER_DEFAULTS,
 };
 
 export function toRoomChange(c: WatchChange): RoomChange {

@@ -3,6 +3,7 @@ import { storeConformance } from "./suite.js";
 import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
+import { renderDefaultsConformance } from "./render-defaults-suite.js";
 
 storeConformance("memory", async (options) => {
   const store = new MemoryStore(options);
@@ -20,6 +21,11 @@ storeLifecycleConformance("memory", async (options) => {
 });
 
 storeEdgeConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+renderDefaultsConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

@@ -8,6 +8,7 @@ import { storeConformance } from "./suite.js";
 import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
+import { renderDefaultsConformance } from "./render-defaults-suite.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -26,4 +27,5 @@ for (const hashTag of [true, false]) {
   budgetConformance(`redis (hashTag ${hashTag})`, factory);
   storeLifecycleConformance(`redis (hashTag ${hashTag})`, factory);
   storeEdgeConformance(`redis (hashTag ${hashTag})`, factory);
+  renderDefaultsConformance(`redis (hashTag ${hashTag})`, factory);
 }

@@ -151,8 +151,9 @@ for i = 1, #entries, 1000 do
 end
 rcall('SET', ver_key, version)
 -- Settings an unbraced roomhistory server kept; those the hash-tagged room already has stay.
-local settings = rcall('HMGET', old_meta, 'limit', 'rebackfill', 'ttl', 'mb')
-for i, field in ipairs({ 'limit', 'rebackfill', 'ttl', 'mb' }) do
+local fields = { 'limit', 'rebackfill', 'ttl', 'mb', 'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun' }
+local settings = rcall('HMGET', old_meta, unpack(fields))
+for i, field in ipairs(fields) do
   if settings[i] then rcall('HSETNX', meta_key, field, settings[i]) end
 end
 local t = rcall('TIME')

@@ -17,7 +17,8 @@
     ARGV[12] legacy tag to put after the marker: '[deleted at T]' (delete), '[Reactions: ...]' or ''
              (reactions)
     ARGV[13] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
-    ARGV[14..] the forms the id may take inside an entry's JSON text (raw, JSON-escaped, escaped as
+    ARGV[14] update: the edited message's token count ("tk"), or '' to drop it; unused otherwise
+    ARGV[15..] the forms the id may take inside an entry's JSON text (raw, JSON-escaped, escaped as
              Python's json.dumps writes non-ASCII): a cheap test before an entry is decoded
 
   Output:
@@ -40,7 +41,7 @@ local version, conflict = check_version(ctx)
 if not version then return conflict end
 
 local function mentions_id(raw)
-  for i = 14, #ARGV do
+  for i = 15, #ARGV do
     if string.find(raw, ARGV[i], 1, true) then return true end
   end
   return false
@@ -73,6 +74,7 @@ if holder then legacy = false end
 if op == 'update' then
   if holder then text = value else set_text(obj, value, legacy and marker or nil) end
   obj.edited_at = ctx.now
+  obj.tk = tonumber(ARGV[14])
 elseif op == 'delete' then
   obj.deleted_at = value
   if legacy then put_legacy_tag(obj, marker, '%[deleted at [^%]]*%]', tag) end

@@ -15,18 +15,20 @@
     { version, limit or '', rebackfill ('1' or ''), updated_at or '', epoch or '', length,
       1 when the cached copy is current (no entries follow) else 0,
       own retention seconds or '', last write ms or '', 1 when the room exists else 0,
-      own byte budget or '', entry JSON... }
+      own byte budget or '', template or '', room_context JSON or '', encoding or '',
+      calibration sums of inputs and of estimates and samples (each or ''), entry JSON... }
 ]]
 local rcall = redis.call
-local FIRST_ENTRY = 12
-local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch', 'ttl', 'upd_ms', 'gone', 'mb')
+local FIRST_ENTRY = 18
+local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch', 'ttl', 'upd_ms', 'gone', 'mb',
+  'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun')
 local version = tonumber(rcall('GET', KEYS[2]) or '0')
 local len = rcall('LLEN', KEYS[1])
 local epoch = meta[4] or ''
 -- As room_exists() in includes/common.lua: not a tombstone, and written by someone.
 local exists = (not meta[7]) and (version > 0 or len > 0) and 1 or 0
 local out = { version, meta[1] or '', meta[2] or '', meta[3] or '', epoch, len, 0, meta[5] or '', meta[6] or '', exists,
-  meta[8] or '' }
+  meta[8] or '', meta[9] or '', meta[10] or '', meta[11] or '', meta[12] or '', meta[13] or '', meta[14] or '' }
 if epoch ~= '' and epoch == ARGV[1] and tostring(version) == ARGV[2] and tostring(len) == ARGV[3] then
   out[7] = 1
   return out

@@ -2,15 +2,18 @@ import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
 } from "../../defaults.js";
 import { encodeEntry, entryBytes, entryId, trimCount, type Entry } from "../../domain/entry.js";
-import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionConflict } from "../../domain/errors.js";
+import {
+  invalid, messageNotFound, messageOverBudget, patchOverBudget, roomNotFound, versionConflict,
+} from "../../domain/errors.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
 import {
   clampMaxBytes,
   type AppendOptions, type AppendResult, type ChangeKindName, type HistoryStore, type LimitResult, type MessagePatch,
   type PatchResult, type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot,
-  type StoreOptions, type WriteOptions,
+  type StoreOptions, type WriteOptions, type RenderSettings, type UsageReport, type Calibration, type RenderDefaults,
 } from "../store.js";
+import { addUsageReport, calibrationOf, NO_USAGE, type UsageSums } from "../calibration.js";
 import { SnapshotCache } from "../snapshot-cache.js";
 import { MemoryFeed } from "./memory-feed.js";
 import { applyLegacyTag, setText } from "./patch.js";
@@ -31,6 +34,10 @@ interface Room {
   updMs: number;
   /** The room's own retention in seconds; undefined follows the store's default. */
   ttl?: number;
+  /** SetRoomRenderDefaults; undefined for none. Kept by a clear, dropped with the room. */
+  render?: RenderSettings;
+  /** ReportUsage's decayed sums; undefined before the first report. Kept by a clear, dropped with the room. */
+  usage?: UsageSums;
   /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
   gone?: "deleted" | "expired";
   /** When a tombstone is forgotten (ms); undefined keeps it. */
@@ -97,6 +104,7 @@ export class MemoryStore implements HistoryStore {
       expiresAt: exists && ttlSeconds > 0 ? new Date(room!.updMs + ttlSeconds * 1000).toISOString() : undefined,
       bytes: room?.sizes.reduce((n, size) => n + size, 0) ?? 0,
       maxBytes: room ? this.budget(room) : this.serverMaxBytes,
+      renderDefaults: renderDefaultsOf(room),
     };
     if (room) room.snapshot = snapshot;
     return snapshot;
@@ -110,6 +118,8 @@ export class MemoryStore implements HistoryStore {
     if (patch.op === "update") {
       setText(entry, patch.content, messageId);
       entry.edited_at = nowIso();
+      if (patch.tokens === undefined) delete entry.tk;
+      else entry.tk = patch.tokens;
     } else if (patch.op === "delete") {
       entry.deleted_at = patch.deletedAt;
       applyLegacyTag(entry, messageId, "deleted", deletedTag(patch.deletedAt));
@@ -169,6 +179,27 @@ export class MemoryStore implements HistoryStore {
     room.ttl = ttlSeconds;
     this.commit(roomId, room, "retention", [], 0);
     return { version: room.version, ttlSeconds: room.ttl ?? this.options.ttlSeconds, isDefault: room.ttl === undefined };
+  }
+
+  async setRenderDefaults(roomId: string, settings: RenderSettings, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const room = this.begin(roomId, opts);
+    const { template, context, encoding } = settings;
+    room.render = { template, context: context === undefined ? undefined : structuredClone(context), encoding };
+    this.commit(roomId, room, "render_defaults", [], 0);
+    return { version: room.version };
+  }
+
+  /** As report-usage-3.lua: no version bump and no change; only the snapshot is made again. */
+  async reportUsage(roomId: string, report?: UsageReport): Promise<Calibration> {
+    this.expireIfDue(roomId);
+    const room = this.peek(roomId);
+    if (!room || !this.exists(room)) throw roomNotFound(roomId);
+    if (report) {
+      room.usage = addUsageReport(room.usage ?? NO_USAGE, report);
+      room.snapshot = undefined;
+    }
+    const usage = room.usage ?? NO_USAGE;
+    return { calibration: calibrationOf(usage.input, usage.estimate), samples: usage.samples };
   }
 
   async reapIdle(request: ReapRequest): Promise<ReapResult> {
@@ -231,7 +262,8 @@ export class MemoryStore implements HistoryStore {
   private bury(roomId: string, room: Room, kind: "deleted" | "expired"): void {
     const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     Object.assign(room, {
-      entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined, gone: kind,
+      entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined,
+      render: undefined, usage: undefined, gone: kind,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);
@@ -292,6 +324,19 @@ export class MemoryStore implements HistoryStore {
     }
     return room;
   }
+}
+
+/** The snapshot's render defaults: the server's (empty) where the room set none. */
+function renderDefaultsOf(room: Room | undefined): RenderDefaults {
+  const usage = room?.usage ?? NO_USAGE;
+  const render = room?.render;
+  return {
+    template: render?.template ?? "",
+    context: render?.context === undefined ? undefined : structuredClone(render.context),
+    encoding: render?.encoding ?? "",
+    calibration: calibrationOf(usage.input, usage.estimate),
+    samples: usage.samples,
+  };
 }
 
 function sum(values: readonly number[]): number {

@@ -4,7 +4,9 @@ import {
 import type { Redis, Cluster } from "ioredis";
 import type { Logger } from "pino";
 import { decodeEntry, encodeEntry, type Entry } from "../../domain/entry.js";
-import { invalid, messageNotFound, messageOverBudget, patchOverBudget, versionConflict } from "../../domain/errors.js";
+import {
+  invalid, messageNotFound, messageOverBudget, patchOverBudget, roomNotFound, versionConflict,
+} from "../../domain/errors.js";
 import { idForms, withMarker } from "../../domain/legacy-text.js";
 import { nowIso } from "../../domain/timestamps.js";
 import { deletedTag, reactionsTag } from "../../domain/tags.js";
@@ -13,8 +15,10 @@ import {
   clampMaxBytes,
   type AppendOptions, type AppendResult, type HistoryStore, type LimitResult, type MessagePatch, type PatchResult,
   type ReapRequest, type ReapResult, type RetentionResult, type RoomPage, type RoomSnapshot, type StoreOptions,
-  type WriteOptions,
+  type WriteOptions, type RenderSettings, type UsageReport, type Calibration,
 } from "../store.js";
+import { CALIBRATION_DECAY, CALIBRATION_MAX, CALIBRATION_MIN, calibrationOf } from "../calibration.js";
+import { renderDefaultsArgs, renderDefaultsOf, sameCalibration } from "./render-defaults.js";
 import { defineScripts, ScriptCode } from "./scripts.js";
 import * as scripts from "./script-calls.js";
 import { isConflict, type Conflict, type IndexHints, type MutationHead } from "./script-calls.js";
@@ -111,7 +115,7 @@ export class RedisStore implements HistoryStore {
     const reply = await this.run(READ, () => scripts.readRoom(this.redis, {
       keys: k, cachedEpoch: tag?.epoch ?? "", cachedVersion: cached?.snapshot.version ?? 0, cachedLength: tag?.length ?? 0,
     }));
-    if (reply.hit && tag) return cached!.snapshot;
+    if (reply.hit && tag) return this.withCalibration(roomId, cached!.snapshot, tag, reply);
     const raws = reply.entries;
     const own = reply.ttl === "" ? undefined : Number(reply.ttl);
     const ttlSeconds = own ?? this.options.ttlSeconds;
@@ -130,6 +134,7 @@ export class RedisStore implements HistoryStore {
         ? new Date(Number(reply.updatedMs) + ttlSeconds * 1000).toISOString() : undefined,
       bytes: raws.reduce((n, r) => n + Buffer.byteLength(r, "utf8"), 0),
       maxBytes: reply.maxBytes === "" ? this.maxRoomBytes : Math.min(Number(reply.maxBytes), this.maxRoomBytes),
+      renderDefaults: renderDefaultsOf(reply, roomId, this.options.logger),
     };
     if (reply.epoch !== "") {
       const readTag: ReadTag = { epoch: reply.epoch, length: reply.length };
@@ -138,10 +143,24 @@ export class RedisStore implements HistoryStore {
     return snapshot;
   }
 
+  /**
+   * ReportUsage moves a room's calibration without a version bump, so a read that finds the cached
+   * entries current may still bring a new calibration: the snapshot is then replaced (same entries),
+   * which drops what was derived from the old one (a render's estimate depends on it).
+   */
+  private withCalibration(roomId: string, cached: RoomSnapshot, tag: ReadTag, reply: scripts.ReadRoomReply): RoomSnapshot {
+    const renderDefaults = renderDefaultsOf(reply, roomId, this.options.logger);
+    if (sameCalibration(cached.renderDefaults, renderDefaults)) return cached;
+    const snapshot: RoomSnapshot = { ...cached, renderDefaults };
+    this.snapshots.put(roomId, snapshot, snapshotBytes(snapshot.bytes, snapshot.entries.length), tag);
+    return snapshot;
+  }
+
   async patchMessage(roomId: string, messageId: string, patch: MessagePatch, opts: WriteOptions = {}): Promise<PatchResult> {
     const [value, legacyTag] = patchArgs(patch);
+    const tokens = patch.op === "update" ? (patch.tokens ?? "") : "";
     const reply = await this.mutate(roomId, opts, (head) => scripts.patchMessage(this.redis, head, {
-      op: patch.op, messageId, value, legacyTag, maxRoomBytes: this.maxRoomBytes, idForms: idForms(messageId),
+      op: patch.op, messageId, value, legacyTag, maxRoomBytes: this.maxRoomBytes, tokens, idForms: idForms(messageId),
     }));
     if (reply.code === ScriptCode.MESSAGE_NOT_FOUND) throw messageNotFound(roomId, messageId);
     if (reply.code === ScriptCode.TOO_LARGE) throw patchOverBudget(patch.op, reply.size, reply.budget);
@@ -178,6 +197,24 @@ export class RedisStore implements HistoryStore {
   async setRetention(roomId: string, ttlSeconds: number | undefined, opts: WriteOptions = {}): Promise<RetentionResult> {
     const reply = await this.mutate(roomId, opts, (head) => scripts.setRetention(this.redis, head, { ttlSeconds: ttlSeconds ?? "" }));
     return { version: reply.version, ttlSeconds: reply.ttlSeconds, isDefault: reply.isDefault };
+  }
+
+  async setRenderDefaults(roomId: string, settings: RenderSettings, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const reply = await this.mutate(roomId, opts, (head) => scripts.setRenderDefaults(this.redis, head, renderDefaultsArgs(settings)));
+    return { version: reply.version };
+  }
+
+  /** Not a mutation of the history: no version, no durability wait, and never tried twice (it adds). */
+  async reportUsage(roomId: string, report?: UsageReport): Promise<Calibration> {
+    const k = this.roomKeys(roomId);
+    const reply = await this.run(() => scripts.reportUsage(this.redis, this.head(roomId, k, {}), {
+      report, decay: CALIBRATION_DECAY, lowest: CALIBRATION_MIN, highest: CALIBRATION_MAX,
+    }));
+    if (reply.code === ScriptCode.ROOM_NOT_FOUND) {
+      await this.unindexIfGone(roomId, k);
+      throw roomNotFound(roomId);
+    }
+    return { calibration: calibrationOf(Number(reply.sumInput || 0), Number(reply.sumEstimate || 0)), samples: reply.samples };
   }
 
   async reapIdle(request: ReapRequest): Promise<ReapResult> {

@@ -125,6 +125,8 @@ export interface PatchMessageArgs {
   /** The legacy tag after the marker: "[deleted at T]", "[Reactions: ...]" or "". */
   legacyTag: string;
   maxRoomBytes: number;
+  /** update: the edited entry's token count, or "" to drop it; "" for the other operations. */
+  tokens: number | "";
   /** The forms the id may take inside an entry's JSON text. */
   idForms: string[];
 }
@@ -137,7 +139,7 @@ export type PatchMessageReply =
 
 export async function patchMessage(redis: Client, head: MutationHead, a: PatchMessageArgs): Promise<PatchMessageReply> {
   const reply = await redis.rhPatchMessage(
-    ...headKeys(head), ...headArgv(head), a.op, a.messageId, a.value, a.legacyTag, a.maxRoomBytes, ...a.idForms,
+    ...headKeys(head), ...headArgv(head), a.op, a.messageId, a.value, a.legacyTag, a.maxRoomBytes, a.tokens, ...a.idForms,
   );
   if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) return { code: ScriptCode.MESSAGE_NOT_FOUND };
   if (reply[0] === ScriptCode.TOO_LARGE) return { code: ScriptCode.TOO_LARGE, size: Number(reply[1]), budget: Number(reply[2]) };
@@ -192,6 +194,48 @@ export async function setRetention(redis: Client, head: MutationHead, a: { ttlSe
   const done = committed(reply);
   if (!done) throw unexpected("set-retention-3.lua", reply);
   return isConflict(done) ? done : { ...done, ttlSeconds: Number(reply[5]), isDefault: Number(reply[6]) === 1 };
+}
+
+// ---- set-render-defaults-3.lua
+
+export interface SetRenderDefaultsArgs {
+  /** "" for the server's default template. */
+  template: string;
+  /** The room_context as JSON, or "" for none. */
+  contextJson: string;
+  /** "" for the server's default encoding. */
+  encoding: string;
+}
+
+export async function setRenderDefaults(redis: Client, head: MutationHead, a: SetRenderDefaultsArgs): Promise<Committed | Conflict> {
+  const reply = await redis.rhSetRenderDefaults(...headKeys(head), ...headArgv(head), a.template, a.contextJson, a.encoding);
+  return committed(reply) ?? Promise.reject(unexpected("set-render-defaults-3.lua", reply));
+}
+
+// ---- report-usage-3.lua
+
+export interface ReportUsageArgs {
+  /** The provider's count, or undefined to only check that the room exists. */
+  report?: { inputTokens: number; estimatedTokens: number };
+  decay: number;
+  lowest: number;
+  highest: number;
+}
+
+export type ReportUsageReply =
+  /** The decayed sums as text ("" before the first report) and the number of reports. */
+  | { code: ScriptCode.OK; sumInput: string; sumEstimate: string; samples: number }
+  | { code: ScriptCode.ROOM_NOT_FOUND };
+
+/** No version bump and no change: `head.expectedVersion` is ignored. */
+export async function reportUsage(redis: Client, head: MutationHead, a: ReportUsageArgs): Promise<ReportUsageReply> {
+  const reply = await redis.rhReportUsage(
+    ...headKeys(head), ...headArgv(head), a.report?.inputTokens ?? "", a.report?.estimatedTokens ?? "",
+    a.decay, a.lowest, a.highest,
+  );
+  if (reply[0] === ScriptCode.ROOM_NOT_FOUND) return { code: ScriptCode.ROOM_NOT_FOUND };
+  if (reply[0] !== ScriptCode.OK) throw unexpected("report-usage-3.lua", reply);
+  return { code: ScriptCode.OK, sumInput: String(reply[1]), sumEstimate: String(reply[2]), samples: Number(reply[3]) };
 }
 
 // ---- delete-room-3.lua
@@ -260,16 +304,26 @@ export interface ReadRoomReply {
   exists: boolean;
   /** The room's own byte budget. */
   maxBytes: string;
+  /** Render defaults: template name, room_context JSON, encoding name. */
+  template: string;
+  contextJson: string;
+  encoding: string;
+  /** Calibration: the decayed sums and the number of reports. */
+  sumInput: string;
+  sumEstimate: string;
+  samples: string;
   entries: string[];
 }
 
 export async function readRoom(redis: Client, a: ReadRoomArgs): Promise<ReadRoomReply> {
   const reply = await redis.rhReadRoom(a.keys.list, a.keys.version, a.keys.meta, a.cachedEpoch, a.cachedVersion, a.cachedLength);
   const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updatedMs, exists, maxBytes] = reply;
+  const [template, contextJson, encoding, sumInput, sumEstimate, samples] = reply.slice(11, 17).map(String);
   return {
     version: Number(version), limit: String(limit), rebackfill: String(rebackfill), updatedAt: String(updatedAt),
     epoch: String(epoch), length: Number(length), hit: hit === 1, ttl: String(ttl), updatedMs: String(updatedMs),
-    exists: exists === 1, maxBytes: String(maxBytes), entries: reply.slice(11).map(String),
+    exists: exists === 1, maxBytes: String(maxBytes), template, contextJson, encoding, sumInput, sumEstimate, samples,
+    entries: reply.slice(17).map(String),
   };
 }
 

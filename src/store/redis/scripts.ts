@@ -10,6 +10,7 @@ export enum ScriptCode {
   IDEMPOTENCY_MISMATCH = -3,
   NOT_DUE = -4,
   TOO_LARGE = -5,
+  ROOM_NOT_FOUND = -6,
 }
 
 const LUA_DIR = fileURLToPath(new URL("../lua/", import.meta.url));
@@ -29,6 +30,8 @@ const SCRIPTS = {
   rhClear: "clear-3.lua",
   rhSetLimit: "set-limit-3.lua",
   rhSetRetention: "set-retention-3.lua",
+  rhSetRenderDefaults: "set-render-defaults-3.lua",
+  rhReportUsage: "report-usage-3.lua",
   rhDiscardRebackfill: "discard-rebackfill-3.lua",
   rhDeleteRoom: "delete-room-3.lua",
   rhReapRoom: "reap-room-3.lua",
@@ -59,6 +62,8 @@ declare module "ioredis" {
     rhClear(...args: (string | number)[]): Result<Reply, Context>;
     rhSetLimit(...args: (string | number)[]): Result<Reply, Context>;
     rhSetRetention(...args: (string | number)[]): Result<Reply, Context>;
+    rhSetRenderDefaults(...args: (string | number)[]): Result<Reply, Context>;
+    rhReportUsage(...args: (string | number)[]): Result<Reply, Context>;
     rhDiscardRebackfill(...args: (string | number)[]): Result<Reply, Context>;
     rhDeleteRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReapRoom(...args: (string | number)[]): Result<Reply, Context>;

@@ -13,6 +13,7 @@ local MESSAGE_NOT_FOUND = -2
 local IDEMPOTENCY_MISMATCH = -3
 local NOT_DUE = -4
 local TOO_LARGE = -5
+local ROOM_NOT_FOUND = -6
 
 -- An index score is refreshed only when it lags by this much: a busy room costs one ZADD a second,
 -- not one a write. Scores may therefore be early, never late; the reaper re-checks before acting.
@@ -22,7 +23,8 @@ local INDEX_SLACK_MS = 1000
 --   KEYS[1] list key     {prefix}:{room}        (JSON entries, oldest first)
 --   KEYS[2] version key  {prefix}:{room}:ver    (the room's version; survives as a tombstone)
 --   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, mb, rebackfill, seq, updated_at, upd_ms,
---                                                ttl, epoch, n, len, nt, b, idx, xi, ai, gone)
+--                                                ttl, epoch, n, len, nt, b, idx, xi, ai, gone; render
+--                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun)
 --   ARGV[1] change channel (shares the room's hash tag)
 --   ARGV[2] room id
 --   ARGV[3] expected version, or '' for none
