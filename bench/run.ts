@@ -5,6 +5,7 @@
  * Not a test: nothing here asserts, and vitest never picks it up (its include is test/**\/*.test.ts).
  */
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { TestRedis } from "../test/helpers/redis.js";
@@ -12,6 +13,7 @@ import type { Context, Scenario } from "./lib/context.js";
 import { machine, shortfalls, textTable, toRow, writeReport, type Figure } from "./lib/report.js";
 import { updateReadme } from "./lib/readme-section.js";
 import { nowMs } from "./lib/stats.js";
+import { CPU_PROF_ENV } from "./lib/processes.js";
 import { appendScenario } from "./scenarios/append.js";
 import { readScenario } from "./scenarios/read.js";
 import { renderBudgetScenario } from "./scenarios/render-budget.js";
@@ -32,11 +34,14 @@ const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
+    "cpu-prof": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: npm run bench [-- --quick] [-- --only <name>[,<name>]]\nscenarios:\n${
+  console.log(`usage: npm run bench [-- --quick] [-- --only <name>[,<name>]] [-- --cpu-prof <dir>]\n` +
+    `  --cpu-prof: every roomhistory server writes a V8 CPU profile into <dir> (read: bench/lib/profile-summary.ts)\n` +
+    `scenarios:\n${
     SCENARIOS.map((s) => `  ${s.name.padEnd(10)} ${s.title}`).join("\n")}`);
   process.exit(0);
 }
@@ -47,6 +52,7 @@ if (unknown?.length) {
   process.exit(2);
 }
 const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
+if (values["cpu-prof"]) process.env[CPU_PROF_ENV] = path.resolve(values["cpu-prof"]);
 
 const started = nowMs();
 const startLoad = Math.round(os.loadavg()[0] * 100) / 100;
@@ -89,10 +95,12 @@ console.log(textTable(rows));
 if (notes.length) console.log(`\n${notes.map((n) => `- ${n}`).join("\n")}`);
 
 const resultsDir = fileURLToPath(new URL("./results", import.meta.url));
-// Only a full run of every scenario replaces latest.{json,md}; quick and --only runs go to partial/.
-const partial = values.quick || only !== undefined;
+// Only a full run of every scenario replaces latest.{json,md}; quick, --only and profiled runs go to partial/.
+const profiled = values["cpu-prof"] !== undefined;
+const partial = values.quick || only !== undefined || profiled;
 const dir = partial ? `${resultsDir}/partial` : resultsDir;
-const mode = [values.quick ? "quick" : "full", ...(only ? [`only ${only.join(",")}`] : [])].join(", ");
+const mode = [values.quick ? "quick" : "full", ...(only ? [`only ${only.join(",")}`] : []), ...(profiled ? ["profiled"] : [])]
+  .join(", ");
 writeReport(dir, {
   date: new Date().toISOString(), machine: m, mode, durationSeconds: (nowMs() - started) / 1000, rows, notes,
   details: ctx.details,

@@ -38,6 +38,9 @@ function stopProcess(proc: ChildProcess): Promise<void> {
   });
 }
 
+/** Set (by `npm run bench -- --cpu-prof <dir>`) to the directory every roomhistory server writes a CPU profile to. */
+export const CPU_PROF_ENV = "ROOMHISTORY_BENCH_CPU_PROF";
+
 /** The roomhistory server as its own process, started the way production starts it. */
 export class ServiceProcess {
   private log = "";
@@ -50,7 +53,9 @@ export class ServiceProcess {
   /** `nodeArgs`: extra node flags, e.g. `--cpu-prof` to profile the server under a scenario. */
   static async start(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const address = `127.0.0.1:${await freePort()}`;
-    const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+    const profDir = process.env[CPU_PROF_ENV];
+    const prof = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
+    const proc = spawn(process.execPath, [...prof, ...nodeArgs, "--import", "tsx", "src/main.ts"], {
       cwd: ROOT,
       env: { ...process.env, ROOMHISTORY_LOG_LEVEL: "info", ...env, ROOMHISTORY_LISTEN: address },
       stdio: ["ignore", "pipe", "pipe"],
