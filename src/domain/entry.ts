@@ -9,7 +9,16 @@ export type EntryRole = "user" | "assistant" | "system" | "tool";
 
 export type EntryPart =
   | { type: "text"; text: string }
-  | { type: "image_url"; image_url: { url: string; detail?: string } };
+  | { type: "image_url"; image_url: { url: string; detail?: string } }
+  | { type: "input_audio"; input_audio: { data: string; format: string } }
+  | { type: "file"; file: EntryFile };
+
+/** A document: a provider's uploaded file (file_id) or the file itself as a data: URL (file_data). */
+export interface EntryFile {
+  file_id?: string;
+  filename?: string;
+  file_data?: string;
+}
 
 export interface EntryToolCall {
   id: string;
@@ -80,15 +89,28 @@ export function toEntry(value: unknown): Entry | null {
   return entry.lm ? withoutMarker(entry) : entry;
 }
 
-function isPart(part: unknown): part is EntryPart {
-  if (typeof part !== "object" || part === null) return false;
-  const p = part as Record<string, unknown>;
-  if (p.type === "text") return typeof p.text === "string";
-  if (p.type === "image_url") {
-    const img = p.image_url as Record<string, unknown> | undefined;
-    return typeof img === "object" && img !== null && typeof img.url === "string";
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A part this service can return; anything else in a stored list (a legacy worker's own kind) is skipped. */
+export function isPart(part: unknown): part is EntryPart {
+  if (!isObject(part)) return false;
+  switch (part.type) {
+    case "text":
+      return typeof part.text === "string";
+    case "image_url":
+      return isObject(part.image_url) && typeof part.image_url.url === "string";
+    case "input_audio":
+      return isObject(part.input_audio) && typeof part.input_audio.data === "string" &&
+        typeof part.input_audio.format === "string";
+    case "file": {
+      const f = part.file;
+      return isObject(f) && ["file_id", "filename", "file_data"].every((k) => f[k] === undefined || typeof f[k] === "string");
+    }
+    default:
+      return false;
   }
-  return false;
 }
 
 /** The text of an entry: its string content, or its content_text and text parts joined. */

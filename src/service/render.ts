@@ -1,108 +1,174 @@
 /**
- * RenderMessages' assembly: the history part depends only on the snapshot, so it is built once per
- * room version and form and reused; the system prompt depends on the request and is rendered every
- * time. A reply carries one form: `messages` or `messages_json`, never both.
+ * RenderMessages' assembly. The history depends only on the snapshot and the options, so it is shaped
+ * and counted once per room version and options (prepare) and, for each budget cut, encoded once
+ * (historyBytes); the system prompt depends on the request and is rendered every time. A reply
+ * carries one form: `messages` or `messages_json`, never both.
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
-  RenderForm, RenderMessagesResponse, type RenderedMessage,
+  RenderMessagesResponse, type RenderedMessage,
 } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { chatHistory, estimateTokens, type ChatMessage } from "../prompt/chat.js";
+import { chatHistory } from "../prompt/chat.js";
+import { costHistory, cutHistory, systemTokens, type CostedHistory, type Cut } from "../prompt/budget.js";
+import { shapeOpenAI, type OpenAIMessage } from "../prompt/formats/openai.js";
+import {
+  anthropicTokens, assembleAnthropic, placeholderTurn, shapeAnthropic, type AnthropicMessage,
+} from "../prompt/formats/anthropic.js";
+import type { Shaped } from "../prompt/formats/shaped.js";
 import type { RoomSnapshot } from "../store/store.js";
 import type { Derived } from "../store/snapshot-cache.js";
-import { invalid } from "../domain/errors.js";
 import { Encoded } from "../wire/encoded.js";
+import { encodingValue, renderOptions, shapeKey, type RenderOptions } from "./render-options.js";
+import { fromAnthropic, fromOpenAI } from "./render-proto.js";
 
-/** The two forms a reply may take; RENDER_FORM_UNSPECIFIED is read as messages. */
-export type Form = "messages" | "json";
+export { renderForm, renderOptions, type Form, type RenderOptions } from "./render-options.js";
 
-export function renderForm(form: RenderForm | undefined): Form {
-  if (form === RenderForm.RENDER_FORM_JSON) return "json";
-  if (form === undefined || form === RenderForm.RENDER_FORM_UNSPECIFIED || form === RenderForm.RENDER_FORM_MESSAGES) {
-    return "messages";
-  }
-  throw invalid("form", `unknown render form ${form}`);
-}
-
-/** A room's rendered history in one form: only its encoded bytes are kept. */
-export interface RenderedHistory {
-  tokens: number;
-  repaired: number;
-  /** messages: RenderMessagesResponse.messages entries (field 1); json: the JSON array's items, no brackets. */
-  encoded: Buffer;
-}
-
-/** Keeps a rendered history per snapshot (the handler passes the store's SnapshotCache.derive). */
-export type Memoize = (key: string, make: () => Derived<RenderedHistory>) => RenderedHistory;
+/** Keeps a value per snapshot (the handler passes the store's SnapshotCache.derive). */
+export type Memoize = <T>(key: string, make: () => Derived<T>) => T;
 
 const NO_MEMO: Memoize = (_, make) => make().value;
 
-export function renderHistory(snap: RoomSnapshot, includeThinking: boolean, form: Form): RenderedHistory {
-  const history = chatHistory(snap.entries, includeThinking);
-  const encoded = form === "json"
-    ? Buffer.from(JSON.stringify(history.messages).slice(1, -1), "utf8")
-    : Buffer.from(RenderMessagesResponse.encode({ ...EMPTY, messages: history.messages.map(toRendered) }).finish());
-  return { tokens: estimateTokens(history.messages), repaired: history.repaired, encoded };
+/** The history shaped for one target and counted: what every cut of it is made from. */
+export interface PreparedHistory {
+  pieces: Shaped<OpenAIMessage>[] | Shaped<AnthropicMessage>[];
+  costed: CostedHistory;
+  repaired: number;
+  /** Anthropic: tokens of the placeholder turn a cut starting at i needs (0 where none). */
+  lead: number[];
+}
+
+export function prepareHistory(snap: RoomSnapshot, o: RenderOptions): PreparedHistory {
+  const chat = chatHistory(snap.entries, {
+    includeThinking: o.includeThinking, idMarkers: o.idMarkers, senderPrefix: o.senderStyle === "prefix",
+  });
+  const pieces = o.format === "openai"
+    ? chat.messages.map((m) => shapeOpenAI(m, o.senderStyle === "name", o.encoding))
+    : chat.messages.map((m) => shapeAnthropic(m, o.encoding));
+  const costed = costHistory(pieces.map((p) => p.tokens), chat.messages.map((m) => m.role), pieces.map((p) => p.synthetic));
+  const lead = new Array<number>(pieces.length + 1).fill(0);
+  if (o.format === "anthropic") {
+    // A history that opens with an assistant turn (the first piece with blocks) gets a placeholder user turn.
+    const placeholder = anthropicTokens(placeholderTurn(), o.encoding);
+    let firstRole = "";
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      const v = pieces[i].value as AnthropicMessage;
+      if (v.content.length) firstRole = v.role;
+      lead[i] = firstRole === "assistant" ? placeholder : 0;
+    }
+  }
+  return { pieces, costed, repaired: chat.repaired, lead };
+}
+
+/** The kept part of a history, in the target's shape. */
+interface Window {
+  json: (OpenAIMessage | AnthropicMessage)[];
+  proto: RenderedMessage[];
+  dropped: number;
+  converted: number;
+}
+
+function windowOf(prep: PreparedHistory, start: number, format: RenderOptions["format"]): Window {
+  const kept = prep.pieces.slice(start);
+  const dropped = kept.reduce((n, p) => n + p.dropped, 0);
+  const converted = kept.reduce((n, p) => n + p.converted, 0);
+  if (format === "openai") {
+    const pieces = kept as Shaped<OpenAIMessage>[];
+    return { json: pieces.map((p) => p.value), proto: pieces.map((p) => fromOpenAI(p.value, p.isError)), dropped, converted };
+  }
+  const turns = assembleAnthropic((kept as Shaped<AnthropicMessage>[]).map((p) => p.value));
+  return { json: turns, proto: turns.map(fromAnthropic), dropped, converted };
+}
+
+/** A cut's history in one form: only its encoded bytes and counters are kept. */
+export interface RenderedHistory {
+  dropped: number;
+  converted: number;
+  /** messages: RenderMessagesResponse.messages entries (field 1); json: the JSON array's items, no brackets. */
+  encoded: Buffer;
 }
 
 const EMPTY: RenderMessagesResponse = RenderMessagesResponse.fromPartial({});
 const MESSAGES_JSON_TAG = (4 << 3) | 2; // field 4, length-delimited
 
+function historyBytes(prep: PreparedHistory, start: number, o: RenderOptions): RenderedHistory {
+  const w = windowOf(prep, start, o.format);
+  const encoded = o.form === "json"
+    ? Buffer.from(JSON.stringify(w.json).slice(1, -1), "utf8")
+    : Buffer.from(RenderMessagesResponse.encode({ ...EMPTY, messages: w.proto }).finish());
+  return { dropped: w.dropped, converted: w.converted, encoded };
+}
+
+/** Everything a reply says besides its messages. */
+function replyHead(snap: RoomSnapshot, system: string, o: RenderOptions, prep: PreparedHistory, cut: Cut) {
+  return {
+    version: snap.version,
+    estimatedTokens: Math.ceil(cut.tokens * o.scale),
+    repaired: prep.repaired,
+    system,
+    droppedMessages: prep.costed.storedBefore[cut.start],
+    truncated: cut.start > 0 && prep.costed.storedBefore[cut.start] > 0,
+    encoding: encodingValue(o.encoding),
+    tokensExact: o.format === "openai",
+  };
+}
+
+function systemMessage(system: string, o: RenderOptions): OpenAIMessage[] {
+  return system && o.format === "openai" ? [{ role: "system", content: system }] : [];
+}
+
+function cutOf(prep: PreparedHistory, system: string, o: RenderOptions): Cut {
+  return cutHistory(prep.costed, systemTokens(system, o.encoding), o.maxTokens, o.scale, (start) => prep.lead[start]);
+}
+
 /**
- * The reply, serialised by pasting the per-version history bytes behind the per-call head: protobuf
- * allows a message's fields in any order, and a repeated field's entries are read in the order they
- * come, so the system message still precedes the history.
+ * The reply, serialised by pasting the cached history bytes behind the per-call head: protobuf allows
+ * a message's fields in any order, and a repeated field's entries are read in the order they come, so
+ * the system message still precedes the history.
  */
 export function encodedRenderResponse(
-  snap: RoomSnapshot, system: string, includeThinking: boolean, form: Form = "messages", memoize: Memoize = NO_MEMO,
-): Encoded {
-  const history = memoize(`render:${form}:${includeThinking}`, () => {
-    const value = renderHistory(snap, includeThinking, form);
+  snap: RoomSnapshot, system: string, options: RenderOptions = renderOptions({}), memoize: Memoize = NO_MEMO,
+): { reply: Encoded; estimatedTokens: number } {
+  const o = options;
+  const key = shapeKey(o);
+  const prep = memoize(`render:${key}`, () => ({ value: prepareHistory(snap, o), bytes: preparedBytes(snap) }));
+  const cut = cutOf(prep, system, o);
+  const history = memoize(`render:${key}:${o.form}:${cut.start}`, () => {
+    const value = historyBytes(prep, cut.start, o);
     return { value, bytes: value.encoded.length };
   });
-  const head: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
+  const head = systemMessage(system, o);
+  const fields = replyHead(snap, system, o, prep, cut);
   const headBytes = RenderMessagesResponse.encode({
-    ...EMPTY,
-    messages: form === "messages" ? head.map(toRendered) : [],
-    version: snap.version,
-    estimatedTokens: estimateTokens(head) + history.tokens,
-    messagesJson: "",
-    repaired: history.repaired,
+    ...EMPTY, ...fields, droppedParts: history.dropped, convertedParts: history.converted,
+    messages: o.form === "messages" ? head.map((m) => fromOpenAI(m)) : [],
   }).finish();
-  if (form === "messages") return new Encoded(headBytes, history.encoded);
+  const estimatedTokens = fields.estimatedTokens;
+  if (o.form === "messages") return { reply: new Encoded(headBytes, history.encoded), estimatedTokens };
   const open = `[${head.map((m) => JSON.stringify(m)).join(",")}${head.length && history.encoded.length ? "," : ""}`;
   const openBytes = Buffer.from(open, "utf8");
   const length = openBytes.length + history.encoded.length + 1;
   const jsonHead = new BinaryWriter().uint32(MESSAGES_JSON_TAG).uint32(length).finish();
-  return new Encoded(headBytes, jsonHead, openBytes, history.encoded, Buffer.from("]"));
+  return { reply: new Encoded(headBytes, jsonHead, openBytes, history.encoded, Buffer.from("]")), estimatedTokens };
+}
+
+/** What a prepared history holds: its pieces are about the snapshot's JSON again, plus the arrays. */
+function preparedBytes(snap: RoomSnapshot): number {
+  return 2 * snap.bytes + 64 * snap.entries.length;
 }
 
 /** The reply as an object: what encodedRenderResponse serialises, and the reference its tests check. */
-export function renderResponse(snap: RoomSnapshot, system: string, includeThinking: boolean, form: Form = "messages"): RenderMessagesResponse {
-  const history = chatHistory(snap.entries, includeThinking);
-  const all: ChatMessage[] = [...(system ? [{ role: "system", content: system }] : []), ...history.messages];
+export function renderResponse(snap: RoomSnapshot, system: string, options: RenderOptions = renderOptions({})): RenderMessagesResponse {
+  const o = options;
+  const prep = prepareHistory(snap, o);
+  const cut = cutOf(prep, system, o);
+  const w = windowOf(prep, cut.start, o.format);
+  const head = systemMessage(system, o);
   return {
     ...EMPTY,
-    messages: form === "messages" ? all.map(toRendered) : [],
-    version: snap.version,
-    estimatedTokens: estimateTokens(all),
-    messagesJson: form === "json" ? JSON.stringify(all) : "",
-    repaired: history.repaired,
-  };
-}
-
-function toRendered(m: ChatMessage): RenderedMessage {
-  const parts = Array.isArray(m.content) ? m.content : [];
-  return {
-    role: m.role,
-    content: typeof m.content === "string" ? m.content : "",
-    parts: parts.map((p) =>
-      p.type === "text" ? { text: p.text } : { imageUrl: { url: p.image_url.url, detail: p.image_url.detail ?? "" } },
-    ),
-    toolCalls: (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
-    toolCallId: m.tool_call_id ?? "",
-    name: "",
-    isError: false,
-    toolResults: [],
+    ...replyHead(snap, system, o, prep, cut),
+    messages: o.form === "messages" ? [...head.map((m) => fromOpenAI(m)), ...w.proto] : [],
+    messagesJson: o.form === "json" ? JSON.stringify([...head, ...w.json]) : "",
+    droppedParts: w.dropped,
+    convertedParts: w.converted,
   };
 }

@@ -10,7 +10,8 @@ import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import { entryToMessage, isoToTimestamp, messageToEntry, roleFromName, timestampToIso } from "../wire/convert.js";
 import { Encoded, EncodedWindow } from "../wire/encoded.js";
-import { encodedRenderResponse, renderForm } from "./render.js";
+import { encodedRenderResponse, renderOptions } from "./render.js";
+import { rememberEstimate } from "./usage-memory.js";
 import { cursorAfter, cursorStart, decodeHistoryToken, encodeHistoryToken, historyStart } from "./history.js";
 import * as check from "../wire/validate.js";
 import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-options.js";
@@ -74,16 +75,19 @@ export class RoomHistoryHandlers {
     const roomId = check.checkRoomId(req.roomId);
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
-    const context = { ...req.roomContext, room_id: roomId };
-    const form = renderForm(req.form);
     const snap = await this.store.read(roomId);
-    const system = this.templates.render(req.template, context);
-    const reply = encodedRenderResponse(snap, system, req.includeThinking, form,
+    const room = snap.renderDefaults;
+    const options = renderOptions(req, room);
+    const context = { ...room?.context, ...req.roomContext, room_id: roomId };
+    const system = this.templates.render(req.template || room?.template || "", context);
+    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options,
       (key, make) => this.store.snapshots.derive(roomId, snap, key, make));
     if (reply.length > this.maxReplyBytes) {
       throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
-        `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit)`);
+        `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
     }
+    // ReportUsage may omit estimated_tokens: it then compares with this render's estimate.
+    rememberEstimate(roomId, snap.version, options.format, estimatedTokens);
     return reply;
   }
 

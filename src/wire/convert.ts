@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { Role, MessageKind, type Message, type ContentPart } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
-import { entryId, type Entry, type EntryPart } from "../domain/entry.js";
+import { entryId, type Entry, type EntryFile, type EntryPart } from "../domain/entry.js";
 import { instantProblem, instantToIso, isoToInstant, nowIso } from "../domain/timestamps.js";
 import { invalid } from "../domain/errors.js";
 import { parseDeletedTag, parseReactionsTag } from "../domain/tags.js";
@@ -43,19 +43,37 @@ export function isoToTimestamp(text: string | undefined): Timestamp | undefined 
   return text ? isoToInstant(text) : undefined;
 }
 
-function partToEntry(part: ContentPart): EntryPart {
+/** A validated part as stored: OpenAI's content-part shape, empty fields left out. */
+export function partToEntry(part: ContentPart): EntryPart {
   if (part.imageUrl) {
     const { url, detail } = part.imageUrl;
     return { type: "image_url", image_url: detail ? { url, detail } : { url } };
   }
+  if (part.inputAudio) {
+    return { type: "input_audio", input_audio: { data: part.inputAudio.data, format: part.inputAudio.format } };
+  }
+  if (part.file) {
+    const { fileId, filename, fileData } = part.file;
+    const file: EntryFile = {};
+    if (fileId) file.file_id = fileId;
+    if (filename) file.filename = filename;
+    if (fileData) file.file_data = fileData;
+    return { type: "file", file };
+  }
   return { type: "text", text: part.text ?? "" };
 }
 
-function partFromEntry(part: EntryPart): ContentPart {
-  if (part.type === "image_url") {
-    return { imageUrl: { url: part.image_url.url, detail: part.image_url.detail ?? "" } };
+export function partFromEntry(part: EntryPart): ContentPart {
+  switch (part.type) {
+    case "image_url":
+      return { imageUrl: { url: part.image_url.url, detail: part.image_url.detail ?? "" } };
+    case "input_audio":
+      return { inputAudio: { data: part.input_audio.data, format: part.input_audio.format } };
+    case "file":
+      return { file: { fileId: part.file.file_id ?? "", filename: part.file.filename ?? "", fileData: part.file.file_data ?? "" } };
+    default:
+      return { text: part.text };
   }
-  return { text: part.text };
 }
 
 /** The entry to store for a validated message; empty fields are left out. */

@@ -1,7 +1,7 @@
 /**
  * Request checks. Every failure names the field; nothing reaches the store until a request passes.
  */
-import { Role, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { Role, type ContentPart, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
 import { invalid, tooLarge } from "../domain/errors.js";
 import { MAX_RETENTION_SECONDS } from "../store/store.js";
@@ -26,6 +26,7 @@ const MAX_DURABILITY_TIMEOUT_MS = 60_000;
 const ROOM_ID = /^[A-Za-z0-9._\-:@!#+=/]{1,256}$/;
 // No "]" (it would end a "[Message ID: X]" marker early) and no control characters or spaces.
 const MESSAGE_ID = /^[^\][\s\p{Cc}]{1,256}$/u;
+const DATA_URL = /^data:[^,]*,/;
 
 export function checkRoomId(roomId: string, field = "room_id"): string {
   if (!ROOM_ID.test(roomId)) {
@@ -66,14 +67,32 @@ function checkMessage(m: Message, at: string): void {
     if (!c.id) throw invalid(`${at}.tool_calls[${j}].id`, "is required");
     if (!c.name) throw invalid(`${at}.tool_calls[${j}].name`, "is required");
   });
-  m.parts.forEach((p, j) => {
-    if (p.text === undefined && !p.imageUrl) throw invalid(`${at}.parts[${j}]`, "must set text or image_url");
-    if (p.imageUrl && !p.imageUrl.url) throw invalid(`${at}.parts[${j}].image_url.url`, "is required");
-  });
+  m.parts.forEach((p, j) => checkPart(p, `${at}.parts[${j}]`));
   checkReactions(m.reactions, `${at}.reactions`);
   checkTimestamp(m.createdAt, `${at}.created_at`);
   checkTimestamp(m.editedAt, `${at}.edited_at`);
   checkTimestamp(m.deletedAt, `${at}.deleted_at`);
+}
+
+/**
+ * A part must be complete, whatever model will read it: which targets can carry which kinds is
+ * RenderMessages' business (it drops or converts per target), never a reason to refuse a write.
+ */
+function checkPart(p: ContentPart, at: string): void {
+  if (p.text === undefined && !p.imageUrl && !p.inputAudio && !p.file) {
+    throw invalid(at, "must set text, image_url, input_audio or file");
+  }
+  if (p.imageUrl && !p.imageUrl.url) throw invalid(`${at}.image_url.url`, "is required");
+  if (p.inputAudio) {
+    if (!p.inputAudio.data) throw invalid(`${at}.input_audio.data`, "is required (the recording, base64-encoded)");
+    if (!p.inputAudio.format) throw invalid(`${at}.input_audio.format`, 'is required (e.g. "wav" or "mp3")');
+  }
+  if (p.file) {
+    if (!p.file.fileId && !p.file.fileData) throw invalid(`${at}.file`, "needs file_id or file_data");
+    if (p.file.fileData && !DATA_URL.test(p.file.fileData)) {
+      throw invalid(`${at}.file.file_data`, 'must be a data: URL (e.g. "data:application/pdf;base64,...")');
+    }
+  }
 }
 
 /** An unset timestamp passes; a set one must be a valid google.protobuf.Timestamp (year 1 to 9999). */

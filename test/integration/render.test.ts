@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { MessageKind, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
-import { RenderForm } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { IdMarkers, RenderForm } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
@@ -38,17 +38,19 @@ it("renders the system prompt from a template with the room context, then the hi
   };
   const res = await api.render(req);
   expect(res.messages[0]).toMatchObject({ role: "system", content: "You are Rh in Dev & Ops (room r).\nTools: search, calc." });
-  expect(res.messages[1].content).toBe("hi <b>& [Reactions: 👍×2] [deleted at 2023-11-14T22:13:20Z]");
+  expect(res.messages[1].content).toBe("[Message ID: u1] hi <b>& [Reactions: 👍×2] [deleted at 2023-11-14T22:13:20Z]");
   expect(res.version).toBe(3);
   expect(res.estimatedTokens).toBeGreaterThan(10);
   expect(res.messagesJson).toBe(""); // one form per reply: messages unless asked otherwise
   const json = await api.render({ ...req, form: RenderForm.RENDER_FORM_JSON });
   expect(json.messages).toEqual([]);
   expect(json.estimatedTokens).toBe(res.estimatedTokens);
+  const hello = res.messages[2].content;
+  expect(hello).toMatch(/^\[Message ID: rh_[\w-]+\] hello$/);
   expect(JSON.parse(json.messagesJson)).toEqual([
     { role: "system", content: res.messages[0].content },
     { role: "user", content: res.messages[1].content },
-    { role: "assistant", content: "hello" },
+    { role: "assistant", content: hello },
   ]);
 });
 
@@ -61,8 +63,10 @@ it("repairs orphaned tool calls and results, and leaves out thinking", async () 
     assistant("let me think", { kind: MessageKind.MESSAGE_KIND_THINKING }),
     assistant("It is 42."),
   ] });
-  const res = await api.render({ roomId: "tools", roomContext: { room_name: "t" }, form: RenderForm.RENDER_FORM_JSON });
-  const chat = JSON.parse(res.messagesJson);
+  const res = await api.render({
+    roomId: "tools", roomContext: { room_name: "t" }, form: RenderForm.RENDER_FORM_JSON, idMarkers: IdMarkers.ID_MARKERS_OFF,
+  });
+  const chat = JSON.parse(res.messagesJson) as unknown[];
   expect(chat.slice(1)).toEqual([
     { role: "user", content: "what is 6*7?" },
     { role: "assistant", content: null, tool_calls: [
@@ -70,11 +74,13 @@ it("repairs orphaned tool calls and results, and leaves out thinking", async () 
       { id: "c2", type: "function", function: { name: "search", arguments: '{"q":"c2"}' } },
     ] },
     { role: "tool", tool_call_id: "c1", content: "42" },
-    { role: "tool", tool_call_id: "c2", content: "Error: the call to search returned no result." },
+    { role: "tool", tool_call_id: "c2", content: "ERROR: the call to search returned no result." },
     { role: "assistant", content: "It is 42." },
   ]);
   expect(res.repaired).toBe(2);
-  const withThinking = await api.render({ roomId: "tools", roomContext: { room_name: "t" }, includeThinking: true });
+  const withThinking = await api.render({
+    roomId: "tools", roomContext: { room_name: "t" }, includeThinking: true, idMarkers: IdMarkers.ID_MARKERS_OFF,
+  });
   expect(withThinking.messages.map((m) => m.content)).toContain("let me think");
 });
 
