@@ -80,8 +80,8 @@ function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", L
     throughput: {
       goal: { op: ">=", ratio: 0.7 },
       note: "an unchanged window is served from the read cache (entries neither sent by Redis nor re-encoded), " +
-        "but every call still makes one Redis round trip (read-room-3.lua) that a serial caller waits for, and " +
-        "RenderMessages renders its template per call; the echo answers from memory",
+        "but every call still makes one Redis round trip (read-room-3.lua) that a serial caller waits for " +
+        "(RenderMessages takes its system prompt from the rendered-prompt cache); the echo answers from memory",
     },
     cpuName: c === 50 ? `${rpcName} server CPU per call` : undefined,
   });
