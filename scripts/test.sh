@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that installs what is missing and runs every test (README "Tests"; .ci/run calls it):
 #   npm test
-# 1. redis-server from Debian if none is on PATH, 2. npm dependencies, 3. a Python venv (.venv) with
+# 1. redis-server from Debian if none is on PATH, grpcurl (pinned) into .tools/bin, 2. npm dependencies,
+# 3. a Python venv (.venv) with
 # grpcio, grpcio-tools and pytest, 4. generated code checked for drift, proto lint, type check,
 # 5. vitest (TypeScript unit, integration and cluster tests), 6. pytest (Python client, cross-language),
 # 7. the install path: both clients packed and installed outside the repository (test/packaging).
@@ -17,6 +18,23 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 redis-server --version
+
+step "grpcurl (the TLS tests call it; pinned, built into .tools/bin when missing)"
+GRPCURL_VERSION=v1.9.3 # needs Go >= 1.21 to build
+go_ok() { command -v go >/dev/null 2>&1 && [ "$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')" -ge 21 ]; }
+if [ ! -x .tools/bin/grpcurl ]; then
+  if ! go_ok; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go >/dev/null || true
+  fi
+  if ! go_ok; then
+    echo "grpcurl $GRPCURL_VERSION needs Go >= 1.21 to build (https://go.dev/dl), or put a grpcurl binary at .tools/bin/grpcurl" >&2
+    exit 1
+  fi
+  GOBIN="$PWD/.tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+fi
+echo "grpcurl $GRPCURL_VERSION in .tools/bin"
 
 step "npm dependencies"
 if [ ! -d node_modules ] || ! npm ls --depth=0 >/dev/null 2>&1; then
