@@ -115,6 +115,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
     maxReplyBytes: config.maxReplyBytes,
+    auth: config.auth,
     tls: config.tls,
     reflection: config.reflection,
   }, config.listen);
@@ -124,7 +125,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
 /** Starts the legacy bridge (README, "Mixed fleets"); a bridge that cannot start stops the server. */
 async function withLegacyBridge(app: RunningServer, config: Config, logger: Logger): Promise<RunningServer> {
   const bridge = await LegacyBridge.start({
-    url: config.redisUrl!, prefix: config.keyPrefix, hashTag: config.keyHashTag, rooms: app.watch.hub, logger,
+    url: config.redisUrl!, connection: connectionOptions(config.redisConnection), prefix: config.keyPrefix, hashTag: config.keyHashTag, rooms: app.watch.hub, logger,
     acceptsRoomId: (roomId) => isRoomId(roomId),
   }).catch(async (err: Error) => {
     await app.shutdown();

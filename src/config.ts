@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Limits } from "./wire/validate.js";
 import * as D from "./defaults.js";
+import type { AuthOptions } from "./auth/auth.js";
 import type { TlsFiles } from "./server/tls.js";
 import { checkListen } from "./server/listen-policy.js";
 
@@ -39,6 +40,8 @@ export interface Config {
   redisCommandTimeoutMs: number;
   /** Replicas (and AOF fsync) every mutation waits for unless its request asks otherwise. */
   durability: { replicas: number; timeoutMs: number; fsync: boolean };
+  /** Tokens and quotas (ROOMHISTORY_TOKENS_FILE, ROOMHISTORY_QUOTA_*); undefined: no authentication. */
+  auth?: AuthOptions;
   /** TLS for clients (ROOMHISTORY_TLS_CERT/_KEY, mTLS with ROOMHISTORY_TLS_CLIENT_CA); undefined: plaintext. */
   tls?: TlsFiles;
   /** Listen on a non-loopback address without TLS and tokens anyway (src/server/listen-policy.ts). */
@@ -73,6 +76,23 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
   throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** Tokens need a file; quotas need tokens (a quota is per token), so they are ignored without one. */
+function authOptions(env: Env): AuthOptions | undefined {
+  const tokensFile = env.ROOMHISTORY_TOKENS_FILE || undefined;
+  if (!tokensFile) return undefined;
+  const q = D.DEFAULT_QUOTAS;
+  return {
+    tokensFile,
+    quotas: {
+      callsPerSecond: int(env, "ROOMHISTORY_QUOTA_CALLS_PER_SECOND", q.callsPerSecond),
+      callsBurst: int(env, "ROOMHISTORY_QUOTA_CALLS_BURST", q.callsBurst),
+      appendBytesPerSecond: int(env, "ROOMHISTORY_QUOTA_APPEND_BYTES_PER_SECOND", q.appendBytesPerSecond),
+      appendBytesBurst: int(env, "ROOMHISTORY_QUOTA_APPEND_BYTES_BURST", q.appendBytesBurst),
+      watchStreams: int(env, "ROOMHISTORY_QUOTA_WATCH_STREAMS", q.watchStreams),
+    },
+  };
 }
 
 /** Keyspace notifications are node-local: on a cluster the bridge would miss other nodes' writes. */
@@ -177,6 +197,7 @@ function settings(env: Env): Config {
       timeoutMs: int(env, "ROOMHISTORY_DURABILITY_TIMEOUT_MS", D.DEFAULT_DURABILITY.timeoutMs, 1),
       fsync: bool(env, "ROOMHISTORY_DURABILITY_FSYNC", D.DEFAULT_DURABILITY.fsync),
     },
+    auth: authOptions(env),
     tls: serverTls(env),
     allowInsecure: bool(env, "ROOMHISTORY_ALLOW_INSECURE", false),
     reflection: bool(env, "ROOMHISTORY_REFLECTION", D.DEFAULT_REFLECTION),

@@ -26,6 +26,17 @@ export const DEFAULT_LIMITS = {
   maxContextBytes: 64 * 1024,
   maxWatchRooms: 10_000,
 } as const;
+/**
+ * Per-token quotas (src/auth/quota.ts): 0 turns each off. A burst of 0 is one second's rate.
+ * They apply only with ROOMHISTORY_TOKENS_FILE (a quota belongs to a token) and count per process.
+ */
+export const DEFAULT_QUOTAS = {
+  callsPerSecond: 0,
+  callsBurst: 0,
+  appendBytesPerSecond: 0,
+  appendBytesBurst: 0,
+  watchStreams: 0,
+} as const;
 export const DEFAULT_LOG_LEVEL = "info";
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** A Redis command unanswered this long fails with UNAVAILABLE. */

@@ -63,3 +63,9 @@ process.on("SIGHUP", () => {
 process.on("SIGHUP", () => {
   if (config.tls && !app.reloadTls()) logger.info("SIGHUP: TLS certificate files unchanged");
 });
+
+// SIGHUP: read the tokens file now (changes are also noticed within a second without it); an invalid
+// file is logged and the tokens in force stay.
+process.on("SIGHUP", () => {
+  if (app.auth) logger.info({ applied: app.auth.reload() }, "SIGHUP: tokens file read again");
+});

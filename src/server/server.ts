@@ -10,6 +10,8 @@ import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
 import { serverTls, type TlsFiles } from "./tls.js";
 import { Reaper } from "../service/reaper.js";
+import { Auth, type AuthOptions } from "../auth/auth.js";
+import { authInterceptor } from "../auth/interceptor.js";
 import {
   DEFAULT_DURABILITY, DEFAULT_REAP_INTERVAL_MS, DEFAULT_REFLECTION, DEFAULT_SHUTDOWN_GRACE_MS,
 } from "../defaults.js";
@@ -37,6 +39,8 @@ export interface ServerDeps {
   tlsReloadIntervalMs?: number;
   /** Serve gRPC reflection (default true). */
   reflection?: boolean;
+  /** Tokens, scopes and quotas (src/auth); undefined: every call is allowed. */
+  auth?: AuthOptions;
 }
 
 export interface RunningServer {
@@ -44,6 +48,8 @@ export interface RunningServer {
   port: number;
   address: string;
   watch: WatchService;
+  /** The tokens in force (reload on SIGHUP), when auth is on. */
+  auth?: Auth;
   /** Health NOT_SERVING, watches ended with UNAVAILABLE, in-flight calls finished, store closed. */
   shutdown(): Promise<void>;
   /** Reads the TLS files now (SIGHUP); true when new connections now get a new certificate. */
@@ -53,7 +59,9 @@ export interface RunningServer {
 export async function startServer(deps: ServerDeps, address: string): Promise<RunningServer> {
   // A bad certificate file throws here, before anything starts.
   const tls = deps.tls && serverTls(deps.tls, deps.logger, deps.tlsReloadIntervalMs);
+  const auth = deps.auth && new Auth(deps.auth, deps.logger);
   const server = new Server({
+    interceptors: auth ? [authInterceptor(auth)] : [],
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,
@@ -80,6 +88,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     server.bindAsync(address, tls?.credentials ?? ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   ).catch((err: Error) => {
     tls?.certificates.close();
+    auth?.close();
     throw err;
   });
   const host = address.slice(0, address.lastIndexOf(":"));
@@ -87,13 +96,14 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     (stopping ??= (async () => {
       setServing(false);
       reaper.stop();
+      auth?.close();
       watch.shutdown();
       await drain(server, deps.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
       tls?.certificates.close();
       await deps.store.close();
     })());
   const reloadTls = () => tls?.certificates.reload() ?? false;
-  return { server, port, address: `${host}:${port}`, watch, shutdown, reloadTls };
+  return { server, port, address: `${host}:${port}`, watch, auth, shutdown, reloadTls };
 }
 
 function drain(server: Server, graceMs: number): Promise<void> {

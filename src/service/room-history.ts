@@ -21,6 +21,7 @@ import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
 import { entryTokens } from "../prompt/tokens.js";
 import { editedTokens } from "./entry-tokens.js";
 import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
+import { listInScope, requestScope } from "../auth/scope.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -187,7 +188,11 @@ export class RoomHistoryHandlers {
   async listRooms(req: pb.ListRoomsRequest): Promise<pb.ListRoomsResponse> {
     const size = Math.min(req.pageSize || 100, 1000);
     const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
-    const page = await this.store.listRooms(size, after);
+    // A token limited to some rooms (src/auth) sees only those, paging through them alone.
+    const scope = requestScope(req);
+    const page = scope
+      ? await listInScope((n, from) => this.store.listRooms(n, from), scope, size, after)
+      : await this.store.listRooms(size, after);
     return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "" };
   }
 }

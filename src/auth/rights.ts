@@ -1,0 +1,70 @@
+/**
+ * Which right each RPC needs and which rooms it touches: the one table the interceptor enforces and
+ * README.md ("Tokens") prints. Typed by the generated service, so a new RPC fails the build until it
+ * has a row here.
+ */
+import { RoomHistoryServiceService } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import type { MethodName, RequestOf } from "../server/implementation.js";
+import type { Right } from "./token-file.js";
+
+export interface MethodRule<K extends MethodName = MethodName> {
+  right: Right;
+  /** The room ids the request names; `ALL_ROOMS` for an RPC that acts across rooms (reaping). */
+  rooms: (request: RequestOf<K>) => readonly string[] | typeof ALL_ROOMS;
+  /** Admin calls are audited even when allowed. */
+  audited?: boolean;
+}
+
+/** An RPC over every room: only a token whose rooms include "" may call it. */
+export const ALL_ROOMS = Symbol("all rooms");
+/** ListRooms names no room: it is allowed with `read`, and its reply is filtered to the token's rooms. */
+const NO_ROOM = (): readonly string[] => [];
+
+const room = ({ roomId }: { roomId: string }): readonly string[] => [roomId];
+
+export const METHOD_RULES: { [K in MethodName]: MethodRule<K> } = {
+  getHistory: { right: "read", rooms: room },
+  renderMessages: { right: "read", rooms: room },
+  getRoomInfo: { right: "read", rooms: room },
+  listRooms: { right: "read", rooms: NO_ROOM },
+  appendMessages: { right: "write", rooms: room },
+  updateMessage: { right: "write", rooms: room },
+  markDeleted: { right: "write", rooms: room },
+  patchReactions: { right: "write", rooms: room },
+  clearRoom: { right: "write", rooms: room },
+  discardRebackfill: { right: "write", rooms: room },
+  setRoomRenderDefaults: { right: "write", rooms: room },
+  reportUsage: { right: "write", rooms: room },
+  watch: { right: "watch", rooms: (req) => req.rooms.map((r) => r.roomId) },
+  setRoomLimit: { right: "admin", rooms: room, audited: true },
+  setRoomRetention: { right: "admin", rooms: room, audited: true },
+  deleteRoom: { right: "admin", rooms: room, audited: true },
+  reapIdleRooms: { right: "admin", rooms: () => ALL_ROOMS, audited: true },
+};
+
+export interface ServiceMethod {
+  name: MethodName;
+  /** The RPC's proto name ("AppendMessages"), as audit lines and errors name it. */
+  rpc: string;
+  rule: MethodRule;
+}
+
+/** "/roomhistory.v1.RoomHistoryService/AppendMessages" → its rule. */
+export const METHODS_BY_PATH: ReadonlyMap<string, ServiceMethod> = new Map(
+  (Object.keys(METHOD_RULES) as MethodName[]).map((name) => {
+    const path = RoomHistoryServiceService[name].path;
+    return [path, { name, rpc: path.slice(path.lastIndexOf("/") + 1), rule: METHOD_RULES[name] }];
+  }),
+);
+
+/** Services reachable without a token: health checks and reflection (README.md, "Tokens"). */
+export const EXEMPT_SERVICES = [
+  "/grpc.health.v1.Health/",
+  "/grpc.reflection.v1.ServerReflection/",
+  "/grpc.reflection.v1alpha.ServerReflection/",
+];
+
+/** Whether `roomId` lies under one of the prefixes. */
+export function inScope(prefixes: readonly string[], roomId: string): boolean {
+  return prefixes.some((p) => roomId.startsWith(p));
+}

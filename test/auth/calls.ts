@@ -1,0 +1,52 @@
+import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import type { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import type { MethodName } from "../../src/server/implementation.js";
+import { user } from "../helpers/rpc.js";
+
+/** A request for every RPC, about `roomId` where the RPC names a room. */
+export function requestFor(name: MethodName, roomId: string): unknown {
+  const m = "m-1";
+  const requests: { [K in MethodName]: () => unknown } = {
+    appendMessages: () => pb.AppendMessagesRequest.fromPartial({ roomId, messages: [user("hi")] }),
+    getHistory: () => pb.GetHistoryRequest.fromPartial({ roomId }),
+    renderMessages: () => pb.RenderMessagesRequest.fromPartial({ roomId }),
+    setRoomRenderDefaults: () => pb.SetRoomRenderDefaultsRequest.fromPartial({ roomId }),
+    reportUsage: () => pb.ReportUsageRequest.fromPartial({ roomId, version: 1, inputTokens: 1, estimatedTokens: 1 }),
+    updateMessage: () => pb.UpdateMessageRequest.fromPartial({ roomId, messageId: m, content: "x" }),
+    markDeleted: () => pb.MarkDeletedRequest.fromPartial({ roomId, messageId: m }),
+    patchReactions: () => pb.PatchReactionsRequest.fromPartial({ roomId, messageId: m }),
+    clearRoom: () => pb.ClearRoomRequest.fromPartial({ roomId }),
+    setRoomLimit: () => pb.SetRoomLimitRequest.fromPartial({ roomId, limit: 100 }),
+    discardRebackfill: () => pb.DiscardRebackfillRequest.fromPartial({ roomId }),
+    getRoomInfo: () => pb.GetRoomInfoRequest.fromPartial({ roomId }),
+    listRooms: () => pb.ListRoomsRequest.fromPartial({}),
+    deleteRoom: () => pb.DeleteRoomRequest.fromPartial({ roomId }),
+    setRoomRetention: () => pb.SetRoomRetentionRequest.fromPartial({ roomId, idleTtlSeconds: 3600 }),
+    reapIdleRooms: () => pb.ReapIdleRoomsRequest.fromPartial({ maxIdleSeconds: 3600, dryRun: true }),
+    watch: () => pb.WatchRequest.fromPartial({ rooms: [{ roomId }] }),
+  };
+  return requests[name]();
+}
+
+type Callback = (err: ServiceError | null, res: unknown) => void;
+
+/**
+ * Calls `name` with the client; resolves with undefined when it succeeds (a Watch: once `created`
+ * arrives, then cancels it), or with its error.
+ */
+export function callOutcome(client: RoomHistoryServiceClient, name: MethodName, roomId: string): Promise<ServiceError | undefined> {
+  const request = requestFor(name, roomId);
+  if (name === "watch") {
+    return new Promise((resolve) => {
+      const stream = client.watch(request as pb.WatchRequest);
+      stream.on("data", () => {
+        resolve(undefined);
+        stream.cancel();
+      });
+      stream.on("error", (e: ServiceError) => resolve(e));
+    });
+  }
+  const unary = client as unknown as Record<string, (req: unknown, md: Metadata, cb: Callback) => unknown>;
+  return new Promise((resolve) => unary[name](request, new Metadata(), (err) => resolve(err ?? undefined)));
+}
