@@ -62,6 +62,13 @@ describe("Redis over TLS (single)", () => {
     });
   });
 
+  it("the legacy bridge's own connection uses the same CA and password", async () => {
+    await roundTrip({
+      ROOMHISTORY_REDIS_URL: `rediss://${redis.address}`, ROOMHISTORY_REDIS_TLS_CA: certs.ca, ROOMHISTORY_REDIS_PASSWORD: DEFAULT_PASSWORD,
+      ROOMHISTORY_LEGACY_BRIDGE: "true",
+    });
+  });
+
   it("a Redis certificate from a CA not trusted: calls fail with UNAVAILABLE", async () => {
     const app: RunningServer = await startServerWith({
       ROOMHISTORY_REDIS_URL: `rediss://${redis.address}`, ROOMHISTORY_REDIS_TLS_CA: certs.otherCa,

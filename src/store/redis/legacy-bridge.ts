@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import { KeySpace, type KeyOptions } from "../keys.js";
 import { defineScripts } from "./scripts.js";
@@ -15,6 +15,8 @@ export interface WatchedRooms {
 export interface LegacyBridgeOptions extends KeyOptions {
   /** The single Redis the service and the legacy writers share. */
   url: string;
+  /** TLS and credentials beyond the URL's (ROOMHISTORY_REDIS_TLS_CA, _USERNAME, ...), as the store's connection has. */
+  connection?: RedisOptions;
   rooms: WatchedRooms;
   logger: Logger;
   /** Whether the service accepts a room id; keys of other rooms are ignored. */
@@ -97,6 +99,7 @@ export class LegacyBridge {
   /** Connects, refuses a cluster node, checks the notification setting, subscribes. */
   static async start(options: LegacyBridgeOptions): Promise<LegacyBridge> {
     const redis = new Redis(options.url, {
+      ...options.connection,
       maxRetriesPerRequest: 2, commandTimeout: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000),
     });
     const bridge = new LegacyBridge(redis, options);
