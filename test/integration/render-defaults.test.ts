@@ -31,17 +31,15 @@ const LAYOUTS = [
   },
 ];
 
-type Unary<Req, Res> = (req: Req, md: Metadata, cb: (err: ServiceError | null, res: Res) => void) => unknown;
-
 /** The two RPCs of issue 10 as promises (test/helpers/rpc.ts has the older ones). */
 function settingsRpc(client: pb.RoomHistoryServiceClient) {
-  const wrap = <Req, Res>(fn: Unary<Req, Res>, make: { fromPartial(o: object): Req }) =>
-    (req: object): Promise<Res> =>
-      new Promise((resolve, reject) => fn.call(client, make.fromPartial(req), new Metadata(), (e, r) => (e ? reject(e) : resolve(r))));
+  const done = <T>(resolve: (v: T) => void, reject: (e: ServiceError) => void) =>
+    (e: ServiceError | null, r: T) => (e ? reject(e) : resolve(r));
   return {
-    setDefaults: wrap<pb.SetRoomRenderDefaultsRequest, pb.SetRoomRenderDefaultsResponse>(
-      client.setRoomRenderDefaults, pb.SetRoomRenderDefaultsRequest),
-    report: wrap<pb.ReportUsageRequest, pb.ReportUsageResponse>(client.reportUsage, pb.ReportUsageRequest),
+    setDefaults: (req: pb.DeepPartial<pb.SetRoomRenderDefaultsRequest>) => new Promise<pb.SetRoomRenderDefaultsResponse>(
+      (resolve, reject) => client.setRoomRenderDefaults(pb.SetRoomRenderDefaultsRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
+    report: (req: pb.DeepPartial<pb.ReportUsageRequest>) => new Promise<pb.ReportUsageResponse>(
+      (resolve, reject) => client.reportUsage(pb.ReportUsageRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
   };
 }
 
@@ -96,7 +94,7 @@ describe.each(LAYOUTS)("render defaults and usage ($name)", ({ env }) => {
     }
     // A template that fails only for want of the request's variables is accepted: RenderMessages reports those.
     expect((await settings.setDefaults({ roomId: id, template: "broken-runtime.j2" })).version).toBe(2);
-    const bad = await expectStatus(settings.setDefaults({ roomId: id, encoding: 9 }), status.INVALID_ARGUMENT);
+    const bad = await expectStatus(settings.setDefaults({ roomId: id, encoding: 9 as TokenEncoding }), status.INVALID_ARGUMENT);
     expect(bad.err.details).toMatch(/^encoding: /);
     const big = await expectStatus(settings.setDefaults({ roomId: id, roomContext: { text: "x".repeat(70_000) } }),
       status.RESOURCE_EXHAUSTED);
@@ -134,7 +132,7 @@ describe.each(LAYOUTS)("render defaults and usage ($name)", ({ env }) => {
     expect(v.err.details).toMatch(/^version: /);
     const i = await expectStatus(settings.report({ roomId: id, version: 1, estimatedTokens: 5 }), status.INVALID_ARGUMENT);
     expect(i.err.details).toMatch(/^input_tokens: /);
-    const f = await expectStatus(settings.report({ roomId: id, version: 1, inputTokens: 5, format: 7 }), status.INVALID_ARGUMENT);
+    const f = await expectStatus(settings.report({ roomId: id, version: 1, inputTokens: 5, format: 7 as RenderFormat }), status.INVALID_ARGUMENT);
     expect(f.err.details).toMatch(/^format: /);
     const p = await expectStatus(settings.report({ roomId: id, version: 1, inputTokens: 5 }), status.FAILED_PRECONDITION);
     expect(p.err.details).toMatch(/^estimated_tokens: /);
