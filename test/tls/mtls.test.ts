@@ -1,6 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentials, status } from "@grpc/grpc-js";
 import type { RunningServer } from "../../src/server/server.js";
+import { sha256Hex } from "../../src/auth/token-file.js";
 import { expectStatus, rpc, user } from "../helpers/rpc.js";
 import { makeCerts, type KeyPair, type TestCerts } from "./certs.js";
 import { clientFor, grpcurl, startServerWith, tlsCredentials } from "./servers.js";
@@ -93,5 +96,33 @@ describe("reflection off (ROOMHISTORY_REFLECTION=false)", () => {
     } finally {
       await off.shutdown();
     }
+  });
+});
+
+describe("grpcurl with a bearer token (TLS and ROOMHISTORY_TOKENS_FILE)", () => {
+  const token = "rh-test-token-for-grpcurl";
+  let secured: RunningServer;
+  beforeAll(async () => {
+    const tokensFile = join(certs.dir, "grpcurl-tokens.json");
+    writeFileSync(tokensFile, JSON.stringify({
+      tokens: [{ name: "grpcurl", sha256: sha256Hex(token), rooms: ["curl/"], rights: ["read", "write"] }],
+    }));
+    secured = await startServerWith({
+      ROOMHISTORY_TLS_CERT: certs.server.cert, ROOMHISTORY_TLS_KEY: certs.server.key, ROOMHISTORY_TOKENS_FILE: tokensFile,
+    });
+  });
+  afterAll(() => secured?.shutdown());
+
+  it("lists through reflection without a token, and calls with -H 'authorization: Bearer ...' only", async () => {
+    const list = await grpcurl("-cacert", certs.ca, secured.address, "list");
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(SERVICE);
+    const call = (...h: string[]) => grpcurl("-cacert", certs.ca, ...h, "-d", JSON.stringify({ room_id: "curl/a" }), secured.address,
+      `${SERVICE}/GetRoomInfo`);
+    const anonymous = await call();
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/Unauthenticated/);
+    const bearer = await call("-H", `authorization: Bearer ${token}`);
+    expect(bearer.code, bearer.stderr).toBe(0);
   });
 });
