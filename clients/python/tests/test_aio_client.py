@@ -12,6 +12,7 @@ from procs import ServerProcess, unique
 from roomhistory import (
     AsyncRoomHistoryClient,
     DeadlineExceededError,
+    IdMarkers,
     InvalidArgumentError,
     Message,
     NotFoundError,
@@ -35,7 +36,9 @@ async def test_every_method(aclient: AsyncRoomHistoryClient, room: str) -> None:
     appended = await aclient.append_messages(room, [user("hi", id="m1")], expected_version=0)
     assert appended.version == 1 and appended.messages[0].seq == 1
     assert (await aclient.get_history(room)).messages[0] == appended.messages[0]
-    rendered = await aclient.render_messages(room, {"room_name": "Async"}, include_thinking=True)
+    rendered = await aclient.render_messages(
+        room, {"room_name": "Async"}, include_thinking=True, id_markers=IdMarkers.ID_MARKERS_OFF
+    )
     assert rendered.version == 1 and rendered.messages[-1].content == "hi"
     assert (await aclient.update_message(room, "m1", "hi!", expected_version=1)).message.content == "hi!"
     assert (await aclient.mark_deleted(room, "m1")).message.HasField("deleted_at")

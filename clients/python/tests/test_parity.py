@@ -57,6 +57,13 @@ def test_every_error_class_has_a_row() -> None:
     assert [n for n in errors if n not in listed] == []
 
 
+@pytest.mark.parametrize("cls", ["RoomHistoryClient", "AsyncRoomHistoryClient"])
+def test_every_constructor_option_has_a_row(cls: str) -> None:
+    params = [n for n in inspect.signature(getattr(roomhistory, cls)).parameters if n != "target"]
+    rows = [o["python"] for o in PARITY["options"] if o["python"]]
+    assert sorted(params) == sorted(rows)
+
+
 @pytest.mark.parametrize("default", PARITY["defaults"], ids=lambda d: str(d["what"]))
 def test_defaults(default: dict[str, Any]) -> None:
     value = resolve(default["python"]["name"])
@@ -87,6 +94,8 @@ def render() -> str:
 
     lines = ["| What | TypeScript | Python |", "| --- | --- | --- |"]
     lines += [f"| {r['what']} | {names(r['ts'])} | {names(r['python'])} |" for r in PARITY["rows"]]
+    lines += ["", "| Client option | TypeScript | Python |", "| --- | --- | --- |"]
+    lines += [f"| {o['what']} | {names(o['ts'])} | {names(o['python'])} |" for o in PARITY["options"]]
     lines += ["", "| Default | TypeScript | Python |", "| --- | --- | --- |"]
     lines += [f"| {d['what']} | {default(d, 'ts')} | {default(d, 'python')} |" for d in PARITY["defaults"]]
     return "\n".join(lines)

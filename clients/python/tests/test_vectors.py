@@ -15,7 +15,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 import roomhistory
 from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, RoomHistoryError
-from roomhistory._retry import RETRYABLE_CODES, Backoff, RetryPolicy, retry_safe
+from roomhistory._retry import MAX_RETRY_INFO_DELAY, RETRYABLE_CODES, Backoff, RetryPolicy, retry_safe, retry_wait
 from roomhistory._watch import WatchResumer
 from roomhistory._window import Fetch, RoomWindow, after_fetch, next_step
 from roomhistory.errors import error_from_rpc
@@ -83,6 +83,18 @@ def test_retry_safe(call: dict[str, Any]) -> None:
     assert retry_safe(request) == call["retried"]
 
 
+def test_retry_info_cap() -> None:
+    assert MAX_RETRY_INFO_DELAY * 1000 == RETRY["max_retry_info_ms"]
+
+
+@pytest.mark.parametrize("case", RETRY["waits"], ids=[json.dumps(w) for w in RETRY["waits"]])
+def test_retry_wait(case: dict[str, Any]) -> None:
+    retry_info = case["retry_info_ms"] / 1000 if "retry_info_ms" in case else None
+    wait = retry_wait(grpc.StatusCode[case["status"]], retry_info, case["backoff_ms"] / 1000, case["remaining_ms"] / 1000)
+    expected = case["wait_ms"]
+    assert (None if wait is None else round(wait * 1000, 6)) == expected
+
+
 class FakeRpcError(grpc.RpcError):
     """A failed call as grpc reports it: code, details and trailing metadata."""
 
@@ -102,10 +114,15 @@ class FakeRpcError(grpc.RpcError):
 def rpc_error(case: dict[str, Any]) -> FakeRpcError:
     code = grpc.StatusCode[case["status"]]
     trailers: tuple[tuple[str, bytes], ...] = ()
+    status = status_pb2.Status(code=code.value[0], message=case["details"])
     if "error_info" in case:
-        info = error_details_pb2.ErrorInfo(domain="roomhistory.v1", **case["error_info"])
-        status = status_pb2.Status(code=code.value[0], message=case["details"])
-        status.details.add().Pack(info)
+        status.details.add().Pack(error_details_pb2.ErrorInfo(domain="roomhistory.v1", **case["error_info"]))
+    if "retry_info" in case:
+        retry = error_details_pb2.RetryInfo()
+        if "retry_delay_ms" in case["retry_info"]:
+            retry.retry_delay.FromMilliseconds(case["retry_info"]["retry_delay_ms"])
+        status.details.add().Pack(retry)
+    if status.details:
         trailers = (("grpc-status-details-bin", status.SerializeToString()),)
     return FakeRpcError(code, case["details"], trailers)
 
@@ -120,7 +137,11 @@ def test_error_vector(case: dict[str, Any]) -> None:
     for ancestor in expected["ancestors"]:
         assert isinstance(err, getattr(roomhistory, ancestor)), ancestor
     for name, value in expected["fields"].items():
-        actual = err.code.name if name == "code" else getattr(err, name)
+        actual: Any
+        if name == "retry_delay_ms":
+            actual = None if err.retry_delay is None else round(err.retry_delay * 1000, 6)
+        else:
+            actual = err.code.name if name == "code" else getattr(err, name)
         assert actual == value, name
 
 

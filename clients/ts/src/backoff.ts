@@ -2,8 +2,8 @@
  * Retries and resumption, in one place: the jittered exponential backoff every reconnect waits on,
  * which failures count as transient, which calls are safe to retry (retrySafe), their bounded retry
  * (retryCall) and the unbounded retry the watch and the mirror use to come back after a restart.
- * Nothing else in the package loops on errors. The rules of retrySafe and isRetryableStatus are
- * clients/testdata/retry-vectors.json, which the Python client runs too.
+ * Nothing else in the package loops on errors. The rules of retrySafe, isRetryableStatus and retryWait
+ * are clients/testdata/retry-vectors.json, which the Python client runs too.
  */
 import { status } from "@grpc/grpc-js";
 import { RoomHistoryError, UnavailableError } from "./errors.js";
@@ -99,6 +99,27 @@ export function isRetryableStatus(code: number): boolean {
 }
 
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+const RESOURCE_EXHAUSTED: number = status.RESOURCE_EXHAUSTED;
+
+/** The longest wait a server's RetryInfo gets: a longer delay is cut to this, 30000 ms (Python: 30.0 s). */
+export const MAX_RETRY_INFO_DELAY_MS = 30_000;
+
+/**
+ * The wait before retrying a failed call that is safe to repeat, in ms, or undefined to give up. A
+ * retryable status (isRetryableStatus) waits `backoffMs`; a RESOURCE_EXHAUSTED retries only when the
+ * server sent a RetryInfo (a quota: a size limit would fail again). A RetryInfo delay, capped at
+ * MAX_RETRY_INFO_DELAY_MS, replaces the backoff (a zero delay keeps it). No wait reaches `remainingMs`,
+ * what is left of the call's deadline: the call then fails with the server's error instead.
+ * UNAUTHENTICATED and PERMISSION_DENIED are never retried, whatever they carry.
+ */
+export function retryWait(
+  code: number, retryInfoMs: number | undefined, backoffMs: number, remainingMs: number,
+): number | undefined {
+  const quota = code === RESOURCE_EXHAUSTED && retryInfoMs !== undefined;
+  if (!quota && !isRetryableStatus(code)) return undefined;
+  const wait = retryInfoMs ? Math.min(retryInfoMs, MAX_RETRY_INFO_DELAY_MS) : backoffMs;
+  return wait < remainingMs ? wait : undefined;
+}
 
 /** The unary RPCs that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then). */
 const ALWAYS_SAFE = new Set(["getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms"]);
@@ -119,8 +140,9 @@ export function retrySafe(
 }
 
 /**
- * Runs a call that is safe to retry, retrying retryable failures (isRetryableStatus) with backoff while
- * attempts remain and the deadline (epoch ms) leaves room for the wait. The last error is thrown as is.
+ * Runs a call that is safe to retry, retrying failures retryWait allows (retryable statuses with backoff,
+ * quotas after the server's RetryInfo delay) while attempts remain and the deadline (epoch ms) leaves room
+ * for the wait. The last error is thrown as is.
  */
 export async function retryCall<T>(
   attempt: () => Promise<T>,
@@ -133,10 +155,12 @@ export async function retryCall<T>(
     try {
       return await attempt();
     } catch (err) {
-      const delay = backoff.next();
-      const retryable = err instanceof RoomHistoryError && isRetryableStatus(err.code);
-      if (!retryable || n >= options.maxAttempts || Date.now() + delay >= deadline || signal?.aborted) throw err;
-      await sleep(delay, signal);
+      const backoffMs = backoff.next();
+      const wait = err instanceof RoomHistoryError
+        ? retryWait(err.code, err.retryDelayMs, backoffMs, deadline - Date.now())
+        : undefined;
+      if (wait === undefined || n >= options.maxAttempts || signal?.aborted) throw err;
+      await sleep(wait, signal);
     }
   }
 }

@@ -2,12 +2,12 @@
  * RoomHistoryClient: promise-returning methods over the generated grpc-js client. Requests are partial
  * objects completed with the generated fromPartial; every call has a deadline; failures are typed
  * errors; calls that are safe to repeat (reads, appends with their idempotency key, mutations with an
- * expected_version) retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff (src/backoff.ts).
+ * expected_version) retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff, and a quota's RESOURCE_EXHAUSTED
+ * after the server's RetryInfo delay (src/backoff.ts). TLS and the bearer token: src/auth.ts.
  */
 import { randomBytes } from "node:crypto";
-import {
-  credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientOptions,
-} from "@grpc/grpc-js";
+import { Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import { channelTrust, type TlsOptions, type TokenProvider } from "./auth.js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { backoffOptions, retryCall, retrySafe, type BackoffOptions } from "./backoff.js";
 import { CancelledError, ClientClosedError, toRoomHistoryError } from "./errors.js";
@@ -22,8 +22,24 @@ export interface RoomHistoryClientOptions {
   timeoutMs?: number;
   /** backoff tunes the waits between retries and reconnects. */
   backoff?: Partial<BackoffOptions>;
-  /** credentials for the channel; default insecure (plaintext), as for a server on a private network. */
+  /**
+   * credentials for the channel, when `tls` is not enough (e.g. grpc-js credentials built elsewhere);
+   * default plaintext, or TLS with `tls`. Not with `tls`.
+   */
   credentials?: ChannelCredentials;
+  /** tls opens the channel with TLS: the server's CA, and a client certificate for mTLS (src/auth.ts). */
+  tls?: TlsOptions;
+  /**
+   * token is sent as `authorization: Bearer <token>` on every call and watch. Only over TLS, or to a
+   * loopback address (the constructor throws a TypeError otherwise). Not with tokenProvider.
+   */
+  token?: string;
+  /**
+   * tokenProvider is called before every call and every watch (re)connect for the token to send, so a
+   * token that rotates is picked up at once; it may return a promise. Same rules as `token`. A provider
+   * that throws fails the call (UNKNOWN, or the error's own numeric `code`).
+   */
+  tokenProvider?: TokenProvider;
   /** channelOptions are passed to grpc-js as they are (e.g. "grpc.keepalive_time_ms"). */
   channelOptions?: Partial<ClientOptions>;
 }
@@ -68,7 +84,8 @@ export class RoomHistoryClient {
   constructor(address: string, options: RoomHistoryClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.backoff = backoffOptions(options.backoff);
-    this.raw = new pb.RoomHistoryServiceClient(address, options.credentials ?? grpcCredentials.createInsecure(), {
+    const trust = channelTrust(address, options);
+    this.raw = new pb.RoomHistoryServiceClient(address, trust.credentials, {
       // The channel's own reconnect backoff defaults to 1 s growing to 120 s: after a server restart
       // it would keep failing calls long after the server is back. Follow the client's policy instead.
       "grpc.initial_reconnect_backoff_ms": this.backoff.initialMs,
@@ -76,6 +93,7 @@ export class RoomHistoryClient {
       // A window of up to 1000 messages of up to 1 MiB each is larger than gRPC's 4 MiB default.
       "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
       "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+      ...trust.options,
       ...options.channelOptions,
     });
   }

@@ -2,13 +2,15 @@
  * Typed errors, mapped from gRPC statuses in one place (toRoomHistoryError). The server puts a
  * google.rpc.Status with a google.rpc.ErrorInfo in the `grpc-status-details-bin` trailer; its reason and
  * metadata carry what a caller acts on (the current version of a conflict, the field a request got wrong).
+ * A quota refusal also carries a google.rpc.RetryInfo: how long to wait before trying again.
  */
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { ErrorInfo } from "./gen/google/rpc/error_details.js";
+import { ErrorInfo, RetryInfo } from "./gen/google/rpc/error_details.js";
 import { Status } from "./gen/google/rpc/status.js";
 
 const DETAILS_KEY = "grpc-status-details-bin";
 const ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo";
+const RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo";
 
 /** What an error's google.rpc.ErrorInfo said; empty when the server sent none. */
 export interface ErrorDetail {
@@ -16,6 +18,8 @@ export interface ErrorDetail {
   reason: string;
   /** metadata holds facts about the failure, e.g. current_version or field. */
   metadata: Record<string, string>;
+  /** retryDelayMs is the google.rpc.RetryInfo delay in ms; undefined when the server sent none. */
+  retryDelayMs?: number;
 }
 
 /** Base of every error the client throws for a failed call. */
@@ -46,6 +50,14 @@ export class RoomHistoryError extends Error {
   /** metadata is the ErrorInfo metadata (e.g. field, current_version); empty when absent. */
   get metadata(): Record<string, string> {
     return this.detail.metadata;
+  }
+
+  /**
+   * retryDelayMs is how long the server asked the caller to wait before trying again (google.rpc.RetryInfo,
+   * sent with a quota's RESOURCE_EXHAUSTED), in ms; undefined when it sent none (Python: retry_delay, in s).
+   */
+  get retryDelayMs(): number | undefined {
+    return this.detail.retryDelayMs;
   }
 }
 
@@ -93,7 +105,11 @@ export class InvalidArgumentError extends RoomHistoryError {
   }
 }
 
-/** RESOURCE_EXHAUSTED: a size limit was exceeded (message, batch, context, rooms per watch). */
+/**
+ * RESOURCE_EXHAUSTED: a size limit was exceeded (message, batch, context, rooms per watch), or a quota
+ * (calls, appended bytes, open watches of a token): then retryDelayMs says when to try again, and the
+ * client retries a call that is safe to repeat by itself after that wait (see retryWait in backoff.ts).
+ */
 export class ResourceExhaustedError extends RoomHistoryError {
   /** field is the request field that was too large. */
   get field(): string {
@@ -128,6 +144,18 @@ export class ClientClosedError extends CancelledError {
 export class InternalError extends RoomHistoryError {}
 
 /**
+ * UNAUTHENTICATED: the call carried no valid token (none, unknown, expired or revoked). Never retried:
+ * fix the token (or the tokenProvider) first.
+ */
+export class UnauthenticatedError extends RoomHistoryError {}
+
+/**
+ * PERMISSION_DENIED: the token is valid but lacks the right (read, write, watch, admin) or the room is
+ * outside its prefixes. Never retried.
+ */
+export class PermissionDeniedError extends RoomHistoryError {}
+
+/**
  * A mirror was asked about a room it does not follow (never followed, or unfollowed): FAILED_PRECONDITION,
  * raised by the client itself.
  */
@@ -152,6 +180,8 @@ const ERROR_CLASS: Partial<Record<number, ErrorClass>> = {
   [status.DEADLINE_EXCEEDED]: DeadlineExceededError,
   [status.CANCELLED]: CancelledError,
   [status.INTERNAL]: InternalError,
+  [status.UNAUTHENTICATED]: UnauthenticatedError,
+  [status.PERMISSION_DENIED]: PermissionDeniedError,
 };
 
 /** Turns a grpc-js error (or anything thrown) into the matching RoomHistoryError. */
@@ -168,15 +198,25 @@ export function toRoomHistoryError(err: unknown): RoomHistoryError {
   return new Class(e.code, details, detail);
 }
 
-/** Decodes the ErrorInfo inside the google.rpc.Status trailer; an unreadable one counts as absent. */
+/**
+ * Decodes the ErrorInfo and RetryInfo inside the google.rpc.Status trailer; an unreadable trailer counts
+ * as absent.
+ */
 function readDetail(err: Partial<ServiceError>): ErrorDetail {
   const raw = err.metadata?.get(DETAILS_KEY)[0];
-  if (!raw || typeof raw === "string") return { reason: "", metadata: {} };
+  const detail: ErrorDetail = { reason: "", metadata: {} };
+  if (!raw || typeof raw === "string") return detail;
   try {
-    const info = Status.decode(raw).details.find((d) => d.typeUrl === ERROR_INFO_TYPE);
-    if (!info) return { reason: "", metadata: {} };
-    const { reason, metadata } = ErrorInfo.decode(info.value);
-    return { reason, metadata };
+    for (const any of Status.decode(raw).details) {
+      if (any.typeUrl === ERROR_INFO_TYPE && !detail.reason) {
+        const { reason, metadata } = ErrorInfo.decode(any.value);
+        Object.assign(detail, { reason, metadata });
+      } else if (any.typeUrl === RETRY_INFO_TYPE) {
+        const delay = RetryInfo.decode(any.value).retryDelay;
+        if (delay) detail.retryDelayMs = delay.seconds * 1000 + delay.nanos / 1e6;
+      }
+    }
+    return detail;
   } catch {
     return { reason: "", metadata: {} };
   }

@@ -5,6 +5,7 @@
  *   to repeat (reads, appends with their idempotency key, mutations with an expected_version).
  * - RoomHistoryClient.watch(): a Watch that resumes by itself after disconnects and restarts.
  * - RoomMirror: the windows of the rooms a worker follows, in memory, kept current by one watch.
+ * - Trust: `tls` (CA, client certificate) and `token`/`tokenProvider` options of RoomHistoryClient.
  *
  * The generated messages (ts-proto) are re-exported; every one has fromPartial/encode/decode. The
  * rest of the generated code is under "@roomhistory/client/gen/...".
@@ -22,11 +23,13 @@ export { DEFAULT_PAGE_SIZE, readWindow, RoomChangedWhilePagingError } from "./pa
 export {
   RoomHistoryError, AbortedError, VersionConflictError, NotFoundError, InvalidArgumentError, ResourceExhaustedError,
   UnavailableError, DeadlineExceededError, CancelledError, ClientClosedError, InternalError, RoomNotFollowedError,
-  toRoomHistoryError, type ErrorDetail,
+  UnauthenticatedError, PermissionDeniedError, toRoomHistoryError, type ErrorDetail,
 } from "./errors.js";
 export {
-  Backoff, DEFAULT_BACKOFF, isRetryableStatus, isTransient, retrySafe, shouldResume, type BackoffOptions,
+  Backoff, DEFAULT_BACKOFF, MAX_RETRY_INFO_DELAY_MS, isRetryableStatus, isTransient, retrySafe, retryWait,
+  shouldResume, type BackoffOptions,
 } from "./backoff.js";
+export { isLoopback, type Pem, type TlsOptions, type TokenProvider } from "./auth.js";
 
 export { ChangeKind, RoomChange } from "./gen/roomhistory/v1/change.js";
 export {

@@ -7,11 +7,22 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as api from "@roomhistory/client";
+import type { RoomHistoryClientOptions, TlsOptions } from "@roomhistory/client";
 
 interface Parity {
   rows: { what: string; ts: string | null; python: string[] | null }[];
   defaults: { what: string; seconds?: number; count?: number; ts: { name: string; unit?: string } }[];
+  options: { what: string; ts: string | null; python: string | null }[];
 }
+
+/** Every key of the option types, as the compiler sees them: adding an option without listing it fails tsc. */
+const CLIENT_OPTIONS: Record<keyof RoomHistoryClientOptions, true> = {
+  timeoutMs: true, backoff: true, credentials: true, tls: true, token: true, tokenProvider: true, channelOptions: true,
+};
+const TLS_OPTIONS: Record<keyof TlsOptions, true> = { ca: true, cert: true, key: true, serverName: true };
+const optionNames = [
+  ...Object.keys(CLIENT_OPTIONS).filter((k) => k !== "tls"), ...Object.keys(TLS_OPTIONS).map((k) => `tls.${k}`),
+];
 const parity = JSON.parse(
   readFileSync(new URL("../../testdata/parity.json", import.meta.url), "utf8"),
 ) as Parity;
@@ -49,6 +60,11 @@ describe("parity table (clients/testdata/parity.json)", () => {
       .filter(([, v]) => typeof v === "function" && (v === api.RoomHistoryError || v.prototype instanceof api.RoomHistoryError))
       .map(([k]) => k);
     expect(errors.filter((e) => !names.includes(e))).toEqual([]);
+  });
+
+  it("every client option has a row, and every row's option exists", () => {
+    const rows = parity.options.flatMap((o) => (o.ts ? [o.ts] : []));
+    expect([...rows].sort()).toEqual([...optionNames].sort());
   });
 
   it.each(parity.defaults.map((d) => [d.what, d] as const))("default: %s", (_, d) => {

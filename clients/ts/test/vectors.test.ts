@@ -8,10 +8,11 @@ import { Metadata, status } from "@grpc/grpc-js";
 import * as api from "@roomhistory/client";
 import {
   Backoff, GetHistoryResponse, Message, RoomChange, RoomHistoryClient, RoomHistoryError, UnavailableError,
-  WatchResponse, advanceCursor, afterFetch, isRetryableStatus, nextStep, retrySafe, shouldResume, toRoomHistoryError,
+  WatchResponse, advanceCursor, afterFetch, isRetryableStatus, nextStep, retrySafe, retryWait, shouldResume,
+  toRoomHistoryError, MAX_RETRY_INFO_DELAY_MS,
   type RoomWindow,
 } from "@roomhistory/client";
-import { ErrorInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
+import { ErrorInfo, RetryInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
 import { Status } from "@roomhistory/client/gen/google/rpc/status.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
@@ -64,7 +65,18 @@ describe("retry vectors (clients/testdata/retry-vectors.json)", () => {
   const vectors = testdata("retry-vectors.json") as {
     codes: Record<string, boolean>;
     calls: { rpc: string; request: unknown; retried: boolean }[];
+    max_retry_info_ms: number;
+    waits: { status: string; retry_info_ms?: number; backoff_ms: number; remaining_ms: number; wait_ms: number | null }[];
   };
+
+  it("RetryInfo delays are capped as the vectors say", () => {
+    expect(MAX_RETRY_INFO_DELAY_MS).toBe(vectors.max_retry_info_ms);
+  });
+
+  it.each(vectors.waits.map((w) => [w.status, JSON.stringify(w), w] as const))("wait after %s %s", (_, __, w) => {
+    const wait = retryWait(codeOf(w.status), w.retry_info_ms, w.backoff_ms, w.remaining_ms);
+    expect(wait ?? null).toBe(w.wait_ms);
+  });
 
   it.each(Object.entries(vectors.codes))("status %s retryable: %s", (name, retryable) => {
     expect(isRetryableStatus(status[name as keyof typeof status] as number)).toBe(retryable);
@@ -91,6 +103,7 @@ describe("error vectors (clients/testdata/error-vectors.json)", () => {
     status: string;
     details: string;
     error_info?: { reason: string; metadata: Record<string, string> };
+    retry_info?: { retry_delay_ms?: number };
     error: { class: string; ancestors: string[]; fields: Record<string, unknown> };
   }
   const { cases } = testdata("error-vectors.json") as { cases: ErrorCase[] };
@@ -99,11 +112,19 @@ describe("error vectors (clients/testdata/error-vectors.json)", () => {
   /** A failed call as grpc-js reports it: code, details and the trailers with grpc-status-details-bin. */
   function serviceError(c: ErrorCase): object {
     const metadata = new Metadata();
+    const details = [];
     if (c.error_info) {
       const info = ErrorInfo.encode({ ...c.error_info, domain: "roomhistory.v1" }).finish();
-      const typeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
-      const value = Buffer.from(info);
-      const detail = Status.encode({ code: codeOf(c.status), message: c.details, details: [{ typeUrl, value }] });
+      details.push({ typeUrl: "type.googleapis.com/google.rpc.ErrorInfo", value: Buffer.from(info) });
+    }
+    if (c.retry_info) {
+      const ms = c.retry_info.retry_delay_ms;
+      const retryDelay = ms === undefined ? undefined : { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+      const value = Buffer.from(RetryInfo.encode({ retryDelay }).finish());
+      details.push({ typeUrl: "type.googleapis.com/google.rpc.RetryInfo", value });
+    }
+    if (details.length) {
+      const detail = Status.encode({ code: codeOf(c.status), message: c.details, details });
       metadata.set("grpc-status-details-bin", Buffer.from(detail.finish()));
     }
     return Object.assign(new Error(c.details), { code: codeOf(c.status), details: c.details, metadata });
@@ -117,7 +138,7 @@ describe("error vectors (clients/testdata/error-vectors.json)", () => {
     for (const ancestor of c.error.ancestors) expect(err).toBeInstanceOf(classes[ancestor]);
     for (const [field, value] of Object.entries(c.error.fields)) {
       const actual = field === "code" ? err.codeName : (err as unknown as Record<string, unknown>)[camel(field)];
-      expect(actual, field).toEqual(value);
+      expect(actual ?? null, field).toEqual(value);
     }
   });
 });

@@ -7,7 +7,8 @@ Which calls are retried, on which statuses, is one specification with the TypeSc
 append when it carries an idempotency key (the clients set one per call by default; the server then
 stores it once and answers a retry with the first result) or an expected_version; any other mutation
 only with an expected_version (a repeat then fails with VERSION_CONFLICT instead of applying twice);
-ReapIdleRooms always.
+ReapIdleRooms always; ReportUsage never. A quota's RESOURCE_EXHAUSTED is retried after the server's
+RetryInfo delay (retry_wait).
 """
 
 from __future__ import annotations
@@ -100,18 +101,40 @@ def retry_safe(request: Message) -> bool:
     return "expected_version" in descriptor.fields_by_name and request.HasField("expected_version")
 
 
+#: The longest wait a server's RetryInfo gets: a longer delay is cut to this, in seconds (TypeScript: 30000 ms).
+MAX_RETRY_INFO_DELAY = 30.0
+
+
+def retry_wait(
+    code: grpc.StatusCode, retry_info: float | None, backoff_delay: float, remaining: float | None
+) -> float | None:
+    """The wait before retrying a failed call that is safe to repeat, in seconds, or None to give up.
+
+    A retryable status (RETRYABLE_CODES) waits ``backoff_delay``; a RESOURCE_EXHAUSTED retries only when the
+    server sent a RetryInfo (a quota: a size limit would fail again). A RetryInfo delay, capped at
+    MAX_RETRY_INFO_DELAY, replaces the backoff (a zero delay keeps it). No wait reaches ``remaining``, what
+    is left of the call's deadline (None: no deadline). UNAUTHENTICATED and PERMISSION_DENIED are never
+    retried, whatever they carry. The rule is clients/testdata/retry-vectors.json (`waits`).
+    """
+    quota = code == grpc.StatusCode.RESOURCE_EXHAUSTED and retry_info is not None
+    if not quota and code not in RETRYABLE_CODES:
+        return None
+    wait = min(retry_info, MAX_RETRY_INFO_DELAY) if retry_info else backoff_delay
+    return wait if remaining is None or wait < remaining else None
+
+
 def retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:
-    """The wait before retrying a failed call that is safe to retry, or None to give up and raise `err`.
+    """The wait before retrying a failed call that is safe to retry, or None to give up and raise `err`
+    (retry_wait, within the policy's attempts).
 
     ``deadline`` is a time.monotonic() value (None: no deadline); a retry that could not start before it
     is not attempted.
     """
-    if err.code not in RETRYABLE_CODES or backoff.attempt + 1 >= backoff.policy.max_attempts:
+    if backoff.attempt + 1 >= backoff.policy.max_attempts:
         return None
-    delay = backoff.next_delay()
-    if deadline is not None and time.monotonic() + delay >= deadline:
-        return None
-    return delay
+    backoff_delay = backoff.next_delay()
+    remaining = None if deadline is None else deadline - time.monotonic()
+    return retry_wait(err.code, err.retry_delay, backoff_delay, remaining)
 
 
 def retry_until_closed(attempt: Callable[[], T], wait: Callable[[float], bool], policy: RetryPolicy) -> T | None:

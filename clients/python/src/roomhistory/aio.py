@@ -12,6 +12,7 @@ import grpc.aio
 
 from ._methods import AsyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
+from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
@@ -27,7 +28,9 @@ class AsyncRoomHistoryClient(AsyncMethods):
     Every method takes ``timeout`` (seconds, retries included; None means the client's default) and
     raises a :class:`roomhistory.errors.RoomHistoryError` subclass on failure; calls that are safe to repeat
     (reads, appends with their idempotency key, mutations given an expected_version) are retried as in
-    RoomHistoryClient. Use ``async with``, or await :meth:`close`.
+    RoomHistoryClient. TLS and token arguments as in RoomHistoryClient; ``token_provider`` may also be a
+    coroutine function, then run on the event loop the client is made in. Use ``async with``, or await
+    :meth:`close`.
     """
 
     def __init__(
@@ -35,12 +38,23 @@ class AsyncRoomHistoryClient(AsyncMethods):
         target: str = DEFAULT_TARGET,
         *,
         credentials: grpc.ChannelCredentials | None = None,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        tls_server_name: str | None = None,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_POLICY,
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
     ) -> None:
-        opts = channel_options(retry, options)
+        credentials, trust_options = channel_trust(
+            target, credentials=credentials, root_certificates=root_certificates, private_key=private_key,
+            certificate_chain=certificate_chain, tls_server_name=tls_server_name, token=token,
+            token_provider=token_provider, loop=_running_loop(),
+        )
+        opts = channel_options(retry, [*trust_options, *options])
 
         def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
             if credentials:
@@ -130,3 +144,11 @@ class AsyncRoomHistoryClient(AsyncMethods):
         stream = AsyncWatchStream(self._open_watch_channel, self._owns_channel, resumer, self._streams.discard)
         self._streams.add(stream)
         return stream
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop an async token_provider runs on: the one the client is made in, if any."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -11,6 +11,7 @@ import grpc
 
 from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
+from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, error_from_rpc
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -49,10 +50,18 @@ class RoomHistoryClient(SyncMethods):
 
     Every method takes ``timeout`` (seconds, retries included; None means the client's default, set in
     the constructor) and raises a :class:`roomhistory.errors.RoomHistoryError` subclass on failure.
-    Calls that are safe to repeat retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff (``retry``): reads,
-    ReapIdleRooms, appends (each carries an idempotency key, a new one per call unless given), and other
-    mutations given an expected_version; the rest are never retried. Use the client as a context manager,
-    or call :meth:`close`.
+    Calls that are safe to repeat retry UNAVAILABLE and DEADLINE_EXCEEDED with backoff (``retry``), and a
+    quota's RESOURCE_EXHAUSTED after the server's RetryInfo delay: reads, ReapIdleRooms, appends (each
+    carries an idempotency key, a new one per call unless given), and other mutations given an
+    expected_version; the rest are never retried. Use the client as a context manager, or call
+    :meth:`close`.
+
+    Trust: ``root_certificates`` (the server's CA, PEM bytes) opens the channel with TLS, with
+    ``certificate_chain`` and ``private_key`` for mTLS and ``tls_server_name`` when the certificate names
+    another host than ``target``; ``credentials`` instead for any other grpc credentials (e.g.
+    ``grpc.ssl_channel_credentials()``: the system's roots). ``token`` (or ``token_provider``, called
+    before every call and watch reconnect) is sent as ``authorization: Bearer <token>``, only over TLS or
+    to a loopback target (ValueError otherwise).
     """
 
     def __init__(
@@ -60,12 +69,23 @@ class RoomHistoryClient(SyncMethods):
         target: str = DEFAULT_TARGET,
         *,
         credentials: grpc.ChannelCredentials | None = None,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        tls_server_name: str | None = None,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy = DEFAULT_POLICY,
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
     ) -> None:
-        opts = channel_options(retry, options)
+        credentials, trust_options = channel_trust(
+            target, credentials=credentials, root_certificates=root_certificates, private_key=private_key,
+            certificate_chain=certificate_chain, tls_server_name=tls_server_name, token=token,
+            token_provider=token_provider,
+        )
+        opts = channel_options(retry, [*trust_options, *options])
 
         def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
             if credentials:

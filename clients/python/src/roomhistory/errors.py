@@ -2,7 +2,8 @@
 
 The server sends a ``google.rpc.Status`` in the trailing metadata ``grpc-status-details-bin``; its
 ``google.rpc.ErrorInfo`` detail carries the machine-readable facts (``reason``, and metadata such as
-``current_version`` on a conflict or ``field`` on a bad argument).
+``current_version`` on a conflict or ``field`` on a bad argument); a quota refusal also carries a
+``google.rpc.RetryInfo``, how long to wait before trying again (``retry_delay``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ _DETAILS_KEY = "grpc-status-details-bin"
 
 
 class RoomHistoryError(Exception):
-    """A call failed. ``code`` is the gRPC status; ``reason`` and ``metadata`` come from the ErrorInfo.
+    """A call failed. ``code`` is the gRPC status; ``reason`` and ``metadata`` come from the ErrorInfo;
+    ``retry_delay`` is the RetryInfo delay in seconds (None when the server sent none; TypeScript:
+    retryDelayMs).
 
     ``message`` (also ``details``, its TypeScript name) is the server's message; ``str(err)`` is
     ``"CODE: message"``.
@@ -30,12 +33,14 @@ class RoomHistoryError(Exception):
         code: grpc.StatusCode = grpc.StatusCode.UNKNOWN,
         reason: str = "",
         metadata: Mapping[str, str] | None = None,
+        retry_delay: float | None = None,
     ) -> None:
         super().__init__(f"{code.name}: {message}")
         self.message = message
         self.code = code
         self.reason = reason
         self.metadata: dict[str, str] = dict(metadata or {})
+        self.retry_delay = retry_delay
 
     @property
     def details(self) -> str:
@@ -91,7 +96,9 @@ class InvalidArgumentError(RoomHistoryError):
 
 
 class ResourceExhaustedError(RoomHistoryError):
-    """RESOURCE_EXHAUSTED: a size limit was exceeded; ``field`` names what was too large."""
+    """RESOURCE_EXHAUSTED: a size limit was exceeded (``field`` names what was too large), or a quota (calls,
+    appended bytes, open watches of a token): then ``retry_delay`` says when to try again, and the client
+    retries a call that is safe to repeat by itself after that wait (_retry.retry_wait)."""
 
     @property
     def field(self) -> str:
@@ -124,6 +131,16 @@ class InternalError(RoomHistoryError):
     """INTERNAL: an unexpected server failure (details in the server's log only)."""
 
 
+class UnauthenticatedError(RoomHistoryError):
+    """UNAUTHENTICATED: the call carried no valid token (none, unknown, expired or revoked). Never retried:
+    fix the token (or the token_provider) first."""
+
+
+class PermissionDeniedError(RoomHistoryError):
+    """PERMISSION_DENIED: the token is valid but lacks the right (read, write, watch, admin) or the room is
+    outside its prefixes. Never retried."""
+
+
 class RoomNotFollowedError(RoomHistoryError, KeyError):
     """A mirror was asked about a room it does not follow (never followed, or unfollowed):
     FAILED_PRECONDITION, raised by the client itself. Also a KeyError."""
@@ -151,6 +168,8 @@ ERROR_BY_CODE: dict[grpc.StatusCode, type[RoomHistoryError]] = {
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
     grpc.StatusCode.CANCELLED: CancelledError,
     grpc.StatusCode.INTERNAL: InternalError,
+    grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
 
 
@@ -158,11 +177,11 @@ def error_from_rpc(err: grpc.RpcError) -> RoomHistoryError:
     """Turns a failed call (sync or grpc.aio) into the exception its status code maps to."""
     code: grpc.StatusCode = _call(err, "code") or grpc.StatusCode.UNKNOWN
     message: str = _call(err, "details") or code.name
-    reason, metadata = _error_info(_call(err, "trailing_metadata") or ())
+    reason, metadata, retry_delay = _status_details(_call(err, "trailing_metadata") or ())
     cls = ERROR_BY_CODE.get(code, RoomHistoryError)
     if code == grpc.StatusCode.ABORTED and reason == "VERSION_CONFLICT":
         cls = VersionConflictError
-    return cls(message, code=code, reason=reason, metadata=metadata)
+    return cls(message, code=code, reason=reason, metadata=metadata, retry_delay=retry_delay)
 
 
 def _call(err: grpc.RpcError, name: str) -> Any:
@@ -170,14 +189,18 @@ def _call(err: grpc.RpcError, name: str) -> Any:
     return method() if callable(method) else None
 
 
-def _error_info(trailers: Iterable[tuple[str, str | bytes]]) -> tuple[str, dict[str, str]]:
-    """The reason and metadata of the first ErrorInfo in grpc-status-details-bin, if any."""
+def _status_details(trailers: Iterable[tuple[str, str | bytes]]) -> tuple[str, dict[str, str], float | None]:
+    """The reason and metadata of the first ErrorInfo in grpc-status-details-bin, and its RetryInfo delay in
+    seconds (None without one)."""
+    reason, metadata, retry_delay = "", {}, None
     for key, value in trailers:
         if key != _DETAILS_KEY or not isinstance(value, bytes):
             continue
-        status = status_pb2.Status.FromString(value)
-        for detail in status.details:
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(info):
-                return info.reason, dict(info.metadata)
-    return "", {}
+        seen_info = False
+        for detail in status_pb2.Status.FromString(value).details:
+            info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+            if not seen_info and detail.Unpack(info):
+                reason, metadata, seen_info = info.reason, dict(info.metadata), True
+            elif detail.Unpack(retry) and retry.HasField("retry_delay"):
+                retry_delay = retry.retry_delay.seconds + retry.retry_delay.nanos / 1e9
+    return reason, metadata, retry_delay
