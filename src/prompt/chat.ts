@@ -122,10 +122,15 @@ export function repairToolCalls(list: ChatMessage[]): ChatList {
   return { messages: out, repaired };
 }
 
-/** The history part of a rendered prompt, decorated and repaired. */
+/** A message that says nothing (no text, no parts, no calls): no chat API wants it, so it is left out. */
+function isEmpty(m: ChatMessage): boolean {
+  return m.role !== "tool" && !m.tool_calls?.length && (m.content === null || m.content.length === 0);
+}
+
+/** The history part of a rendered prompt, decorated and repaired; empty messages left out. */
 export function chatHistory(entries: readonly Entry[], opts: ShapeOptions): ChatList {
   const visible = entries.filter((e) => opts.includeThinking || e.kind !== "thinking");
-  return repairToolCalls(visible.map((e) => toChat(e, opts)));
+  return repairToolCalls(visible.map((e) => toChat(e, opts)).filter((m) => !isEmpty(m)));
 }
 
 /** The text parts of a message joined (roles that take text only). */

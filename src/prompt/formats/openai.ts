@@ -28,6 +28,7 @@ export interface OpenAIMessage {
 
 const IMAGE_DETAILS = new Set(["auto", "low", "high", "original"]);
 const AUDIO_FORMATS = new Set(["wav", "mp3"]);
+const IMAGE_URL = /^(https?:\/\/|data:image\/)/i;
 /** OpenAI's pattern for `name`. */
 export const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 /** The prefix of a failed tool result's content, as agent runtimes write it. */
@@ -57,6 +58,10 @@ function userPart(p: EntryPart, count: Count): OpenAIPart | undefined {
   switch (p.type) {
     case "image_url": {
       const { url, detail } = p.image_url;
+      if (!IMAGE_URL.test(url)) {
+        count.dropped++; // OpenAI fetches http(s) URLs and reads data: URLs, nothing else
+        return undefined;
+      }
       if (detail === undefined || IMAGE_DETAILS.has(detail)) return { type: "image_url", image_url: { ...p.image_url } };
       count.converted++; // a detail OpenAI does not know is left out: the image is sent at "auto"
       return { type: "image_url", image_url: { url } };
@@ -90,7 +95,7 @@ export function shapeOpenAI(m: ChatMessage, useName: boolean, enc: EncodingName)
     out.content = parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("\n") : parts;
   } else if (m.role === "tool") {
     const text = textOnly(m, count);
-    out.content = m.is_error ? ERROR_PREFIX + text : text;
+    out.content = m.is_error ? (text ? ERROR_PREFIX + text : ERROR_PREFIX.trim()) : text;
     out.tool_call_id = m.tool_call_id ?? "";
   } else {
     out.content = textOnly(m, count);
