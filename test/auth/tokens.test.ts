@@ -103,6 +103,18 @@ describe("reload", () => {
     expect(server.app.watch.openStreams).toBe(1);
   });
 
+  it("ends a Watch with PERMISSION_DENIED when a reload takes its room or the watch right away", async () => {
+    const { file, server } = await start([entry("w", "rh_w", ["w"], ALL), entry("v", "rh_v", [""], ALL)]);
+    const [narrowed, unwatched] = [opened(server, "rh_w"), opened(server, "rh_v")];
+    await Promise.all([narrowed.created, unwatched.created]);
+    const t0 = performance.now();
+    file.write([entry("w", "rh_w", ["x/"], ALL), entry("v", "rh_v", [""], ["read"])]);
+    const [a, b] = await Promise.all([narrowed.ended, unwatched.ended]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect([a.code, details(a).info?.reason, details(a).info?.metadata.room]).toEqual([status.PERMISSION_DENIED, "ROOM_OUT_OF_SCOPE", "w"]);
+    expect([b.code, details(b).info?.reason]).toEqual([status.PERMISSION_DENIED, "RIGHT_MISSING"]);
+  });
+
   it("ends a Watch with TOKEN_EXPIRED within a second of its token's expiry", async () => {
     const expiresAt = new Date(Date.now() + 700);
     const { server } = await start([entry("brief", "rh_brief", [""], ALL, { expires_at: expiresAt.toISOString() })]);
