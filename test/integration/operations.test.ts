@@ -3,6 +3,7 @@ import { status } from "@grpc/grpc-js";
 import { Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { serversForEachStore, STORE_KINDS } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
+import { countTokens } from "../../src/prompt/tokens.js";
 
 const servers = serversForEachStore({ beforeAll, afterAll });
 
@@ -94,7 +95,8 @@ describe.each(STORE_KINDS)("operations through gRPC (%s store)", (kind) => {
     });
     const r = await api().append({ roomId: room, messages: [msg] });
     const got = (await api().history({ roomId: room })).messages[0];
-    expect(got).toEqual({ ...msg, seq: 1 });
+    // tokens is the server's count (o200k_base) of the text and text parts; the request's is ignored.
+    expect(got).toEqual({ ...msg, seq: 1, tokens: countTokens("caption 你好 👩‍👩‍👧 é") + countTokens("look") });
     expect(r.messages[0]).toEqual(got);
   });
 });
