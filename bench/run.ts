@@ -24,10 +24,11 @@ import { memoryScenario } from "./scenarios/memory.js";
 import { pythonScenario } from "./scenarios/python.js";
 import { durabilityScenario } from "./scenarios/durability.js";
 import { largeScenario } from "./scenarios/large.js";
+import { trustScenario } from "./scenarios/trust.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, renderBudgetScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario,
-  pythonScenario, durabilityScenario, largeScenario,
+  pythonScenario, durabilityScenario, largeScenario, trustScenario,
 ];
 
 const { values } = parseArgs({
