@@ -7,6 +7,8 @@ import type { RunningServer } from "../../src/server/server.js";
 import { CertificateFiles } from "../../src/server/tls.js";
 import { expectStatus, rpc, user } from "../helpers/rpc.js";
 import { WatchRecorder } from "../helpers/watch.js";
+import { ServerProcess } from "../helpers/server.js";
+import { waitFor } from "../helpers/ports.js";
 import { makeCerts, type TestCerts } from "./certs.js";
 import { clientFor, servedCommonName, startServerWith, tlsCredentials } from "./servers.js";
 
@@ -76,6 +78,28 @@ describe("certificate reload", () => {
       fresh.close();
     } finally {
       await app.shutdown();
+    }
+  });
+
+  it("reloads on SIGHUP in a server process (src/main.ts) and says so in its log", async () => {
+    const cert = join(certs.dir, "hup.pem");
+    const key = join(certs.dir, "hup.key");
+    copyFileSync(certs.server.cert, cert);
+    copyFileSync(certs.server.key, key);
+    const proc = await ServerProcess.start({ ROOMHISTORY_TLS_CERT: cert, ROOMHISTORY_TLS_KEY: key });
+    try {
+      expect(proc.log).toMatch(/"tls":"tls"/);
+      expect(await servedCommonName(proc.port, certs.ca)).toBe("roomhistory-server");
+      copyFileSync(certs.rotated.cert, cert);
+      copyFileSync(certs.rotated.key, key);
+      process.kill(proc.pid!, "SIGHUP");
+      await waitFor(() => proc.log.includes("TLS certificate reloaded"), 10_000, "the reload log line");
+      // Sooner than the first poll (10 s after loading): the signal did it.
+      const at = (msg: string) => JSON.parse(proc.log.split("\n").find((l) => l.includes(msg))!).time as number;
+      expect(at("TLS certificate reloaded") - at("TLS certificate loaded")).toBeLessThan(10_000);
+      expect(await servedCommonName(proc.port, certs.ca)).toBe("roomhistory-rotated");
+    } finally {
+      await proc.stop();
     }
   });
 
