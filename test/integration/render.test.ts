@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { MessageKind, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
-import { IdMarkers, RenderForm } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import {
+  IdMarkers, RenderForm, RenderFormat, SenderStyle, TokenEncoding,
+} from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { recallEstimate } from "../../src/service/usage-memory.js";
 import { TestRedis } from "../helpers/redis.js";
-import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
+import { serversForEachStore, startTestServer, STORE_KINDS, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
 
 const TEMPLATES = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
@@ -90,4 +93,72 @@ it("names the template and line of a template error", async () => {
   const runtime = await expectStatus(api.render({ roomId: "r", template: "broken-runtime.j2" }), status.INVALID_ARGUMENT);
   expect(runtime.err.details).toMatch(/^template: broken-runtime\.j2 line 3, column \d+: /);
   expect((await api.info({ roomId: "r" })).version).toBe(3);
+});
+
+describe("audio and file parts", () => {
+  const servers = serversForEachStore({ beforeAll, afterAll });
+  const parts = [
+    { text: "listen and read" },
+    { inputAudio: { data: "UklGRg==", format: "wav" } },
+    { file: { fileId: "", filename: "report.pdf", fileData: "data:application/pdf;base64,JVBERi0=" } },
+    { file: { fileId: "file-abc", filename: "", fileData: "" } },
+  ];
+
+  it.each(STORE_KINDS)("are stored and returned as written (%s store), whatever a target can carry", async (kind) => {
+    const store = rpc(servers[kind].client);
+    await store.append({ roomId: "parts", messages: [user("", { parts }), assistant("", { parts: parts.slice(1) })] });
+    const h = await store.history({ roomId: "parts" });
+    expect(h.messages.map((m) => m.parts)).toEqual([parts, parts.slice(1)]);
+    const r = await store.render({ roomId: "parts", format: RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES });
+    // user: audio and the file id dropped, the PDF converted; assistant: all three dropped
+    expect([r.droppedParts, r.convertedParts]).toEqual([5, 1]);
+  });
+
+  it("are refused when incomplete, naming the field", async () => {
+    const bad: [object, string][] = [
+      [{ inputAudio: { data: "", format: "wav" } }, "messages[0].parts[1].input_audio.data"],
+      [{ inputAudio: { data: "AA==", format: "" } }, "messages[0].parts[1].input_audio.format"],
+      [{ file: { fileId: "", filename: "x.pdf", fileData: "" } }, "messages[0].parts[1].file"],
+      [{ file: { fileId: "", filename: "", fileData: "JVBERi0=" } }, "messages[0].parts[1].file.file_data"],
+      [{}, "messages[0].parts[1]"],
+    ];
+    for (const [part, field] of bad) {
+      const { err } = await expectStatus(api.append({ roomId: "bad-parts", messages: [user("", { parts: [{ text: "x" }, part] })] }),
+        status.INVALID_ARGUMENT);
+      expect(err.details.startsWith(`${field}: `), err.details).toBe(true);
+    }
+    expect((await api.info({ roomId: "bad-parts" })).exists).toBe(false);
+  });
+});
+
+describe("options and budgets through the server", () => {
+  const room = "budget";
+  beforeAll(async () => {
+    await api.append({ roomId: room, messages: [
+      user("an old question ".repeat(40), { id: "o1", sender: "Zoë" }), assistant("an old answer", { id: "o2" }),
+      user("the newest question", { id: "n1", sender: "李" }),
+    ] });
+  });
+
+  it("keeps the newest turns that fit, reports the cut, and remembers the estimate for ReportUsage", async () => {
+    const all = await api.render({ roomId: room });
+    expect(all.messages.map((m) => m.name)).toEqual(["", "Zoe", "", "u674e"]);
+    const cut = await api.render({ roomId: room, maxTokens: all.estimatedTokens - 1 });
+    expect(cut).toMatchObject({ truncated: true, droppedMessages: 1, tokensExact: true, encoding: TokenEncoding.TOKEN_ENCODING_O200K_BASE });
+    expect(cut.messages.map((m) => m.role)).toEqual(["system", "assistant", "user"]);
+    expect(recallEstimate(room, cut.version, "openai")).toBe(cut.estimatedTokens);
+    const anthropic = await api.render({ roomId: room, format: RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES, maxTokens: cut.estimatedTokens });
+    expect(anthropic.messages[0].role).toBe("user");
+    expect(anthropic.tokensExact).toBe(false);
+    expect(recallEstimate(room, anthropic.version, "anthropic")).toBe(anthropic.estimatedTokens);
+  });
+
+  it("refuses a system prompt alone over max_tokens, and a sender style the format has not", async () => {
+    const { err } = await expectStatus(api.render({ roomId: room, maxTokens: 5 }), status.RESOURCE_EXHAUSTED);
+    expect(err.details).toMatch(/^max_tokens: /);
+    const style = await expectStatus(api.render({
+      roomId: room, format: RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES, senderStyle: SenderStyle.SENDER_STYLE_NAME,
+    }), status.INVALID_ARGUMENT);
+    expect(style.err.details).toMatch(/^sender_style: /);
+  });
 });
