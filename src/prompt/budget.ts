@@ -40,27 +40,44 @@ export function audioTokens(data: string): number {
 }
 
 export function toolCallTokens(id: string, name: string, args: string, enc: EncodingName): number {
-  return TOOL_CALL_TOKENS + countTokens(id, enc) + countTokens(name, enc) + countTokens(args, enc);
+  return TOOL_CALL_TOKENS + countTokens(id, enc) + countTokens(name, enc) + textTokens(args, enc);
 }
 
 /** A system prompt message's tokens; 0 when there is none. */
 export function systemTokens(system: string, enc: EncodingName): number {
   if (!system) return 0;
-  return TOKENS_PER_MESSAGE + countTokens("system", enc) + cachedCount(system, enc);
+  return TOKENS_PER_MESSAGE + countTokens("system", enc) + textTokens(system, enc);
 }
 
-// Rendered system prompts repeat call after call (same template, same context): their counts are kept
-// for the few most recent texts, so a render with max_tokens does not re-tokenise its prompt.
-const SYSTEM_COUNTS = new Map<string, number>();
-const SYSTEM_COUNTS_MAX = 256;
+// A room's window is re-read whole after every change, so its entries come back as new objects with
+// the same texts: counts are kept per text (and encoding), so a new version tokenises only its new
+// and edited messages, and a rendered system prompt is not re-tokenised call after call. Bounded by
+// the characters held; the least recently used text goes first.
+const COUNTS = new Map<string, number>();
+const COUNTS_MAX_CHARS = 8 * 1024 * 1024;
+/** Shorter texts are counted again each time: cheaper than keeping them. */
+const COUNTS_MIN_CHARS = 24;
+let countsChars = 0;
 
-function cachedCount(text: string, enc: EncodingName): number {
-  const key = `${enc}\u0000${text}`;
-  const hit = SYSTEM_COUNTS.get(key);
-  if (hit !== undefined) return hit;
+/** countTokens, remembered for longer texts (see above). */
+export function textTokens(text: string, enc: EncodingName): number {
+  if (text.length < COUNTS_MIN_CHARS) return countTokens(text, enc);
+  const key = (enc === "o200k_base" ? "o" : "c") + text;
+  const hit = COUNTS.get(key);
+  if (hit !== undefined) {
+    COUNTS.delete(key);
+    COUNTS.set(key, hit);
+    return hit;
+  }
   const n = countTokens(text, enc);
-  if (SYSTEM_COUNTS.size >= SYSTEM_COUNTS_MAX) SYSTEM_COUNTS.delete(SYSTEM_COUNTS.keys().next().value!);
-  SYSTEM_COUNTS.set(key, n);
+  if (key.length > COUNTS_MAX_CHARS / 4) return n;
+  COUNTS.set(key, n);
+  countsChars += key.length;
+  for (const k of COUNTS.keys()) {
+    if (countsChars <= COUNTS_MAX_CHARS) break;
+    COUNTS.delete(k);
+    countsChars -= k.length;
+  }
   return n;
 }
 

@@ -8,7 +8,7 @@
 import type { EntryPart } from "../../domain/entry.js";
 import { type ChatMessage } from "../chat.js";
 import { countTokens, type EncodingName } from "../tokens.js";
-import { FILE_TOKENS, imageTokens, TOKENS_PER_MESSAGE, toolCallTokens } from "../budget.js";
+import { FILE_TOKENS, imageTokens, textTokens, TOKENS_PER_MESSAGE, toolCallTokens } from "../budget.js";
 import type { Shaped } from "./shaped.js";
 
 export type MediaType = "image/jpeg" | "image/png" | "image/gif" | "image/webp";
@@ -166,7 +166,7 @@ export function anthropicTokens(m: AnthropicMessage, enc: EncodingName): number 
 function blockTokens(b: AnthropicBlock, enc: EncodingName): number {
   switch (b.type) {
     case "text":
-      return countTokens(b.text, enc);
+      return textTokens(b.text, enc);
     case "image":
       return imageTokens(undefined);
     case "document":

@@ -7,7 +7,7 @@ import type { EntryPart } from "../../domain/entry.js";
 import { joinedText, type ChatMessage } from "../chat.js";
 import { countTokens, type EncodingName } from "../tokens.js";
 import {
-  audioTokens, FILE_TOKENS, imageTokens, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, toolCallTokens,
+  audioTokens, FILE_TOKENS, imageTokens, textTokens, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, toolCallTokens,
 } from "../budget.js";
 import type { Shaped } from "./shaped.js";
 
@@ -112,7 +112,7 @@ export function shapeOpenAI(m: ChatMessage, useName: boolean, enc: EncodingName)
 /** OpenAI's count of one message (exact for text; parts and tool calls per budget.ts). */
 export function openaiTokens(m: OpenAIMessage, enc: EncodingName): number {
   let tokens = TOKENS_PER_MESSAGE + countTokens(m.role, enc);
-  if (typeof m.content === "string") tokens += countTokens(m.content, enc);
+  if (typeof m.content === "string") tokens += textTokens(m.content, enc);
   else for (const p of m.content ?? []) tokens += partTokens(p, enc);
   if (m.name) tokens += countTokens(m.name, enc) + TOKENS_PER_NAME;
   if (m.tool_call_id) tokens += countTokens(m.tool_call_id, enc);
@@ -123,7 +123,7 @@ export function openaiTokens(m: OpenAIMessage, enc: EncodingName): number {
 function partTokens(p: OpenAIPart, enc: EncodingName): number {
   switch (p.type) {
     case "text":
-      return countTokens(p.text, enc);
+      return textTokens(p.text, enc);
     case "image_url":
       return imageTokens(p.image_url.detail);
     case "input_audio":
