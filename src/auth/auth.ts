@@ -22,7 +22,10 @@ export interface AuthOptions {
 
 /** An open Watch stream, held so it can be ended with the status its token now deserves. */
 export interface OpenStream {
+  /** The entry in force for the stream (replaced by a reload that keeps it valid). */
   entry: TokenEntry;
+  /** The name its place in the stream cap was counted under (an entry may be renamed by a reload). */
+  readonly countedAs: string;
   rooms: readonly string[];
   end(denial: Denial): void;
 }
@@ -48,8 +51,11 @@ export class Auth {
     this.sweep.unref();
   }
 
-  /** The caller's entry from its bearer token, else from its verified client certificate. */
-  authenticate(metadata: Metadata, peerCertificate: PeerCertificate | undefined): TokenEntry | Denial {
+  /**
+   * The caller's entry from its bearer token, else from its verified client certificate (read only
+   * then: building it costs more than hashing a token).
+   */
+  authenticate(metadata: Metadata, peerCertificate: () => PeerCertificate | undefined): TokenEntry | Denial {
     const set = this.registry.tokens;
     const header = metadata.get("authorization")[0];
     if (header !== undefined) {
@@ -59,7 +65,7 @@ export class Auth {
       if (!entry) return new Denial("TOKEN_INVALID", "authorization: unknown token");
       return unexpired(entry);
     }
-    for (const identity of certificateIdentities(peerCertificate)) {
+    for (const identity of certificateIdentities(peerCertificate())) {
       const entry = set.byClientCert.get(identity);
       if (entry) return unexpired(entry);
     }
@@ -88,7 +94,7 @@ export class Auth {
   }
 
   closeStream(stream: OpenStream): void {
-    if (this.streams.delete(stream)) this.quotas.closeStream(stream.entry.name);
+    if (this.streams.delete(stream)) this.quotas.closeStream(stream.countedAs);
   }
 
   /** Reads the tokens file again (SIGHUP); false when it was invalid and the old tokens stay. */

@@ -43,7 +43,7 @@ class GuardedCall {
   intercepting(): ServerInterceptingCall {
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        const denial = this.onMetadata(this.auth.authenticate(metadata, this.call.getAuthContext().sslPeerCertificate));
+        const denial = this.onMetadata(this.auth.authenticate(metadata, () => this.call.getAuthContext().sslPeerCertificate));
         if (denial) this.deny(denial);
         else next(metadata);
       })
@@ -103,7 +103,7 @@ class GuardedCall {
         return new Denial("QUOTA_EXCEEDED", `token ${entry.name} has ${quota.settings.watchStreams} watch streams open, its cap`,
           { quota: "watch_streams", limit: String(quota.settings.watchStreams), token: entry.name }, 1000);
       }
-      this.stream = { entry, rooms: this.rooms, end: (d) => this.deny(d) };
+      this.stream = { entry, countedAs: entry.name, rooms: this.rooms, end: (d) => this.deny(d) };
       this.auth.openStream(this.stream);
     }
     setRequestScope(message as object, entry.rooms);

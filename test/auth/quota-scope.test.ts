@@ -4,7 +4,7 @@
  * a client certificate's identity mapped to scopes over mTLS.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { status } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { TestRedis } from "../helpers/redis.js";
 import { uniquePrefix } from "../helpers/server.js";
 import { rpc, user } from "../helpers/rpc.js";
@@ -34,19 +34,29 @@ async function start(entries: object[], env: Record<string, string> = {}) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The first of up to `tries` calls that fails. */
+async function firstFailure(call: () => Promise<unknown>, tries: number): Promise<ServiceError | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const err = await failure(call());
+    if (err) return err;
+  }
+  return undefined;
+}
+
 describe("quotas", () => {
   it("refuses calls over the rate with RetryInfo, and lets the call through after that delay", async () => {
     const s = await start([entry("busy", "rh_busy", [""], ALL)],
-      { ROOMHISTORY_QUOTA_CALLS_PER_SECOND: "5", ROOMHISTORY_QUOTA_CALLS_BURST: "3" });
+      { ROOMHISTORY_QUOTA_CALLS_PER_SECOND: "2", ROOMHISTORY_QUOTA_CALLS_BURST: "3" });
     const c = rpc(s.client("rh_busy"));
     for (let i = 0; i < 3; i++) expect(await failure(c.info({ roomId: "r" }))).toBeUndefined();
-    const err = await failure(c.info({ roomId: "r" }));
+    // On a slow machine the bucket may have refilled a call's worth meanwhile: a few more calls empty it.
+    const err = await firstFailure(() => c.info({ roomId: "r" }), 5);
     expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
     const { info, retryMs } = details(err!);
     expect(info).toMatchObject({ reason: "QUOTA_EXCEEDED", domain: "roomhistory.v1" });
     expect(info?.metadata.quota).toBe("calls");
     expect(retryMs).toBeGreaterThan(0);
-    expect(retryMs).toBeLessThanOrEqual(200);
+    expect(retryMs).toBeLessThanOrEqual(500);
     // Waiting is the behaviour under test: RetryInfo names the time the bucket has room again.
     await sleep(retryMs!);
     expect(await failure(c.info({ roomId: "r" }))).toBeUndefined();
@@ -54,18 +64,19 @@ describe("quotas", () => {
 
   it("counts appended bytes per token, with a per-token override in the file", async () => {
     const s = await start([
-      entry("small", "rh_small", [""], ALL, { quota: { append_bytes_per_second: 2000, append_bytes_burst: 2000 } }),
+      entry("small", "rh_small", [""], ALL, { quota: { append_bytes_per_second: 1000, append_bytes_burst: 2000 } }),
       entry("free", "rh_free", [""], ALL, { quota: { append_bytes_per_second: 0 } }),
     ], { ROOMHISTORY_QUOTA_APPEND_BYTES_PER_SECOND: "100" });
     const big = [user("x".repeat(1500))];
     const small = rpc(s.client("rh_small"));
     expect(await failure(small.append({ roomId: "q", messages: big }))).toBeUndefined();
-    const err = await failure(small.append({ roomId: "q", messages: big }));
+    const err = await firstFailure(() => small.append({ roomId: "q", messages: big }), 3);
     expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
     const { info, retryMs } = details(err!);
     expect(info?.metadata.quota).toBe("append_bytes");
-    expect(retryMs).toBeGreaterThan(400);
-    expect(retryMs).toBeLessThan(1000);
+    // At most the time to refill one append (about 1,520 encoded bytes) at 1,000 bytes a second.
+    expect(retryMs).toBeGreaterThan(0);
+    expect(retryMs).toBeLessThan(1600);
     // Reads are not appends: the bytes quota leaves them alone.
     expect(await failure(small.history({ roomId: "q" }))).toBeUndefined();
     const free = rpc(s.client("rh_free"));
@@ -134,13 +145,13 @@ describe("client certificates", () => {
   });
 });
 
-function watchOutcome(s: AuthServer, token: string): Promise<{ code: number; metadata: import("@grpc/grpc-js").Metadata } | undefined> {
+function watchOutcome(s: AuthServer, token: string): Promise<ServiceError | undefined> {
   return new Promise((resolve) => {
     const stream = s.client(token).watch({ rooms: [{ roomId: "b", knownVersion: 0 }], progressIntervalMs: 0 });
     stream.on("data", () => {
       resolve(undefined);
       stream.cancel();
     });
-    stream.on("error", (e) => resolve(e));
+    stream.on("error", (e: ServiceError) => resolve(e));
   });
 }
