@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 from procs import ServerProcess, unique
 
 from roomhistory import (
@@ -74,6 +77,26 @@ def test_openai_round_trip() -> None:
     assert messages[2].tool_calls[0] == ToolCall(id="call_1", name="lookup", arguments='{"q": "a"}')
     assert messages[3].role == Role.ROLE_TOOL and messages[3].tool_call_id == "call_1"
     assert to_openai(messages) == OPENAI
+
+
+OPENAI_VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[2] / "testdata" / "openai-vectors.json").read_text(encoding="utf-8")
+)
+
+
+def _messages(items: list[dict[str, Any]]) -> list[Message]:
+    return [json_format.ParseDict(m, Message()) for m in items]
+
+
+@pytest.mark.parametrize("case", OPENAI_VECTORS["round_trip"], ids=lambda c: str(c["name"]))
+def test_openai_vectors_round_trip(case: dict[str, Any]) -> None:
+    assert to_openai(_messages(case["messages"])) == case["openai"]
+    assert from_openai(case["openai"]) == _messages(case["messages"])
+
+
+@pytest.mark.parametrize("case", OPENAI_VECTORS["from_openai"], ids=lambda c: str(c["name"]))
+def test_openai_vectors_from_openai(case: dict[str, Any]) -> None:
+    assert from_openai(case["openai"]) == _messages(case["messages"])
 
 
 def test_datetimes_are_timezone_aware() -> None:

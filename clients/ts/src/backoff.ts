@@ -6,7 +6,7 @@
  * are clients/testdata/retry-vectors.json, which the Python client runs too.
  */
 import { status } from "@grpc/grpc-js";
-import { RoomHistoryError, UnavailableError } from "./errors.js";
+import { RoomHistoryError, UnavailableError, VersionConflictError } from "./errors.js";
 
 /** How long to wait between attempts. */
 export interface BackoffOptions {
@@ -188,4 +188,35 @@ export async function retryUntilAborted<T>(
     }
   }
   return undefined;
+}
+
+/**
+ * The backoff of a compare-and-set loop that lost to another writer: short first waits (a conflict is
+ * settled by one more round trip), growing to a second so that many writers of one room spread out; 50
+ * attempts in all (Python: CONFLICT_POLICY).
+ */
+export const CONFLICT_BACKOFF: BackoffOptions = { initialMs: 10, maxMs: 1000, multiplier: 2, maxAttempts: 50 };
+
+/**
+ * Runs a compare-and-set `attempt` (it reads the room, then writes with expectedVersion) again after each
+ * VersionConflictError, with jittered backoff, up to `options.maxAttempts` in all; the last conflict is
+ * thrown. Other errors are thrown at once, and so is the last conflict when `signal` aborts.
+ *
+ *   await retryOnConflict(async () => {
+ *     const { version } = await client.getRoomInfo({ roomId });
+ *     return client.appendMessages({ roomId, messages: [reply], expectedVersion: version });
+ *   });
+ */
+export async function retryOnConflict<T>(
+  attempt: () => Promise<T>, options: BackoffOptions = CONFLICT_BACKOFF, signal?: AbortSignal,
+): Promise<T> {
+  const backoff = new Backoff(options);
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof VersionConflictError) || n >= options.maxAttempts || signal?.aborted) throw err;
+      await sleep(backoff.next(), signal);
+    }
+  }
 }

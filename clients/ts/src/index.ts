@@ -26,9 +26,10 @@ export {
   UnauthenticatedError, PermissionDeniedError, toRoomHistoryError, type ErrorDetail,
 } from "./errors.js";
 export {
-  Backoff, DEFAULT_BACKOFF, MAX_RETRY_INFO_DELAY_MS, isRetryableStatus, isTransient, retrySafe, retryWait,
-  shouldResume, type BackoffOptions,
+  Backoff, CONFLICT_BACKOFF, DEFAULT_BACKOFF, MAX_RETRY_INFO_DELAY_MS, isRetryableStatus, isTransient,
+  retryOnConflict, retrySafe, retryWait, shouldResume, type BackoffOptions,
 } from "./backoff.js";
+export { fromOpenAI, toOpenAI, type OpenAIInput, type OpenAIMessage, type OpenAIPart } from "./convert.js";
 export { isLoopback, type Pem, type TlsOptions, type TokenProvider } from "./auth.js";
 
 export { ChangeKind, RoomChange } from "./gen/roomhistory/v1/change.js";

@@ -5,9 +5,11 @@ and timezone-aware datetimes.
   and give the enum value; :func:`enum_name` gives a value's short name back (``"user"``, ``"append"``).
   (The generated constructors take the full names too: ``Message(role="ROLE_USER")``.)
 - :func:`to_openai` / :func:`from_openai`: messages as the dicts of an OpenAI-style chat API (role,
-  content or content parts, tool_calls, tool_call_id) and back. What that form has no place for (ids,
-  seqs, sender, timestamps, reactions, metadata) is left out. The server's RenderMessages is the full
-  rendering (system prompt, tags, tool-call repair); this is the plain conversion.
+  content or content parts: text, image_url, input_audio, file; tool_calls, tool_call_id) and back. What
+  that form has no place for (ids, seqs, sender, timestamps, reactions, metadata, is_error) is left out.
+  The server's RenderMessages is the full rendering (system prompt, names, id markers, tags, tool-call
+  repair, token budgets); this is the plain conversion, the same as TypeScript's toOpenAI/fromOpenAI
+  (clients/testdata/openai-vectors.json).
 - :func:`to_datetime` / :func:`from_datetime`: protobuf Timestamps as timezone-aware UTC datetimes (an
   unset Timestamp is None; a naive datetime is taken as UTC).
 """
@@ -84,11 +86,17 @@ def _to_openai(m: msg.Message) -> dict[str, Any]:
 
 
 def _part_to_openai(p: msg.ContentPart) -> dict[str, Any]:
-    if p.WhichOneof("part") == "image_url":
+    kind = p.WhichOneof("part")
+    if kind == "image_url":
         image: dict[str, str] = {"url": p.image_url.url}
         if p.image_url.detail:
             image["detail"] = p.image_url.detail
         return {"type": "image_url", "image_url": image}
+    if kind == "input_audio":
+        return {"type": "input_audio", "input_audio": {"data": p.input_audio.data, "format": p.input_audio.format}}
+    if kind == "file":
+        fields = (("file_id", p.file.file_id), ("filename", p.file.filename), ("file_data", p.file.file_data))
+        return {"type": "file", "file": {k: v for k, v in fields if v}}
     return {"type": "text", "text": p.text}
 
 
@@ -111,10 +119,19 @@ def _from_openai(d: Mapping[str, Any]) -> msg.Message:
 
 
 def _part_from_openai(p: Mapping[str, Any]) -> msg.ContentPart:
-    if p.get("type") == "image_url":
+    kind = p.get("type")
+    if kind == "image_url":
         image = p["image_url"]
         url, detail = (image, "") if isinstance(image, str) else (image.get("url", ""), image.get("detail", ""))
         return msg.ContentPart(image_url=msg.ImageUrl(url=url, detail=detail))
+    if kind == "input_audio":
+        audio = p["input_audio"]
+        return msg.ContentPart(input_audio=msg.InputAudio(data=audio.get("data", ""), format=audio.get("format", "")))
+    if kind == "file":
+        f = p["file"]
+        return msg.ContentPart(
+            file=msg.FileData(file_id=f.get("file_id", ""), filename=f.get("filename", ""), file_data=f.get("file_data", ""))
+        )
     return msg.ContentPart(text=str(p.get("text", "")))
 
 
