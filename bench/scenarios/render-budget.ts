@@ -3,10 +3,12 @@
  * templates/system.j2 with a room context, and a `max_tokens` budget of half the window's tokens, in the
  * OpenAI chat and the Anthropic messages format; the room and the context are unchanged between calls.
  * Against the grpc-js echo server answering with the very bytes the service returned for that format,
- * so client, transport and sizes are identical; service and echo rounds interleave.
+ * so client, transport and sizes are identical; service and echo rounds interleave. At c=1 a third side
+ * runs in the same rounds: the same server on its in-memory store, which shows what the render costs
+ * apart from the Redis round trip every read makes.
  */
 import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js";
-import { alternate, closedLoop, cpuPerOp, throughput, withCpu } from "../lib/load.js";
+import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult } from "../lib/load.js";
 import { cpuMs, Helper, ServiceProcess } from "../lib/processes.js";
 import type { Figure } from "../lib/report.js";
 import { appendRequest, newClient, pb, ROOM_CONTEXT, rpc } from "../lib/rpc.js";
@@ -24,63 +26,93 @@ const FORMATS = [
   { label: "Anthropic", format: pb.RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES },
 ] as const;
 
+type Api = ReturnType<typeof rpc>;
+type Side = "service" | "memory" | "echo";
+
 export const renderBudgetScenario: Scenario = {
   name: S,
   title: "RenderMessages of a 100-message window with max_tokens (half its tokens), OpenAI and Anthropic formats, " +
     "vs grpc-js echo of the same bytes",
   async run(ctx: Context): Promise<Figure[]> {
     const service = await ServiceProcess.start(serviceEnv(ctx, S));
+    const memory = await ServiceProcess.start({ ...serviceEnv(ctx, S), ROOMHISTORY_REDIS_URL: "" });
     const echo = await Helper.start<{ address: string }, never>("baselines/echo-server.ts");
-    const svcClient = newClient(service.address);
-    const echoClient = newClient(echo.info.address);
+    const clients = [newClient(service.address), newClient(memory.address), newClient(echo.info.address)];
     try {
-      const svc = rpc(svcClient);
-      const bare = rpc(echoClient);
-      for (let i = 0; i < WINDOW; i++) await svc.append(appendRequest(ROOM, i));
+      const [svc, mem, bare] = clients.map(rpc);
+      for (const api of [svc, mem]) for (let i = 0; i < WINDOW; i++) await api.append(appendRequest(ROOM, i));
       const figures: Figure[] = [];
       for (const { label, format } of FORMATS) {
-        const base = { roomId: ROOM, template: "system.j2", roomContext: ROOM_CONTEXT, format };
-        const whole = await svc.render(pb.RenderMessagesRequest.fromPartial(base));
-        const maxTokens = Math.ceil(whole.estimatedTokens * BUDGET_SHARE);
-        const req = pb.RenderMessagesRequest.fromPartial({ ...base, maxTokens });
-        const cut = await svc.render(req);
-        const bytes = pb.RenderMessagesResponse.encode(cut).finish();
-        await echo.call("setReply", { method: "RenderMessages", base64: Buffer.from(bytes).toString("base64") });
-        ctx.details[`render_${label}_setup`] = {
-          wholeTokens: whole.estimatedTokens, maxTokens, estimatedTokens: cut.estimatedTokens,
-          droppedMessages: cut.droppedMessages, truncated: cut.truncated, messages: cut.messages.length,
-          replyBytes: bytes.length,
+        const req = await budgetRequest(ctx, label, format, svc, echo);
+        const calls: Record<Side, () => Promise<unknown>> = {
+          service: () => svc.render(req), memory: () => mem.render(req), echo: () => bare.render(req),
         };
-        if (!cut.truncated) ctx.notes.push(`render ${label}: max_tokens ${maxTokens} cut nothing (the server ignored it?)`);
-        const ops = { service: () => svc.render(req), echo: () => bare.render(req) };
+        const pids: Record<Side, number> = { service: service.pid, memory: memory.pid, echo: echo.pid };
         for (const concurrency of [1, 50]) {
-          const bounds = { concurrency, durationMs: size(ctx, 2500, 1000), maxOps: 1_000_000 };
-          await closedLoop(ops.service, { ...bounds, durationMs: 500 });
-          await closedLoop(ops.echo, { ...bounds, durationMs: 500 });
-          ctx.log(`RenderMessages ${label} max_tokens c=${concurrency}: ${size(ctx, 3, 1)} alternating rounds of service, echo`);
-          const r = await alternate({
-            service: () => withCpu(service.pid, cpuMs, () => closedLoop(ops.service, bounds)),
-            echo: () => withCpu(echo.pid, cpuMs, () => closedLoop(ops.echo, bounds)),
-          }, size(ctx, 3, 1));
-          const name = `RenderMessages ${label} max_tokens c=${concurrency}`;
-          figures.push(...echoFigures(S, name, r, {
-            throughput: {
-              goal: { op: ">=", ratio: 0.7 },
-              note: "per call the server makes one Redis round trip (read-room-3.lua) and fits the budget over " +
-                "token counts kept per message; the system prompt comes from the rendered-prompt cache; the echo " +
-                "answers from memory",
-            },
-            cpuName: concurrency === 50 ? `RenderMessages ${label} max_tokens server CPU per call` : undefined,
-          }));
+          const sides: Side[] = concurrency === 1 ? ["service", "memory", "echo"] : ["service", "echo"];
+          const r = await measure(ctx, `RenderMessages ${label} max_tokens c=${concurrency}`, concurrency, sides, calls, pids);
+          figures.push(...budgetFigures(`RenderMessages ${label} max_tokens`, concurrency, r));
           ctx.details[`render_${label}_c${concurrency}`] = Object.fromEntries(Object.entries(r).map(([k, v]) =>
             [k, { opsPerSecond: throughput(v), serverCpuUsPerOp: cpuPerOp(v), ...summarize(v.latencies) }]));
         }
       }
       return figures;
     } finally {
-      svcClient.close();
-      echoClient.close();
-      await Promise.all([service.stop(), echo.stop()]);
+      for (const c of clients) c.close();
+      await Promise.all([service.stop(), memory.stop(), echo.stop()]);
     }
   },
 };
+
+/** The request measured: max_tokens half the whole render's tokens; the echo is given the service's reply to it. */
+async function budgetRequest(
+  ctx: Context, label: string, format: pb.RenderFormat, svc: Api, echo: Helper<{ address: string }, never>,
+): Promise<pb.RenderMessagesRequest> {
+  const base = { roomId: ROOM, template: "system.j2", roomContext: ROOM_CONTEXT, format };
+  const whole = await svc.render(pb.RenderMessagesRequest.fromPartial(base));
+  const maxTokens = Math.ceil(whole.estimatedTokens * BUDGET_SHARE);
+  const req = pb.RenderMessagesRequest.fromPartial({ ...base, maxTokens });
+  const cut = await svc.render(req);
+  const bytes = pb.RenderMessagesResponse.encode(cut).finish();
+  await echo.call("setReply", { method: "RenderMessages", base64: Buffer.from(bytes).toString("base64") });
+  ctx.details[`render_${label}_setup`] = {
+    wholeTokens: whole.estimatedTokens, maxTokens, estimatedTokens: cut.estimatedTokens,
+    droppedMessages: cut.droppedMessages, truncated: cut.truncated, messages: cut.messages.length, replyBytes: bytes.length,
+  };
+  if (!cut.truncated) ctx.notes.push(`render ${label}: max_tokens ${maxTokens} cut nothing (the server ignored it?)`);
+  return req;
+}
+
+/** Warms every side up, then runs them in alternating rounds, each with its server's CPU time. */
+async function measure(
+  ctx: Context, what: string, concurrency: number, sides: Side[],
+  calls: Record<Side, () => Promise<unknown>>, pids: Record<Side, number>,
+): Promise<Partial<Record<Side, LoadResult>> & Record<"service" | "echo", LoadResult>> {
+  const bounds = { concurrency, durationMs: size(ctx, 2500, 1000), maxOps: 1_000_000 };
+  for (const side of sides) await closedLoop(calls[side], { ...bounds, durationMs: 500 });
+  ctx.log(`${what}: ${size(ctx, 3, 1)} alternating rounds of ${sides.join(", ")}`);
+  const runs = Object.fromEntries(sides.map((side) =>
+    [side, () => withCpu(pids[side], cpuMs, () => closedLoop(calls[side], bounds))])) as Record<Side, () => Promise<LoadResult>>;
+  return alternate(runs, size(ctx, 3, 1));
+}
+
+function budgetFigures(label: string, c: number, r: Partial<Record<Side, LoadResult>> & Record<"service" | "echo", LoadResult>): Figure[] {
+  const figures = echoFigures(S, `${label} c=${c}`, r, {
+    throughput: {
+      goal: { op: ">=", ratio: 0.7 },
+      note: "every call makes one Redis round trip (read-room-3.lua) that a serial caller waits for, and the echo " +
+        "answers from memory; the in-memory store row, from the same rounds, is the same server without that " +
+        "round trip (the render's own cost: rendered-prompt cache, budget cut over per-message token counts, " +
+        "history bytes kept per room version and cut)",
+    },
+    cpuName: c === 50 ? `${label} server CPU per call` : undefined,
+  });
+  if (r.memory) {
+    figures.push({
+      scenario: S, name: `${label} c=${c} throughput, in-memory store`, unit: "ops/s", service: throughput(r.memory),
+      baseline: throughput(r.echo), baselineName: "grpc-js echo, same bytes",
+      note: "the same server without Redis, in the same rounds: the render's own cost",
+    });
+  }
+  return figures;
+}
