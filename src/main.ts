@@ -31,6 +31,7 @@ logger.info(
     templates: config.templatesDir,
     tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
     reflection: config.reflection,
+    tokens: config.auth ? config.auth.tokensFile : "off (every caller may call every RPC)",
   },
   config.redisUrl || config.redisCluster
     ? `roomhistory serving on ${app.address} with the Redis store`
