@@ -63,17 +63,17 @@ export class TokenQuota {
  * buckets. Open streams are counted by name apart from the buckets, so they stay counted across a reload.
  */
 export class Quotas {
-  private readonly byName = new Map<string, { key: string; quota: TokenQuota }>();
+  private readonly byName = new Map<string, { entry: TokenEntry; key: string; quota: TokenQuota }>();
   private readonly streams = new Map<string, number>();
 
   constructor(private readonly defaults: QuotaSettings) {}
 
   of(entry: TokenEntry): TokenQuota {
-    const key = JSON.stringify(entry.quota);
     const held = this.byName.get(entry.name);
-    if (held && held.key === key) return held.quota;
-    const quota = new TokenQuota(this.defaults, entry.quota);
-    this.byName.set(entry.name, { key, quota });
+    if (held?.entry === entry) return held.quota; // every call until the next reload
+    const key = JSON.stringify(entry.quota);
+    const quota = held && held.key === key ? held.quota : new TokenQuota(this.defaults, entry.quota);
+    this.byName.set(entry.name, { entry, key, quota });
     return quota;
   }
 
