@@ -137,7 +137,7 @@ describe.each(layouts)("bounded reads and writes ($name)", ({ env }) => {
     expect(messages.messagesJson).toBe("");
     const json = await api.render({ roomId: "render", form: RenderForm.RENDER_FORM_JSON });
     expect(json.messages).toEqual([]);
-    expect(JSON.parse(json.messagesJson).at(-1)).toEqual({ role: "assistant", content: messages.messages.at(-1)!.content });
+    expect((JSON.parse(json.messagesJson) as unknown[]).at(-1)).toEqual({ role: "assistant", content: messages.messages.at(-1)!.content });
     const explicit = await api.render({ roomId: "render", form: RenderForm.RENDER_FORM_MESSAGES });
     expect(explicit).toEqual(messages);
     const { info } = await expectStatus(api.render({ roomId: "render", form: 7 as RenderForm }), status.INVALID_ARGUMENT);
