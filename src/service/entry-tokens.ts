@@ -6,7 +6,8 @@
  * another message with the same id is appended between the read and the edit, and then only by the
  * tool calls' share.
  */
-import { entryId } from "../domain/entry.js";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { entryId, type Entry } from "../domain/entry.js";
 import { countTokens, entryTokens } from "../prompt/tokens.js";
 import type { HistoryStore } from "../store/store.js";
 
@@ -20,4 +21,24 @@ export async function editedTokens(store: HistoryStore, roomId: string, messageI
     return textTokens + (e.tool_calls?.length ? entryTokens({ role: e.role, content: "", tool_calls: e.tool_calls }) : 0);
   }
   return textTokens;
+}
+
+/** How long counting may hold the event loop before other calls get a turn. */
+const SLICE_MS = 10;
+
+/**
+ * The entries with their token counts (`tk`). Counting is CPU work (up to some 200 ms for a megabyte
+ * of base64, see countTokens): a large batch lets other calls run between messages.
+ */
+export async function withTokens(entries: Entry[]): Promise<Entry[]> {
+  const out: Entry[] = [];
+  let since = performance.now();
+  for (const e of entries) {
+    out.push({ ...e, tk: entryTokens(e) });
+    if (performance.now() - since > SLICE_MS) {
+      await yieldToEventLoop();
+      since = performance.now();
+    }
+  }
+  return out;
 }

@@ -18,8 +18,7 @@ import { appendOptions, writeOptions, type DurabilityDefaults } from "./write-op
 import { COUNTED_ROLES } from "../domain/entry.js";
 import { tooLarge } from "../domain/errors.js";
 import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
-import { entryTokens } from "../prompt/tokens.js";
-import { editedTokens } from "./entry-tokens.js";
+import { editedTokens, withTokens } from "./entry-tokens.js";
 import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
 import { listInScope, requestScope } from "../auth/scope.js";
 
@@ -41,7 +40,7 @@ export class RoomHistoryHandlers {
     check.checkBatch(req.messages, req.messages.map((m) => Message.encode(m).finish().length), this.limits);
     const opts = appendOptions(req, this.durability);
     // Counted here, before the store, so that both stores keep the same count with the entry.
-    const entries = req.messages.map(messageToEntry).map((e) => ({ ...e, tk: entryTokens(e) }));
+    const entries = await withTokens(req.messages.map(messageToEntry));
     const r = await this.store.append(roomId, entries, opts);
     return { version: r.version, messages: r.entries.map(entryToMessage), trimmed: r.trimmed, replayed: r.replayed };
   }

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../../src/domain/entry.js";
-import { countTokens, entryTokens } from "../../src/prompt/tokens.js";
+import { countTokens as exactCount } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens, entryTokens, EXACT_CHARS, RUN_CHARS } from "../../src/prompt/tokens.js";
 import {
   clearEstimates, recallEstimate, rememberEstimate, USAGE_MEMORY_ENTRIES,
 } from "../../src/service/usage-memory.js";
@@ -18,6 +19,21 @@ describe("countTokens and entryTokens", () => {
     expect(countTokens("")).toBe(0);
     const russian = "Дедлайн — пятница, 29 ноября";
     expect(countTokens(russian, "cl100k_base")).toBeGreaterThan(countTokens(russian));
+  });
+
+  it("stays fast on what BPE is slow at, and close to the exact count", () => {
+    const started = performance.now();
+    // One pre-token of a million letters: the plain BPE takes minutes.
+    expect(countTokens("x".repeat(1_000_000))).toBe(125_000);
+    const base64 = Buffer.from(Array.from({ length: 6000 }, (_, i) => (i * 7919) % 256)).toString("base64");
+    expect(base64.length).toBeGreaterThan(RUN_CHARS * 10);
+    expect(Math.abs(countTokens(base64) - exactCount(base64)) / exactCount(base64)).toBeLessThan(0.005);
+    const english = "The build passed; the review asked for one more test. ".repeat(500);
+    expect(english.length).toBeLessThan(EXACT_CHARS);
+    expect(countTokens(english)).toBe(exactCount(english)); // no long runs, under EXACT_CHARS: exact
+    const long = english.repeat(4); // over EXACT_CHARS: the head, scaled
+    expect(Math.abs(countTokens(long) - exactCount(long)) / exactCount(long)).toBeLessThan(0.01);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("counts an entry's text, text parts and tool calls, not images, roles or markers", () => {
