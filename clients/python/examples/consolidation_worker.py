@@ -5,6 +5,10 @@ The consolidation is faked (who spoke how often, the most frequent words): swap 
 summarising model call.
 
     python clients/python/examples/consolidation_worker.py --target 127.0.0.1:50051 --room demo --every 5
+
+For a server with TLS and tokens, set ROOMHISTORY_CA_FILE (the server's CA), ROOMHISTORY_CLIENT_CERT_FILE
+and ROOMHISTORY_CLIENT_KEY_FILE (mTLS), ROOMHISTORY_TLS_SERVER_NAME and ROOMHISTORY_TOKEN (see
+roomhistory.trust_from_env).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import queue
 import re
 
-from roomhistory import Message, Role, RoomHistoryClient, RoomMirror
+from roomhistory import Message, Role, RoomHistoryClient, RoomMirror, trust_from_env
 
 log = logging.getLogger("consolidation_worker")
 ROLE_NAMES = {Role.ROLE_USER: "user", Role.ROLE_ASSISTANT: "assistant", Role.ROLE_SYSTEM: "system", Role.ROLE_TOOL: "tool"}
@@ -40,7 +44,7 @@ def run(target: str, rooms: list[str], every: int, exit_after: int | None) -> No
     woken: queue.Queue[str] = queue.Queue()
     consolidated_seq = dict.fromkeys(rooms, 0)  # the newest seq each room was consolidated up to
     done = 0
-    with RoomHistoryClient(target) as client, RoomMirror(
+    with RoomHistoryClient(target, **trust_from_env()) as client, RoomMirror(
         client, rooms, on_change=lambda room, _: woken.put(room)
     ) as mirror:
         print(json.dumps({"following": rooms}), flush=True)

@@ -6,6 +6,10 @@ The model is faked (it echoes the last user message): swap `fake_model` for a re
 that takes `rendered.messages_json`.
 
     python clients/python/examples/inference_worker.py --target 127.0.0.1:50051 --room demo --say "hello" --once
+
+For a server with TLS and tokens, set ROOMHISTORY_CA_FILE (the server's CA), ROOMHISTORY_CLIENT_CERT_FILE
+and ROOMHISTORY_CLIENT_KEY_FILE (mTLS), ROOMHISTORY_TLS_SERVER_NAME and ROOMHISTORY_TOKEN (see
+roomhistory.trust_from_env).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 
 from roomhistory import (
     AsyncRoomHistoryClient,
@@ -24,6 +29,7 @@ from roomhistory import (
     RenderForm,
     Role,
     VersionConflictError,
+    trust_from_env,
 )
 
 log = logging.getLogger("inference_worker")
@@ -36,7 +42,8 @@ def fake_model(messages_json: str) -> str:
     content = last["content"]
     if isinstance(content, list):  # multimodal: the text parts
         content = " ".join(p.get("text", "") for p in content if p.get("type") == "text")
-    return f"echo: {content}"
+    # The render starts each message with its "[Message ID: X] " marker (the id_markers option).
+    return "echo: " + re.sub(r"^\[Message ID: [^]]*\] ", "", content)
 
 
 def waiting_for_answer(messages: list[Message]) -> bool:
@@ -63,7 +70,7 @@ async def answer(mirror: AsyncRoomMirror, room: str) -> Message | None:
 
 
 async def run(target: str, rooms: list[str], say: str | None, once: bool) -> None:
-    async with AsyncRoomHistoryClient(target) as client:
+    async with AsyncRoomHistoryClient(target, **trust_from_env()) as client:
         if say is not None:
             await client.append_messages(rooms[0], [Message(role=Role.ROLE_USER, content=say, sender="cli")])
         woken: asyncio.Queue[str] = asyncio.Queue()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from procs import ServerProcess
+from certs import make_certs
+from procs import RedisProcess, ServerProcess
 
 from roomhistory import Message, Role, RoomHistoryClient
 
@@ -47,3 +50,26 @@ def test_consolidation_worker_follows_the_watch(client: RoomHistoryClient, serve
     assert record["version"] == 3 and record["messages"] == 3
     assert record["speakers"] == {"ana": 2, "assistant": 1}
     assert record["top_words"][0] == "memories"
+
+
+def test_inference_worker_reads_tls_and_its_token_from_the_environment(redis: RedisProcess) -> None:
+    certs = make_certs()
+    tokens = certs.dir / "tokens.json"
+    digest = hashlib.sha256(b"rh_worker").hexdigest()
+    entry = {"name": "worker", "sha256": digest, "rooms": ["example"], "rights": ["read", "write", "watch"]}
+    tokens.write_text(json.dumps({"tokens": [entry]}), encoding="utf-8")
+    server = ServerProcess(redis.url, env={"ROOMHISTORY_TLS_CERT": str(certs.server.cert),
+                                           "ROOMHISTORY_TLS_KEY": str(certs.server.key),
+                                           "ROOMHISTORY_TOKENS_FILE": str(tokens)})
+    env = {**os.environ, "ROOMHISTORY_CA_FILE": str(certs.ca), "ROOMHISTORY_TLS_SERVER_NAME": "localhost",
+           "ROOMHISTORY_TOKEN": "rh_worker"}
+    try:
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "inference_worker.py"), "--target", server.address, "--room", "example-tls",
+             "--say", "over TLS", "--once"],
+            capture_output=True, text=True, encoding="utf-8", timeout=60, env=env,
+        )
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"room": "example-tls", "answer": "echo: over TLS"}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 
-from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient
+from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, trust_from_env
 from roomhistory._trust import is_loopback
 
 VECTORS = json.loads((Path(__file__).resolve().parents[2] / "testdata" / "trust-vectors.json").read_text("utf-8"))
@@ -41,3 +42,17 @@ def test_contradictory_or_empty_options() -> None:
         RoomHistoryClient("127.0.0.1:1", credentials=grpc.ssl_channel_credentials(), root_certificates=b"x")
     with pytest.raises(ValueError, match="token: empty"):
         RoomHistoryClient("127.0.0.1:1", token="")
+
+
+@pytest.mark.parametrize("case", VECTORS["from_env"], ids=lambda c: json.dumps(c["env"]))
+def test_trust_from_env(case: dict[str, Any], tmp_path: Path) -> None:
+    pem = tmp_path / "x.pem"
+    pem.write_bytes(b"PEM")
+    env = {k: str(pem) if v == "$PEM" else v for k, v in case["env"].items()}
+    got = trust_from_env(env)
+    keywords = {"ca": "root_certificates", "cert": "certificate_chain", "key": "private_key"}
+    pems = [short for short, keyword in keywords.items() if keyword in got]
+    assert pems == case["pems"] and all(got[keywords[p]] == b"PEM" for p in pems)
+    assert (bool(pems) or "credentials" in got) == case["tls"]
+    assert got.get("tls_server_name") == case["server_name"]
+    assert got.get("token") == case["token"]

@@ -5,11 +5,14 @@
  *   npm start                                   # a server on 127.0.0.1:50051 (in-memory store)
  *   npx tsx clients/ts/examples/worker.ts "Hello there"
  *
- * ROOMHISTORY_ADDRESS (default 127.0.0.1:50051) and ROOM (default "example-room") choose where. The
- * "model" here just echoes: put your chat API call in answer().
+ * ROOMHISTORY_ADDRESS (default 127.0.0.1:50051) and ROOM (default "example-room") choose where. For a
+ * server with TLS and tokens: ROOMHISTORY_CA_FILE (the server's CA), ROOMHISTORY_CLIENT_CERT_FILE and
+ * ROOMHISTORY_CLIENT_KEY_FILE (mTLS), ROOMHISTORY_TLS_SERVER_NAME, ROOMHISTORY_TOKEN (see trustFromEnv).
+ * The "model" here just echoes: put your chat API call in answer().
  */
 import {
-  RenderForm, Role, RoomHistoryClient, RoomMirror, UnavailableError, VersionConflictError, type Message,
+  RenderForm, Role, RoomHistoryClient, RoomMirror, trustFromEnv, UnavailableError, VersionConflictError,
+  type Message,
 } from "@roomhistory/client";
 
 const address = process.env.ROOMHISTORY_ADDRESS ?? "127.0.0.1:50051";
@@ -35,7 +38,7 @@ async function appendTurn(mirror: RoomMirror, message: Partial<Message>): Promis
   }
 }
 
-const client = new RoomHistoryClient(address, { timeoutMs: 5000 });
+const client = new RoomHistoryClient(address, { timeoutMs: 5000, ...trustFromEnv() });
 try {
   // One cheap call first, so a missing server is a clear message rather than a mirror retrying forever.
   await client.getRoomInfo({ roomId });

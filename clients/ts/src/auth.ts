@@ -3,6 +3,7 @@
  * bearer token sent as `authorization: Bearer <token>` on every call, watches included. Built once, in
  * the client's constructor, as grpc-js credentials and channel options.
  */
+import { readFileSync } from "node:fs";
 import {
   credentials as grpcCredentials, InterceptingCall, Metadata, type CallCredentials, type ChannelCredentials,
   type ClientOptions, type Interceptor,
@@ -104,4 +105,26 @@ export function isLoopback(address: string): boolean {
   const target = address.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
   const host = target.startsWith("[") ? target.slice(1, target.indexOf("]")) : target.replace(/:\d+$/, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The environment variables trustFromEnv reads that name PEM files, and the TlsOptions key each fills. */
+const PEM_FILES = { ROOMHISTORY_CA_FILE: "ca", ROOMHISTORY_CLIENT_CERT_FILE: "cert", ROOMHISTORY_CLIENT_KEY_FILE: "key" } as const;
+
+/**
+ * The client's trust options from the environment (process.env by default), for
+ * `new RoomHistoryClient(address, { ...trustFromEnv() })`: ROOMHISTORY_CA_FILE, ROOMHISTORY_CLIENT_CERT_FILE
+ * and ROOMHISTORY_CLIENT_KEY_FILE name PEM files (read here), ROOMHISTORY_TLS_SERVER_NAME and
+ * ROOMHISTORY_TOKEN are taken as they are, and ROOMHISTORY_TLS=true asks for TLS with the system's roots
+ * when no PEM file is given. Unset or empty variables are left out; Python's trust_from_env reads the same.
+ */
+export function trustFromEnv(env: Record<string, string | undefined> = process.env): Pick<TrustOptions, "tls" | "token"> {
+  const tls: TlsOptions = {};
+  for (const [name, key] of Object.entries(PEM_FILES)) {
+    const path = env[name];
+    if (path) tls[key] = readFileSync(path);
+  }
+  if (env.ROOMHISTORY_TLS_SERVER_NAME) tls.serverName = env.ROOMHISTORY_TLS_SERVER_NAME;
+  const pems = tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined;
+  const wantTls = pems || env.ROOMHISTORY_TLS?.toLowerCase() === "true";
+  return { ...(wantTls ? { tls } : {}), ...(env.ROOMHISTORY_TOKEN ? { token: env.ROOMHISTORY_TOKEN } : {}) };
 }

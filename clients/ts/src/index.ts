@@ -30,7 +30,7 @@ export {
   retryOnConflict, retrySafe, retryWait, shouldResume, type BackoffOptions,
 } from "./backoff.js";
 export { fromOpenAI, toOpenAI, type OpenAIInput, type OpenAIMessage, type OpenAIPart } from "./convert.js";
-export { isLoopback, type Pem, type TlsOptions, type TokenProvider } from "./auth.js";
+export { isLoopback, trustFromEnv, type Pem, type TlsOptions, type TokenProvider } from "./auth.js";
 
 export { ChangeKind, RoomChange } from "./gen/roomhistory/v1/change.js";
 export {

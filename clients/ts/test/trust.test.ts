@@ -3,10 +3,12 @@
  * (clients/testdata/trust-vectors.json, which the Python client runs too) and the option combinations
  * the constructor refuses. TLS and tokens against a real server: trust-e2e.test.ts.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { credentials } from "@grpc/grpc-js";
-import { isLoopback, RoomHistoryClient } from "@roomhistory/client";
+import { isLoopback, RoomHistoryClient, trustFromEnv } from "@roomhistory/client";
 
 const vectors = JSON.parse(
   readFileSync(new URL("../../testdata/trust-vectors.json", import.meta.url), "utf8"),
@@ -33,5 +35,24 @@ describe("trust options", () => {
     expect(() => new RoomHistoryClient("127.0.0.1:1", { tls: {}, credentials: credentials.createSsl() }))
       .toThrow(/not both/);
     expect(() => new RoomHistoryClient("127.0.0.1:1", { token: "" })).toThrow(/token: empty/);
+  });
+});
+
+describe("trustFromEnv (clients/testdata/trust-vectors.json, from_env)", () => {
+  const { from_env: cases } = JSON.parse(
+    readFileSync(new URL("../../testdata/trust-vectors.json", import.meta.url), "utf8"),
+  ) as { from_env: { env: Record<string, string>; tls: boolean; pems: string[]; server_name: string | null; token: string | null }[] };
+  const pem = join(mkdtempSync(join(tmpdir(), "roomhistory-trust-env-")), "x.pem");
+  writeFileSync(pem, "PEM");
+
+  it.each(cases.map((c) => [JSON.stringify(c.env), c] as const))("%s", (_, c) => {
+    const env = Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v === "$PEM" ? pem : v]));
+    const got = trustFromEnv(env);
+    expect(got.tls !== undefined).toBe(c.tls);
+    const pems = (["ca", "cert", "key"] as const).filter((k) => got.tls?.[k] !== undefined);
+    expect(pems).toEqual(c.pems);
+    for (const k of pems) expect(got.tls?.[k]?.toString()).toBe("PEM");
+    expect(got.tls?.serverName ?? null).toBe(c.server_name);
+    expect(got.token ?? null).toBe(c.token);
   });
 });

@@ -11,6 +11,7 @@
 from ._paging import DEFAULT_PAGE_SIZE, RoomChangedWhilePagingError, read_window, read_window_async
 from ._requests import new_idempotency_key
 from ._retry import CONFLICT_POLICY, RetryPolicy, retry_on_conflict, retry_on_conflict_async
+from ._trust import trust_from_env
 from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
 from ._watch_aio import AsyncWatchStream
 from ._window import RoomChangedEvent
@@ -113,4 +114,5 @@ __all__ = [
     "role",
     "to_datetime",
     "to_openai",
+    "trust_from_env",
 ]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -91,3 +93,31 @@ def channel_trust(
         credentials = grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP)
     per_call = grpc.metadata_call_credentials(_BearerPlugin(provider, loop), name="roomhistory-bearer")
     return grpc.composite_channel_credentials(credentials, per_call), options
+
+
+#: The environment variables trust_from_env reads, and the client keyword each one fills.
+TRUST_ENV = {
+    "ROOMHISTORY_CA_FILE": "root_certificates",
+    "ROOMHISTORY_CLIENT_CERT_FILE": "certificate_chain",
+    "ROOMHISTORY_CLIENT_KEY_FILE": "private_key",
+    "ROOMHISTORY_TLS_SERVER_NAME": "tls_server_name",
+    "ROOMHISTORY_TOKEN": "token",
+}
+
+
+def trust_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The clients' trust keywords from the environment (``os.environ`` by default), for
+    ``RoomHistoryClient(target, **trust_from_env())``: ROOMHISTORY_CA_FILE, ROOMHISTORY_CLIENT_CERT_FILE and
+    ROOMHISTORY_CLIENT_KEY_FILE name PEM files (read here), ROOMHISTORY_TLS_SERVER_NAME and ROOMHISTORY_TOKEN
+    are taken as they are, and ROOMHISTORY_TLS=true asks for TLS with the system's roots when no CA file is
+    given. Unset or empty variables are left out; TypeScript's trustFromEnv reads the same ones."""
+    env = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for var, keyword in TRUST_ENV.items():
+        value = env.get(var, "")
+        if value:
+            out[keyword] = Path(value).read_bytes() if var.endswith("_FILE") else value
+    tls = any(k in out for k in ("root_certificates", "certificate_chain", "private_key"))
+    if env.get("ROOMHISTORY_TLS", "").lower() == "true" and not tls:
+        out["credentials"] = grpc.ssl_channel_credentials()
+    return out
