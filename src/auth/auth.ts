@@ -88,9 +88,15 @@ export class Auth {
       `room ${outside} is outside the rooms of token ${entry.name}`, { room: outside, method, token: entry.name });
   }
 
-  /** Holds a Watch stream until it closes (release it with `closeStream`). */
-  openStream(stream: OpenStream): void {
+  /**
+   * Holds a Watch stream until it closes (release it with `closeStream`); a denial instead when a
+   * reload between the call's metadata and its request took its token or scope away.
+   */
+  openStream(stream: OpenStream): Denial | undefined {
+    const denial = this.judge(stream, this.registry.tokens);
+    if (denial) return denial;
     this.streams.add(stream);
+    return undefined;
   }
 
   closeStream(stream: OpenStream): void {
@@ -110,14 +116,20 @@ export class Auth {
   /** After a reload: each stream keeps running only if its token still exists and still covers it. */
   private recheckStreams(set: TokenSet): void {
     for (const stream of [...this.streams]) {
-      const old = stream.entry;
-      const now = old.sha256 !== undefined ? set.bySha256.get(old.sha256) : set.byClientCert.get(old.clientCert!);
-      const denial = now === undefined
-        ? new Denial("TOKEN_REVOKED", `token ${old.name} was revoked`, { token: old.name })
-        : stillValid(this, now, stream.rooms);
+      const denial = this.judge(stream, set);
       if (denial) this.endStream(stream, denial);
-      else stream.entry = now!;
     }
+  }
+
+  /** The stream's entry in `set`, kept on the stream, or why the stream may no longer run. */
+  private judge(stream: OpenStream, set: TokenSet): Denial | undefined {
+    const old = stream.entry;
+    const now = old.sha256 !== undefined ? set.bySha256.get(old.sha256) : set.byClientCert.get(old.clientCert!);
+    if (now === old) return undefined;
+    if (now === undefined) return new Denial("TOKEN_REVOKED", `token ${old.name} was revoked`, { token: old.name });
+    const denial = stillValid(this, now, stream.rooms);
+    if (!denial) stream.entry = now;
+    return denial;
   }
 
   private endExpired(): void {

@@ -103,8 +103,13 @@ class GuardedCall {
         return new Denial("QUOTA_EXCEEDED", `token ${entry.name} has ${quota.settings.watchStreams} watch streams open, its cap`,
           { quota: "watch_streams", limit: String(quota.settings.watchStreams), token: entry.name }, 1000);
       }
-      this.stream = { entry, countedAs: entry.name, rooms: this.rooms, end: (d) => this.deny(d) };
-      this.auth.openStream(this.stream);
+      const stream: OpenStream = { entry, countedAs: entry.name, rooms: this.rooms, end: (d) => this.deny(d) };
+      const stale = this.auth.openStream(stream);
+      if (stale) {
+        this.auth.quotas.closeStream(entry.name);
+        return stale;
+      }
+      this.stream = stream;
     }
     setRequestScope(message as object, entry.rooms);
     return undefined;
