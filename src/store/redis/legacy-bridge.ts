@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
 import { KeySpace, type KeyOptions } from "../keys.js";
 import { defineScripts } from "./scripts.js";
-import { legacySync } from "./script-calls.js";
+import { legacySync } from "./legacy-script-calls.js";
 
 /** What the bridge needs of the watch hub (src/watch/hub.ts). */
 export interface WatchedRooms {
