@@ -9,6 +9,7 @@ import { recallEstimate } from "../../src/service/usage-memory.js";
 import { TestRedis } from "../helpers/redis.js";
 import { serversForEachStore, startTestServer, STORE_KINDS, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
+import { WatchRecorder } from "../helpers/watch.js";
 
 const TEMPLATES = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
 let redis: TestRedis;
@@ -106,9 +107,14 @@ describe("audio and file parts", () => {
 
   it.each(STORE_KINDS)("are stored and returned as written (%s store), whatever a target can carry", async (kind) => {
     const store = rpc(servers[kind].client);
+    const watch = new WatchRecorder(servers[kind].client, { rooms: [{ roomId: "parts", knownVersion: 0 }] });
+    await watch.until((w) => w.responses.some((r) => r.created));
     await store.append({ roomId: "parts", messages: [user("", { parts }), assistant("", { parts: parts.slice(1) })] });
     const h = await store.history({ roomId: "parts" });
     expect(h.messages.map((m) => m.parts)).toEqual([parts, parts.slice(1)]);
+    await watch.until((w) => w.changes.some((c) => c.messages.length === 2));
+    watch.cancel();
+    expect(watch.changes.find((c) => c.messages.length === 2)!.messages.map((m) => m.parts)).toEqual([parts, parts.slice(1)]);
     const r = await store.render({ roomId: "parts", format: RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES });
     // user: audio and the file id dropped, the PDF converted; assistant: all three dropped
     expect([r.droppedParts, r.convertedParts]).toEqual([5, 1]);
