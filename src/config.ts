@@ -3,7 +3,7 @@ import type { Limits } from "./wire/validate.js";
 import * as D from "./defaults.js";
 import type { AuthOptions } from "./auth/auth.js";
 import type { TlsFiles } from "./server/tls.js";
-import { checkListen } from "./server/listen-policy.js";
+import { checkListen, type ListenSecurity } from "./server/listen-policy.js";
 
 /**
  * Every setting, read from the environment once at start (documented in README.md, "Configuration"),
@@ -156,11 +156,13 @@ function redisConnection(env: Env): RedisConnection {
 
 export function loadConfig(env: Env = process.env): Config {
   const config = settings(env);
-  checkListen({
-    listen: config.listen, tls: config.tls !== undefined, tokens: Boolean(env.ROOMHISTORY_TOKENS_FILE),
-    allowInsecure: config.allowInsecure,
-  });
+  checkListen(listenSecurity(config));
   return config;
+}
+
+/** What decides whether the listen address is safe (src/server/listen-policy.ts). */
+export function listenSecurity(config: Config): ListenSecurity {
+  return { listen: config.listen, tls: config.tls !== undefined, tokens: config.auth !== undefined, allowInsecure: config.allowInsecure };
 }
 
 function settings(env: Env): Config {

@@ -1,4 +1,4 @@
-import { loadConfig } from "./config.js";
+import { listenSecurity, loadConfig } from "./config.js";
 import { createLogger, startApp } from "./app.js";
 import { PromptTemplates } from "./prompt/templates.js";
 import { insecureListenWarning } from "./server/listen-policy.js";
@@ -13,10 +13,7 @@ const config = (() => {
 })();
 const logger = createLogger(config.logLevel);
 // loadConfig already refused an unsafe address unless ROOMHISTORY_ALLOW_INSECURE=true allowed it: say so.
-const insecure = insecureListenWarning({
-  listen: config.listen, tls: config.tls !== undefined, tokens: Boolean(process.env.ROOMHISTORY_TOKENS_FILE),
-  allowInsecure: config.allowInsecure,
-});
+const insecure = insecureListenWarning(listenSecurity(config));
 if (insecure) logger.warn({ address: config.listen }, insecure);
 
 const app = await startApp(config, logger).catch((err: Error) => {
