@@ -11,7 +11,7 @@
  * Each takes --file <path> instead of ROOMHISTORY_TOKENS_FILE.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -29,12 +29,18 @@ function readEntries(file: string): TokenEntry[] {
   return [...parseTokenFile(readFileSync(file, "utf8")).entries];
 }
 
-/** Writes the entries as the tokens file, checked by the server's own parser first. */
+/**
+ * Writes the entries as the tokens file, checked by the server's own parser first. A new file is
+ * readable by its owner only (0600); a rewritten one keeps its mode, so a server running as another
+ * user in the file's group still reads it.
+ */
 function writeEntries(file: string, entries: readonly TokenEntry[]): void {
   const text = JSON.stringify({ tokens: entries.map(entryToJson) }, null, 2) + "\n";
   parseTokenFile(text);
+  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o600;
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o600 });
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode); // writeFileSync's mode is filtered by the umask
   renameSync(tmp, file);
 }
 

@@ -3,7 +3,7 @@
  * ListRooms' scoped paging against a model (fast-check), and the token CLI.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,7 +116,9 @@ describe("token CLI", () => {
     const rotated = createToken(path, { name: "inference", rooms: [""], rights: ["read"], replace: true })!;
     expect(parseTokenFile(readFileSync(path, "utf8")).bySha256.has(sha256Hex(token))).toBe(false);
     expect(parseTokenFile(readFileSync(path, "utf8")).bySha256.get(sha256Hex(rotated))?.name).toBe("inference");
+    chmodSync(path, 0o640);
     revokeToken(path, "inference");
+    expect(statSync(path).mode & 0o777).toBe(0o640);
     expect(listTokens(path)).toHaveLength(1);
     expect(() => revokeToken(path, "inference")).toThrow(/no token named inference/);
     expect(() => createToken(path, { name: "bad", rooms: [""], rights: ["sudo"], replace: false })).toThrow(/"sudo" is not one of/);
