@@ -13,16 +13,16 @@ a value the SDK would not send as given (a union variant that swallowed fields) 
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any, List
+from typing import Any
 
 import pydantic
 from anthropic.types import MessageParam
 from openai.types.chat import ChatCompletionMessageParam
 
 CONFIG = pydantic.ConfigDict(extra="forbid")
-ADAPTERS = {
-    "openai": pydantic.TypeAdapter(List[ChatCompletionMessageParam], config=CONFIG),
-    "anthropic": pydantic.TypeAdapter(List[MessageParam], config=CONFIG),
+ADAPTERS: dict[str, pydantic.TypeAdapter[Any]] = {
+    "openai": pydantic.TypeAdapter(list[ChatCompletionMessageParam], config=CONFIG),
+    "anthropic": pydantic.TypeAdapter(list[MessageParam], config=CONFIG),
 }
 
 
