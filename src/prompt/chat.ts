@@ -4,7 +4,7 @@
  * deletion and reactions) and tool calls repaired so that every chat API accepts the order. The
  * target shapes (src/prompt/formats) decide what each role may carry.
  */
-import { entryId, type Entry, type EntryPart } from "../domain/entry.js";
+import { entryId, entryText, type Entry, type EntryPart } from "../domain/entry.js";
 import { hasMarker, markerOf } from "../domain/legacy-text.js";
 import { deletedTag, hasDeletedTag, hasReactionsTag, reactionsTag } from "../domain/tags.js";
 
@@ -21,6 +21,11 @@ export interface ChatMessage {
   sender?: string;
   /** True for a result the repair added: not a stored message, so never counted as dropped. */
   synthetic?: boolean;
+  /**
+   * True when the message has no text of its own (its text part, if any, is only marker, prefix and
+   * tags): a target that drops all its other parts then leaves the whole message out.
+   */
+  bare?: boolean;
 }
 
 export interface ChatList {
@@ -74,6 +79,7 @@ function chatContent(entry: Entry, opts: ShapeOptions): EntryPart[] {
 
 function toChat(entry: Entry, opts: ShapeOptions): ChatMessage {
   const msg: ChatMessage = { role: entry.role, content: chatContent(entry, opts) };
+  if (entryText(entry) === "") msg.bare = true;
   if (entry.sender) msg.sender = entry.sender;
   if (entry.role === "assistant" && entry.tool_calls?.length) {
     msg.tool_calls = entry.tool_calls.map((c) => ({

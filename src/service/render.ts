@@ -30,7 +30,7 @@ const NO_MEMO: Memoize = (_, make) => make().value;
 
 /** The history shaped for one target and counted: what every cut of it is made from. */
 export interface PreparedHistory {
-  pieces: Shaped<OpenAIMessage>[] | Shaped<AnthropicMessage>[];
+  pieces: Shaped<OpenAIMessage | null>[] | Shaped<AnthropicMessage>[];
   costed: CostedHistory;
   repaired: number;
   /** Anthropic: tokens of the placeholder turn a cut starting at i needs (0 where none). */
@@ -72,7 +72,7 @@ function windowOf(prep: PreparedHistory, start: number, format: RenderOptions["f
   const dropped = kept.reduce((n, p) => n + p.dropped, 0);
   const converted = kept.reduce((n, p) => n + p.converted, 0);
   if (format === "openai") {
-    const pieces = kept as Shaped<OpenAIMessage>[];
+    const pieces = (kept as Shaped<OpenAIMessage | null>[]).filter((p): p is Shaped<OpenAIMessage> => p.value !== null);
     return { json: pieces.map((p) => p.value), proto: pieces.map((p) => fromOpenAI(p.value, p.isError)), dropped, converted };
   }
   const turns = assembleAnthropic((kept as Shaped<AnthropicMessage>[]).map((p) => p.value));

@@ -161,6 +161,23 @@ describe("parts per target", () => {
   });
 });
 
+it("leaves out a message without text whose every part the target drops, marker and all", () => {
+  const entries: Entry[] = [
+    { role: "user", id: "v1", sender: "ana", content: [{ type: "input_audio", input_audio: { data: "T2dn", format: "ogg" } }] },
+    { role: "user", id: "v2", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] },
+    { role: "user", id: "t1", content: "hi" },
+  ];
+  const openai = render(entries);
+  expect(openai.json.map((m) => m.content)).toEqual([
+    [{ type: "text", text: "[Message ID: v2]" }, { type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }],
+    "[Message ID: t1] hi",
+  ]);
+  expect(openai.droppedParts).toBe(1);
+  const anthropic = render(entries, { format: ANTHROPIC });
+  expect(anthropic.json).toEqual([{ role: "user", content: [{ type: "text", text: "[Message ID: t1] hi" }] }]);
+  expect(anthropic.droppedParts).toBe(2);
+});
+
 describe("Anthropic alternation", () => {
   it("merges same-role turns, puts history system messages in a user turn, and never opens with an assistant", () => {
     const r = render([

@@ -135,7 +135,10 @@ export function shapeAnthropic(m: ChatMessage, enc: EncodingName): Shaped<Anthro
   const count: Count = { dropped: 0, converted: 0 };
   const parts = Array.isArray(m.content) ? m.content : typeof m.content === "string" ? [{ type: "text" as const, text: m.content }] : [];
   const role = m.role === "assistant" ? "assistant" : "user";
-  const value: AnthropicMessage = { role, content: blocksOf(m, parts, count) };
+  let content = blocksOf(m, parts, count);
+  // A message without text of its own whose other parts were all dropped says nothing: left out.
+  if (m.bare && m.role !== "tool" && content.every((b) => b.type === "text")) content = [];
+  const value: AnthropicMessage = { role, content };
   return { value, tokens: anthropicTokens(value, enc), ...count, isError: m.is_error === true, synthetic: m.synthetic === true };
 }
 

@@ -86,13 +86,18 @@ function textOnly(m: ChatMessage, count: Count): string {
   return joinedText(m.content);
 }
 
-/** One neutral message in OpenAI's shape; `name` is the sanitised sender (NAME style) or undefined. */
-export function shapeOpenAI(m: ChatMessage, useName: boolean, enc: EncodingName): Shaped<OpenAIMessage> {
+/**
+ * One neutral message in OpenAI's shape; `useName` puts the sanitised sender in `name`. Null when
+ * nothing of it is left: a message without text of its own whose other parts OpenAI cannot carry.
+ */
+export function shapeOpenAI(m: ChatMessage, useName: boolean, enc: EncodingName): Shaped<OpenAIMessage | null> {
   const count: Count = { dropped: 0, converted: 0 };
   const out: OpenAIMessage = { role: m.role, content: "" };
+  let kept = 0; // parts other than text
   if (m.role === "user") {
     const parts = partsOf(m).map((p) => userPart(p, count)).filter((p): p is OpenAIPart => p !== undefined);
-    out.content = parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("\n") : parts;
+    kept = parts.filter((p) => p.type !== "text").length;
+    out.content = kept ? parts : parts.map((p) => (p as { text: string }).text).join("\n");
   } else if (m.role === "tool") {
     const text = textOnly(m, count);
     out.content = m.is_error ? (text ? ERROR_PREFIX + text : ERROR_PREFIX.trim()) : text;
@@ -104,9 +109,11 @@ export function shapeOpenAI(m: ChatMessage, useName: boolean, enc: EncodingName)
     out.tool_calls = m.tool_calls.map((c) => ({ ...c, function: { ...c.function } }));
     if (out.content === "") out.content = null;
   }
+  const flags = { isError: m.is_error === true, synthetic: m.synthetic === true };
+  if (m.bare && m.role !== "tool" && !kept && !out.tool_calls) return { value: null, tokens: 0, ...count, ...flags };
   const name = useName && m.sender && (m.role === "user" || m.role === "assistant") ? openaiName(m.sender) : "";
   if (name) out.name = name;
-  return { value: out, tokens: openaiTokens(out, enc), ...count, isError: m.is_error === true, synthetic: m.synthetic === true };
+  return { value: out, tokens: openaiTokens(out, enc), ...count, ...flags };
 }
 
 /** OpenAI's count of one message (exact for text; parts and tool calls per budget.ts). */
