@@ -107,6 +107,27 @@ export function renderDefaultsConformance(name: string, factory: StoreFactory): 
       expect(changes.map((c) => c.kind)).toEqual(["append"]);
     });
 
+    it("computes the very same doubles as the rule in calibration.ts over many random reports", async () => {
+      const store = await open();
+      await store.append("rand", [user()]);
+      let seed = 12345; // xorshift32: the same sequence on every run
+      const next = (max: number) => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return 1 + ((seed >>> 0) % max);
+      };
+      let sums: UsageSums = NO_USAGE;
+      for (let i = 0; i < 200; i++) {
+        // Mostly ratios near 1, sometimes far off (the clamp), counts from 1 to 200,000.
+        const estimate = next(200_000);
+        const input = i % 17 === 0 ? next(800_000) : Math.max(1, Math.round(estimate * (0.5 + next(1000) / 1000)));
+        sums = addUsageReport(sums, { inputTokens: input, estimatedTokens: estimate });
+        const got = await store.reportUsage("rand", { inputTokens: input, estimatedTokens: estimate });
+        expect(got).toEqual({ calibration: calibrationOf(sums.input, sums.estimate), samples: sums.samples });
+      }
+    });
+
     it("clamps the calibration to [0.25, 4]", async () => {
       const store = await open();
       await store.append("k", [user()]);
