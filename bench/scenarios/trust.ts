@@ -101,12 +101,13 @@ export const trustScenario: Scenario = {
       const figures: Figure[] = [];
       for (const [rpcName, op] of Object.entries(kinds)) {
         for (const concurrency of [1, 50]) {
-          const bounds = { concurrency, durationMs: size(ctx, 2000, 1000), maxOps: 1_000_000 };
+          // Many short rounds: on a shared machine the load of other work changes by the second.
+          const bounds = { concurrency, durationMs: size(ctx, 750, 500), maxOps: 1_000_000 };
           for (const side of SIDES) await closedLoop(op(side), { ...bounds, durationMs: 500 });
-          ctx.log(`${rpcName} c=${concurrency}: ${size(ctx, 3, 1)} alternating rounds of ${SIDES.join(", ")}`);
+          ctx.log(`${rpcName} c=${concurrency}: ${size(ctx, 8, 2)} alternating rounds of ${SIDES.join(", ")}`);
           const r = await alternate(Object.fromEntries(SIDES.map((side) =>
             [side, () => withCpu(servers[side].pid, cpuMs, () => closedLoop(op(side), bounds))])) as Record<Side, () => Promise<LoadResult>>,
-          size(ctx, 3, 1));
+          size(ctx, 8, 2));
           figures.push(...trustFigures(`${rpcName} c=${concurrency}`, concurrency, r));
           ctx.details[`trust_${rpcName}_c${concurrency}`] = Object.fromEntries(Object.entries(r).map(([k, v]) =>
             [k, { opsPerSecond: throughput(v), serverCpuUsPerOp: cpuPerOp(v), ...summarize(v.latencies) }]));
