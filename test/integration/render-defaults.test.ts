@@ -151,6 +151,29 @@ describe.each(LAYOUTS)("render defaults and usage ($name)", ({ env }) => {
     await expectStatus(settings.report({ roomId: id, version: a.version, inputTokens: 5, estimatedTokens: 5 }), status.NOT_FOUND);
   });
 
+  it("renders with the room's template, context and encoding, and calibrates Anthropic estimates", async () => {
+    const id = room();
+    const a = await api.append({ roomId: id, messages: [user("Bonjour à tous, où en est le rapport ?")] });
+    await settings.setDefaults({
+      roomId: id, template: "agent.j2", roomContext: { room_name: "Salon", bot_name: "Sage" },
+      encoding: TokenEncoding.TOKEN_ENCODING_CL100K_BASE,
+    });
+    const plain = await api.render({ roomId: id, roomContext: { bot_name: "Max" } });
+    expect(plain.system).toContain("You are Max in Salon"); // the request's key wins, the stored one fills in
+    expect(plain.encoding).toBe(TokenEncoding.TOKEN_ENCODING_CL100K_BASE);
+    const anthropic = { roomId: id, format: RenderFormat.RENDER_FORMAT_ANTHROPIC_MESSAGES };
+    const before = await api.render(anthropic);
+    expect(before.tokensExact).toBe(false);
+    await settings.report({ roomId: id, version: before.version, inputTokens: before.estimatedTokens * 2, estimatedTokens: before.estimatedTokens });
+    const after = await api.render(anthropic);
+    expect(after.version).toBe(before.version);
+    expect(after.estimatedTokens).toBe(before.estimatedTokens * 2);
+    // The render's own estimate was remembered: a report may leave it out.
+    expect(await settings.report({ roomId: id, version: after.version, inputTokens: after.estimatedTokens }))
+      .toEqual({ calibration: 2, samples: 2 });
+    expect(a.version).toBe(1);
+  });
+
   it("fills Message.tokens at append (text, parts, tool calls) and counts an edit again", async () => {
     const id = room();
     const text = "Grüße aus Köln! 東京は晴れです。 The build passed: `npm test` ✓";
