@@ -226,3 +226,22 @@ describe("legacy entries have no token count", () => {
     }
   });
 });
+
+describe("a report on a room only the legacy manager wrote", () => {
+  it("leaves no calibration behind when the legacy keys expire", async () => {
+    const prefix = uniquePrefix("rdt");
+    const server = await startTestServer({ ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix, ROOMHISTORY_KEY_HASHTAG: "false" });
+    try {
+      const raw = redis.client();
+      await raw.rpush(`${prefix}:ttl`, JSON.stringify({ role: "user", content: "from python" }));
+      await raw.set(`${prefix}:ttl:ver`, "3", "PX", 60_000);
+      const settings = settingsRpc(server.client);
+      expect(await settings.report({ roomId: "ttl", version: 3, inputTokens: 20, estimatedTokens: 10 })).toEqual({ calibration: 2, samples: 1 });
+      const ttl = await raw.pttl(`${prefix}:ttl:meta`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      await server.stop();
+    }
+  });
+});

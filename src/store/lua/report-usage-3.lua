@@ -38,5 +38,13 @@ sum_in = sum_in * decay + input
 sum_est = sum_est * decay + raw
 samples = samples + 1
 local a, b = string.format('%.17g', sum_in), string.format('%.17g', sum_est)
+local fresh = rcall('EXISTS', ctx.meta) == 0
 rcall('HSET', ctx.meta, 'cui', a, 'cue', b, 'cun', samples)
+-- A room only the legacy manager wrote has no meta hash; one made here goes when its keys do (a
+-- legacy TTL), so that a later room of the same id does not inherit this calibration.
+if fresh then
+  local ttl = rcall('PTTL', ctx.ver)
+  if ttl == -2 then ttl = rcall('PTTL', ctx.list) end
+  if ttl > 0 then rcall('PEXPIRE', ctx.meta, ttl) end
+end
 return { OK, a, b, samples }
