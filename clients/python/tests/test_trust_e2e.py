@@ -6,8 +6,10 @@ is waited out. As clients/ts/test/trust-e2e.test.ts."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,7 +168,7 @@ def test_mtls_a_client_certificate_is_served_without_a_token(mtls_server: Server
 @pytest.fixture(scope="module")
 def quota_server(redis: RedisProcess, tokens: Path) -> Iterator[ServerProcess]:
     yield from serve(redis, {"ROOMHISTORY_TOKENS_FILE": str(tokens), "ROOMHISTORY_QUOTA_CALLS_PER_SECOND": "10",
-                             "ROOMHISTORY_QUOTA_CALLS_BURST": "1"})
+                             "ROOMHISTORY_QUOTA_CALLS_BURST": "1", "ROOMHISTORY_QUOTA_WATCH_STREAMS": "1"})
 
 
 def test_a_read_over_the_quota_waits_the_retry_info_delay(quota_server: ServerProcess) -> None:
@@ -180,3 +182,29 @@ def test_a_read_over_the_quota_waits_the_retry_info_delay(quota_server: ServerPr
         with pytest.raises(ResourceExhaustedError) as refused:
             client.clear_room("q/1")
         assert refused.value.retry_delay is not None and 0 < refused.value.retry_delay <= 0.1
+
+
+async def test_a_watch_over_the_cap_is_reopened_after_the_retry_info_delay(
+    quota_server: ServerProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="roomhistory")
+    async with AsyncRoomHistoryClient(quota_server.address, token="rh_all") as client:
+        first = client.watch(["w/1"])
+        first_change = asyncio.ensure_future(anext(first))
+        await client.append_messages("w/1", [user("one")])
+        assert (await first_change).room_id == "w/1"
+        second = client.watch(["w/2"])
+        second_change = asyncio.ensure_future(anext(second))
+
+        def over_the_cap() -> bool:  # refused for the cap, waiting the server's 1 s rather than the backoff
+            return any("watch stream refused (RESOURCE_EXHAUSTED" in r.getMessage()
+                       and r.getMessage().endswith("resuming in 1.00s") for r in caplog.records)
+
+        deadline = time.monotonic() + 5
+        while not over_the_cap():  # a log line: nothing to await
+            assert time.monotonic() < deadline, "the second watch was never refused for the cap"
+            await asyncio.sleep(0.02)
+        await first.aclose()
+        await client.append_messages("w/2", [user("two")])
+        assert (await asyncio.wait_for(second_change, 10)).room_id == "w/2"
+        await second.aclose()

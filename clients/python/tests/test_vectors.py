@@ -15,7 +15,15 @@ from google.rpc import error_details_pb2, status_pb2
 
 import roomhistory
 from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, RoomHistoryError
-from roomhistory._retry import MAX_RETRY_INFO_DELAY, RETRYABLE_CODES, Backoff, RetryPolicy, retry_safe, retry_wait
+from roomhistory._retry import (
+    MAX_RETRY_INFO_DELAY,
+    RETRYABLE_CODES,
+    Backoff,
+    RetryPolicy,
+    resume_delay,
+    retry_safe,
+    retry_wait,
+)
 from roomhistory._watch import WatchResumer
 from roomhistory._window import Fetch, RoomWindow, after_fetch, next_step
 from roomhistory.errors import error_from_rpc
@@ -155,6 +163,19 @@ def test_watch_resumes(name: str, resumes: bool) -> None:
         with pytest.raises(RoomHistoryError) as raised:
             resumer.delay_after(err, idle=False)
         assert raised.value.code.name == name
+
+
+@pytest.mark.parametrize("case", WATCH["retry_info"], ids=lambda c: f"{c['status']}-{c['retry_info_ms']}")
+def test_watch_resumes_after_retry_info(case: dict[str, Any]) -> None:
+    failed = rpc_error({"status": case["status"], "details": "x", "retry_info": {"retry_delay_ms": case["retry_info_ms"]}})
+    delay = resume_delay(error_from_rpc(failed), case["backoff_ms"] / 1000)
+    assert (None if delay is None else round(delay * 1000, 6)) == case["delay_ms"]
+    resumer = WatchResumer(["r"], 5.0)
+    if case["delay_ms"] is None:
+        with pytest.raises(RoomHistoryError):
+            resumer.delay_after(failed, idle=False)
+    elif case["status"] == "RESOURCE_EXHAUSTED" and case["retry_info_ms"]:
+        assert round(resumer.delay_after(failed, idle=False) * 1000, 6) == case["delay_ms"]
 
 
 def test_watch_resumes_after_an_end_or_a_silence() -> None:

@@ -90,6 +90,20 @@ export function shouldResume(err: unknown): boolean {
 }
 
 /**
+ * The wait before a failed watch stream is reopened, or undefined when the watch ends with `err`:
+ * `backoffMs` after UNAVAILABLE (shouldResume); after a RESOURCE_EXHAUSTED that carries a RetryInfo (the
+ * token's cap on open watch streams), the server's delay, capped at MAX_RETRY_INFO_DELAY_MS (a zero delay
+ * keeps the backoff). clients/testdata/watch-vectors.json (`retry_info`), which Python runs too.
+ */
+export function resumeDelay(err: unknown, backoffMs: number): number | undefined {
+  if (shouldResume(err)) return backoffMs;
+  if (!(err instanceof RoomHistoryError) || err.code !== RESOURCE_EXHAUSTED || err.retryDelayMs === undefined) {
+    return undefined;
+  }
+  return err.retryDelayMs ? Math.min(err.retryDelayMs, MAX_RETRY_INFO_DELAY_MS) : backoffMs;
+}
+
+/**
  * Whether a failed call that is safe to retry may succeed when tried again: UNAVAILABLE (server
  * restarting, Redis unreachable, connection lost) and DEADLINE_EXCEEDED sent by a server or proxy (a
  * call's own deadline leaves no time for another attempt anyway).

@@ -27,7 +27,7 @@ export {
 } from "./errors.js";
 export {
   Backoff, CONFLICT_BACKOFF, DEFAULT_BACKOFF, MAX_RETRY_INFO_DELAY_MS, isRetryableStatus, isTransient,
-  retryOnConflict, retrySafe, retryWait, shouldResume, type BackoffOptions,
+  resumeDelay, retryOnConflict, retrySafe, retryWait, shouldResume, type BackoffOptions,
 } from "./backoff.js";
 export { fromOpenAI, toOpenAI, type OpenAIInput, type OpenAIMessage, type OpenAIPart } from "./convert.js";
 export { isLoopback, trustFromEnv, type Pem, type TlsOptions, type TokenProvider } from "./auth.js";

@@ -10,7 +10,7 @@ import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
 import {
   WatchRequest, type RoomHistoryServiceClient, type RoomVersion, type WatchResponse,
 } from "./gen/roomhistory/v1/room_history_service.js";
-import { Backoff, backoffOptions, shouldResume, sleep, type BackoffOptions } from "./backoff.js";
+import { Backoff, backoffOptions, resumeDelay, sleep, type BackoffOptions } from "./backoff.js";
 import { RoomHistoryError, UnavailableError, toRoomHistoryError } from "./errors.js";
 
 /** Rooms to watch: ids (nothing held yet) or cursors with the version already held. */
@@ -48,7 +48,8 @@ const SILENT_INTERVALS = 3;
  * iteration. A change whose previousVersion is not the version you hold (a RESYNC, or a merged change)
  * means you missed something: fetch the room. Breaking out of the loop (or close()) cancels the call.
  * Errors that retrying cannot fix (anything but UNAVAILABLE: INVALID_ARGUMENT, RESOURCE_EXHAUSTED,
- * INTERNAL, ...) end the iteration by throwing; see shouldResume() in backoff.ts.
+ * INTERNAL, ...) end the iteration by throwing, except a RESOURCE_EXHAUSTED with a RetryInfo (the token's
+ * cap on open watches), reopened after the server's delay; see resumeDelay() in backoff.ts.
  *
  * One exception to "strictly increase": if the server's store lost a room (a Redis restart without
  * persistence), the room's version goes back and the stream delivers a RESYNC with version lower than
@@ -179,12 +180,12 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
       if (this.closed) break;
       if (confirmed) backoff.reset();
       if (reason === "restart") continue;
-      if (!shouldResume(reason)) {
+      const delay = resumeDelay(reason, backoff.next());
+      if (delay === undefined) {
         this.failure = reason;
         this.wake();
         return;
       }
-      const delay = backoff.next();
       this.reconnects++;
       this.options.onReconnect?.(reason, delay);
       await sleep(delay, this.interrupt.signal);

@@ -131,7 +131,7 @@ describe("quotas and RetryInfo", () => {
   beforeAll(async () => {
     limited = await startServerWith({
       ROOMHISTORY_TOKENS_FILE: tokens.path, ROOMHISTORY_QUOTA_CALLS_PER_SECOND: "10",
-      ROOMHISTORY_QUOTA_CALLS_BURST: "1",
+      ROOMHISTORY_QUOTA_CALLS_BURST: "1", ROOMHISTORY_QUOTA_WATCH_STREAMS: "1",
     });
   });
   afterAll(() => limited?.shutdown());
@@ -148,5 +148,27 @@ describe("quotas and RetryInfo", () => {
     expect(err).toBeInstanceOf(ResourceExhaustedError);
     expect((err as ResourceExhaustedError).retryDelayMs).toBeGreaterThan(0);
     expect((err as ResourceExhaustedError).retryDelayMs).toBeLessThanOrEqual(100);
+  });
+
+  it("a watch over the open-streams cap is reopened after the RetryInfo delay, once a place is free", async () => {
+    const client = new RoomHistoryClient(limited.address, { token: "rh_all" });
+    clients.push(client);
+    const first = client.watch(["w/1"]);
+    const firstChange = first.next();
+    await client.appendMessages({ roomId: "w/1", messages: [user("one")] });
+    expect((await firstChange).value).toMatchObject({ roomId: "w/1" });
+    const refusals: number[] = [];
+    const second = client.watch(["w/2"], {
+      onReconnect: (err, delayMs) => {
+        if (err instanceof ResourceExhaustedError && err.metadata.quota === "watch_streams") refusals.push(delayMs);
+      },
+    });
+    const secondChange = second.next();
+    await expect.poll(() => refusals.length, { timeout: 5000 }).toBeGreaterThan(0);
+    expect(refusals[0]).toBe(1000); // the server's RetryInfo for its watch cap, not the backoff
+    first.close();
+    await client.appendMessages({ roomId: "w/2", messages: [user("two")] });
+    expect((await secondChange).value).toMatchObject({ roomId: "w/2" });
+    second.close();
   });
 });

@@ -8,7 +8,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import * as api from "@roomhistory/client";
 import {
   Backoff, GetHistoryResponse, Message, RoomChange, RoomHistoryClient, RoomHistoryError, UnavailableError,
-  WatchResponse, advanceCursor, afterFetch, isRetryableStatus, nextStep, retrySafe, retryWait, shouldResume,
+  WatchResponse, advanceCursor, afterFetch, isRetryableStatus, nextStep, resumeDelay, retrySafe, retryWait, shouldResume,
   toRoomHistoryError, MAX_RETRY_INFO_DELAY_MS,
   type RoomWindow,
 } from "@roomhistory/client";
@@ -146,6 +146,7 @@ describe("error vectors (clients/testdata/error-vectors.json)", () => {
 describe("watch vectors (clients/testdata/watch-vectors.json)", () => {
   const vectors = testdata("watch-vectors.json") as {
     resume: Record<string, boolean>;
+    retry_info: { status: string; retry_info_ms: number; backoff_ms: number; delay_ms: number | null }[];
     cursors: {
       name: string; cursors: Record<string, number>; responses: unknown[]; delivered: [string, number][];
       cursors_after: Record<string, number>;
@@ -160,6 +161,16 @@ describe("watch vectors (clients/testdata/watch-vectors.json)", () => {
     const err = toRoomHistoryError(Object.assign(new Error(name), { code: codeOf(name), details: name }));
     expect(shouldResume(err)).toBe(resumes);
   });
+
+  it.each(vectors.retry_info.map((r) => [r.status, r.retry_info_ms, r] as const))(
+    "a stream failed with %s and a RetryInfo of %i ms",
+    (name, _, r) => {
+      const Class = toRoomHistoryError(Object.assign(new Error(name), { code: codeOf(name) })).constructor as
+        new (code: number, details: string, detail: api.ErrorDetail) => RoomHistoryError;
+      const err = new Class(codeOf(name), name, { reason: "", metadata: {}, retryDelayMs: r.retry_info_ms });
+      expect(resumeDelay(err, r.backoff_ms) ?? null).toBe(r.delay_ms);
+    },
+  );
 
   it("a stream ended or silent resumes (the watch reports either as UNAVAILABLE)", () => {
     expect(shouldResume(new UnavailableError(status.UNAVAILABLE, "watch stream ended by the server"))).toBe(true);

@@ -123,6 +123,18 @@ def retry_wait(
     return wait if remaining is None or wait < remaining else None
 
 
+def resume_delay(err: RoomHistoryError, backoff_delay: float) -> float | None:
+    """The wait before a failed watch stream is reopened, or None when the watch ends with ``err``:
+    ``backoff_delay`` after UNAVAILABLE; after a RESOURCE_EXHAUSTED that carries a RetryInfo (the token's cap
+    on open watch streams), the server's delay, capped at MAX_RETRY_INFO_DELAY (zero keeps the backoff).
+    TypeScript: resumeDelay."""
+    if err.code == grpc.StatusCode.UNAVAILABLE:
+        return backoff_delay
+    if err.code != grpc.StatusCode.RESOURCE_EXHAUSTED or err.retry_delay is None:
+        return None
+    return min(err.retry_delay, MAX_RETRY_INFO_DELAY) if err.retry_delay else backoff_delay
+
+
 def retry_delay(err: RoomHistoryError, backoff: Backoff, deadline: float | None) -> float | None:
     """The wait before retrying a failed call that is safe to retry, or None to give up and raise `err`
     (retry_wait, within the policy's attempts).

@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 
 from . import _requests
-from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, is_transient
+from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, is_transient, resume_delay
 from .errors import error_from_rpc
 from .v1 import change_pb2
 from .v1 import room_history_service_pb2 as pb
@@ -108,9 +108,16 @@ class WatchResumer:
         return change
 
     def delay_after(self, err: grpc.RpcError | None, idle: bool) -> float:
-        """Seconds to wait before reopening after a stream ended; raises the typed error if it is final."""
+        """Seconds to wait before reopening after a stream ended; raises the typed error if it is final.
+        A RESOURCE_EXHAUSTED with a RetryInfo (the token's cap on open watches) waits the server's delay
+        (_retry.resume_delay; clients/testdata/watch-vectors.json, `retry_info`)."""
         if err is not None and not idle and not is_transient(err):
-            raise error_from_rpc(err) from err
+            failure = error_from_rpc(err)
+            delay = resume_delay(failure, self.backoff.next_delay())
+            if delay is None:
+                raise failure from err
+            log.info("watch stream refused (%s); resuming in %.2fs", failure, delay)
+            return delay
         if idle:
             why = f"no message for {self.idle_timeout:.1f}s"
         elif err is None:
