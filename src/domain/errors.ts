@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | "TOO_LARGE"
   | "UNAVAILABLE"
   | "SHUTTING_DOWN"
-  | "FAILED_PRECONDITION";
+  | "FAILED_PRECONDITION"
+  | "UNIMPLEMENTED";
 
 export class DomainError extends Error {
   constructor(
@@ -68,4 +69,9 @@ export function failedPrecondition(field: string, why: string): DomainError {
 
 export function unavailable(why: string): DomainError {
   return new DomainError("UNAVAILABLE", why);
+}
+
+/** An RPC of the contract this server does not serve yet. */
+export function notImplemented(rpc: string): DomainError {
+  return new DomainError("UNIMPLEMENTED", `${rpc} is not implemented by this server yet`);
 }

@@ -19,6 +19,7 @@ const STATUS_OF: Record<DomainErrorCode, status> = {
   UNAVAILABLE: status.UNAVAILABLE,
   SHUTTING_DOWN: status.UNAVAILABLE,
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  UNIMPLEMENTED: status.UNIMPLEMENTED,
 };
 
 /** Builds the error a handler sends, with a google.rpc.ErrorInfo in grpc-status-details-bin. */

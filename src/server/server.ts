@@ -6,6 +6,7 @@ import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";
+import { notImplemented } from "../domain/errors.js";
 import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
 import { serverTls, type TlsFiles } from "./tls.js";
@@ -138,6 +139,16 @@ function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService): Ser
     listRooms: (req) => h.listRooms(req),
     setRoomRenderDefaults: (req) => h.setRoomRenderDefaults(req),
     reportUsage: (req) => h.reportUsage(req),
+    // Issue 11 (agent histories) in progress: each answers UNIMPLEMENTED until its handler lands.
+    setAgentOptions: () => Promise.reject(notImplemented("SetAgentOptions")),
+    pruneToolResults: () => Promise.reject(notImplemented("PruneToolResults")),
+    compactHistory: () => Promise.reject(notImplemented("CompactHistory")),
+    compactPreservingStructure: () => Promise.reject(notImplemented("CompactPreservingStructure")),
+    getArchive: () => Promise.reject(notImplemented("GetArchive")),
+    searchHistory: () => Promise.reject(notImplemented("SearchHistory")),
+    exportSummary: () => Promise.reject(notImplemented("ExportSummary")),
+    getRunCursor: () => Promise.reject(notImplemented("GetRunCursor")),
+    updateRunCursor: () => Promise.reject(notImplemented("UpdateRunCursor")),
     watch: (req, call) => watch.open(req, call),
   };
 }

@@ -181,6 +181,15 @@ export class RoomHistoryHandlers {
       roomContext: snap.renderDefaults?.context,
       encoding: encodingEnum(snap.renderDefaults?.encoding ?? ""),
       calibration: snap.renderDefaults?.calibration ?? 1,
+      tokenCount: 0,
+      maxContextTokens: 0,
+      compactionThreshold: 0,
+      usageRatio: 0,
+      needsCompaction: false,
+      outputKeys: [],
+      archiveTrimmed: false,
+      currentPhase: "",
+      archiveCount: 0,
     };
   }
 

@@ -132,6 +132,12 @@ export function entryToMessage(e: Entry): Message {
     })),
     metadata: { ...(e.metadata ?? {}) },
     tokens: e.tk ?? 0,
+    runId: "",
+    phaseId: "",
+    transitionMarker: false,
+    clientInput: false,
+    skillContent: false,
+    pruned: false,
   };
 }
 

@@ -28,6 +28,9 @@ export function toRoomChange(c: WatchChange): RoomChange {
     messages: c.entries.map(messageOf),
     messagesOmitted: c.omitted,
     trimmed: c.trimmed,
+    replacedThroughSeq: 0,
+    tokenCount: 0,
+    needsCompaction: false,
   };
 }
 

@@ -25,6 +25,15 @@ export function requestFor(name: MethodName, roomId: string): unknown {
     setRoomRetention: () => pb.SetRoomRetentionRequest.fromPartial({ roomId, idleTtlSeconds: 3600 }),
     reapIdleRooms: () => pb.ReapIdleRoomsRequest.fromPartial({ maxIdleSeconds: 3600, dryRun: true }),
     watch: () => pb.WatchRequest.fromPartial({ rooms: [{ roomId }] }),
+    setAgentOptions: () => pb.SetAgentOptionsRequest.fromPartial({ roomId }),
+    pruneToolResults: () => pb.PruneToolResultsRequest.fromPartial({ roomId }),
+    compactHistory: () => pb.CompactHistoryRequest.fromPartial({ roomId, summary: "s" }),
+    compactPreservingStructure: () => pb.CompactPreservingStructureRequest.fromPartial({ roomId }),
+    getArchive: () => pb.GetArchiveRequest.fromPartial({ roomId }),
+    searchHistory: () => pb.SearchHistoryRequest.fromPartial({ roomId }),
+    exportSummary: () => pb.ExportSummaryRequest.fromPartial({ roomId }),
+    getRunCursor: () => pb.GetRunCursorRequest.fromPartial({ roomId, runId: "r" }),
+    updateRunCursor: () => pb.UpdateRunCursorRequest.fromPartial({ roomId, runId: "r", nextSeq: 1 }),
   };
   return requests[name]();
 }

@@ -196,6 +196,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     room.enqueue({
       roomId, version: res.version, previousVersion: res.version - 1, kind: ChangeKind.CHANGE_KIND_APPEND,
       messages: res.messages, messagesOmitted: false, trimmed: res.trimmed,
+      replacedThroughSeq: 0, tokenCount: 0, needsCompaction: false,
     });
     await room.waitFor(res.version);
     return res;
@@ -241,6 +242,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     room.enqueue({
       roomId: room.roomId, version, previousVersion: room.version, kind: ChangeKind.CHANGE_KIND_RESYNC,
       messages: [], messagesOmitted: true, trimmed: 0,
+      replacedThroughSeq: 0, tokenCount: 0, needsCompaction: false,
     });
     await room.waitFor(version).catch(() => undefined);
   }

@@ -23,6 +23,9 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_DELETED: _ClassVar[ChangeKind]
     CHANGE_KIND_RETENTION: _ClassVar[ChangeKind]
     CHANGE_KIND_RENDER_DEFAULTS: _ClassVar[ChangeKind]
+    CHANGE_KIND_AGENT_OPTIONS: _ClassVar[ChangeKind]
+    CHANGE_KIND_PRUNE: _ClassVar[ChangeKind]
+    CHANGE_KIND_COMPACT: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_APPEND: ChangeKind
 CHANGE_KIND_UPDATE: ChangeKind
@@ -36,9 +39,12 @@ CHANGE_KIND_EXPIRED: ChangeKind
 CHANGE_KIND_DELETED: ChangeKind
 CHANGE_KIND_RETENTION: ChangeKind
 CHANGE_KIND_RENDER_DEFAULTS: ChangeKind
+CHANGE_KIND_AGENT_OPTIONS: ChangeKind
+CHANGE_KIND_PRUNE: ChangeKind
+CHANGE_KIND_COMPACT: ChangeKind
 
 class RoomChange(_message.Message):
-    __slots__ = ("room_id", "version", "previous_version", "kind", "messages", "messages_omitted", "trimmed")
+    __slots__ = ("room_id", "version", "previous_version", "kind", "messages", "messages_omitted", "trimmed", "replaced_through_seq", "token_count", "needs_compaction")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +52,9 @@ class RoomChange(_message.Message):
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_OMITTED_FIELD_NUMBER: _ClassVar[int]
     TRIMMED_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_THROUGH_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_COMPACTION_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     version: int
     previous_version: int
@@ -53,4 +62,7 @@ class RoomChange(_message.Message):
     messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
     messages_omitted: bool
     trimmed: int
-    def __init__(self, room_id: _Optional[str] = ..., version: _Optional[int] = ..., previous_version: _Optional[int] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., messages_omitted: _Optional[bool] = ..., trimmed: _Optional[int] = ...) -> None: ...
+    replaced_through_seq: int
+    token_count: int
+    needs_compaction: bool
+    def __init__(self, room_id: _Optional[str] = ..., version: _Optional[int] = ..., previous_version: _Optional[int] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., messages_omitted: _Optional[bool] = ..., trimmed: _Optional[int] = ..., replaced_through_seq: _Optional[int] = ..., token_count: _Optional[int] = ..., needs_compaction: _Optional[bool] = ...) -> None: ...

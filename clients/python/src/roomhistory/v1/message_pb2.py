@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croomhistory/v1/message.proto\x12\x0eroomhistory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\'\n\x08ImageUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"*\n\nInputAudio\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"@\n\x08\x46ileData\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x11\n\tfile_data\x18\x03 \x01(\t\"\xb1\x01\n\x0b\x43ontentPart\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12-\n\timage_url\x18\x02 \x01(\x0b\x32\x18.roomhistory.v1.ImageUrlH\x00\x12\x31\n\x0binput_audio\x18\x03 \x01(\x0b\x32\x1a.roomhistory.v1.InputAudioH\x00\x12(\n\x04\x66ile\x18\x04 \x01(\x0b\x32\x18.roomhistory.v1.FileDataH\x00\x42\x06\n\x04part\"7\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\targuments\x18\x03 \x01(\t\"(\n\x08Reaction\x12\r\n\x05\x65moji\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xca\x04\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\"\n\x04role\x18\x03 \x01(\x0e\x32\x14.roomhistory.v1.Role\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12*\n\x05parts\x18\x05 \x03(\x0b\x32\x1b.roomhistory.v1.ContentPart\x12,\n\ntool_calls\x18\x06 \x03(\x0b\x32\x18.roomhistory.v1.ToolCall\x12\x14\n\x0ctool_call_id\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12)\n\x04kind\x18\t \x01(\x0e\x32\x1b.roomhistory.v1.MessageKind\x12\x0e\n\x06sender\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\treactions\x18\x0e \x03(\x0b\x32\x18.roomhistory.v1.Reaction\x12\x37\n\x08metadata\x18\x0f \x03(\x0b\x32%.roomhistory.v1.Message.MetadataEntry\x12\x0e\n\x06tokens\x18\x10 \x01(\r\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\x12\x0f\n\x0bROLE_SYSTEM\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*]\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_CHAT\x10\x01\x12\x19\n\x15MESSAGE_KIND_THINKING\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1croomhistory/v1/message.proto\x12\x0eroomhistory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\'\n\x08ImageUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\"*\n\nInputAudio\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"@\n\x08\x46ileData\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x11\n\tfile_data\x18\x03 \x01(\t\"\xb1\x01\n\x0b\x43ontentPart\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12-\n\timage_url\x18\x02 \x01(\x0b\x32\x18.roomhistory.v1.ImageUrlH\x00\x12\x31\n\x0binput_audio\x18\x03 \x01(\x0b\x32\x1a.roomhistory.v1.InputAudioH\x00\x12(\n\x04\x66ile\x18\x04 \x01(\x0b\x32\x18.roomhistory.v1.FileDataH\x00\x42\x06\n\x04part\"7\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\targuments\x18\x03 \x01(\t\"(\n\x08Reaction\x12\r\n\x05\x65moji\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"\xc4\x05\n\x07Message\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\"\n\x04role\x18\x03 \x01(\x0e\x32\x14.roomhistory.v1.Role\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12*\n\x05parts\x18\x05 \x03(\x0b\x32\x1b.roomhistory.v1.ContentPart\x12,\n\ntool_calls\x18\x06 \x03(\x0b\x32\x18.roomhistory.v1.ToolCall\x12\x14\n\x0ctool_call_id\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12)\n\x04kind\x18\t \x01(\x0e\x32\x1b.roomhistory.v1.MessageKind\x12\x0e\n\x06sender\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tedited_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\treactions\x18\x0e \x03(\x0b\x32\x18.roomhistory.v1.Reaction\x12\x37\n\x08metadata\x18\x0f \x03(\x0b\x32%.roomhistory.v1.Message.MetadataEntry\x12\x0e\n\x06tokens\x18\x10 \x01(\r\x12\x0e\n\x06run_id\x18\x11 \x01(\t\x12\x10\n\x08phase_id\x18\x12 \x01(\t\x12\x19\n\x11transition_marker\x18\x13 \x01(\x08\x12\x14\n\x0c\x63lient_input\x18\x14 \x01(\x08\x12\x15\n\rskill_content\x18\x15 \x01(\x08\x12\x0e\n\x06pruned\x18\x16 \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n\tROLE_USER\x10\x01\x12\x12\n\x0eROLE_ASSISTANT\x10\x02\x12\x0f\n\x0bROLE_SYSTEM\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*w\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_CHAT\x10\x01\x12\x19\n\x15MESSAGE_KIND_THINKING\x10\x02\x12\x18\n\x14MESSAGE_KIND_SUMMARY\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,10 +34,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_MESSAGE_METADATAENTRY']._loaded_options = None
   _globals['_MESSAGE_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_ROLE']._serialized_start=1100
-  _globals['_ROLE']._serialized_end=1195
-  _globals['_MESSAGEKIND']._serialized_start=1197
-  _globals['_MESSAGEKIND']._serialized_end=1290
+  _globals['_ROLE']._serialized_start=1222
+  _globals['_ROLE']._serialized_end=1317
+  _globals['_MESSAGEKIND']._serialized_start=1319
+  _globals['_MESSAGEKIND']._serialized_end=1438
   _globals['_IMAGEURL']._serialized_start=81
   _globals['_IMAGEURL']._serialized_end=120
   _globals['_INPUTAUDIO']._serialized_start=122
@@ -51,7 +51,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REACTION']._serialized_start=469
   _globals['_REACTION']._serialized_end=509
   _globals['_MESSAGE']._serialized_start=512
-  _globals['_MESSAGE']._serialized_end=1098
-  _globals['_MESSAGE_METADATAENTRY']._serialized_start=1051
-  _globals['_MESSAGE_METADATAENTRY']._serialized_end=1098
+  _globals['_MESSAGE']._serialized_end=1220
+  _globals['_MESSAGE_METADATAENTRY']._serialized_start=1173
+  _globals['_MESSAGE_METADATAENTRY']._serialized_end=1220
 # @@protoc_insertion_point(module_scope)

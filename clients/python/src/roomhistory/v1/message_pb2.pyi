@@ -23,6 +23,7 @@ class MessageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_KIND_UNSPECIFIED: _ClassVar[MessageKind]
     MESSAGE_KIND_CHAT: _ClassVar[MessageKind]
     MESSAGE_KIND_THINKING: _ClassVar[MessageKind]
+    MESSAGE_KIND_SUMMARY: _ClassVar[MessageKind]
 ROLE_UNSPECIFIED: Role
 ROLE_USER: Role
 ROLE_ASSISTANT: Role
@@ -31,6 +32,7 @@ ROLE_TOOL: Role
 MESSAGE_KIND_UNSPECIFIED: MessageKind
 MESSAGE_KIND_CHAT: MessageKind
 MESSAGE_KIND_THINKING: MessageKind
+MESSAGE_KIND_SUMMARY: MessageKind
 
 class ImageUrl(_message.Message):
     __slots__ = ("url", "detail")
@@ -89,7 +91,7 @@ class Reaction(_message.Message):
     def __init__(self, emoji: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class Message(_message.Message):
-    __slots__ = ("id", "seq", "role", "content", "parts", "tool_calls", "tool_call_id", "is_error", "kind", "sender", "created_at", "edited_at", "deleted_at", "reactions", "metadata", "tokens")
+    __slots__ = ("id", "seq", "role", "content", "parts", "tool_calls", "tool_call_id", "is_error", "kind", "sender", "created_at", "edited_at", "deleted_at", "reactions", "metadata", "tokens", "run_id", "phase_id", "transition_marker", "client_input", "skill_content", "pruned")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +115,12 @@ class Message(_message.Message):
     REACTIONS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     TOKENS_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    PHASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSITION_MARKER_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_INPUT_FIELD_NUMBER: _ClassVar[int]
+    SKILL_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PRUNED_FIELD_NUMBER: _ClassVar[int]
     id: str
     seq: int
     role: Role
@@ -129,4 +137,10 @@ class Message(_message.Message):
     reactions: _containers.RepeatedCompositeFieldContainer[Reaction]
     metadata: _containers.ScalarMap[str, str]
     tokens: int
-    def __init__(self, id: _Optional[str] = ..., seq: _Optional[int] = ..., role: _Optional[_Union[Role, str]] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., is_error: _Optional[bool] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., edited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reactions: _Optional[_Iterable[_Union[Reaction, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., tokens: _Optional[int] = ...) -> None: ...
+    run_id: str
+    phase_id: str
+    transition_marker: bool
+    client_input: bool
+    skill_content: bool
+    pruned: bool
+    def __init__(self, id: _Optional[str] = ..., seq: _Optional[int] = ..., role: _Optional[_Union[Role, str]] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., is_error: _Optional[bool] = ..., kind: _Optional[_Union[MessageKind, str]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., edited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reactions: _Optional[_Iterable[_Union[Reaction, _Mapping]]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., tokens: _Optional[int] = ..., run_id: _Optional[str] = ..., phase_id: _Optional[str] = ..., transition_marker: _Optional[bool] = ..., client_input: _Optional[bool] = ..., skill_content: _Optional[bool] = ..., pruned: _Optional[bool] = ...) -> None: ...

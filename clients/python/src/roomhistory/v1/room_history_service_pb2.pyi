@@ -97,18 +97,22 @@ class AppendMessagesResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., trimmed: _Optional[int] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
-    __slots__ = ("room_id", "limit", "after_seq", "page_size", "page_token")
+    __slots__ = ("room_id", "limit", "after_seq", "page_size", "page_token", "run_id", "phase_id")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    PHASE_ID_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     limit: int
     after_seq: int
     page_size: int
     page_token: str
-    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., after_seq: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    run_id: str
+    phase_id: str
+    def __init__(self, room_id: _Optional[str] = ..., limit: _Optional[int] = ..., after_seq: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., run_id: _Optional[str] = ..., phase_id: _Optional[str] = ...) -> None: ...
 
 class GetHistoryResponse(_message.Message):
     __slots__ = ("version", "messages", "next_page_token")
@@ -121,7 +125,7 @@ class GetHistoryResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RenderMessagesRequest(_message.Message):
-    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form", "format", "sender_style", "id_markers", "max_tokens", "encoding")
+    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form", "format", "sender_style", "id_markers", "max_tokens", "encoding", "run_id", "phase_id")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +136,8 @@ class RenderMessagesRequest(_message.Message):
     ID_MARKERS_FIELD_NUMBER: _ClassVar[int]
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    PHASE_ID_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     room_context: _struct_pb2.Struct
     template: str
@@ -142,7 +148,9 @@ class RenderMessagesRequest(_message.Message):
     id_markers: IdMarkers
     max_tokens: int
     encoding: TokenEncoding
-    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ..., format: _Optional[_Union[RenderFormat, str]] = ..., sender_style: _Optional[_Union[SenderStyle, str]] = ..., id_markers: _Optional[_Union[IdMarkers, str]] = ..., max_tokens: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ...) -> None: ...
+    run_id: str
+    phase_id: str
+    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ..., format: _Optional[_Union[RenderFormat, str]] = ..., sender_style: _Optional[_Union[SenderStyle, str]] = ..., id_markers: _Optional[_Union[IdMarkers, str]] = ..., max_tokens: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., run_id: _Optional[str] = ..., phase_id: _Optional[str] = ...) -> None: ...
 
 class RenderedMessage(_message.Message):
     __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id", "name", "is_error", "tool_results")
@@ -369,7 +377,7 @@ class GetRoomInfoRequest(_message.Message):
     def __init__(self, room_id: _Optional[str] = ...) -> None: ...
 
 class GetRoomInfoResponse(_message.Message):
-    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes", "template", "room_context", "encoding", "calibration")
+    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes", "template", "room_context", "encoding", "calibration", "token_count", "max_context_tokens", "compaction_threshold", "usage_ratio", "needs_compaction", "output_keys", "archive_trimmed", "current_phase", "archive_count")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -387,6 +395,15 @@ class GetRoomInfoResponse(_message.Message):
     ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPACTION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    USAGE_RATIO_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_COMPACTION_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_KEYS_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVE_TRIMMED_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_PHASE_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVE_COUNT_FIELD_NUMBER: _ClassVar[int]
     version: int
     message_count: int
     limit: int
@@ -404,7 +421,296 @@ class GetRoomInfoResponse(_message.Message):
     room_context: _struct_pb2.Struct
     encoding: TokenEncoding
     calibration: float
-    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., calibration: _Optional[float] = ...) -> None: ...
+    token_count: int
+    max_context_tokens: int
+    compaction_threshold: float
+    usage_ratio: float
+    needs_compaction: bool
+    output_keys: _containers.RepeatedScalarFieldContainer[str]
+    archive_trimmed: bool
+    current_phase: str
+    archive_count: int
+    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., calibration: _Optional[float] = ..., token_count: _Optional[int] = ..., max_context_tokens: _Optional[int] = ..., compaction_threshold: _Optional[float] = ..., usage_ratio: _Optional[float] = ..., needs_compaction: _Optional[bool] = ..., output_keys: _Optional[_Iterable[str]] = ..., archive_trimmed: _Optional[bool] = ..., current_phase: _Optional[str] = ..., archive_count: _Optional[int] = ...) -> None: ...
+
+class SetAgentOptionsRequest(_message.Message):
+    __slots__ = ("room_id", "max_context_tokens", "compaction_threshold", "output_keys", "archive_trimmed", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPACTION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_KEYS_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVE_TRIMMED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    max_context_tokens: int
+    compaction_threshold: float
+    output_keys: _containers.RepeatedScalarFieldContainer[str]
+    archive_trimmed: bool
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., max_context_tokens: _Optional[int] = ..., compaction_threshold: _Optional[float] = ..., output_keys: _Optional[_Iterable[str]] = ..., archive_trimmed: _Optional[bool] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class SetAgentOptionsResponse(_message.Message):
+    __slots__ = ("version", "needs_compaction")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_COMPACTION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    needs_compaction: bool
+    def __init__(self, version: _Optional[int] = ..., needs_compaction: _Optional[bool] = ...) -> None: ...
+
+class PruneToolResultsRequest(_message.Message):
+    __slots__ = ("room_id", "protect_tokens", "min_prune_tokens", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    PROTECT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MIN_PRUNE_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    protect_tokens: int
+    min_prune_tokens: int
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., protect_tokens: _Optional[int] = ..., min_prune_tokens: _Optional[int] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class PruneToolResultsResponse(_message.Message):
+    __slots__ = ("version", "pruned", "freed_tokens", "seqs")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PRUNED_FIELD_NUMBER: _ClassVar[int]
+    FREED_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    SEQS_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    pruned: int
+    freed_tokens: int
+    seqs: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, version: _Optional[int] = ..., pruned: _Optional[int] = ..., freed_tokens: _Optional[int] = ..., seqs: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class CompactHistoryRequest(_message.Message):
+    __slots__ = ("room_id", "summary", "keep_recent", "keep_recent_tokens", "phase_graduated", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    KEEP_RECENT_FIELD_NUMBER: _ClassVar[int]
+    KEEP_RECENT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_GRADUATED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    summary: str
+    keep_recent: int
+    keep_recent_tokens: int
+    phase_graduated: bool
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., summary: _Optional[str] = ..., keep_recent: _Optional[int] = ..., keep_recent_tokens: _Optional[int] = ..., phase_graduated: _Optional[bool] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class CompactHistoryResponse(_message.Message):
+    __slots__ = ("version", "compacted", "summary", "preserved_values", "replaced_through_seq")
+    class PreservedValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMPACTED_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    PRESERVED_VALUES_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_THROUGH_SEQ_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    compacted: int
+    summary: _message_pb2.Message
+    preserved_values: _containers.ScalarMap[str, str]
+    replaced_through_seq: int
+    def __init__(self, version: _Optional[int] = ..., compacted: _Optional[int] = ..., summary: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., preserved_values: _Optional[_Mapping[str, str]] = ..., replaced_through_seq: _Optional[int] = ...) -> None: ...
+
+class CompactPreservingStructureRequest(_message.Message):
+    __slots__ = ("room_id", "keep_recent", "phase_graduated", "aggressive", "expected_version", "durability")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    KEEP_RECENT_FIELD_NUMBER: _ClassVar[int]
+    PHASE_GRADUATED_FIELD_NUMBER: _ClassVar[int]
+    AGGRESSIVE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DURABILITY_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    keep_recent: int
+    phase_graduated: bool
+    aggressive: bool
+    expected_version: int
+    durability: Durability
+    def __init__(self, room_id: _Optional[str] = ..., keep_recent: _Optional[int] = ..., phase_graduated: _Optional[bool] = ..., aggressive: _Optional[bool] = ..., expected_version: _Optional[int] = ..., durability: _Optional[_Union[Durability, _Mapping]] = ...) -> None: ...
+
+class CompactPreservingStructureResponse(_message.Message):
+    __slots__ = ("version", "archived", "shortened", "replaced_through_seq")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    SHORTENED_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_THROUGH_SEQ_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    archived: int
+    shortened: int
+    replaced_through_seq: int
+    def __init__(self, version: _Optional[int] = ..., archived: _Optional[int] = ..., shortened: _Optional[int] = ..., replaced_through_seq: _Optional[int] = ...) -> None: ...
+
+class GetArchiveRequest(_message.Message):
+    __slots__ = ("room_id", "from_seq", "to_seq", "page_size", "page_token")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TO_SEQ_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    from_seq: int
+    to_seq: int
+    page_size: int
+    page_token: str
+    def __init__(self, room_id: _Optional[str] = ..., from_seq: _Optional[int] = ..., to_seq: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GetArchiveResponse(_message.Message):
+    __slots__ = ("messages", "next_page_token")
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    next_page_token: str
+    def __init__(self, messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SearchHistoryRequest(_message.Message):
+    __slots__ = ("room_id", "text", "sender", "from_time", "to_time", "include_archive", "page_size", "page_token")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    FROM_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_TIME_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_ARCHIVE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    text: str
+    sender: str
+    from_time: _timestamp_pb2.Timestamp
+    to_time: _timestamp_pb2.Timestamp
+    include_archive: bool
+    page_size: int
+    page_token: str
+    def __init__(self, room_id: _Optional[str] = ..., text: _Optional[str] = ..., sender: _Optional[str] = ..., from_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., to_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., include_archive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchHit(_message.Message):
+    __slots__ = ("message", "archived")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    message: _message_pb2.Message
+    archived: bool
+    def __init__(self, message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., archived: _Optional[bool] = ...) -> None: ...
+
+class SearchHistoryResponse(_message.Message):
+    __slots__ = ("hits", "next_page_token")
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
+    next_page_token: str
+    def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ExportSummaryRequest(_message.Message):
+    __slots__ = ("room_id", "recent")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    recent: int
+    def __init__(self, room_id: _Optional[str] = ..., recent: _Optional[int] = ...) -> None: ...
+
+class ExportSummaryResponse(_message.Message):
+    __slots__ = ("info", "messages_by_role", "tool_calls_by_name", "tool_errors", "run_ids", "first_message_at", "last_message_at", "recent_messages")
+    class MessagesByRoleEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ToolCallsByNameEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALLS_BY_NAME_FIELD_NUMBER: _ClassVar[int]
+    TOOL_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    RUN_IDS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_MESSAGE_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_MESSAGE_AT_FIELD_NUMBER: _ClassVar[int]
+    RECENT_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    info: GetRoomInfoResponse
+    messages_by_role: _containers.ScalarMap[str, int]
+    tool_calls_by_name: _containers.ScalarMap[str, int]
+    tool_errors: int
+    run_ids: _containers.RepeatedScalarFieldContainer[str]
+    first_message_at: _timestamp_pb2.Timestamp
+    last_message_at: _timestamp_pb2.Timestamp
+    recent_messages: _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]
+    def __init__(self, info: _Optional[_Union[GetRoomInfoResponse, _Mapping]] = ..., messages_by_role: _Optional[_Mapping[str, int]] = ..., tool_calls_by_name: _Optional[_Mapping[str, int]] = ..., tool_errors: _Optional[int] = ..., run_ids: _Optional[_Iterable[str]] = ..., first_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recent_messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ...) -> None: ...
+
+class GetRunCursorRequest(_message.Message):
+    __slots__ = ("room_id", "run_id")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    run_id: str
+    def __init__(self, room_id: _Optional[str] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class GetRunCursorResponse(_message.Message):
+    __slots__ = ("exists", "next_seq", "values")
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    exists: bool
+    next_seq: int
+    values: _containers.ScalarMap[str, str]
+    def __init__(self, exists: _Optional[bool] = ..., next_seq: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class UpdateRunCursorRequest(_message.Message):
+    __slots__ = ("room_id", "run_id", "next_seq", "values", "expected_next_seq")
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    NEXT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_NEXT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    run_id: str
+    next_seq: int
+    values: _containers.ScalarMap[str, str]
+    expected_next_seq: int
+    def __init__(self, room_id: _Optional[str] = ..., run_id: _Optional[str] = ..., next_seq: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ..., expected_next_seq: _Optional[int] = ...) -> None: ...
+
+class UpdateRunCursorResponse(_message.Message):
+    __slots__ = ("next_seq", "values")
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NEXT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    next_seq: int
+    values: _containers.ScalarMap[str, str]
+    def __init__(self, next_seq: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class DeleteRoomRequest(_message.Message):
     __slots__ = ("room_id", "expected_version", "durability")

@@ -138,6 +138,51 @@ class RoomHistoryServiceStub:
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.SerializeToString,
                 response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.FromString,
                 _registered_method=True)
+        self.SetAgentOptions = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/SetAgentOptions',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsResponse.FromString,
+                _registered_method=True)
+        self.PruneToolResults = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/PruneToolResults',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsResponse.FromString,
+                _registered_method=True)
+        self.CompactHistory = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/CompactHistory',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryResponse.FromString,
+                _registered_method=True)
+        self.CompactPreservingStructure = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/CompactPreservingStructure',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureResponse.FromString,
+                _registered_method=True)
+        self.GetArchive = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/GetArchive',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveResponse.FromString,
+                _registered_method=True)
+        self.SearchHistory = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/SearchHistory',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryResponse.FromString,
+                _registered_method=True)
+        self.ExportSummary = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/ExportSummary',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryResponse.FromString,
+                _registered_method=True)
+        self.GetRunCursor = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/GetRunCursor',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorResponse.FromString,
+                _registered_method=True)
+        self.UpdateRunCursor = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/UpdateRunCursor',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.FromString,
+                _registered_method=True)
         self.Watch = channel.unary_stream(
                 '/roomhistory.v1.RoomHistoryService/Watch',
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.SerializeToString,
@@ -318,6 +363,98 @@ class RoomHistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetAgentOptions(self, request, context):
+        """SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+        it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+        and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+        the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PruneToolResults(self, request, context):
+        """PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+        room's archive. Walking back from the newest message, tool results are counted against
+        protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+        transition markers, client input, results under 100 characters, results already pruned and results
+        of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+        be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompactHistory(self, request, context):
+        """CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+        user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+        messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+        The split never separates an assistant's tool calls from their results. Messages flagged
+        transition_marker, client_input or skill_content before the split are kept in place. Values of the
+        room's output_keys found in the replaced assistant turns (the newest value of each) open the
+        summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+        increments the version by one and generates one CHANGE_KIND_COMPACT change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompactPreservingStructure(self, request, context):
+        """CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+        free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+        reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+        their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+        pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+        retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+        generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetArchive(self, request, context):
+        """GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+        the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+        hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+        dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchHistory(self, request, context):
+        """SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+        archive, oldest first. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportSummary(self, request, context):
+        """ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+        and the most recent messages. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRunCursor(self, request, context):
+        """GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+        with it. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRunCursor(self, request, context):
+        """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+        history: the room's version does not move and no change is published; expected_next_seq makes the
+        update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Watch(self, request, context):
         """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
         current version of every requested room; then one `change` per mutation, in version order per room,
@@ -412,6 +549,51 @@ def add_RoomHistoryServiceServicer_to_server(servicer, server):
                     servicer.ReapIdleRooms,
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.FromString,
                     response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.SerializeToString,
+            ),
+            'SetAgentOptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAgentOptions,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsResponse.SerializeToString,
+            ),
+            'PruneToolResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.PruneToolResults,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsResponse.SerializeToString,
+            ),
+            'CompactHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompactHistory,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryResponse.SerializeToString,
+            ),
+            'CompactPreservingStructure': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompactPreservingStructure,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureResponse.SerializeToString,
+            ),
+            'GetArchive': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetArchive,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveResponse.SerializeToString,
+            ),
+            'SearchHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchHistory,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryResponse.SerializeToString,
+            ),
+            'ExportSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportSummary,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryResponse.SerializeToString,
+            ),
+            'GetRunCursor': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRunCursor,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorResponse.SerializeToString,
+            ),
+            'UpdateRunCursor': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRunCursor,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.SerializeToString,
             ),
             'Watch': grpc.unary_stream_rpc_method_handler(
                     servicer.Watch,
@@ -875,6 +1057,249 @@ class RoomHistoryService:
             '/roomhistory.v1.RoomHistoryService/ReapIdleRooms',
             roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsRequest.SerializeToString,
             roomhistory_dot_v1_dot_room__history__service__pb2.ReapIdleRoomsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAgentOptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/SetAgentOptions',
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.SetAgentOptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PruneToolResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/PruneToolResults',
+            roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.PruneToolResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompactHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/CompactHistory',
+            roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.CompactHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompactPreservingStructure(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/CompactPreservingStructure',
+            roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.CompactPreservingStructureResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetArchive(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/GetArchive',
+            roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.GetArchiveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/SearchHistory',
+            roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.SearchHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ExportSummary',
+            roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.ExportSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRunCursor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/GetRunCursor',
+            roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.GetRunCursorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRunCursor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/UpdateRunCursor',
+            roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -138,6 +138,62 @@ class RoomHistoryServiceStub:
     With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
     replicas at once: a room is expired once, and a room written meanwhile is not expired.
     """
+    SetAgentOptions: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.SetAgentOptionsRequest, _room_history_service_pb2.SetAgentOptionsResponse]
+    """SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+    it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+    and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+    the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+    """
+    PruneToolResults: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.PruneToolResultsRequest, _room_history_service_pb2.PruneToolResultsResponse]
+    """PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+    room's archive. Walking back from the newest message, tool results are counted against
+    protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+    transition markers, client input, results under 100 characters, results already pruned and results
+    of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+    be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+    """
+    CompactHistory: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.CompactHistoryRequest, _room_history_service_pb2.CompactHistoryResponse]
+    """CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+    user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+    messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+    The split never separates an assistant's tool calls from their results. Messages flagged
+    transition_marker, client_input or skill_content before the split are kept in place. Values of the
+    room's output_keys found in the replaced assistant turns (the newest value of each) open the
+    summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+    increments the version by one and generates one CHANGE_KIND_COMPACT change.
+    """
+    CompactPreservingStructure: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.CompactPreservingStructureRequest, _room_history_service_pb2.CompactPreservingStructureResponse]
+    """CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+    free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+    reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+    their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+    pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+    retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+    generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+    """
+    GetArchive: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.GetArchiveRequest, _room_history_service_pb2.GetArchiveResponse]
+    """GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+    the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+    hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+    dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+    """
+    SearchHistory: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.SearchHistoryRequest, _room_history_service_pb2.SearchHistoryResponse]
+    """SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+    archive, oldest first. Read only.
+    """
+    ExportSummary: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.ExportSummaryRequest, _room_history_service_pb2.ExportSummaryResponse]
+    """ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+    and the most recent messages. Read only.
+    """
+    GetRunCursor: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.GetRunCursorRequest, _room_history_service_pb2.GetRunCursorResponse]
+    """GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+    with it. Read only.
+    """
+    UpdateRunCursor: _grpc.UnaryUnaryMultiCallable[_room_history_service_pb2.UpdateRunCursorRequest, _room_history_service_pb2.UpdateRunCursorResponse]
+    """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+    history: the room's version does not move and no change is published; expected_next_seq makes the
+    update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+    """
     Watch: _grpc.UnaryStreamMultiCallable[_room_history_service_pb2.WatchRequest, _room_history_service_pb2.WatchResponse]
     """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
     current version of every requested room; then one `change` per mutation, in version order per room,
@@ -256,6 +312,62 @@ class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
     version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
     With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
     replicas at once: a room is expired once, and a room written meanwhile is not expired.
+    """
+    SetAgentOptions: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.SetAgentOptionsRequest, _room_history_service_pb2.SetAgentOptionsResponse]  # type: ignore[assignment]
+    """SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+    it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+    and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+    the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+    """
+    PruneToolResults: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.PruneToolResultsRequest, _room_history_service_pb2.PruneToolResultsResponse]  # type: ignore[assignment]
+    """PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+    room's archive. Walking back from the newest message, tool results are counted against
+    protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+    transition markers, client input, results under 100 characters, results already pruned and results
+    of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+    be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+    """
+    CompactHistory: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.CompactHistoryRequest, _room_history_service_pb2.CompactHistoryResponse]  # type: ignore[assignment]
+    """CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+    user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+    messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+    The split never separates an assistant's tool calls from their results. Messages flagged
+    transition_marker, client_input or skill_content before the split are kept in place. Values of the
+    room's output_keys found in the replaced assistant turns (the newest value of each) open the
+    summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+    increments the version by one and generates one CHANGE_KIND_COMPACT change.
+    """
+    CompactPreservingStructure: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.CompactPreservingStructureRequest, _room_history_service_pb2.CompactPreservingStructureResponse]  # type: ignore[assignment]
+    """CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+    free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+    reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+    their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+    pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+    retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+    generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+    """
+    GetArchive: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.GetArchiveRequest, _room_history_service_pb2.GetArchiveResponse]  # type: ignore[assignment]
+    """GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+    the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+    hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+    dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+    """
+    SearchHistory: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.SearchHistoryRequest, _room_history_service_pb2.SearchHistoryResponse]  # type: ignore[assignment]
+    """SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+    archive, oldest first. Read only.
+    """
+    ExportSummary: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.ExportSummaryRequest, _room_history_service_pb2.ExportSummaryResponse]  # type: ignore[assignment]
+    """ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+    and the most recent messages. Read only.
+    """
+    GetRunCursor: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.GetRunCursorRequest, _room_history_service_pb2.GetRunCursorResponse]  # type: ignore[assignment]
+    """GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+    with it. Read only.
+    """
+    UpdateRunCursor: _aio.UnaryUnaryMultiCallable[_room_history_service_pb2.UpdateRunCursorRequest, _room_history_service_pb2.UpdateRunCursorResponse]  # type: ignore[assignment]
+    """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+    history: the room's version does not move and no change is published; expected_next_seq makes the
+    update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
     """
     Watch: _aio.UnaryStreamMultiCallable[_room_history_service_pb2.WatchRequest, _room_history_service_pb2.WatchResponse]  # type: ignore[assignment]
     """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
@@ -468,6 +580,116 @@ class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
         version incremented and one CHANGE_KIND_EXPIRED change, loses its history and leaves ListRooms.
         With dry_run nothing changes and the rooms that would be reaped are returned. Safe to run on many
         replicas at once: a room is expired once, and a room written meanwhile is not expired.
+        """
+
+    @_abc_1.abstractmethod
+    def SetAgentOptions(
+        self,
+        request: _room_history_service_pb2.SetAgentOptionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.SetAgentOptionsResponse, _abc.Awaitable[_room_history_service_pb2.SetAgentOptionsResponse]]:
+        """SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+        it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+        and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+        the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+        """
+
+    @_abc_1.abstractmethod
+    def PruneToolResults(
+        self,
+        request: _room_history_service_pb2.PruneToolResultsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.PruneToolResultsResponse, _abc.Awaitable[_room_history_service_pb2.PruneToolResultsResponse]]:
+        """PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+        room's archive. Walking back from the newest message, tool results are counted against
+        protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+        transition markers, client input, results under 100 characters, results already pruned and results
+        of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+        be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+        """
+
+    @_abc_1.abstractmethod
+    def CompactHistory(
+        self,
+        request: _room_history_service_pb2.CompactHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.CompactHistoryResponse, _abc.Awaitable[_room_history_service_pb2.CompactHistoryResponse]]:
+        """CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+        user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+        messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+        The split never separates an assistant's tool calls from their results. Messages flagged
+        transition_marker, client_input or skill_content before the split are kept in place. Values of the
+        room's output_keys found in the replaced assistant turns (the newest value of each) open the
+        summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+        increments the version by one and generates one CHANGE_KIND_COMPACT change.
+        """
+
+    @_abc_1.abstractmethod
+    def CompactPreservingStructure(
+        self,
+        request: _room_history_service_pb2.CompactPreservingStructureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.CompactPreservingStructureResponse, _abc.Awaitable[_room_history_service_pb2.CompactPreservingStructureResponse]]:
+        """CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+        free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+        reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+        their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+        pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+        retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+        generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+        """
+
+    @_abc_1.abstractmethod
+    def GetArchive(
+        self,
+        request: _room_history_service_pb2.GetArchiveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.GetArchiveResponse, _abc.Awaitable[_room_history_service_pb2.GetArchiveResponse]]:
+        """GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+        the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+        hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+        dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+        """
+
+    @_abc_1.abstractmethod
+    def SearchHistory(
+        self,
+        request: _room_history_service_pb2.SearchHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.SearchHistoryResponse, _abc.Awaitable[_room_history_service_pb2.SearchHistoryResponse]]:
+        """SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+        archive, oldest first. Read only.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportSummary(
+        self,
+        request: _room_history_service_pb2.ExportSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.ExportSummaryResponse, _abc.Awaitable[_room_history_service_pb2.ExportSummaryResponse]]:
+        """ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+        and the most recent messages. Read only.
+        """
+
+    @_abc_1.abstractmethod
+    def GetRunCursor(
+        self,
+        request: _room_history_service_pb2.GetRunCursorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.GetRunCursorResponse, _abc.Awaitable[_room_history_service_pb2.GetRunCursorResponse]]:
+        """GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+        with it. Read only.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateRunCursor(
+        self,
+        request: _room_history_service_pb2.UpdateRunCursorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_room_history_service_pb2.UpdateRunCursorResponse, _abc.Awaitable[_room_history_service_pb2.UpdateRunCursorResponse]]:
+        """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+        history: the room's version does not move and no change is published; expected_next_seq makes the
+        update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
         """
 
     @_abc_1.abstractmethod

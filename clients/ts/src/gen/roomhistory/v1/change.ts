@@ -52,6 +52,20 @@ export enum ChangeKind {
    * is unchanged.
    */
   CHANGE_KIND_RENDER_DEFAULTS = 12,
+  /** CHANGE_KIND_AGENT_OPTIONS - CHANGE_KIND_AGENT_OPTIONS: the room's agent options changed (SetAgentOptions); the history is unchanged. */
+  CHANGE_KIND_AGENT_OPTIONS = 13,
+  /**
+   * CHANGE_KIND_PRUNE - CHANGE_KIND_PRUNE: tool results were pruned (PruneToolResults); messages holds them as they are now
+   * (placeholders, same seqs): a client replaces its messages of those seqs.
+   */
+  CHANGE_KIND_PRUNE = 14,
+  /**
+   * CHANGE_KIND_COMPACT - CHANGE_KIND_COMPACT: the front of the window was compacted (CompactHistory,
+   * CompactPreservingStructure): every message with seq at or below replaced_through_seq (and every
+   * message without a seq before them) is replaced by `messages`, which are placed, in order, at the
+   * front of the window. A client applying this ends with exactly what GetHistory returns.
+   */
+  CHANGE_KIND_COMPACT = 15,
   UNRECOGNIZED = -1,
 }
 
@@ -96,6 +110,15 @@ export function changeKindFromJSON(object: any): ChangeKind {
     case 12:
     case "CHANGE_KIND_RENDER_DEFAULTS":
       return ChangeKind.CHANGE_KIND_RENDER_DEFAULTS;
+    case 13:
+    case "CHANGE_KIND_AGENT_OPTIONS":
+      return ChangeKind.CHANGE_KIND_AGENT_OPTIONS;
+    case 14:
+    case "CHANGE_KIND_PRUNE":
+      return ChangeKind.CHANGE_KIND_PRUNE;
+    case 15:
+    case "CHANGE_KIND_COMPACT":
+      return ChangeKind.CHANGE_KIND_COMPACT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -131,6 +154,12 @@ export function changeKindToJSON(object: ChangeKind): string {
       return "CHANGE_KIND_RETENTION";
     case ChangeKind.CHANGE_KIND_RENDER_DEFAULTS:
       return "CHANGE_KIND_RENDER_DEFAULTS";
+    case ChangeKind.CHANGE_KIND_AGENT_OPTIONS:
+      return "CHANGE_KIND_AGENT_OPTIONS";
+    case ChangeKind.CHANGE_KIND_PRUNE:
+      return "CHANGE_KIND_PRUNE";
+    case ChangeKind.CHANGE_KIND_COMPACT:
+      return "CHANGE_KIND_COMPACT";
     case ChangeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -166,10 +195,34 @@ export interface RoomChange {
    * means none.
    */
   trimmed: number;
+  /** replaced_through_seq is, for CHANGE_KIND_COMPACT, the newest seq the compaction replaced; zero otherwise. */
+  replacedThroughSeq: number;
+  /**
+   * token_count is the room's token total after the change (GetRoomInfo.token_count), sent on every change
+   * of a room that has agent options (max_context_tokens set); zero otherwise.
+   */
+  tokenCount: number;
+  /**
+   * needs_compaction is, for a room with max_context_tokens set, whether the room is at or over its
+   * compaction threshold after the change; a watcher sees the crossing as the first change where it is
+   * true. False for rooms without agent options.
+   */
+  needsCompaction: boolean;
 }
 
 function createBaseRoomChange(): RoomChange {
-  return { roomId: "", version: 0, previousVersion: 0, kind: 0, messages: [], messagesOmitted: false, trimmed: 0 };
+  return {
+    roomId: "",
+    version: 0,
+    previousVersion: 0,
+    kind: 0,
+    messages: [],
+    messagesOmitted: false,
+    trimmed: 0,
+    replacedThroughSeq: 0,
+    tokenCount: 0,
+    needsCompaction: false,
+  };
 }
 
 export const RoomChange: MessageFns<RoomChange> = {
@@ -194,6 +247,15 @@ export const RoomChange: MessageFns<RoomChange> = {
     }
     if (message.trimmed !== 0) {
       writer.uint32(56).uint32(message.trimmed);
+    }
+    if (message.replacedThroughSeq !== 0) {
+      writer.uint32(64).uint64(message.replacedThroughSeq);
+    }
+    if (message.tokenCount !== 0) {
+      writer.uint32(72).uint64(message.tokenCount);
+    }
+    if (message.needsCompaction !== false) {
+      writer.uint32(80).bool(message.needsCompaction);
     }
     return writer;
   },
@@ -267,6 +329,30 @@ export const RoomChange: MessageFns<RoomChange> = {
             message.trimmed = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.replacedThroughSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.tokenCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.needsCompaction = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -300,6 +386,21 @@ export const RoomChange: MessageFns<RoomChange> = {
         ? globalThis.Boolean(object.messages_omitted)
         : false,
       trimmed: isSet(object.trimmed) ? globalThis.Number(object.trimmed) : 0,
+      replacedThroughSeq: isSet(object.replacedThroughSeq)
+        ? globalThis.Number(object.replacedThroughSeq)
+        : isSet(object.replaced_through_seq)
+        ? globalThis.Number(object.replaced_through_seq)
+        : 0,
+      tokenCount: isSet(object.tokenCount)
+        ? globalThis.Number(object.tokenCount)
+        : isSet(object.token_count)
+        ? globalThis.Number(object.token_count)
+        : 0,
+      needsCompaction: isSet(object.needsCompaction)
+        ? globalThis.Boolean(object.needsCompaction)
+        : isSet(object.needs_compaction)
+        ? globalThis.Boolean(object.needs_compaction)
+        : false,
     };
   },
 
@@ -326,6 +427,15 @@ export const RoomChange: MessageFns<RoomChange> = {
     if (message.trimmed !== 0) {
       obj.trimmed = Math.round(message.trimmed);
     }
+    if (message.replacedThroughSeq !== 0) {
+      obj.replacedThroughSeq = Math.round(message.replacedThroughSeq);
+    }
+    if (message.tokenCount !== 0) {
+      obj.tokenCount = Math.round(message.tokenCount);
+    }
+    if (message.needsCompaction !== false) {
+      obj.needsCompaction = message.needsCompaction;
+    }
     return obj;
   },
 
@@ -341,6 +451,9 @@ export const RoomChange: MessageFns<RoomChange> = {
     message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
     message.messagesOmitted = object.messagesOmitted ?? false;
     message.trimmed = object.trimmed ?? 0;
+    message.replacedThroughSeq = object.replacedThroughSeq ?? 0;
+    message.tokenCount = object.tokenCount ?? 0;
+    message.needsCompaction = object.needsCompaction ?? false;
     return message;
   },
 };

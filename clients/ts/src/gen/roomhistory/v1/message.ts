@@ -77,6 +77,12 @@ export enum MessageKind {
   MESSAGE_KIND_CHAT = 1,
   /** MESSAGE_KIND_THINKING - MESSAGE_KIND_THINKING is a reasoning segment; RenderMessages leaves it out unless asked. */
   MESSAGE_KIND_THINKING = 2,
+  /**
+   * MESSAGE_KIND_SUMMARY - MESSAGE_KIND_SUMMARY is a turn written by CompactHistory or CompactPreservingStructure in place of
+   * the turns it moved to the archive (role user); RenderMessages renders it as an ordinary user turn.
+   * Not accepted on write (INVALID_ARGUMENT): only compaction writes it.
+   */
+  MESSAGE_KIND_SUMMARY = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -91,6 +97,9 @@ export function messageKindFromJSON(object: any): MessageKind {
     case 2:
     case "MESSAGE_KIND_THINKING":
       return MessageKind.MESSAGE_KIND_THINKING;
+    case 3:
+    case "MESSAGE_KIND_SUMMARY":
+      return MessageKind.MESSAGE_KIND_SUMMARY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -106,6 +115,8 @@ export function messageKindToJSON(object: MessageKind): string {
       return "MESSAGE_KIND_CHAT";
     case MessageKind.MESSAGE_KIND_THINKING:
       return "MESSAGE_KIND_THINKING";
+    case MessageKind.MESSAGE_KIND_SUMMARY:
+      return "MESSAGE_KIND_SUMMARY";
     case MessageKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -239,6 +250,38 @@ export interface Message {
    * Ignored on write. Zero for an entry written by the legacy ConversationManager, which counts none.
    */
   tokens: number;
+  /**
+   * run_id names the agent run that wrote the message; empty means none. GetHistory and RenderMessages
+   * filter by it; run cursors (GetRunCursor) are kept per run. At most 128 characters.
+   */
+  runId: string;
+  /**
+   * phase_id names the agent phase (a node of the agent's graph) the message belongs to; empty means
+   * none. The room's current phase is the phase_id of its newest message that has one: PruneToolResults
+   * never prunes it, and phase-graduated compaction keeps it and the phase before it whole. At most 128
+   * characters.
+   */
+  phaseId: string;
+  /**
+   * transition_marker is true for a message that marks a phase transition. Never pruned, never
+   * compacted away (compaction keeps it, in order, after the summary turn).
+   */
+  transitionMarker: boolean;
+  /**
+   * client_input is true for a message that carries the client's own input to the agent (not a model or
+   * tool turn). Never pruned, never compacted away.
+   */
+  clientInput: boolean;
+  /**
+   * skill_content is true for a message holding an activated skill's instructions. Never pruned, never
+   * compacted away.
+   */
+  skillContent: boolean;
+  /**
+   * pruned is true when PruneToolResults replaced the message's content by a placeholder; the original
+   * is in the room's archive under the same seq (GetArchive). Ignored on write.
+   */
+  pruned: boolean;
 }
 
 export interface Message_MetadataEntry {
@@ -858,6 +901,12 @@ function createBaseMessage(): Message {
     reactions: [],
     metadata: {},
     tokens: 0,
+    runId: "",
+    phaseId: "",
+    transitionMarker: false,
+    clientInput: false,
+    skillContent: false,
+    pruned: false,
   };
 }
 
@@ -910,6 +959,24 @@ export const Message: MessageFns<Message> = {
     });
     if (message.tokens !== 0) {
       writer.uint32(128).uint32(message.tokens);
+    }
+    if (message.runId !== "") {
+      writer.uint32(138).string(message.runId);
+    }
+    if (message.phaseId !== "") {
+      writer.uint32(146).string(message.phaseId);
+    }
+    if (message.transitionMarker !== false) {
+      writer.uint32(152).bool(message.transitionMarker);
+    }
+    if (message.clientInput !== false) {
+      writer.uint32(160).bool(message.clientInput);
+    }
+    if (message.skillContent !== false) {
+      writer.uint32(168).bool(message.skillContent);
+    }
+    if (message.pruned !== false) {
+      writer.uint32(176).bool(message.pruned);
     }
     return writer;
   },
@@ -1058,6 +1125,54 @@ export const Message: MessageFns<Message> = {
             message.tokens = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.phaseId = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.transitionMarker = reader.bool();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.clientInput = reader.bool();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.skillContent = reader.bool();
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.pruned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1127,6 +1242,32 @@ export const Message: MessageFns<Message> = {
         )
         : {},
       tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      phaseId: isSet(object.phaseId)
+        ? globalThis.String(object.phaseId)
+        : isSet(object.phase_id)
+        ? globalThis.String(object.phase_id)
+        : "",
+      transitionMarker: isSet(object.transitionMarker)
+        ? globalThis.Boolean(object.transitionMarker)
+        : isSet(object.transition_marker)
+        ? globalThis.Boolean(object.transition_marker)
+        : false,
+      clientInput: isSet(object.clientInput)
+        ? globalThis.Boolean(object.clientInput)
+        : isSet(object.client_input)
+        ? globalThis.Boolean(object.client_input)
+        : false,
+      skillContent: isSet(object.skillContent)
+        ? globalThis.Boolean(object.skillContent)
+        : isSet(object.skill_content)
+        ? globalThis.Boolean(object.skill_content)
+        : false,
+      pruned: isSet(object.pruned) ? globalThis.Boolean(object.pruned) : false,
     };
   },
 
@@ -1186,6 +1327,24 @@ export const Message: MessageFns<Message> = {
     if (message.tokens !== 0) {
       obj.tokens = Math.round(message.tokens);
     }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.phaseId !== "") {
+      obj.phaseId = message.phaseId;
+    }
+    if (message.transitionMarker !== false) {
+      obj.transitionMarker = message.transitionMarker;
+    }
+    if (message.clientInput !== false) {
+      obj.clientInput = message.clientInput;
+    }
+    if (message.skillContent !== false) {
+      obj.skillContent = message.skillContent;
+    }
+    if (message.pruned !== false) {
+      obj.pruned = message.pruned;
+    }
     return obj;
   },
 
@@ -1224,6 +1383,12 @@ export const Message: MessageFns<Message> = {
       {},
     );
     message.tokens = object.tokens ?? 0;
+    message.runId = object.runId ?? "";
+    message.phaseId = object.phaseId ?? "";
+    message.transitionMarker = object.transitionMarker ?? false;
+    message.clientInput = object.clientInput ?? false;
+    message.skillContent = object.skillContent ?? false;
+    message.pruned = object.pruned ?? false;
     return message;
   },
 };

@@ -346,6 +346,10 @@ export interface GetHistoryRequest {
    * page.
    */
   pageToken: string;
+  /** run_id, when set, returns only the messages of that run (limit, after_seq and pages apply to them). */
+  runId: string;
+  /** phase_id, when set, returns only the messages of that phase. */
+  phaseId: string;
 }
 
 /** GetHistoryResponse is a room's window. */
@@ -397,6 +401,10 @@ export interface RenderMessagesRequest {
    * (SetRoomRenderDefaults), else o200k_base.
    */
   encoding: TokenEncoding;
+  /** run_id, when set, renders only the messages of that run (tool calls repaired after the filter). */
+  runId: string;
+  /** phase_id, when set, renders only the messages of that phase. */
+  phaseId: string;
 }
 
 /** RenderedMessage is one message in the shape an OpenAI-compatible chat API expects. */
@@ -737,6 +745,346 @@ export interface GetRoomInfoResponse {
    * the room has no reports.
    */
   calibration: number;
+  /** token_count is the sum of the window's Message.tokens, kept by every mutation. */
+  tokenCount: number;
+  /** max_context_tokens is the room's context budget (SetAgentOptions); zero means none. */
+  maxContextTokens: number;
+  /** compaction_threshold is the share of max_context_tokens at which the room needs compaction. */
+  compactionThreshold: number;
+  /** usage_ratio is token_count times calibration over max_context_tokens; zero without a budget. */
+  usageRatio: number;
+  /** needs_compaction is true when usage_ratio is at or over compaction_threshold. */
+  needsCompaction: boolean;
+  /** output_keys are the keys compaction preserves (SetAgentOptions). */
+  outputKeys: string[];
+  /** archive_trimmed is true when turns trimmed off the window go to the archive. */
+  archiveTrimmed: boolean;
+  /** current_phase is the phase_id of the newest message that has one; empty when none has. */
+  currentPhase: string;
+  /** archive_count is the number of messages in the room's archive. */
+  archiveCount: number;
+}
+
+/** SetAgentOptionsRequest sets a room's agent options. */
+export interface SetAgentOptionsRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** max_context_tokens is the room's context budget in tokens; zero means none (never needs compaction). */
+  maxContextTokens: number;
+  /**
+   * compaction_threshold is the share of the budget at which the room needs compaction, in (0, 1];
+   * unset means 0.8.
+   */
+  compactionThreshold?:
+    | number
+    | undefined;
+  /** output_keys are the keys whose values compaction preserves; at most 32, each 1 to 64 characters. */
+  outputKeys: string[];
+  /**
+   * archive_trimmed, when true, moves turns trimmed off the window (limit, byte budget) to the archive
+   * instead of dropping them; false drops them.
+   */
+  archiveTrimmed: boolean;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** SetAgentOptionsResponse reports the stored options. */
+export interface SetAgentOptionsResponse {
+  /** version is the room's version after the change. */
+  version: number;
+  /** needs_compaction is whether the room needs compaction under the new options. */
+  needsCompaction: boolean;
+}
+
+/** PruneToolResultsRequest prunes old tool results. */
+export interface PruneToolResultsRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** protect_tokens is how many tokens of the newest tool results are kept; unset means 5000. */
+  protectTokens?:
+    | number
+    | undefined;
+  /** min_prune_tokens is the least a prune must free to happen at all; unset means 2000. */
+  minPruneTokens?:
+    | number
+    | undefined;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** PruneToolResultsResponse reports a prune. */
+export interface PruneToolResultsResponse {
+  /** version is the room's version after the prune (unchanged when nothing was pruned). */
+  version: number;
+  /** pruned is the number of tool results replaced by placeholders; zero means nothing happened. */
+  pruned: number;
+  /** freed_tokens is how many tokens the prune freed (the originals' minus the placeholders'). */
+  freedTokens: number;
+  /** seqs are the seqs of the pruned messages, oldest first. */
+  seqs: number[];
+}
+
+/** CompactHistoryRequest compacts the front of a room's window into a summary. */
+export interface CompactHistoryRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /**
+   * summary is the summary of the replaced turns, written by the caller (e.g. a model). Required; at
+   * most ROOMHISTORY_MAX_MESSAGE_BYTES.
+   */
+  summary: string;
+  /** keep_recent is how many of the newest messages stay. */
+  keepRecent?:
+    | number
+    | undefined;
+  /** keep_recent_tokens keeps the newest messages whose tokens fit in it. */
+  keepRecentTokens?:
+    | number
+    | undefined;
+  /**
+   * phase_graduated, when true and the room has phases, keeps the current and the previous phase whole
+   * and compacts the older ones (keep is then ignored); false uses keep.
+   */
+  phaseGraduated: boolean;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** CompactHistoryResponse reports a compaction. */
+export interface CompactHistoryResponse {
+  /** version is the room's version after the compaction (unchanged when nothing was compacted). */
+  version: number;
+  /** compacted is the number of messages moved to the archive; zero means nothing happened. */
+  compacted: number;
+  /** summary is the summary turn as stored (with its PRESERVED VALUES block); unset when nothing happened. */
+  summary:
+    | Message
+    | undefined;
+  /** preserved_values are the output-key values found in the replaced assistant turns. */
+  preservedValues: { [key: string]: string };
+  /** replaced_through_seq is the newest seq the compaction replaced (as in CHANGE_KIND_COMPACT). */
+  replacedThroughSeq: number;
+}
+
+export interface CompactHistoryResponse_PreservedValuesEntry {
+  key: string;
+  value: string;
+}
+
+/** CompactPreservingStructureRequest compacts free text, keeping tool-call structure. */
+export interface CompactPreservingStructureRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** keep_recent is how many of the newest messages stay untouched; unset means 4. */
+  keepRecent?:
+    | number
+    | undefined;
+  /** phase_graduated, as for CompactHistory. */
+  phaseGraduated: boolean;
+  /**
+   * aggressive, when true, also collapses old tool pairs into the reference turn's digest, keeping only
+   * output-setting calls and errors.
+   */
+  aggressive: boolean;
+  /** expected_version, when set, makes the change conditional on the room's version, as for AppendMessages. */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** durability, when set, waits for replicas (see Durability); unset means the server default. */
+  durability: Durability | undefined;
+}
+
+/** CompactPreservingStructureResponse reports a structure-preserving compaction. */
+export interface CompactPreservingStructureResponse {
+  /** version is the room's version after the compaction (unchanged when nothing was compacted). */
+  version: number;
+  /** archived is the number of messages moved to the archive; zero means nothing happened. */
+  archived: number;
+  /** shortened is the number of tool calls whose arguments were shortened. */
+  shortened: number;
+  /** replaced_through_seq is the newest seq the compaction replaced (as in CHANGE_KIND_COMPACT). */
+  replacedThroughSeq: number;
+}
+
+/** GetArchiveRequest pages through a room's archive. */
+export interface GetArchiveRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** from_seq is the oldest seq returned; zero means from the start. */
+  fromSeq: number;
+  /** to_seq is the newest seq returned; zero means to the end. */
+  toSeq: number;
+  /** page_size caps the messages of one page; zero means 100, more than 1000 is read as 1000. */
+  pageSize: number;
+  /** page_token is next_page_token from the previous page; empty means the first page. */
+  pageToken: string;
+}
+
+/** GetArchiveResponse is one page of archived messages. */
+export interface GetArchiveResponse {
+  /** messages are the archived messages, oldest first, as they were in the window. */
+  messages: Message[];
+  /** next_page_token reads the next page; empty means this was the last page. */
+  nextPageToken: string;
+}
+
+/** SearchHistoryRequest searches a room's turns. */
+export interface SearchHistoryRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** text, when set, matches messages whose text contains it, ignoring case; empty matches all. */
+  text: string;
+  /** sender, when set, matches messages of that sender exactly. */
+  sender: string;
+  /** from_time, when set, matches messages created at or after it. */
+  fromTime:
+    | Timestamp
+    | undefined;
+  /** to_time, when set, matches messages created before it. */
+  toTime:
+    | Timestamp
+    | undefined;
+  /** include_archive, when true, searches the archive too. */
+  includeArchive: boolean;
+  /** page_size caps the hits of one page; zero means 100, more than 1000 is read as 1000. */
+  pageSize: number;
+  /** page_token is next_page_token from the previous page; empty means the first page. */
+  pageToken: string;
+}
+
+/** SearchHit is one message found. */
+export interface SearchHit {
+  /** message is the message found. */
+  message:
+    | Message
+    | undefined;
+  /** archived is true when it was found in the archive, false in the window. */
+  archived: boolean;
+}
+
+/** SearchHistoryResponse is one page of hits. */
+export interface SearchHistoryResponse {
+  /** hits are the messages found, archive first then window, each oldest first. */
+  hits: SearchHit[];
+  /** next_page_token reads the next page; empty means this was the last page. */
+  nextPageToken: string;
+}
+
+/** ExportSummaryRequest asks for a room's digest. */
+export interface ExportSummaryRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** recent is how many of the newest messages to include; zero means 10, more than 100 is read as 100. */
+  recent: number;
+}
+
+/** ExportSummaryResponse is a room's digest. */
+export interface ExportSummaryResponse {
+  /** info is the room's GetRoomInfo. */
+  info:
+    | GetRoomInfoResponse
+    | undefined;
+  /** messages_by_role counts the window's messages per role name ("user", "assistant", "system", "tool"). */
+  messagesByRole: { [key: string]: number };
+  /** tool_calls_by_name counts the window's tool calls per function name. */
+  toolCallsByName: { [key: string]: number };
+  /** tool_errors is the number of tool results with is_error. */
+  toolErrors: number;
+  /** run_ids are the runs with messages in the window, oldest first. */
+  runIds: string[];
+  /** first_message_at and last_message_at bound the window's created_at; unset for an empty room. */
+  firstMessageAt:
+    | Timestamp
+    | undefined;
+  /** last_message_at is the newest message's created_at. */
+  lastMessageAt:
+    | Timestamp
+    | undefined;
+  /** recent_messages are the newest messages, oldest first. */
+  recentMessages: Message[];
+}
+
+export interface ExportSummaryResponse_MessagesByRoleEntry {
+  key: string;
+  value: number;
+}
+
+export interface ExportSummaryResponse_ToolCallsByNameEntry {
+  key: string;
+  value: number;
+}
+
+/** GetRunCursorRequest reads a run's cursor. */
+export interface GetRunCursorRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** run_id names the run. Required. */
+  runId: string;
+}
+
+/** GetRunCursorResponse is a run's cursor. */
+export interface GetRunCursorResponse {
+  /** exists is false when the run has no cursor (next_seq is then 0 and values empty). */
+  exists: boolean;
+  /** next_seq is the seq the run reads from next (GetHistory after_seq = next_seq - 1). */
+  nextSeq: number;
+  /** values are the run's own key/value data. */
+  values: { [key: string]: string };
+}
+
+export interface GetRunCursorResponse_ValuesEntry {
+  key: string;
+  value: string;
+}
+
+/** UpdateRunCursorRequest sets a run's cursor. */
+export interface UpdateRunCursorRequest {
+  /** room_id names the room. Required. */
+  roomId: string;
+  /** run_id names the run. Required. */
+  runId: string;
+  /** next_seq, when set, replaces the cursor's next_seq; unset keeps it. */
+  nextSeq?:
+    | number
+    | undefined;
+  /** values are merged into the cursor's values; a key with an empty value is removed. At most 64 KiB in all. */
+  values: { [key: string]: string };
+  /**
+   * expected_next_seq, when set, applies the update only if the cursor's next_seq equals it (0 for a
+   * cursor that does not exist).
+   */
+  expectedNextSeq?: number | undefined;
+}
+
+export interface UpdateRunCursorRequest_ValuesEntry {
+  key: string;
+  value: string;
+}
+
+/** UpdateRunCursorResponse is the cursor after the update. */
+export interface UpdateRunCursorResponse {
+  /** next_seq is the cursor's next_seq after the update. */
+  nextSeq: number;
+  /** values are the cursor's values after the update. */
+  values: { [key: string]: string };
+}
+
+export interface UpdateRunCursorResponse_ValuesEntry {
+  key: string;
+  value: string;
 }
 
 /** DeleteRoomRequest removes a room. */
@@ -1259,7 +1607,7 @@ export const AppendMessagesResponse: MessageFns<AppendMessagesResponse> = {
 };
 
 function createBaseGetHistoryRequest(): GetHistoryRequest {
-  return { roomId: "", limit: 0, afterSeq: 0, pageSize: 0, pageToken: "" };
+  return { roomId: "", limit: 0, afterSeq: 0, pageSize: 0, pageToken: "", runId: "", phaseId: "" };
 }
 
 export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
@@ -1278,6 +1626,12 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(42).string(message.pageToken);
+    }
+    if (message.runId !== "") {
+      writer.uint32(50).string(message.runId);
+    }
+    if (message.phaseId !== "") {
+      writer.uint32(58).string(message.phaseId);
     }
     return writer;
   },
@@ -1335,6 +1689,22 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.phaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1370,6 +1740,16 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      phaseId: isSet(object.phaseId)
+        ? globalThis.String(object.phaseId)
+        : isSet(object.phase_id)
+        ? globalThis.String(object.phase_id)
+        : "",
     };
   },
 
@@ -1390,6 +1770,12 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.phaseId !== "") {
+      obj.phaseId = message.phaseId;
+    }
     return obj;
   },
 
@@ -1403,6 +1789,8 @@ export const GetHistoryRequest: MessageFns<GetHistoryRequest> = {
     message.afterSeq = object.afterSeq ?? 0;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.runId = object.runId ?? "";
+    message.phaseId = object.phaseId ?? "";
     return message;
   },
 };
@@ -1524,6 +1912,8 @@ function createBaseRenderMessagesRequest(): RenderMessagesRequest {
     idMarkers: 0,
     maxTokens: 0,
     encoding: 0,
+    runId: "",
+    phaseId: "",
   };
 }
 
@@ -1558,6 +1948,12 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     }
     if (message.encoding !== 0) {
       writer.uint32(80).int32(message.encoding);
+    }
+    if (message.runId !== "") {
+      writer.uint32(90).string(message.runId);
+    }
+    if (message.phaseId !== "") {
+      writer.uint32(98).string(message.phaseId);
     }
     return writer;
   },
@@ -1655,6 +2051,22 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
             message.encoding = reader.int32() as any;
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.phaseId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1703,6 +2115,16 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
         ? globalThis.Number(object.max_tokens)
         : 0,
       encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      phaseId: isSet(object.phaseId)
+        ? globalThis.String(object.phaseId)
+        : isSet(object.phase_id)
+        ? globalThis.String(object.phase_id)
+        : "",
     };
   },
 
@@ -1738,6 +2160,12 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     if (message.encoding !== 0) {
       obj.encoding = tokenEncodingToJSON(message.encoding);
     }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.phaseId !== "") {
+      obj.phaseId = message.phaseId;
+    }
     return obj;
   },
 
@@ -1756,6 +2184,8 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     message.idMarkers = object.idMarkers ?? 0;
     message.maxTokens = object.maxTokens ?? 0;
     message.encoding = object.encoding ?? 0;
+    message.runId = object.runId ?? "";
+    message.phaseId = object.phaseId ?? "";
     return message;
   },
 };
@@ -4156,6 +4586,15 @@ function createBaseGetRoomInfoResponse(): GetRoomInfoResponse {
     roomContext: undefined,
     encoding: 0,
     calibration: 0,
+    tokenCount: 0,
+    maxContextTokens: 0,
+    compactionThreshold: 0,
+    usageRatio: 0,
+    needsCompaction: false,
+    outputKeys: [],
+    archiveTrimmed: false,
+    currentPhase: "",
+    archiveCount: 0,
   };
 }
 
@@ -4211,6 +4650,33 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     }
     if (message.calibration !== 0) {
       writer.uint32(137).double(message.calibration);
+    }
+    if (message.tokenCount !== 0) {
+      writer.uint32(144).uint64(message.tokenCount);
+    }
+    if (message.maxContextTokens !== 0) {
+      writer.uint32(152).uint32(message.maxContextTokens);
+    }
+    if (message.compactionThreshold !== 0) {
+      writer.uint32(161).double(message.compactionThreshold);
+    }
+    if (message.usageRatio !== 0) {
+      writer.uint32(169).double(message.usageRatio);
+    }
+    if (message.needsCompaction !== false) {
+      writer.uint32(176).bool(message.needsCompaction);
+    }
+    for (const v of message.outputKeys) {
+      writer.uint32(186).string(v!);
+    }
+    if (message.archiveTrimmed !== false) {
+      writer.uint32(192).bool(message.archiveTrimmed);
+    }
+    if (message.currentPhase !== "") {
+      writer.uint32(202).string(message.currentPhase);
+    }
+    if (message.archiveCount !== 0) {
+      writer.uint32(208).uint32(message.archiveCount);
     }
     return writer;
   },
@@ -4364,6 +4830,78 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
             message.calibration = reader.double();
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.tokenCount = longToNumber(reader.uint64());
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.maxContextTokens = reader.uint32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 161) {
+              break;
+            }
+
+            message.compactionThreshold = reader.double();
+            continue;
+          }
+          case 21: {
+            if (tag !== 169) {
+              break;
+            }
+
+            message.usageRatio = reader.double();
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.needsCompaction = reader.bool();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.outputKeys.push(reader.string());
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.archiveTrimmed = reader.bool();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.currentPhase = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.archiveCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4439,6 +4977,51 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
         : undefined,
       encoding: isSet(object.encoding) ? tokenEncodingFromJSON(object.encoding) : 0,
       calibration: isSet(object.calibration) ? globalThis.Number(object.calibration) : 0,
+      tokenCount: isSet(object.tokenCount)
+        ? globalThis.Number(object.tokenCount)
+        : isSet(object.token_count)
+        ? globalThis.Number(object.token_count)
+        : 0,
+      maxContextTokens: isSet(object.maxContextTokens)
+        ? globalThis.Number(object.maxContextTokens)
+        : isSet(object.max_context_tokens)
+        ? globalThis.Number(object.max_context_tokens)
+        : 0,
+      compactionThreshold: isSet(object.compactionThreshold)
+        ? globalThis.Number(object.compactionThreshold)
+        : isSet(object.compaction_threshold)
+        ? globalThis.Number(object.compaction_threshold)
+        : 0,
+      usageRatio: isSet(object.usageRatio)
+        ? globalThis.Number(object.usageRatio)
+        : isSet(object.usage_ratio)
+        ? globalThis.Number(object.usage_ratio)
+        : 0,
+      needsCompaction: isSet(object.needsCompaction)
+        ? globalThis.Boolean(object.needsCompaction)
+        : isSet(object.needs_compaction)
+        ? globalThis.Boolean(object.needs_compaction)
+        : false,
+      outputKeys: globalThis.Array.isArray(object?.outputKeys)
+        ? object.outputKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.output_keys)
+        ? object.output_keys.map((e: any) => globalThis.String(e))
+        : [],
+      archiveTrimmed: isSet(object.archiveTrimmed)
+        ? globalThis.Boolean(object.archiveTrimmed)
+        : isSet(object.archive_trimmed)
+        ? globalThis.Boolean(object.archive_trimmed)
+        : false,
+      currentPhase: isSet(object.currentPhase)
+        ? globalThis.String(object.currentPhase)
+        : isSet(object.current_phase)
+        ? globalThis.String(object.current_phase)
+        : "",
+      archiveCount: isSet(object.archiveCount)
+        ? globalThis.Number(object.archiveCount)
+        : isSet(object.archive_count)
+        ? globalThis.Number(object.archive_count)
+        : 0,
     };
   },
 
@@ -4495,6 +5078,33 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     if (message.calibration !== 0) {
       obj.calibration = floatToJson(message.calibration);
     }
+    if (message.tokenCount !== 0) {
+      obj.tokenCount = Math.round(message.tokenCount);
+    }
+    if (message.maxContextTokens !== 0) {
+      obj.maxContextTokens = Math.round(message.maxContextTokens);
+    }
+    if (message.compactionThreshold !== 0) {
+      obj.compactionThreshold = floatToJson(message.compactionThreshold);
+    }
+    if (message.usageRatio !== 0) {
+      obj.usageRatio = floatToJson(message.usageRatio);
+    }
+    if (message.needsCompaction !== false) {
+      obj.needsCompaction = message.needsCompaction;
+    }
+    if (message.outputKeys?.length) {
+      obj.outputKeys = message.outputKeys;
+    }
+    if (message.archiveTrimmed !== false) {
+      obj.archiveTrimmed = message.archiveTrimmed;
+    }
+    if (message.currentPhase !== "") {
+      obj.currentPhase = message.currentPhase;
+    }
+    if (message.archiveCount !== 0) {
+      obj.archiveCount = Math.round(message.archiveCount);
+    }
     return obj;
   },
 
@@ -4524,6 +5134,3365 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     message.roomContext = object.roomContext ?? undefined;
     message.encoding = object.encoding ?? 0;
     message.calibration = object.calibration ?? 0;
+    message.tokenCount = object.tokenCount ?? 0;
+    message.maxContextTokens = object.maxContextTokens ?? 0;
+    message.compactionThreshold = object.compactionThreshold ?? 0;
+    message.usageRatio = object.usageRatio ?? 0;
+    message.needsCompaction = object.needsCompaction ?? false;
+    message.outputKeys = object.outputKeys?.map((e) => e) || [];
+    message.archiveTrimmed = object.archiveTrimmed ?? false;
+    message.currentPhase = object.currentPhase ?? "";
+    message.archiveCount = object.archiveCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetAgentOptionsRequest(): SetAgentOptionsRequest {
+  return {
+    roomId: "",
+    maxContextTokens: 0,
+    compactionThreshold: undefined,
+    outputKeys: [],
+    archiveTrimmed: false,
+    expectedVersion: undefined,
+    durability: undefined,
+  };
+}
+
+export const SetAgentOptionsRequest: MessageFns<SetAgentOptionsRequest> = {
+  encode(message: SetAgentOptionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.maxContextTokens !== 0) {
+      writer.uint32(16).uint32(message.maxContextTokens);
+    }
+    if (message.compactionThreshold !== undefined) {
+      writer.uint32(25).double(message.compactionThreshold);
+    }
+    for (const v of message.outputKeys) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.archiveTrimmed !== false) {
+      writer.uint32(40).bool(message.archiveTrimmed);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(48).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAgentOptionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetAgentOptionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxContextTokens = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.compactionThreshold = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.outputKeys.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.archiveTrimmed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetAgentOptionsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      maxContextTokens: isSet(object.maxContextTokens)
+        ? globalThis.Number(object.maxContextTokens)
+        : isSet(object.max_context_tokens)
+        ? globalThis.Number(object.max_context_tokens)
+        : 0,
+      compactionThreshold: isSet(object.compactionThreshold)
+        ? globalThis.Number(object.compactionThreshold)
+        : isSet(object.compaction_threshold)
+        ? globalThis.Number(object.compaction_threshold)
+        : undefined,
+      outputKeys: globalThis.Array.isArray(object?.outputKeys)
+        ? object.outputKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.output_keys)
+        ? object.output_keys.map((e: any) => globalThis.String(e))
+        : [],
+      archiveTrimmed: isSet(object.archiveTrimmed)
+        ? globalThis.Boolean(object.archiveTrimmed)
+        : isSet(object.archive_trimmed)
+        ? globalThis.Boolean(object.archive_trimmed)
+        : false,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: SetAgentOptionsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.maxContextTokens !== 0) {
+      obj.maxContextTokens = Math.round(message.maxContextTokens);
+    }
+    if (message.compactionThreshold !== undefined) {
+      obj.compactionThreshold = floatToJson(message.compactionThreshold);
+    }
+    if (message.outputKeys?.length) {
+      obj.outputKeys = message.outputKeys;
+    }
+    if (message.archiveTrimmed !== false) {
+      obj.archiveTrimmed = message.archiveTrimmed;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetAgentOptionsRequest>, I>>(base?: I): SetAgentOptionsRequest {
+    return SetAgentOptionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetAgentOptionsRequest>, I>>(object: I): SetAgentOptionsRequest {
+    const message = createBaseSetAgentOptionsRequest();
+    message.roomId = object.roomId ?? "";
+    message.maxContextTokens = object.maxContextTokens ?? 0;
+    message.compactionThreshold = object.compactionThreshold ?? undefined;
+    message.outputKeys = object.outputKeys?.map((e) => e) || [];
+    message.archiveTrimmed = object.archiveTrimmed ?? false;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetAgentOptionsResponse(): SetAgentOptionsResponse {
+  return { version: 0, needsCompaction: false };
+}
+
+export const SetAgentOptionsResponse: MessageFns<SetAgentOptionsResponse> = {
+  encode(message: SetAgentOptionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.needsCompaction !== false) {
+      writer.uint32(16).bool(message.needsCompaction);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAgentOptionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetAgentOptionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.needsCompaction = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetAgentOptionsResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      needsCompaction: isSet(object.needsCompaction)
+        ? globalThis.Boolean(object.needsCompaction)
+        : isSet(object.needs_compaction)
+        ? globalThis.Boolean(object.needs_compaction)
+        : false,
+    };
+  },
+
+  toJSON(message: SetAgentOptionsResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.needsCompaction !== false) {
+      obj.needsCompaction = message.needsCompaction;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetAgentOptionsResponse>, I>>(base?: I): SetAgentOptionsResponse {
+    return SetAgentOptionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetAgentOptionsResponse>, I>>(object: I): SetAgentOptionsResponse {
+    const message = createBaseSetAgentOptionsResponse();
+    message.version = object.version ?? 0;
+    message.needsCompaction = object.needsCompaction ?? false;
+    return message;
+  },
+};
+
+function createBasePruneToolResultsRequest(): PruneToolResultsRequest {
+  return {
+    roomId: "",
+    protectTokens: undefined,
+    minPruneTokens: undefined,
+    expectedVersion: undefined,
+    durability: undefined,
+  };
+}
+
+export const PruneToolResultsRequest: MessageFns<PruneToolResultsRequest> = {
+  encode(message: PruneToolResultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.protectTokens !== undefined) {
+      writer.uint32(16).uint32(message.protectTokens);
+    }
+    if (message.minPruneTokens !== undefined) {
+      writer.uint32(24).uint32(message.minPruneTokens);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(32).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneToolResultsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneToolResultsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.protectTokens = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minPruneTokens = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneToolResultsRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      protectTokens: isSet(object.protectTokens)
+        ? globalThis.Number(object.protectTokens)
+        : isSet(object.protect_tokens)
+        ? globalThis.Number(object.protect_tokens)
+        : undefined,
+      minPruneTokens: isSet(object.minPruneTokens)
+        ? globalThis.Number(object.minPruneTokens)
+        : isSet(object.min_prune_tokens)
+        ? globalThis.Number(object.min_prune_tokens)
+        : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: PruneToolResultsRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.protectTokens !== undefined) {
+      obj.protectTokens = Math.round(message.protectTokens);
+    }
+    if (message.minPruneTokens !== undefined) {
+      obj.minPruneTokens = Math.round(message.minPruneTokens);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneToolResultsRequest>, I>>(base?: I): PruneToolResultsRequest {
+    return PruneToolResultsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneToolResultsRequest>, I>>(object: I): PruneToolResultsRequest {
+    const message = createBasePruneToolResultsRequest();
+    message.roomId = object.roomId ?? "";
+    message.protectTokens = object.protectTokens ?? undefined;
+    message.minPruneTokens = object.minPruneTokens ?? undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePruneToolResultsResponse(): PruneToolResultsResponse {
+  return { version: 0, pruned: 0, freedTokens: 0, seqs: [] };
+}
+
+export const PruneToolResultsResponse: MessageFns<PruneToolResultsResponse> = {
+  encode(message: PruneToolResultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.pruned !== 0) {
+      writer.uint32(16).uint32(message.pruned);
+    }
+    if (message.freedTokens !== 0) {
+      writer.uint32(24).uint32(message.freedTokens);
+    }
+    if (message.seqs.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.seqs) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneToolResultsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneToolResultsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pruned = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.freedTokens = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.seqs.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.seqs.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneToolResultsResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      pruned: isSet(object.pruned) ? globalThis.Number(object.pruned) : 0,
+      freedTokens: isSet(object.freedTokens)
+        ? globalThis.Number(object.freedTokens)
+        : isSet(object.freed_tokens)
+        ? globalThis.Number(object.freed_tokens)
+        : 0,
+      seqs: globalThis.Array.isArray(object?.seqs) ? object.seqs.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: PruneToolResultsResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.pruned !== 0) {
+      obj.pruned = Math.round(message.pruned);
+    }
+    if (message.freedTokens !== 0) {
+      obj.freedTokens = Math.round(message.freedTokens);
+    }
+    if (message.seqs?.length) {
+      obj.seqs = message.seqs.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneToolResultsResponse>, I>>(base?: I): PruneToolResultsResponse {
+    return PruneToolResultsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneToolResultsResponse>, I>>(object: I): PruneToolResultsResponse {
+    const message = createBasePruneToolResultsResponse();
+    message.version = object.version ?? 0;
+    message.pruned = object.pruned ?? 0;
+    message.freedTokens = object.freedTokens ?? 0;
+    message.seqs = object.seqs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCompactHistoryRequest(): CompactHistoryRequest {
+  return {
+    roomId: "",
+    summary: "",
+    keepRecent: undefined,
+    keepRecentTokens: undefined,
+    phaseGraduated: false,
+    expectedVersion: undefined,
+    durability: undefined,
+  };
+}
+
+export const CompactHistoryRequest: MessageFns<CompactHistoryRequest> = {
+  encode(message: CompactHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.summary !== "") {
+      writer.uint32(18).string(message.summary);
+    }
+    if (message.keepRecent !== undefined) {
+      writer.uint32(24).uint32(message.keepRecent);
+    }
+    if (message.keepRecentTokens !== undefined) {
+      writer.uint32(32).uint32(message.keepRecentTokens);
+    }
+    if (message.phaseGraduated !== false) {
+      writer.uint32(40).bool(message.phaseGraduated);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(48).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.keepRecent = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.keepRecentTokens = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.phaseGraduated = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactHistoryRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      keepRecent: isSet(object.keepRecent)
+        ? globalThis.Number(object.keepRecent)
+        : isSet(object.keep_recent)
+        ? globalThis.Number(object.keep_recent)
+        : undefined,
+      keepRecentTokens: isSet(object.keepRecentTokens)
+        ? globalThis.Number(object.keepRecentTokens)
+        : isSet(object.keep_recent_tokens)
+        ? globalThis.Number(object.keep_recent_tokens)
+        : undefined,
+      phaseGraduated: isSet(object.phaseGraduated)
+        ? globalThis.Boolean(object.phaseGraduated)
+        : isSet(object.phase_graduated)
+        ? globalThis.Boolean(object.phase_graduated)
+        : false,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: CompactHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    if (message.keepRecent !== undefined) {
+      obj.keepRecent = Math.round(message.keepRecent);
+    }
+    if (message.keepRecentTokens !== undefined) {
+      obj.keepRecentTokens = Math.round(message.keepRecentTokens);
+    }
+    if (message.phaseGraduated !== false) {
+      obj.phaseGraduated = message.phaseGraduated;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompactHistoryRequest>, I>>(base?: I): CompactHistoryRequest {
+    return CompactHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactHistoryRequest>, I>>(object: I): CompactHistoryRequest {
+    const message = createBaseCompactHistoryRequest();
+    message.roomId = object.roomId ?? "";
+    message.summary = object.summary ?? "";
+    message.keepRecent = object.keepRecent ?? undefined;
+    message.keepRecentTokens = object.keepRecentTokens ?? undefined;
+    message.phaseGraduated = object.phaseGraduated ?? false;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompactHistoryResponse(): CompactHistoryResponse {
+  return { version: 0, compacted: 0, summary: undefined, preservedValues: {}, replacedThroughSeq: 0 };
+}
+
+export const CompactHistoryResponse: MessageFns<CompactHistoryResponse> = {
+  encode(message: CompactHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.compacted !== 0) {
+      writer.uint32(16).uint32(message.compacted);
+    }
+    if (message.summary !== undefined) {
+      Message.encode(message.summary, writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.preservedValues).forEach(([key, value]: [string, string]) => {
+      CompactHistoryResponse_PreservedValuesEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.replacedThroughSeq !== 0) {
+      writer.uint32(40).uint64(message.replacedThroughSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.compacted = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.summary = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = CompactHistoryResponse_PreservedValuesEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.preservedValues[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replacedThroughSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactHistoryResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      compacted: isSet(object.compacted) ? globalThis.Number(object.compacted) : 0,
+      summary: isSet(object.summary) ? Message.fromJSON(object.summary) : undefined,
+      preservedValues: isObject(object.preservedValues)
+        ? (globalThis.Object.entries(object.preservedValues) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.preserved_values)
+        ? (globalThis.Object.entries(object.preserved_values) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      replacedThroughSeq: isSet(object.replacedThroughSeq)
+        ? globalThis.Number(object.replacedThroughSeq)
+        : isSet(object.replaced_through_seq)
+        ? globalThis.Number(object.replaced_through_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: CompactHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.compacted !== 0) {
+      obj.compacted = Math.round(message.compacted);
+    }
+    if (message.summary !== undefined) {
+      obj.summary = Message.toJSON(message.summary);
+    }
+    if (message.preservedValues) {
+      const entries = globalThis.Object.entries(message.preservedValues) as [string, string][];
+      if (entries.length > 0) {
+        obj.preservedValues = {};
+        entries.forEach(([k, v]) => {
+          obj.preservedValues[k] = v;
+        });
+      }
+    }
+    if (message.replacedThroughSeq !== 0) {
+      obj.replacedThroughSeq = Math.round(message.replacedThroughSeq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompactHistoryResponse>, I>>(base?: I): CompactHistoryResponse {
+    return CompactHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactHistoryResponse>, I>>(object: I): CompactHistoryResponse {
+    const message = createBaseCompactHistoryResponse();
+    message.version = object.version ?? 0;
+    message.compacted = object.compacted ?? 0;
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? Message.fromPartial(object.summary)
+      : undefined;
+    message.preservedValues = (globalThis.Object.entries(object.preservedValues ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.replacedThroughSeq = object.replacedThroughSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseCompactHistoryResponse_PreservedValuesEntry(): CompactHistoryResponse_PreservedValuesEntry {
+  return { key: "", value: "" };
+}
+
+export const CompactHistoryResponse_PreservedValuesEntry: MessageFns<CompactHistoryResponse_PreservedValuesEntry> = {
+  encode(
+    message: CompactHistoryResponse_PreservedValuesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactHistoryResponse_PreservedValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactHistoryResponse_PreservedValuesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactHistoryResponse_PreservedValuesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CompactHistoryResponse_PreservedValuesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompactHistoryResponse_PreservedValuesEntry>, I>>(
+    base?: I,
+  ): CompactHistoryResponse_PreservedValuesEntry {
+    return CompactHistoryResponse_PreservedValuesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactHistoryResponse_PreservedValuesEntry>, I>>(
+    object: I,
+  ): CompactHistoryResponse_PreservedValuesEntry {
+    const message = createBaseCompactHistoryResponse_PreservedValuesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCompactPreservingStructureRequest(): CompactPreservingStructureRequest {
+  return {
+    roomId: "",
+    keepRecent: undefined,
+    phaseGraduated: false,
+    aggressive: false,
+    expectedVersion: undefined,
+    durability: undefined,
+  };
+}
+
+export const CompactPreservingStructureRequest: MessageFns<CompactPreservingStructureRequest> = {
+  encode(message: CompactPreservingStructureRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.keepRecent !== undefined) {
+      writer.uint32(16).uint32(message.keepRecent);
+    }
+    if (message.phaseGraduated !== false) {
+      writer.uint32(24).bool(message.phaseGraduated);
+    }
+    if (message.aggressive !== false) {
+      writer.uint32(32).bool(message.aggressive);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(40).uint64(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      Durability.encode(message.durability, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactPreservingStructureRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactPreservingStructureRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.keepRecent = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.phaseGraduated = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.aggressive = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.durability = Durability.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactPreservingStructureRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      keepRecent: isSet(object.keepRecent)
+        ? globalThis.Number(object.keepRecent)
+        : isSet(object.keep_recent)
+        ? globalThis.Number(object.keep_recent)
+        : undefined,
+      phaseGraduated: isSet(object.phaseGraduated)
+        ? globalThis.Boolean(object.phaseGraduated)
+        : isSet(object.phase_graduated)
+        ? globalThis.Boolean(object.phase_graduated)
+        : false,
+      aggressive: isSet(object.aggressive) ? globalThis.Boolean(object.aggressive) : false,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      durability: isSet(object.durability) ? Durability.fromJSON(object.durability) : undefined,
+    };
+  },
+
+  toJSON(message: CompactPreservingStructureRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.keepRecent !== undefined) {
+      obj.keepRecent = Math.round(message.keepRecent);
+    }
+    if (message.phaseGraduated !== false) {
+      obj.phaseGraduated = message.phaseGraduated;
+    }
+    if (message.aggressive !== false) {
+      obj.aggressive = message.aggressive;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.durability !== undefined) {
+      obj.durability = Durability.toJSON(message.durability);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompactPreservingStructureRequest>, I>>(
+    base?: I,
+  ): CompactPreservingStructureRequest {
+    return CompactPreservingStructureRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactPreservingStructureRequest>, I>>(
+    object: I,
+  ): CompactPreservingStructureRequest {
+    const message = createBaseCompactPreservingStructureRequest();
+    message.roomId = object.roomId ?? "";
+    message.keepRecent = object.keepRecent ?? undefined;
+    message.phaseGraduated = object.phaseGraduated ?? false;
+    message.aggressive = object.aggressive ?? false;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.durability = (object.durability !== undefined && object.durability !== null)
+      ? Durability.fromPartial(object.durability)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompactPreservingStructureResponse(): CompactPreservingStructureResponse {
+  return { version: 0, archived: 0, shortened: 0, replacedThroughSeq: 0 };
+}
+
+export const CompactPreservingStructureResponse: MessageFns<CompactPreservingStructureResponse> = {
+  encode(message: CompactPreservingStructureResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint64(message.version);
+    }
+    if (message.archived !== 0) {
+      writer.uint32(16).uint32(message.archived);
+    }
+    if (message.shortened !== 0) {
+      writer.uint32(24).uint32(message.shortened);
+    }
+    if (message.replacedThroughSeq !== 0) {
+      writer.uint32(32).uint64(message.replacedThroughSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompactPreservingStructureResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompactPreservingStructureResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.archived = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.shortened = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.replacedThroughSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompactPreservingStructureResponse {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      archived: isSet(object.archived) ? globalThis.Number(object.archived) : 0,
+      shortened: isSet(object.shortened) ? globalThis.Number(object.shortened) : 0,
+      replacedThroughSeq: isSet(object.replacedThroughSeq)
+        ? globalThis.Number(object.replacedThroughSeq)
+        : isSet(object.replaced_through_seq)
+        ? globalThis.Number(object.replaced_through_seq)
+        : 0,
+    };
+  },
+
+  toJSON(message: CompactPreservingStructureResponse): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.archived !== 0) {
+      obj.archived = Math.round(message.archived);
+    }
+    if (message.shortened !== 0) {
+      obj.shortened = Math.round(message.shortened);
+    }
+    if (message.replacedThroughSeq !== 0) {
+      obj.replacedThroughSeq = Math.round(message.replacedThroughSeq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompactPreservingStructureResponse>, I>>(
+    base?: I,
+  ): CompactPreservingStructureResponse {
+    return CompactPreservingStructureResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompactPreservingStructureResponse>, I>>(
+    object: I,
+  ): CompactPreservingStructureResponse {
+    const message = createBaseCompactPreservingStructureResponse();
+    message.version = object.version ?? 0;
+    message.archived = object.archived ?? 0;
+    message.shortened = object.shortened ?? 0;
+    message.replacedThroughSeq = object.replacedThroughSeq ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetArchiveRequest(): GetArchiveRequest {
+  return { roomId: "", fromSeq: 0, toSeq: 0, pageSize: 0, pageToken: "" };
+}
+
+export const GetArchiveRequest: MessageFns<GetArchiveRequest> = {
+  encode(message: GetArchiveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.fromSeq !== 0) {
+      writer.uint32(16).uint64(message.fromSeq);
+    }
+    if (message.toSeq !== 0) {
+      writer.uint32(24).uint64(message.toSeq);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetArchiveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetArchiveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetArchiveRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      fromSeq: isSet(object.fromSeq)
+        ? globalThis.Number(object.fromSeq)
+        : isSet(object.from_seq)
+        ? globalThis.Number(object.from_seq)
+        : 0,
+      toSeq: isSet(object.toSeq)
+        ? globalThis.Number(object.toSeq)
+        : isSet(object.to_seq)
+        ? globalThis.Number(object.to_seq)
+        : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: GetArchiveRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.fromSeq !== 0) {
+      obj.fromSeq = Math.round(message.fromSeq);
+    }
+    if (message.toSeq !== 0) {
+      obj.toSeq = Math.round(message.toSeq);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetArchiveRequest>, I>>(base?: I): GetArchiveRequest {
+    return GetArchiveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetArchiveRequest>, I>>(object: I): GetArchiveRequest {
+    const message = createBaseGetArchiveRequest();
+    message.roomId = object.roomId ?? "";
+    message.fromSeq = object.fromSeq ?? 0;
+    message.toSeq = object.toSeq ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetArchiveResponse(): GetArchiveResponse {
+  return { messages: [], nextPageToken: "" };
+}
+
+export const GetArchiveResponse: MessageFns<GetArchiveResponse> = {
+  encode(message: GetArchiveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetArchiveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetArchiveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetArchiveResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: GetArchiveResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetArchiveResponse>, I>>(base?: I): GetArchiveResponse {
+    return GetArchiveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetArchiveResponse>, I>>(object: I): GetArchiveResponse {
+    const message = createBaseGetArchiveResponse();
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchHistoryRequest(): SearchHistoryRequest {
+  return {
+    roomId: "",
+    text: "",
+    sender: "",
+    fromTime: undefined,
+    toTime: undefined,
+    includeArchive: false,
+    pageSize: 0,
+    pageToken: "",
+  };
+}
+
+export const SearchHistoryRequest: MessageFns<SearchHistoryRequest> = {
+  encode(message: SearchHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.sender !== "") {
+      writer.uint32(26).string(message.sender);
+    }
+    if (message.fromTime !== undefined) {
+      Timestamp.encode(message.fromTime, writer.uint32(34).fork()).join();
+    }
+    if (message.toTime !== undefined) {
+      Timestamp.encode(message.toTime, writer.uint32(42).fork()).join();
+    }
+    if (message.includeArchive !== false) {
+      writer.uint32(48).bool(message.includeArchive);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(56).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(66).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sender = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fromTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.includeArchive = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchHistoryRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      sender: isSet(object.sender) ? globalThis.String(object.sender) : "",
+      fromTime: isSet(object.fromTime)
+        ? fromJsonTimestamp(object.fromTime)
+        : isSet(object.from_time)
+        ? fromJsonTimestamp(object.from_time)
+        : undefined,
+      toTime: isSet(object.toTime)
+        ? fromJsonTimestamp(object.toTime)
+        : isSet(object.to_time)
+        ? fromJsonTimestamp(object.to_time)
+        : undefined,
+      includeArchive: isSet(object.includeArchive)
+        ? globalThis.Boolean(object.includeArchive)
+        : isSet(object.include_archive)
+        ? globalThis.Boolean(object.include_archive)
+        : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.sender !== "") {
+      obj.sender = message.sender;
+    }
+    if (message.fromTime !== undefined) {
+      obj.fromTime = fromTimestamp(message.fromTime).toISOString();
+    }
+    if (message.toTime !== undefined) {
+      obj.toTime = fromTimestamp(message.toTime).toISOString();
+    }
+    if (message.includeArchive !== false) {
+      obj.includeArchive = message.includeArchive;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchHistoryRequest>, I>>(base?: I): SearchHistoryRequest {
+    return SearchHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchHistoryRequest>, I>>(object: I): SearchHistoryRequest {
+    const message = createBaseSearchHistoryRequest();
+    message.roomId = object.roomId ?? "";
+    message.text = object.text ?? "";
+    message.sender = object.sender ?? "";
+    message.fromTime = (object.fromTime !== undefined && object.fromTime !== null)
+      ? Timestamp.fromPartial(object.fromTime)
+      : undefined;
+    message.toTime = (object.toTime !== undefined && object.toTime !== null)
+      ? Timestamp.fromPartial(object.toTime)
+      : undefined;
+    message.includeArchive = object.includeArchive ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchHit(): SearchHit {
+  return { message: undefined, archived: false };
+}
+
+export const SearchHit: MessageFns<SearchHit> = {
+  encode(message: SearchHit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    if (message.archived !== false) {
+      writer.uint32(16).bool(message.archived);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchHit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchHit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.archived = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchHit {
+    return {
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+      archived: isSet(object.archived) ? globalThis.Boolean(object.archived) : false,
+    };
+  },
+
+  toJSON(message: SearchHit): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    if (message.archived !== false) {
+      obj.archived = message.archived;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchHit>, I>>(base?: I): SearchHit {
+    return SearchHit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchHit>, I>>(object: I): SearchHit {
+    const message = createBaseSearchHit();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    message.archived = object.archived ?? false;
+    return message;
+  },
+};
+
+function createBaseSearchHistoryResponse(): SearchHistoryResponse {
+  return { hits: [], nextPageToken: "" };
+}
+
+export const SearchHistoryResponse: MessageFns<SearchHistoryResponse> = {
+  encode(message: SearchHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.hits) {
+      SearchHit.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hits.push(SearchHit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchHistoryResponse {
+    return {
+      hits: globalThis.Array.isArray(object?.hits) ? object.hits.map((e: any) => SearchHit.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.hits?.length) {
+      obj.hits = message.hits.map((e) => SearchHit.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchHistoryResponse>, I>>(base?: I): SearchHistoryResponse {
+    return SearchHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchHistoryResponse>, I>>(object: I): SearchHistoryResponse {
+    const message = createBaseSearchHistoryResponse();
+    message.hits = object.hits?.map((e) => SearchHit.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseExportSummaryRequest(): ExportSummaryRequest {
+  return { roomId: "", recent: 0 };
+}
+
+export const ExportSummaryRequest: MessageFns<ExportSummaryRequest> = {
+  encode(message: ExportSummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.recent !== 0) {
+      writer.uint32(16).uint32(message.recent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSummaryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recent = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSummaryRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      recent: isSet(object.recent) ? globalThis.Number(object.recent) : 0,
+    };
+  },
+
+  toJSON(message: ExportSummaryRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.recent !== 0) {
+      obj.recent = Math.round(message.recent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportSummaryRequest>, I>>(base?: I): ExportSummaryRequest {
+    return ExportSummaryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportSummaryRequest>, I>>(object: I): ExportSummaryRequest {
+    const message = createBaseExportSummaryRequest();
+    message.roomId = object.roomId ?? "";
+    message.recent = object.recent ?? 0;
+    return message;
+  },
+};
+
+function createBaseExportSummaryResponse(): ExportSummaryResponse {
+  return {
+    info: undefined,
+    messagesByRole: {},
+    toolCallsByName: {},
+    toolErrors: 0,
+    runIds: [],
+    firstMessageAt: undefined,
+    lastMessageAt: undefined,
+    recentMessages: [],
+  };
+}
+
+export const ExportSummaryResponse: MessageFns<ExportSummaryResponse> = {
+  encode(message: ExportSummaryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.info !== undefined) {
+      GetRoomInfoResponse.encode(message.info, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.messagesByRole).forEach(([key, value]: [string, number]) => {
+      ExportSummaryResponse_MessagesByRoleEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.toolCallsByName).forEach(([key, value]: [string, number]) => {
+      ExportSummaryResponse_ToolCallsByNameEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.toolErrors !== 0) {
+      writer.uint32(32).uint32(message.toolErrors);
+    }
+    for (const v of message.runIds) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.firstMessageAt !== undefined) {
+      Timestamp.encode(message.firstMessageAt, writer.uint32(50).fork()).join();
+    }
+    if (message.lastMessageAt !== undefined) {
+      Timestamp.encode(message.lastMessageAt, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.recentMessages) {
+      Message.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSummaryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSummaryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.info = GetRoomInfoResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ExportSummaryResponse_MessagesByRoleEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.messagesByRole[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ExportSummaryResponse_ToolCallsByNameEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.toolCallsByName[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.toolErrors = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.runIds.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.firstMessageAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastMessageAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recentMessages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSummaryResponse {
+    return {
+      info: isSet(object.info) ? GetRoomInfoResponse.fromJSON(object.info) : undefined,
+      messagesByRole: isObject(object.messagesByRole)
+        ? (globalThis.Object.entries(object.messagesByRole) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.messages_by_role)
+        ? (globalThis.Object.entries(object.messages_by_role) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      toolCallsByName: isObject(object.toolCallsByName)
+        ? (globalThis.Object.entries(object.toolCallsByName) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.tool_calls_by_name)
+        ? (globalThis.Object.entries(object.tool_calls_by_name) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      toolErrors: isSet(object.toolErrors)
+        ? globalThis.Number(object.toolErrors)
+        : isSet(object.tool_errors)
+        ? globalThis.Number(object.tool_errors)
+        : 0,
+      runIds: globalThis.Array.isArray(object?.runIds)
+        ? object.runIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.run_ids)
+        ? object.run_ids.map((e: any) => globalThis.String(e))
+        : [],
+      firstMessageAt: isSet(object.firstMessageAt)
+        ? fromJsonTimestamp(object.firstMessageAt)
+        : isSet(object.first_message_at)
+        ? fromJsonTimestamp(object.first_message_at)
+        : undefined,
+      lastMessageAt: isSet(object.lastMessageAt)
+        ? fromJsonTimestamp(object.lastMessageAt)
+        : isSet(object.last_message_at)
+        ? fromJsonTimestamp(object.last_message_at)
+        : undefined,
+      recentMessages: globalThis.Array.isArray(object?.recentMessages)
+        ? object.recentMessages.map((e: any) => Message.fromJSON(e))
+        : globalThis.Array.isArray(object?.recent_messages)
+        ? object.recent_messages.map((e: any) => Message.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExportSummaryResponse): unknown {
+    const obj: any = {};
+    if (message.info !== undefined) {
+      obj.info = GetRoomInfoResponse.toJSON(message.info);
+    }
+    if (message.messagesByRole) {
+      const entries = globalThis.Object.entries(message.messagesByRole) as [string, number][];
+      if (entries.length > 0) {
+        obj.messagesByRole = {};
+        entries.forEach(([k, v]) => {
+          obj.messagesByRole[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.toolCallsByName) {
+      const entries = globalThis.Object.entries(message.toolCallsByName) as [string, number][];
+      if (entries.length > 0) {
+        obj.toolCallsByName = {};
+        entries.forEach(([k, v]) => {
+          obj.toolCallsByName[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.toolErrors !== 0) {
+      obj.toolErrors = Math.round(message.toolErrors);
+    }
+    if (message.runIds?.length) {
+      obj.runIds = message.runIds;
+    }
+    if (message.firstMessageAt !== undefined) {
+      obj.firstMessageAt = fromTimestamp(message.firstMessageAt).toISOString();
+    }
+    if (message.lastMessageAt !== undefined) {
+      obj.lastMessageAt = fromTimestamp(message.lastMessageAt).toISOString();
+    }
+    if (message.recentMessages?.length) {
+      obj.recentMessages = message.recentMessages.map((e) => Message.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportSummaryResponse>, I>>(base?: I): ExportSummaryResponse {
+    return ExportSummaryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportSummaryResponse>, I>>(object: I): ExportSummaryResponse {
+    const message = createBaseExportSummaryResponse();
+    message.info = (object.info !== undefined && object.info !== null)
+      ? GetRoomInfoResponse.fromPartial(object.info)
+      : undefined;
+    message.messagesByRole = (globalThis.Object.entries(object.messagesByRole ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.toolCallsByName = (globalThis.Object.entries(object.toolCallsByName ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.toolErrors = object.toolErrors ?? 0;
+    message.runIds = object.runIds?.map((e) => e) || [];
+    message.firstMessageAt = (object.firstMessageAt !== undefined && object.firstMessageAt !== null)
+      ? Timestamp.fromPartial(object.firstMessageAt)
+      : undefined;
+    message.lastMessageAt = (object.lastMessageAt !== undefined && object.lastMessageAt !== null)
+      ? Timestamp.fromPartial(object.lastMessageAt)
+      : undefined;
+    message.recentMessages = object.recentMessages?.map((e) => Message.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportSummaryResponse_MessagesByRoleEntry(): ExportSummaryResponse_MessagesByRoleEntry {
+  return { key: "", value: 0 };
+}
+
+export const ExportSummaryResponse_MessagesByRoleEntry: MessageFns<ExportSummaryResponse_MessagesByRoleEntry> = {
+  encode(message: ExportSummaryResponse_MessagesByRoleEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSummaryResponse_MessagesByRoleEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSummaryResponse_MessagesByRoleEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSummaryResponse_MessagesByRoleEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: ExportSummaryResponse_MessagesByRoleEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportSummaryResponse_MessagesByRoleEntry>, I>>(
+    base?: I,
+  ): ExportSummaryResponse_MessagesByRoleEntry {
+    return ExportSummaryResponse_MessagesByRoleEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportSummaryResponse_MessagesByRoleEntry>, I>>(
+    object: I,
+  ): ExportSummaryResponse_MessagesByRoleEntry {
+    const message = createBaseExportSummaryResponse_MessagesByRoleEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseExportSummaryResponse_ToolCallsByNameEntry(): ExportSummaryResponse_ToolCallsByNameEntry {
+  return { key: "", value: 0 };
+}
+
+export const ExportSummaryResponse_ToolCallsByNameEntry: MessageFns<ExportSummaryResponse_ToolCallsByNameEntry> = {
+  encode(message: ExportSummaryResponse_ToolCallsByNameEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSummaryResponse_ToolCallsByNameEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSummaryResponse_ToolCallsByNameEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSummaryResponse_ToolCallsByNameEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: ExportSummaryResponse_ToolCallsByNameEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportSummaryResponse_ToolCallsByNameEntry>, I>>(
+    base?: I,
+  ): ExportSummaryResponse_ToolCallsByNameEntry {
+    return ExportSummaryResponse_ToolCallsByNameEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportSummaryResponse_ToolCallsByNameEntry>, I>>(
+    object: I,
+  ): ExportSummaryResponse_ToolCallsByNameEntry {
+    const message = createBaseExportSummaryResponse_ToolCallsByNameEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetRunCursorRequest(): GetRunCursorRequest {
+  return { roomId: "", runId: "" };
+}
+
+export const GetRunCursorRequest: MessageFns<GetRunCursorRequest> = {
+  encode(message: GetRunCursorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.runId !== "") {
+      writer.uint32(18).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunCursorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunCursorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunCursorRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRunCursorRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunCursorRequest>, I>>(base?: I): GetRunCursorRequest {
+    return GetRunCursorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunCursorRequest>, I>>(object: I): GetRunCursorRequest {
+    const message = createBaseGetRunCursorRequest();
+    message.roomId = object.roomId ?? "";
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRunCursorResponse(): GetRunCursorResponse {
+  return { exists: false, nextSeq: 0, values: {} };
+}
+
+export const GetRunCursorResponse: MessageFns<GetRunCursorResponse> = {
+  encode(message: GetRunCursorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exists !== false) {
+      writer.uint32(8).bool(message.exists);
+    }
+    if (message.nextSeq !== 0) {
+      writer.uint32(16).uint64(message.nextSeq);
+    }
+    globalThis.Object.entries(message.values).forEach(([key, value]: [string, string]) => {
+      GetRunCursorResponse_ValuesEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunCursorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunCursorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.exists = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.nextSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = GetRunCursorResponse_ValuesEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.values[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunCursorResponse {
+    return {
+      exists: isSet(object.exists) ? globalThis.Boolean(object.exists) : false,
+      nextSeq: isSet(object.nextSeq)
+        ? globalThis.Number(object.nextSeq)
+        : isSet(object.next_seq)
+        ? globalThis.Number(object.next_seq)
+        : 0,
+      values: isObject(object.values)
+        ? (globalThis.Object.entries(object.values) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: GetRunCursorResponse): unknown {
+    const obj: any = {};
+    if (message.exists !== false) {
+      obj.exists = message.exists;
+    }
+    if (message.nextSeq !== 0) {
+      obj.nextSeq = Math.round(message.nextSeq);
+    }
+    if (message.values) {
+      const entries = globalThis.Object.entries(message.values) as [string, string][];
+      if (entries.length > 0) {
+        obj.values = {};
+        entries.forEach(([k, v]) => {
+          obj.values[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunCursorResponse>, I>>(base?: I): GetRunCursorResponse {
+    return GetRunCursorResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunCursorResponse>, I>>(object: I): GetRunCursorResponse {
+    const message = createBaseGetRunCursorResponse();
+    message.exists = object.exists ?? false;
+    message.nextSeq = object.nextSeq ?? 0;
+    message.values = (globalThis.Object.entries(object.values ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseGetRunCursorResponse_ValuesEntry(): GetRunCursorResponse_ValuesEntry {
+  return { key: "", value: "" };
+}
+
+export const GetRunCursorResponse_ValuesEntry: MessageFns<GetRunCursorResponse_ValuesEntry> = {
+  encode(message: GetRunCursorResponse_ValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunCursorResponse_ValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunCursorResponse_ValuesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunCursorResponse_ValuesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: GetRunCursorResponse_ValuesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunCursorResponse_ValuesEntry>, I>>(
+    base?: I,
+  ): GetRunCursorResponse_ValuesEntry {
+    return GetRunCursorResponse_ValuesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunCursorResponse_ValuesEntry>, I>>(
+    object: I,
+  ): GetRunCursorResponse_ValuesEntry {
+    const message = createBaseGetRunCursorResponse_ValuesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateRunCursorRequest(): UpdateRunCursorRequest {
+  return { roomId: "", runId: "", nextSeq: undefined, values: {}, expectedNextSeq: undefined };
+}
+
+export const UpdateRunCursorRequest: MessageFns<UpdateRunCursorRequest> = {
+  encode(message: UpdateRunCursorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.runId !== "") {
+      writer.uint32(18).string(message.runId);
+    }
+    if (message.nextSeq !== undefined) {
+      writer.uint32(24).uint64(message.nextSeq);
+    }
+    globalThis.Object.entries(message.values).forEach(([key, value]: [string, string]) => {
+      UpdateRunCursorRequest_ValuesEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.expectedNextSeq !== undefined) {
+      writer.uint32(40).uint64(message.expectedNextSeq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRunCursorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRunCursorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = UpdateRunCursorRequest_ValuesEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.values[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expectedNextSeq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRunCursorRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      nextSeq: isSet(object.nextSeq)
+        ? globalThis.Number(object.nextSeq)
+        : isSet(object.next_seq)
+        ? globalThis.Number(object.next_seq)
+        : undefined,
+      values: isObject(object.values)
+        ? (globalThis.Object.entries(object.values) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      expectedNextSeq: isSet(object.expectedNextSeq)
+        ? globalThis.Number(object.expectedNextSeq)
+        : isSet(object.expected_next_seq)
+        ? globalThis.Number(object.expected_next_seq)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateRunCursorRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.nextSeq !== undefined) {
+      obj.nextSeq = Math.round(message.nextSeq);
+    }
+    if (message.values) {
+      const entries = globalThis.Object.entries(message.values) as [string, string][];
+      if (entries.length > 0) {
+        obj.values = {};
+        entries.forEach(([k, v]) => {
+          obj.values[k] = v;
+        });
+      }
+    }
+    if (message.expectedNextSeq !== undefined) {
+      obj.expectedNextSeq = Math.round(message.expectedNextSeq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunCursorRequest>, I>>(base?: I): UpdateRunCursorRequest {
+    return UpdateRunCursorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunCursorRequest>, I>>(object: I): UpdateRunCursorRequest {
+    const message = createBaseUpdateRunCursorRequest();
+    message.roomId = object.roomId ?? "";
+    message.runId = object.runId ?? "";
+    message.nextSeq = object.nextSeq ?? undefined;
+    message.values = (globalThis.Object.entries(object.values ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.expectedNextSeq = object.expectedNextSeq ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRunCursorRequest_ValuesEntry(): UpdateRunCursorRequest_ValuesEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateRunCursorRequest_ValuesEntry: MessageFns<UpdateRunCursorRequest_ValuesEntry> = {
+  encode(message: UpdateRunCursorRequest_ValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRunCursorRequest_ValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRunCursorRequest_ValuesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRunCursorRequest_ValuesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateRunCursorRequest_ValuesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunCursorRequest_ValuesEntry>, I>>(
+    base?: I,
+  ): UpdateRunCursorRequest_ValuesEntry {
+    return UpdateRunCursorRequest_ValuesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunCursorRequest_ValuesEntry>, I>>(
+    object: I,
+  ): UpdateRunCursorRequest_ValuesEntry {
+    const message = createBaseUpdateRunCursorRequest_ValuesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateRunCursorResponse(): UpdateRunCursorResponse {
+  return { nextSeq: 0, values: {} };
+}
+
+export const UpdateRunCursorResponse: MessageFns<UpdateRunCursorResponse> = {
+  encode(message: UpdateRunCursorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nextSeq !== 0) {
+      writer.uint32(8).uint64(message.nextSeq);
+    }
+    globalThis.Object.entries(message.values).forEach(([key, value]: [string, string]) => {
+      UpdateRunCursorResponse_ValuesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRunCursorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRunCursorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.nextSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = UpdateRunCursorResponse_ValuesEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.values[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRunCursorResponse {
+    return {
+      nextSeq: isSet(object.nextSeq)
+        ? globalThis.Number(object.nextSeq)
+        : isSet(object.next_seq)
+        ? globalThis.Number(object.next_seq)
+        : 0,
+      values: isObject(object.values)
+        ? (globalThis.Object.entries(object.values) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: UpdateRunCursorResponse): unknown {
+    const obj: any = {};
+    if (message.nextSeq !== 0) {
+      obj.nextSeq = Math.round(message.nextSeq);
+    }
+    if (message.values) {
+      const entries = globalThis.Object.entries(message.values) as [string, string][];
+      if (entries.length > 0) {
+        obj.values = {};
+        entries.forEach(([k, v]) => {
+          obj.values[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunCursorResponse>, I>>(base?: I): UpdateRunCursorResponse {
+    return UpdateRunCursorResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunCursorResponse>, I>>(object: I): UpdateRunCursorResponse {
+    const message = createBaseUpdateRunCursorResponse();
+    message.nextSeq = object.nextSeq ?? 0;
+    message.values = (globalThis.Object.entries(object.values ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseUpdateRunCursorResponse_ValuesEntry(): UpdateRunCursorResponse_ValuesEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateRunCursorResponse_ValuesEntry: MessageFns<UpdateRunCursorResponse_ValuesEntry> = {
+  encode(message: UpdateRunCursorResponse_ValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRunCursorResponse_ValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRunCursorResponse_ValuesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRunCursorResponse_ValuesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateRunCursorResponse_ValuesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunCursorResponse_ValuesEntry>, I>>(
+    base?: I,
+  ): UpdateRunCursorResponse_ValuesEntry {
+    return UpdateRunCursorResponse_ValuesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunCursorResponse_ValuesEntry>, I>>(
+    object: I,
+  ): UpdateRunCursorResponse_ValuesEntry {
+    const message = createBaseUpdateRunCursorResponse_ValuesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -6154,6 +10123,158 @@ export const RoomHistoryServiceService = {
     responseDeserialize: (value: Buffer): ReapIdleRoomsResponse => ReapIdleRoomsResponse.decode(value),
   },
   /**
+   * SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+   * it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+   * and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+   * the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+   */
+  setAgentOptions: {
+    path: "/roomhistory.v1.RoomHistoryService/SetAgentOptions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetAgentOptionsRequest): Buffer =>
+      Buffer.from(SetAgentOptionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetAgentOptionsRequest => SetAgentOptionsRequest.decode(value),
+    responseSerialize: (value: SetAgentOptionsResponse): Buffer =>
+      Buffer.from(SetAgentOptionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetAgentOptionsResponse => SetAgentOptionsResponse.decode(value),
+  },
+  /**
+   * PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+   * room's archive. Walking back from the newest message, tool results are counted against
+   * protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+   * transition markers, client input, results under 100 characters, results already pruned and results
+   * of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+   * be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+   */
+  pruneToolResults: {
+    path: "/roomhistory.v1.RoomHistoryService/PruneToolResults" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PruneToolResultsRequest): Buffer =>
+      Buffer.from(PruneToolResultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PruneToolResultsRequest => PruneToolResultsRequest.decode(value),
+    responseSerialize: (value: PruneToolResultsResponse): Buffer =>
+      Buffer.from(PruneToolResultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PruneToolResultsResponse => PruneToolResultsResponse.decode(value),
+  },
+  /**
+   * CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+   * user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+   * messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+   * The split never separates an assistant's tool calls from their results. Messages flagged
+   * transition_marker, client_input or skill_content before the split are kept in place. Values of the
+   * room's output_keys found in the replaced assistant turns (the newest value of each) open the
+   * summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+   * increments the version by one and generates one CHANGE_KIND_COMPACT change.
+   */
+  compactHistory: {
+    path: "/roomhistory.v1.RoomHistoryService/CompactHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompactHistoryRequest): Buffer =>
+      Buffer.from(CompactHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompactHistoryRequest => CompactHistoryRequest.decode(value),
+    responseSerialize: (value: CompactHistoryResponse): Buffer =>
+      Buffer.from(CompactHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompactHistoryResponse => CompactHistoryResponse.decode(value),
+  },
+  /**
+   * CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+   * free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+   * reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+   * their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+   * pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+   * retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+   * generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+   */
+  compactPreservingStructure: {
+    path: "/roomhistory.v1.RoomHistoryService/CompactPreservingStructure" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompactPreservingStructureRequest): Buffer =>
+      Buffer.from(CompactPreservingStructureRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompactPreservingStructureRequest =>
+      CompactPreservingStructureRequest.decode(value),
+    responseSerialize: (value: CompactPreservingStructureResponse): Buffer =>
+      Buffer.from(CompactPreservingStructureResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompactPreservingStructureResponse =>
+      CompactPreservingStructureResponse.decode(value),
+  },
+  /**
+   * GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+   * the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+   * hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+   * dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+   */
+  getArchive: {
+    path: "/roomhistory.v1.RoomHistoryService/GetArchive" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetArchiveRequest): Buffer => Buffer.from(GetArchiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetArchiveRequest => GetArchiveRequest.decode(value),
+    responseSerialize: (value: GetArchiveResponse): Buffer => Buffer.from(GetArchiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetArchiveResponse => GetArchiveResponse.decode(value),
+  },
+  /**
+   * SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+   * archive, oldest first. Read only.
+   */
+  searchHistory: {
+    path: "/roomhistory.v1.RoomHistoryService/SearchHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchHistoryRequest): Buffer => Buffer.from(SearchHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchHistoryRequest => SearchHistoryRequest.decode(value),
+    responseSerialize: (value: SearchHistoryResponse): Buffer =>
+      Buffer.from(SearchHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchHistoryResponse => SearchHistoryResponse.decode(value),
+  },
+  /**
+   * ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+   * and the most recent messages. Read only.
+   */
+  exportSummary: {
+    path: "/roomhistory.v1.RoomHistoryService/ExportSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportSummaryRequest): Buffer => Buffer.from(ExportSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportSummaryRequest => ExportSummaryRequest.decode(value),
+    responseSerialize: (value: ExportSummaryResponse): Buffer =>
+      Buffer.from(ExportSummaryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportSummaryResponse => ExportSummaryResponse.decode(value),
+  },
+  /**
+   * GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+   * with it. Read only.
+   */
+  getRunCursor: {
+    path: "/roomhistory.v1.RoomHistoryService/GetRunCursor" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRunCursorRequest): Buffer => Buffer.from(GetRunCursorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRunCursorRequest => GetRunCursorRequest.decode(value),
+    responseSerialize: (value: GetRunCursorResponse): Buffer =>
+      Buffer.from(GetRunCursorResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRunCursorResponse => GetRunCursorResponse.decode(value),
+  },
+  /**
+   * UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+   * history: the room's version does not move and no change is published; expected_next_seq makes the
+   * update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+   */
+  updateRunCursor: {
+    path: "/roomhistory.v1.RoomHistoryService/UpdateRunCursor" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRunCursorRequest): Buffer =>
+      Buffer.from(UpdateRunCursorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRunCursorRequest => UpdateRunCursorRequest.decode(value),
+    responseSerialize: (value: UpdateRunCursorResponse): Buffer =>
+      Buffer.from(UpdateRunCursorResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateRunCursorResponse => UpdateRunCursorResponse.decode(value),
+  },
+  /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
    * and `progress` when idle. No change is ever skipped silently: a change whose previous_version is not
@@ -6269,6 +10390,71 @@ export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
    * replicas at once: a room is expired once, and a room written meanwhile is not expired.
    */
   reapIdleRooms: handleUnaryCall<ReapIdleRoomsRequest, ReapIdleRoomsResponse>;
+  /**
+   * SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+   * it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+   * and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+   * the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+   */
+  setAgentOptions: handleUnaryCall<SetAgentOptionsRequest, SetAgentOptionsResponse>;
+  /**
+   * PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+   * room's archive. Walking back from the newest message, tool results are counted against
+   * protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+   * transition markers, client input, results under 100 characters, results already pruned and results
+   * of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+   * be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+   */
+  pruneToolResults: handleUnaryCall<PruneToolResultsRequest, PruneToolResultsResponse>;
+  /**
+   * CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+   * user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+   * messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+   * The split never separates an assistant's tool calls from their results. Messages flagged
+   * transition_marker, client_input or skill_content before the split are kept in place. Values of the
+   * room's output_keys found in the replaced assistant turns (the newest value of each) open the
+   * summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+   * increments the version by one and generates one CHANGE_KIND_COMPACT change.
+   */
+  compactHistory: handleUnaryCall<CompactHistoryRequest, CompactHistoryResponse>;
+  /**
+   * CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+   * free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+   * reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+   * their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+   * pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+   * retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+   * generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+   */
+  compactPreservingStructure: handleUnaryCall<CompactPreservingStructureRequest, CompactPreservingStructureResponse>;
+  /**
+   * GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+   * the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+   * hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+   * dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+   */
+  getArchive: handleUnaryCall<GetArchiveRequest, GetArchiveResponse>;
+  /**
+   * SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+   * archive, oldest first. Read only.
+   */
+  searchHistory: handleUnaryCall<SearchHistoryRequest, SearchHistoryResponse>;
+  /**
+   * ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+   * and the most recent messages. Read only.
+   */
+  exportSummary: handleUnaryCall<ExportSummaryRequest, ExportSummaryResponse>;
+  /**
+   * GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+   * with it. Read only.
+   */
+  getRunCursor: handleUnaryCall<GetRunCursorRequest, GetRunCursorResponse>;
+  /**
+   * UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+   * history: the room's version does not move and no change is published; expected_next_seq makes the
+   * update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+   */
+  updateRunCursor: handleUnaryCall<UpdateRunCursorRequest, UpdateRunCursorResponse>;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
@@ -6600,6 +10786,197 @@ export interface RoomHistoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReapIdleRoomsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetAgentOptions sets the room's agent options: its context budget (max_context_tokens), the share of
+   * it at which the room needs compaction (compaction_threshold), the output keys compaction preserves,
+   * and whether turns trimmed off the window go to the archive. Replaces all of them at once. Increments
+   * the version by one and generates one CHANGE_KIND_AGENT_OPTIONS change.
+   */
+  setAgentOptions(
+    request: SetAgentOptionsRequest,
+    callback: (error: ServiceError | null, response: SetAgentOptionsResponse) => void,
+  ): ClientUnaryCall;
+  setAgentOptions(
+    request: SetAgentOptionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetAgentOptionsResponse) => void,
+  ): ClientUnaryCall;
+  setAgentOptions(
+    request: SetAgentOptionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetAgentOptionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * PruneToolResults replaces old tool results by short placeholders, moving the originals to the
+   * room's archive. Walking back from the newest message, tool results are counted against
+   * protect_tokens and kept until it is spent; older ones are pruned, except errors, skill content,
+   * transition markers, client input, results under 100 characters, results already pruned and results
+   * of the current phase. Nothing happens (no version, no change) unless at least min_prune_tokens would
+   * be freed. Otherwise increments the version by one and generates one CHANGE_KIND_PRUNE change.
+   */
+  pruneToolResults(
+    request: PruneToolResultsRequest,
+    callback: (error: ServiceError | null, response: PruneToolResultsResponse) => void,
+  ): ClientUnaryCall;
+  pruneToolResults(
+    request: PruneToolResultsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneToolResultsResponse) => void,
+  ): ClientUnaryCall;
+  pruneToolResults(
+    request: PruneToolResultsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneToolResultsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CompactHistory replaces the front of the window by one summary turn (MESSAGE_KIND_SUMMARY, role
+   * user), moving the replaced turns to the archive. The split keeps keep_recent messages (or the newest
+   * messages within keep_recent_tokens); with phase_graduated, the current and previous phases whole.
+   * The split never separates an assistant's tool calls from their results. Messages flagged
+   * transition_marker, client_input or skill_content before the split are kept in place. Values of the
+   * room's output_keys found in the replaced assistant turns (the newest value of each) open the
+   * summary in a "PRESERVED VALUES" block. Nothing to compact: no version, no change. Otherwise
+   * increments the version by one and generates one CHANGE_KIND_COMPACT change.
+   */
+  compactHistory(
+    request: CompactHistoryRequest,
+    callback: (error: ServiceError | null, response: CompactHistoryResponse) => void,
+  ): ClientUnaryCall;
+  compactHistory(
+    request: CompactHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompactHistoryResponse) => void,
+  ): ClientUnaryCall;
+  compactHistory(
+    request: CompactHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompactHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CompactPreservingStructure compacts without a summary: before the split (as for CompactHistory),
+   * free text turns (user turns, assistant turns without tool calls) move to the archive behind one
+   * reference turn (MESSAGE_KIND_SUMMARY) saying which seqs GetArchive returns; tool-call turns stay,
+   * their arguments shortened to valid JSON of at most 200 characters each. With aggressive, old tool
+   * pairs are collapsed into the reference turn's digest (tools called, outputs set, errors: do not
+   * retry), keeping only output-setting calls (set_output) and errors. Increments the version by one and
+   * generates one CHANGE_KIND_COMPACT change (nothing to compact: no version, no change).
+   */
+  compactPreservingStructure(
+    request: CompactPreservingStructureRequest,
+    callback: (error: ServiceError | null, response: CompactPreservingStructureResponse) => void,
+  ): ClientUnaryCall;
+  compactPreservingStructure(
+    request: CompactPreservingStructureRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompactPreservingStructureResponse) => void,
+  ): ClientUnaryCall;
+  compactPreservingStructure(
+    request: CompactPreservingStructureRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompactPreservingStructureResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetArchive pages through what pruning, compaction and (with archive_trimmed) trimming moved out of
+   * the window, oldest first, byte for byte as it was stored. Read only. The archive shares the room's
+   * hash tag, is removed with the room, and keeps at most ROOMHISTORY_ARCHIVE_MAX_BYTES per room (oldest
+   * dropped first) for ROOMHISTORY_ARCHIVE_TTL_SECONDS after each archiving (README).
+   */
+  getArchive(
+    request: GetArchiveRequest,
+    callback: (error: ServiceError | null, response: GetArchiveResponse) => void,
+  ): ClientUnaryCall;
+  getArchive(
+    request: GetArchiveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetArchiveResponse) => void,
+  ): ClientUnaryCall;
+  getArchive(
+    request: GetArchiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetArchiveResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SearchHistory finds a room's turns by text, sender and time, in the window and optionally the
+   * archive, oldest first. Read only.
+   */
+  searchHistory(
+    request: SearchHistoryRequest,
+    callback: (error: ServiceError | null, response: SearchHistoryResponse) => void,
+  ): ClientUnaryCall;
+  searchHistory(
+    request: SearchHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchHistoryResponse) => void,
+  ): ClientUnaryCall;
+  searchHistory(
+    request: SearchHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ExportSummary returns a digest of the room for an operator or a supervisor agent: counts, settings
+   * and the most recent messages. Read only.
+   */
+  exportSummary(
+    request: ExportSummaryRequest,
+    callback: (error: ServiceError | null, response: ExportSummaryResponse) => void,
+  ): ClientUnaryCall;
+  exportSummary(
+    request: ExportSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportSummaryResponse) => void,
+  ): ClientUnaryCall;
+  exportSummary(
+    request: ExportSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetRunCursor returns a run's cursor: the seq a resumed run reads from, and free values the run keeps
+   * with it. Read only.
+   */
+  getRunCursor(
+    request: GetRunCursorRequest,
+    callback: (error: ServiceError | null, response: GetRunCursorResponse) => void,
+  ): ClientUnaryCall;
+  getRunCursor(
+    request: GetRunCursorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRunCursorResponse) => void,
+  ): ClientUnaryCall;
+  getRunCursor(
+    request: GetRunCursorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRunCursorResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
+   * history: the room's version does not move and no change is published; expected_next_seq makes the
+   * update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+   */
+  updateRunCursor(
+    request: UpdateRunCursorRequest,
+    callback: (error: ServiceError | null, response: UpdateRunCursorResponse) => void,
+  ): ClientUnaryCall;
+  updateRunCursor(
+    request: UpdateRunCursorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateRunCursorResponse) => void,
+  ): ClientUnaryCall;
+  updateRunCursor(
+    request: UpdateRunCursorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateRunCursorResponse) => void,
   ): ClientUnaryCall;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
