@@ -42,7 +42,8 @@ export interface Entry {
   tool_calls?: EntryToolCall[];
   tool_call_id?: string;
   is_error?: boolean;
-  kind?: "chat" | "thinking";
+  /** "summary": a turn compaction wrote in place of archived turns (never accepted on write). */
+  kind?: "chat" | "thinking" | "summary";
   sender?: string;
   created_at?: string;
   edited_at?: string;
@@ -56,6 +57,20 @@ export interface Entry {
    * service when it writes or edits the entry; absent on entries the legacy manager wrote.
    */
   tk?: number;
+  /** The agent run and phase that wrote the message (Message.run_id, phase_id). */
+  run_id?: string;
+  phase_id?: string;
+  /** Agent flags (Message.transition_marker, client_input, skill_content): never pruned or compacted away. */
+  tm?: 1;
+  ci?: 1;
+  sc?: 1;
+  /** 1 when PruneToolResults replaced the content by a placeholder; the original is in the archive. */
+  pr?: 1;
+}
+
+/** Entries pruning and compaction never remove or rewrite. */
+export function isProtectedEntry(entry: Entry): boolean {
+  return entry.tm === 1 || entry.ci === 1 || entry.sc === 1;
 }
 
 /** Roles that count toward a room's window. */

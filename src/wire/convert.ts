@@ -93,6 +93,11 @@ export function messageToEntry(m: Message): Entry {
   if (m.isError) entry.is_error = true;
   if (m.kind === MessageKind.MESSAGE_KIND_THINKING) entry.kind = "thinking";
   if (m.kind === MessageKind.MESSAGE_KIND_CHAT) entry.kind = "chat";
+  if (m.runId) entry.run_id = m.runId;
+  if (m.phaseId) entry.phase_id = m.phaseId;
+  if (m.transitionMarker) entry.tm = 1;
+  if (m.clientInput) entry.ci = 1;
+  if (m.skillContent) entry.sc = 1;
   if (m.sender) entry.sender = m.sender;
   entry.created_at = timestampToIso(m.createdAt, "created_at") ?? nowIso();
   if (m.editedAt) entry.edited_at = timestampToIso(m.editedAt, "edited_at");
@@ -105,6 +110,7 @@ export function messageToEntry(m: Message): Entry {
 const KINDS: Record<string, MessageKind> = {
   chat: MessageKind.MESSAGE_KIND_CHAT,
   thinking: MessageKind.MESSAGE_KIND_THINKING,
+  summary: MessageKind.MESSAGE_KIND_SUMMARY,
 };
 
 /** The message a stored entry stands for; legacy entries get their id and tags from their content. */
@@ -132,12 +138,12 @@ export function entryToMessage(e: Entry): Message {
     })),
     metadata: { ...(e.metadata ?? {}) },
     tokens: e.tk ?? 0,
-    runId: "",
-    phaseId: "",
-    transitionMarker: false,
-    clientInput: false,
-    skillContent: false,
-    pruned: false,
+    runId: e.run_id ?? "",
+    phaseId: e.phase_id ?? "",
+    transitionMarker: e.tm === 1,
+    clientInput: e.ci === 1,
+    skillContent: e.sc === 1,
+    pruned: e.pr === 1,
   };
 }
 

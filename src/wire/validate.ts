@@ -1,7 +1,7 @@
 /**
  * Request checks. Every failure names the field; nothing reaches the store until a request passes.
  */
-import { Role, type ContentPart, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
+import { MessageKind, Role, type ContentPart, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
 import { invalid, tooLarge } from "../domain/errors.js";
 import { MAX_RETENTION_SECONDS } from "../store/store.js";
@@ -35,6 +35,14 @@ export function checkRoomId(roomId: string, field = "room_id"): string {
   return roomId;
 }
 
+const AGENT_NAME = /^[^\s\p{Cc}]{1,128}$/u;
+
+/** A run or phase id: optional; 1 to 128 characters without spaces or control characters. */
+export function checkAgentName(name: string, field: string): string {
+  if (name && !AGENT_NAME.test(name)) throw invalid(field, "must be 1 to 128 characters without spaces or control characters");
+  return name;
+}
+
 export function checkMessageId(id: string, field = "message_id"): string {
   if (!MESSAGE_ID.test(id)) throw invalid(field, "must be 1 to 256 characters, without spaces, '[' or ']'");
   return id;
@@ -58,6 +66,12 @@ function checkMessage(m: Message, at: string): void {
     throw invalid(`${at}.role`, "must be ROLE_USER, ROLE_ASSISTANT, ROLE_SYSTEM or ROLE_TOOL");
   }
   if (m.id) checkMessageId(m.id, `${at}.id`);
+  if (m.kind === MessageKind.MESSAGE_KIND_SUMMARY) {
+    throw invalid(`${at}.kind`, "MESSAGE_KIND_SUMMARY is written by compaction only (CompactHistory, CompactPreservingStructure)");
+  }
+  if (m.kind > MessageKind.MESSAGE_KIND_SUMMARY || m.kind < 0) throw invalid(`${at}.kind`, `unknown kind ${m.kind}`);
+  checkAgentName(m.runId, `${at}.run_id`);
+  checkAgentName(m.phaseId, `${at}.phase_id`);
   if (m.role === Role.ROLE_TOOL && !m.toolCallId) throw invalid(`${at}.tool_call_id`, "is required for ROLE_TOOL");
   if (m.role !== Role.ROLE_TOOL && m.toolCallId) throw invalid(`${at}.tool_call_id`, "is only for ROLE_TOOL");
   if (m.toolCalls.length && m.role !== Role.ROLE_ASSISTANT) {
