@@ -92,10 +92,12 @@ def _raw(data: object) -> bytes:
 
 
 def without_seq(messages: list[Message]) -> list[Message]:
+    """The messages without the fields the server sets on write (seq, and tokens: its count of the text)."""
     out = []
     for m in messages:
         copy = Message()
         copy.CopyFrom(m)
         copy.seq = 0
+        copy.tokens = 0
         out.append(copy)
     return out
