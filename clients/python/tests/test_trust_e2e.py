@@ -144,6 +144,28 @@ async def test_the_asyncio_client_takes_an_async_token_provider(tls_server: Serv
         await client.append_messages("b/async", [user("as b")])
 
 
+def test_a_failing_token_provider_fails_the_attempt_and_a_read_asks_again(
+    tls_server: ServerProcess, certs: Certs
+) -> None:
+    def down() -> str:
+        raise RuntimeError("vault down")
+
+    with tls_client(tls_server, certs, token_provider=down) as client, pytest.raises(UnavailableError) as failed:
+        client.get_room_info("t/x")
+    assert "vault down" in failed.value.message
+    calls = [0]
+
+    def flaky() -> str:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("vault down")
+        return "rh_all"
+
+    with tls_client(tls_server, certs, token_provider=flaky, retry=RetryPolicy(initial=0.01, max_attempts=3)) as client:
+        client.get_room_info("t/x")
+    assert calls[0] == 2
+
+
 def test_a_server_certificate_from_another_ca_fails(tls_server: ServerProcess, certs: Certs) -> None:
     with tls_client(tls_server, certs, ca=certs.other_ca, token="rh_all", timeout=3) as client:
         with pytest.raises(UnavailableError):

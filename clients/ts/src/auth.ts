@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import {
   credentials as grpcCredentials, InterceptingCall, Metadata, type CallCredentials, type ChannelCredentials,
-  type ClientOptions, type Interceptor,
+  status, type ClientOptions, type Interceptor,
 } from "@grpc/grpc-js";
 
 /** PEM text, or its bytes as read from a file. */
@@ -80,7 +80,11 @@ function constant(token: string): TokenProvider {
   return () => token;
 }
 
-/** Call credentials that ask `provider` for the token of each call. */
+/**
+ * Call credentials that ask `provider` for the token of each call. A provider that fails fails the attempt
+ * with UNAVAILABLE, as grpc (Python) reports a failed metadata plugin: a call that is safe to repeat is
+ * retried, asking the provider again.
+ */
 export function bearerCredentials(provider: TokenProvider): CallCredentials {
   return grpcCredentials.createFromMetadataGenerator((_params, callback) => {
     Promise.resolve()
@@ -89,7 +93,10 @@ export function bearerCredentials(provider: TokenProvider): CallCredentials {
         const md = new Metadata();
         md.set("authorization", `Bearer ${token}`);
         callback(null, md);
-      }, (err: Error) => callback(err));
+      }, (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        callback(Object.assign(new Error(message), { code: status.UNAVAILABLE }));
+      });
   });
 }
 

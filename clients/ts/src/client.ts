@@ -37,7 +37,7 @@ export interface RoomHistoryClientOptions {
   /**
    * tokenProvider is called before every call and every watch (re)connect for the token to send, so a
    * token that rotates is picked up at once; it may return a promise. Same rules as `token`. A provider
-   * that throws fails the call (UNKNOWN, or the error's own numeric `code`).
+   * that throws fails the attempt with UNAVAILABLE (a call that is safe to repeat is retried, asking again).
    */
   tokenProvider?: TokenProvider;
   /** channelOptions are passed to grpc-js as they are (e.g. "grpc.keepalive_time_ms"). */

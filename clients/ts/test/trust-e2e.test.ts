@@ -94,6 +94,23 @@ describe("TLS and tokens", () => {
     expect(asked).toBe(4);
   });
 
+  it("a tokenProvider that fails fails the attempt with UNAVAILABLE: a read is retried, asking it again", async () => {
+    const failing = tlsClient({ tokenProvider: () => { throw new Error("vault down"); } });
+    const err = await failing.getRoomInfo({ roomId: "t/x" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).details).toContain("vault down");
+    let calls = 0;
+    const flaky = tlsClient({
+      backoff: { maxAttempts: 3, initialMs: 10 },
+      tokenProvider: () => {
+        if (++calls === 1) throw new Error("vault down");
+        return "rh_all";
+      },
+    });
+    await flaky.getRoomInfo({ roomId: "t/x" });
+    expect(calls).toBe(2);
+  });
+
   it("a server certificate from another CA fails the handshake (UnavailableError)", async () => {
     const client = tlsClient({ token: "rh_all", timeoutMs: 3000 }, certs.otherCa);
     expect(await client.getRoomInfo({ roomId: "t/x" }).catch((e: unknown) => e)).toBeInstanceOf(UnavailableError);
