@@ -42,6 +42,8 @@ def test_contradictory_or_empty_options() -> None:
         RoomHistoryClient("127.0.0.1:1", credentials=grpc.ssl_channel_credentials(), root_certificates=b"x")
     with pytest.raises(ValueError, match="token: empty"):
         RoomHistoryClient("127.0.0.1:1", token="")
+    with grpc.insecure_channel("127.0.0.1:1") as channel, pytest.raises(ValueError, match="channel= carries"):
+        RoomHistoryClient(channel=channel, token="t")
 
 
 @pytest.mark.parametrize("case", VECTORS["from_env"], ids=lambda c: json.dumps(c["env"]))

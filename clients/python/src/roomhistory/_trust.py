@@ -61,14 +61,18 @@ def channel_trust(
     token: str | None,
     token_provider: TokenProvider | None,
     loop: asyncio.AbstractEventLoop | None = None,
+    channel_given: bool = False,
 ) -> tuple[grpc.ChannelCredentials | None, list[tuple[str, Any]]]:
     """The channel credentials (None: plaintext) and channel options for ``target``.
 
     TLS when ``credentials`` (e.g. ``grpc.ssl_channel_credentials()`` for the system's roots) or any of the
     PEM arguments are given. A token rides on TLS; without TLS it is accepted only for a loopback target,
     through gRPC's local credentials (which check that the connection is local), and a ValueError says so
-    otherwise.
+    otherwise. With ``channel_given`` (the client was handed a channel) every trust argument is refused.
     """
+    given = (credentials, root_certificates, private_key, certificate_chain, tls_server_name, token, token_provider)
+    if channel_given and any(v is not None for v in given):
+        raise ValueError("a given channel= carries its own credentials: no TLS or token arguments with it")
     if token is not None and token_provider is not None:
         raise ValueError("give token or token_provider, not both")
     if token == "":

@@ -83,7 +83,7 @@ class RoomHistoryClient(SyncMethods):
         credentials, trust_options = channel_trust(
             target, credentials=credentials, root_certificates=root_certificates, private_key=private_key,
             certificate_chain=certificate_chain, tls_server_name=tls_server_name, token=token,
-            token_provider=token_provider,
+            token_provider=token_provider, channel_given=channel is not None,
         )
         opts = channel_options(retry, [*trust_options, *options])
 
