@@ -55,18 +55,19 @@ for i = 1, count do
   -- A message that could never fit is refused before anything is written (see README, "Limits").
   if #stored[i] > max_bytes then return { TOO_LARGE, i - 1, #stored[i], max_bytes } end
 end
-local n, len, bytes = window_count(ctx.list, ctx.meta)
+local n, len, bytes, tok = window_count(ctx.list, ctx.meta)
 local first_seq = rcall('HINCRBY', ctx.meta, 'seq', count) - count + 1
 for i = 1, count do
   if counted(entry_role(stored[i])) then n = n + 1 end
   bytes = bytes + #stored[i]
+  tok = tok + entry_tokens(stored[i])
 end
 rcall('RPUSH', ctx.list, unpack(stored))
 
 local limit = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
 local trimmed
-trimmed, n, bytes = trim_front(ctx.list, n, limit, bytes, max_bytes)
-save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes)
+trimmed, n, bytes, tok = trim_front(ctx.list, n, limit, bytes, max_bytes, tok)
+save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes, tok)
 local hints
 version, hints = commit(ctx, now, 'append', stored, trimmed)
 if idem_key ~= '' then

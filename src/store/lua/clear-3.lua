@@ -1,7 +1,8 @@
 #!lua
 --[[
   Drops a room's history and publishes one change. The version is incremented, never reset, so a
-  writer's compare-and-set keeps seeing a monotonic version; the limit and the seq counter are kept.
+  writer's compare-and-set keeps seeing a monotonic version; the limit, the seq counter and the other
+  settings (render defaults, calibration, agent options) are kept.
 
   Input:
     KEYS[1..3], ARGV[1..8] as in includes/common.lua
@@ -18,7 +19,7 @@ expire_if_due(ctx, now)
 local version, conflict = check_version(ctx)
 if not version then return conflict end
 rcall('DEL', ctx.list)
-rcall('HSET', ctx.meta, 'n', 0, 'len', 0, 'nt', '', 'b', 0)
+rcall('HSET', ctx.meta, 'n', 0, 'len', 0, 'nt', '', 'b', 0, 'tok', 0)
 local hints
 version, hints = commit(ctx, now, 'clear', {}, 0)
 return reply(version, hints)

@@ -45,6 +45,8 @@
                       writer still writes it); nothing written
 ]]
 local rcall = redis.call
+-- For tail_print() and entry_tokens(), which the trim include uses; nothing of common.lua runs here.
+--- @include "common"
 --- @include "trim"
 
 local MIGRATED, ALREADY, NOTHING, CONFLICT, WRONG_TYPE, CHANGED = 1, 2, 0, -1, -2, -3
@@ -140,10 +142,11 @@ if gone then
   return { MIGRATED, version, 0 }
 end
 
-local n, bytes = 0, 0
+local n, bytes, tok = 0, 0, 0
 for _, raw in ipairs(entries) do
   if counted(entry_role(raw)) then n = n + 1 end
   bytes = bytes + #raw
+  tok = tok + entry_tokens(raw)
 end
 rcall('DEL', list_key)
 for i = 1, #entries, 1000 do
@@ -151,7 +154,7 @@ for i = 1, #entries, 1000 do
 end
 rcall('SET', ver_key, version)
 -- Settings an unbraced roomhistory server kept; those the hash-tagged room already has stay.
-local fields = { 'limit', 'rebackfill', 'ttl', 'mb', 'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun' }
+local fields = { 'limit', 'rebackfill', 'ttl', 'mb', 'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun', 'mct', 'cth', 'okeys', 'atr' }
 local settings = rcall('HMGET', old_meta, unpack(fields))
 for i, field in ipairs(fields) do
   if settings[i] then rcall('HSETNX', meta_key, field, settings[i]) end
@@ -161,7 +164,7 @@ local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 rcall('HDEL', meta_key, 'gone')
 rcall('HSET', meta_key, 'epoch', t[1] .. '.' .. t[2], 'seq', seq, 'updated_at', now, 'upd_ms', now_ms,
   'idx', '1', 'ai', now_ms)
-save_count(list_key, meta_key, n, #entries, bytes)
+save_count(list_key, meta_key, n, #entries, bytes, tok)
 rcall('PERSIST', list_key)
 rcall('PERSIST', ver_key)
 rcall('PERSIST', meta_key)

@@ -87,12 +87,13 @@ if holder then put_own_text(obj, holder, field, marker, text, op == 'update') en
 local raw = encode_entry(obj)
 -- An edit never trims (a change of kind update carries no trim), so one that would take the window
 -- over its byte budget is refused; a deletion's tag is a few bytes and always allowed.
-local n, len, bytes = window_count(ctx.list, ctx.meta)
+local n, len, bytes, tok = window_count(ctx.list, ctx.meta)
 bytes = bytes + #raw - #old_raw
+tok = tok + entry_tokens(raw) - entry_tokens(old_raw)
 local max_bytes = byte_budget(ctx.meta, tonumber(ARGV[13]))
 if op ~= 'delete' and #raw > #old_raw and bytes > max_bytes then return { TOO_LARGE, bytes, max_bytes } end
 rcall('LSET', ctx.list, index - 1, raw)
-save_count(ctx.list, ctx.meta, n, len, bytes)
+save_count(ctx.list, ctx.meta, n, len, bytes, tok)
 local hints
 version, hints = commit(ctx, now, op, { raw }, 0)
 return reply(version, hints, raw)

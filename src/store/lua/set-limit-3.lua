@@ -29,10 +29,10 @@ rcall('HSET', ctx.meta, 'limit', limit)
 if limit > previous then rcall('HSET', ctx.meta, 'rebackfill', '1') end
 if ARGV[10] ~= '' then rcall('HSET', ctx.meta, 'mb', ARGV[10]) end
 local max_bytes = byte_budget(ctx.meta, tonumber(ARGV[11]))
-local n, len, bytes = window_count(ctx.list, ctx.meta)
+local n, len, bytes, tok = window_count(ctx.list, ctx.meta)
 local trimmed
-trimmed, n, bytes = trim_front(ctx.list, n, limit, bytes, max_bytes)
-save_count(ctx.list, ctx.meta, n, len - trimmed, bytes)
+trimmed, n, bytes, tok = trim_front(ctx.list, n, limit, bytes, max_bytes, tok)
+save_count(ctx.list, ctx.meta, n, len - trimmed, bytes, tok)
 local rebackfill = rcall('HEXISTS', ctx.meta, 'rebackfill')
 local hints
 version, hints = commit(ctx, now, 'limit', {}, trimmed)

@@ -23,8 +23,9 @@ local INDEX_SLACK_MS = 1000
 --   KEYS[1] list key     {prefix}:{room}        (JSON entries, oldest first)
 --   KEYS[2] version key  {prefix}:{room}:ver    (the room's version; survives as a tombstone)
 --   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, mb, rebackfill, seq, updated_at, upd_ms,
---                                                ttl, epoch, n, len, nt, b, idx, xi, ai, gone; render
---                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun)
+--                                                ttl, epoch, n, len, nt, b, tok, idx, xi, ai, gone; render
+--                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun;
+--                                                agent options mct, cth, okeys, atr)
 --   ARGV[1] change channel (shares the room's hash tag)
 --   ARGV[2] room id
 --   ARGV[3] expected version, or '' for none
@@ -68,24 +69,88 @@ local function retention(ctx)
   return ctx.default_ttl, true
 end
 
+-- A fingerprint of the newest entry. A foreign writer (the legacy manager's RPUSH + LTRIM) can keep the
+-- list's length unchanged; it cannot keep its newest entry unchanged, so length and fingerprint
+-- together tell a count we kept from one taken before someone else wrote.
+local function tail_print(list_key)
+  local last = rcall('LINDEX', list_key, -1)
+  if not last then return '' end
+  return redis.sha1hex(last)
+end
+
+-- An entry's own tokens: its "tk", written by the service (entryTokens in src/prompt/tokens.ts); 0 for
+-- entries without one (the legacy manager's). Read without decoding: every nested object of an entry
+-- holds strings under "tk" if anything (metadata), and a quote inside a string is escaped, so the only
+-- `"tk":<digits>` in the text is the entry's own.
+local function entry_tokens(raw)
+  return tonumber(string.match(raw, '"tk":(%d+)')) or 0
+end
+
+-- The window's token total (GetRoomInfo.token_count): the meta field `tok`, kept with the counts of
+-- includes/trim.lua, while the list is as they were taken (length and newest entry); else counted again.
+local function window_tokens(list_key, meta_key)
+  local meta = rcall('HMGET', meta_key, 'tok', 'len', 'nt')
+  if meta[1] and tonumber(meta[2]) == rcall('LLEN', list_key) and meta[3] == tail_print(list_key) then
+    return tonumber(meta[1])
+  end
+  local tok = 0
+  for _, raw in ipairs(rcall('LRANGE', list_key, 0, -1)) do tok = tok + entry_tokens(raw) end
+  return tok
+end
+
+-- The bounds of a room's Anthropic calibration (CALIBRATION_MIN/MAX in src/store/calibration.ts).
+local CALIBRATION_MIN, CALIBRATION_MAX = 0.25, 4
+
+-- A room's agent state: nil without a context budget (SetAgentOptions), else its token total and
+-- whether it needs compaction: tok × calibration / budget at or over the threshold, the same
+-- arithmetic as agentState() in src/store/agent-state.ts.
+local function agent_state(ctx)
+  local m = rcall('HMGET', ctx.meta, 'mct', 'cth', 'cui', 'cue')
+  local budget = tonumber(m[1] or '0')
+  if budget <= 0 then return nil end
+  local tok = window_tokens(ctx.list, ctx.meta)
+  local sum_in, sum_est = tonumber(m[3] or '0'), tonumber(m[4] or '0')
+  local calibration = 1
+  if sum_in > 0 and sum_est > 0 then
+    calibration = math.min(CALIBRATION_MAX, math.max(CALIBRATION_MIN, sum_in / sum_est))
+  end
+  return tok, tok * calibration / budget >= tonumber(m[2])
+end
+
+-- The agent fields of a change event ("tc" token total, "nc" needs compaction); '' for a room without
+-- a context budget.
+local function agent_fields(ctx)
+  local tok, needs = agent_state(ctx)
+  if not tok then return '' end
+  return ',"tc":' .. tok .. ',"nc":' .. (needs and 1 or 0)
+end
+
 -- Publishes one change event on the room's shard channel. `entries` are JSON texts, sent only when
--- their total size fits max_bytes (else "o":1 tells the watcher to fetch them).
-local function publish(ctx, version, kind, entries, trimmed)
+-- their total size fits max_bytes (else "o":1 tells the watcher to fetch them). `extra`, when given, is
+-- more fields of the payload, each as ',"name":value' (e.g. ',"rt":12', replaced_through_seq).
+local function publish(ctx, version, kind, entries, trimmed, extra)
   local size, omitted = 0, 0
   for _, e in ipairs(entries) do size = size + #e end
   local body = ''
   if size <= ctx.max_event then body = table.concat(entries, ',') else omitted = 1 end
   rcall('SPUBLISH', ctx.channel, '{"r":' .. cjson.encode(ctx.room) .. ',"v":' .. version .. ',"pv":' ..
     (version - 1) .. ',"k":"' .. kind .. '","t":' .. trimmed .. ',"o":' .. omitted ..
-    ',"e":[' .. body .. ']}')
+    agent_fields(ctx) .. (extra or '') .. ',"e":[' .. body .. ']}')
 end
 
 -- Turns the room into a tombstone: history and settings go, the version and the seq counter stay (so
 -- a later write continues above them) for tomb_ttl seconds. Increments the version and publishes
 -- `kind` ('deleted' or 'expired'). Returns the new version.
+-- The room's archive goes with it. Its key is the list key plus ':archive', as src/store/keys.ts names
+-- it (same hash tag, same slot), derived here because every mutation script may bury a due room and
+-- not every script names the archive among its KEYS.
 local function bury(ctx, kind)
   local seq = rcall('HGET', ctx.meta, 'seq') or '0'
-  rcall('DEL', ctx.list, ctx.meta)
+  rcall('DEL', ctx.list, ctx.meta, ctx.list .. ':archive')
+  -- The run cursors (update-run-cursor-4.lua) go too, whichever script buries: any mutation may
+  -- expire the room, and not every script can name the key, so it is derived as keys.ts builds it
+  -- (`<list>:cursors`, in the room's slot).
+  rcall('DEL', ctx.list .. ':cursors')
   rcall('HSET', ctx.meta, 'seq', seq, 'gone', kind)
   local version = rcall('INCR', ctx.ver)
   if ctx.tomb_ttl > 0 then
@@ -152,7 +217,7 @@ end
 
 -- The tail of every mutation that leaves the room existing: bumps the version, records the write
 -- time, revives a tombstone, publishes one change. Returns the new version and the index hints.
-local function commit(ctx, now, kind, entries, trimmed)
+local function commit(ctx, now, kind, entries, trimmed, extra)
   local version = rcall('INCR', ctx.ver)
   rcall('HDEL', ctx.meta, 'gone')
   rcall('HSET', ctx.meta, 'updated_at', ctx.now, 'upd_ms', now)
@@ -160,7 +225,7 @@ local function commit(ctx, now, kind, entries, trimmed)
   rcall('PERSIST', ctx.meta)
   stamp_epoch(ctx)
   local hints = index_hints(ctx, now)
-  publish(ctx, version, kind, entries, trimmed)
+  publish(ctx, version, kind, entries, trimmed, extra)
   return version, hints
 end
 

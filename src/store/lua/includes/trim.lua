@@ -1,12 +1,14 @@
--- Window trim, shared by append-4, set-limit-3 and patch-message-3 (inlined by src/store/redis/scripts.ts).
+-- Window trim, shared by append-4, set-limit-3 and patch-message-3 (inlined by src/store/redis/scripts.ts,
+-- after includes/common.lua, whose tail_print() and entry_tokens() it uses).
 -- Keeps at most `limit` user/assistant entries and at most `max_bytes` bytes of stored entries, then
 -- drops tool results left at the front without the assistant call they answered. Mirrors trimCount()
 -- in src/domain/entry.ts.
 --
--- The meta hash keeps the number of counted entries (`n`), their total size in bytes (`b`) and the list
--- length they were taken at (`len`), so a full room's append reads only the few entries it drops
--- instead of the whole window. When `len` or the newest entry no longer match (another writer, such as
--- the legacy manager, pushed to the list), both are taken again from the list.
+-- The meta hash keeps the number of counted entries (`n`), their total size in bytes (`b`), their tokens
+-- (`tok`, the sum of every entry's "tk": GetRoomInfo.token_count) and the list length they were taken
+-- at (`len`), so a full room's append reads only the few entries it drops instead of the whole window.
+-- When `len` or the newest entry no longer match (another writer, such as the legacy manager, pushed to
+-- the list), all of them are taken again from the list.
 local function entry_role(raw)
   -- Our entries and Python's json.dumps both start with "role": read it without decoding.
   local role = string.match(raw, '^%s*{%s*"role"%s*:%s*"(%a+)"')
@@ -20,32 +22,25 @@ local function counted(role)
   return role == 'user' or role == 'assistant'
 end
 
--- A fingerprint of the newest entry. A foreign writer (the legacy manager's RPUSH + LTRIM) can keep the
--- list's length unchanged; it cannot keep its newest entry unchanged, so length and fingerprint
--- together tell a count we kept from one taken before someone else wrote.
-local function tail_print(list_key)
-  local last = rcall('LINDEX', list_key, -1)
-  if not last then return '' end
-  return redis.sha1hex(last)
-end
-
--- Returns the counted entries of the list, its length and its bytes, from the meta hash when current.
+-- Returns the counted entries of the list, its length, its bytes and its tokens, from the meta hash
+-- when current.
 local function window_count(list_key, meta_key)
   local len = rcall('LLEN', list_key)
-  local meta = rcall('HMGET', meta_key, 'n', 'len', 'nt', 'b')
-  if meta[1] and meta[4] and tonumber(meta[2]) == len and meta[3] == tail_print(list_key) then
-    return tonumber(meta[1]), len, tonumber(meta[4])
+  local meta = rcall('HMGET', meta_key, 'n', 'len', 'nt', 'b', 'tok')
+  if meta[1] and meta[4] and meta[5] and tonumber(meta[2]) == len and meta[3] == tail_print(list_key) then
+    return tonumber(meta[1]), len, tonumber(meta[4]), tonumber(meta[5])
   end
-  local n, bytes = 0, 0
+  local n, bytes, tok = 0, 0, 0
   for _, raw in ipairs(rcall('LRANGE', list_key, 0, -1)) do
     if counted(entry_role(raw)) then n = n + 1 end
     bytes = bytes + #raw
+    tok = tok + entry_tokens(raw)
   end
-  return n, len, bytes
+  return n, len, bytes, tok
 end
 
-local function save_count(list_key, meta_key, n, len, bytes)
-  rcall('HSET', meta_key, 'n', n, 'len', len, 'nt', tail_print(list_key), 'b', bytes)
+local function save_count(list_key, meta_key, n, len, bytes, tok)
+  rcall('HSET', meta_key, 'n', n, 'len', len, 'nt', tail_print(list_key), 'b', bytes, 'tok', tok)
 end
 
 -- The room's byte budget: its own (SetRoomLimit), else the server default; never above the server
@@ -56,9 +51,11 @@ end
 
 -- Drops entries from the front while there are more than `limit` counted ones or more than
 -- `max_bytes` bytes, then the tool results that would lead the window. Returns how many were dropped,
--- the new counted total and the new byte total.
-local function trim_front(list_key, n, limit, bytes, max_bytes)
-  if n <= limit and bytes <= max_bytes then return 0, n, bytes end
+-- the new counted total, byte total and token total, and the dropped entries (oldest first) when
+-- `keep_dropped` (to archive them, archive_trimmed).
+local function trim_front(list_key, n, limit, bytes, max_bytes, tok, keep_dropped)
+  local dropped = {}
+  if n <= limit and bytes <= max_bytes then return 0, n, bytes, tok, dropped end
   local chunk = math.max(n - limit, 0) + 8
   local drop, i = 0, 1
   local entries = rcall('LRANGE', list_key, 0, chunk - 1)
@@ -72,6 +69,8 @@ local function trim_front(list_key, n, limit, bytes, max_bytes)
   end
   local function take(raw)
     bytes = bytes - #raw
+    tok = tok - entry_tokens(raw)
+    if keep_dropped then dropped[#dropped + 1] = raw end
     drop, i = drop + 1, i + 1
   end
   while n > limit or bytes > max_bytes do
@@ -86,5 +85,5 @@ local function trim_front(list_key, n, limit, bytes, max_bytes)
     take(raw)
   end
   if drop > 0 then rcall('LTRIM', list_key, drop, -1) end
-  return drop, n, bytes
+  return drop, n, bytes, tok, dropped
 end
