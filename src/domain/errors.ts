@@ -10,7 +10,9 @@ export type DomainErrorCode =
   | "UNAVAILABLE"
   | "SHUTTING_DOWN"
   | "FAILED_PRECONDITION"
-  | "UNIMPLEMENTED";
+  | "UNIMPLEMENTED"
+  /** UpdateRunCursor's expected_next_seq did not match (src/store/run-cursor.ts). */
+  | "CURSOR_CONFLICT";
 
 export class DomainError extends Error {
   constructor(

@@ -20,6 +20,7 @@ const STATUS_OF: Record<DomainErrorCode, status> = {
   SHUTTING_DOWN: status.UNAVAILABLE,
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNIMPLEMENTED: status.UNIMPLEMENTED,
+  CURSOR_CONFLICT: status.ABORTED,
 };
 
 /** Builds the error a handler sends, with a google.rpc.ErrorInfo in grpc-status-details-bin. */

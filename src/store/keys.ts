@@ -20,6 +20,11 @@ export interface RoomKeys {
   channel: string;
   /** The prefix of the room's idempotency records (`<idem>:<key>`). */
   idem: string;
+  /**
+   * The room's run cursors: a hash, field = run_id, value = JSON {next_seq, values}
+   * (update-run-cursor-4.lua). Always `<list>:cursors`: bury() in includes/common.lua derives it so.
+   */
+  cursors: string;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface RoomKeys {
  * suffix, so it has the suffix's word as a later segment: rejecting those (the first segment is
  * never a suffix) makes collisions impossible.
  */
-const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem"]);
+const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem", "cursors"]);
 
 export class KeySpace {
   constructor(private readonly options: KeyOptions) {}
@@ -38,6 +43,7 @@ export class KeySpace {
     const base = `${this.options.prefix}:${this.options.hashTag ? `{${roomId}}` : roomId}`;
     return {
       list: base, version: `${base}:ver`, meta: `${base}:meta`, channel: `${base}:changes`, idem: `${base}:idem`,
+      cursors: `${base}:cursors`,
     };
   }
 

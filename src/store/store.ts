@@ -1,5 +1,6 @@
 import type { Entry } from "../domain/entry.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
+import type { RunCursor, RunCursorUpdate } from "./agent-types.js";
 
 /**
  * The mutation kinds a change event names; the same words travel in the Redis event payload. (A
@@ -206,6 +207,13 @@ export interface HistoryStore {
   reapIdle(request: ReapRequest): Promise<ReapResult>;
   versions(roomIds: readonly string[]): Promise<number[]>;
   listRooms(pageSize: number, after?: string): Promise<RoomPage>;
+  /** A run's cursor; `exists` false when the run has none (or the room does not exist). */
+  getRunCursor(roomId: string, runId: string): Promise<RunCursor>;
+  /**
+   * Sets a run's cursor (src/store/run-cursor.ts); no version bump, no change. CURSOR_CONFLICT when
+   * update.expectedNextSeq differs, TOO_LARGE past 64 KiB of values, NOT_FOUND when the room does not exist.
+   */
+  updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor>;
   /** Reports when the store becomes reachable (true) or unreachable (false); the health service follows. */
   onAvailability?(listener: (up: boolean) => void): void;
   close(): Promise<void>;

@@ -4,6 +4,8 @@ import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
 import { renderDefaultsConformance } from "./render-defaults-suite.js";
+import { runCursorConformance } from "./run-cursor-suite.js";
+import { compactionConformance } from "./compaction-suite.js";
 
 storeConformance("memory", async (options) => {
   const store = new MemoryStore(options);
@@ -26,6 +28,16 @@ storeEdgeConformance("memory", async (options) => {
 });
 
 renderDefaultsConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+runCursorConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+compactionConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

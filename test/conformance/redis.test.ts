@@ -9,6 +9,8 @@ import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
 import { renderDefaultsConformance } from "./render-defaults-suite.js";
+import { runCursorConformance } from "./run-cursor-suite.js";
+import { compactionConformance } from "./compaction-suite.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -28,4 +30,6 @@ for (const hashTag of [true, false]) {
   storeLifecycleConformance(`redis (hashTag ${hashTag})`, factory);
   storeEdgeConformance(`redis (hashTag ${hashTag})`, factory);
   renderDefaultsConformance(`redis (hashTag ${hashTag})`, factory);
+  runCursorConformance(`redis (hashTag ${hashTag})`, factory);
+  compactionConformance(`redis (hashTag ${hashTag})`, factory);
 }

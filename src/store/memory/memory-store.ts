@@ -18,6 +18,8 @@ import { SnapshotCache } from "../snapshot-cache.js";
 import { MemoryFeed } from "./memory-feed.js";
 import { applyLegacyTag, setText } from "./patch.js";
 import { IdempotencyRecords } from "./idempotency.js";
+import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
+import { applyCursorUpdate, cursorOf, type StoredCursor } from "../run-cursor.js";
 
 interface Room {
   entries: Entry[];
@@ -38,6 +40,8 @@ interface Room {
   render?: RenderSettings;
   /** ReportUsage's decayed sums; undefined before the first report. Kept by a clear, dropped with the room. */
   usage?: UsageSums;
+  /** Run cursors by run id (UpdateRunCursor): kept by a clear, dropped with the room. */
+  cursors?: Map<string, StoredCursor>;
   /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
   gone?: "deleted" | "expired";
   /** When a tombstone is forgotten (ms); undefined keeps it. */
@@ -202,6 +206,23 @@ export class MemoryStore implements HistoryStore {
     return { calibration: calibrationOf(usage.input, usage.estimate), samples: usage.samples };
   }
 
+  /** As get-run-cursor-4.lua: a room past its retention reads as expired, before anything buries it. */
+  async getRunCursor(roomId: string, runId: string): Promise<RunCursor> {
+    const room = this.peek(roomId);
+    if (!room || !this.exists(room) || this.reapable(room, 0, Date.now())) return cursorOf(undefined);
+    return cursorOf(room.cursors?.get(runId));
+  }
+
+  /** As update-run-cursor-4.lua: no version bump and no change. */
+  async updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor> {
+    this.expireIfDue(roomId);
+    const room = this.peek(roomId);
+    if (!room || !this.exists(room)) throw roomNotFound(roomId);
+    const next = applyCursorUpdate(roomId, runId, room.cursors?.get(runId), update);
+    (room.cursors ??= new Map()).set(runId, next);
+    return cursorOf(next);
+  }
+
   async reapIdle(request: ReapRequest): Promise<ReapResult> {
     const now = Date.now();
     const due = [...this.rooms.keys()]
@@ -263,7 +284,7 @@ export class MemoryStore implements HistoryStore {
     const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     Object.assign(room, {
       entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined,
-      render: undefined, usage: undefined, gone: kind,
+      render: undefined, usage: undefined, cursors: undefined, gone: kind,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);

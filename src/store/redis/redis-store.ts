@@ -28,6 +28,9 @@ import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
 import { RoomIndexes } from "./room-indexes.js";
 import { waitForReplicas } from "./durability.js";
 import { reapIdleRooms } from "./reaper.js";
+import * as cursorCalls from "./cursor-script-calls.js";
+import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
+import { cursorConflict, cursorTooLarge, MAX_CURSOR_VALUES_BYTES, parseCursor } from "../run-cursor.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
@@ -215,6 +218,32 @@ export class RedisStore implements HistoryStore {
       throw roomNotFound(roomId);
     }
     return { calibration: calibrationOf(Number(reply.sumInput || 0), Number(reply.sumEstimate || 0)), samples: reply.samples };
+  }
+
+  async getRunCursor(roomId: string, runId: string): Promise<RunCursor> {
+    const k = this.roomKeys(roomId);
+    const head = { ...this.head(roomId, k, {}), cursors: k.cursors };
+    return parseCursor(await this.run(READ, () => cursorCalls.getRunCursor(this.redis, head, runId)));
+  }
+
+  /** Not a mutation of the history: no version, no durability wait, and never tried twice (its CAS would fail). */
+  async updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor> {
+    const k = this.roomKeys(roomId);
+    const head = { ...this.head(roomId, k, {}), cursors: k.cursors };
+    const reply = await this.run(() => cursorCalls.updateRunCursor(this.redis, head, {
+      runId, update, maxValuesBytes: MAX_CURSOR_VALUES_BYTES,
+    }));
+    switch (reply.code) {
+      case ScriptCode.OK:
+        return parseCursor(reply.cursor);
+      case ScriptCode.VERSION_CONFLICT:
+        throw cursorConflict(roomId, runId, update.expectedNextSeq ?? 0, reply.currentNextSeq);
+      case ScriptCode.TOO_LARGE:
+        throw cursorTooLarge(reply.bytes);
+      case ScriptCode.ROOM_NOT_FOUND:
+        await this.unindexIfGone(roomId, k);
+        throw roomNotFound(roomId);
+    }
   }
 
   async reapIdle(request: ReapRequest): Promise<ReapResult> {

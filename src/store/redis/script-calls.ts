@@ -51,11 +51,11 @@ export function isConflict(reply: { code: ScriptCode }): reply is Conflict {
   return reply.code === ScriptCode.VERSION_CONFLICT;
 }
 
-function headKeys(h: MutationHead): string[] {
+export function headKeys(h: MutationHead): string[] {
   return [h.keys.list, h.keys.version, h.keys.meta];
 }
 
-function headArgv(h: MutationHead): (string | number)[] {
+export function headArgv(h: MutationHead): (string | number)[] {
   return [
     h.channel, h.roomId, h.expectedVersion ?? "", h.now, h.defaultTtlSeconds, h.tombstoneTtlSeconds,
     h.maxEventBytes, h.defaultLimit,

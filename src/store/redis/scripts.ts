@@ -38,6 +38,8 @@ const SCRIPTS = {
   rhReadRoom: "read-room-3.lua",
   rhLegacySync: "legacy-sync-4.lua",
   rhMigrateRoom: "migrate-room-11.lua",
+  rhGetRunCursor: "get-run-cursor-4.lua",
+  rhUpdateRunCursor: "update-run-cursor-4.lua",
 } as const;
 
 /**
@@ -70,5 +72,7 @@ declare module "ioredis" {
     rhReadRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhLegacySync(...args: (string | number)[]): Result<Reply, Context>;
     rhMigrateRoom(...args: (string | number)[]): Result<Reply, Context>;
+    rhGetRunCursor(...args: (string | number)[]): Result<Reply, Context>;
+    rhUpdateRunCursor(...args: (string | number)[]): Result<Reply, Context>;
   }
 }
