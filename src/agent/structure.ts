@@ -4,7 +4,7 @@
  * reference turn naming its seqs; tool-call turns stay with their text cleared and arguments shortened
  * (digest.ts), their results stay as they are. With `aggressive`, tool pairs are collapsed too (into
  * the reference turn's digest) except output-setting calls (set_output) and errors, each kept with its
- * whole pair. Protected entries stay untouched. Every rewritten or removed entry's original goes to the
+ * whole pair. Protected entries and earlier summary or reference turns stay untouched. Every rewritten or removed entry's original goes to the
  * archive, so nothing is lost.
  */
 import { isProtectedEntry, type Entry } from "../domain/entry.js";
@@ -43,8 +43,11 @@ function isToolCallTurn(e: Entry): boolean {
 
 /** Which head entries stay (structure) in each mode; the rest are removed. */
 function keptIndices(head: readonly Entry[], aggressive: boolean): Set<number> {
-  if (!aggressive) return closeOverToolPairs(head, (e) => isProtectedEntry(e) || e.role === "tool" || isToolCallTurn(e));
-  return closeOverToolPairs(head, (e) => isProtectedEntry(e) || (e.role === "tool" && e.is_error === true) ||
+  // An earlier summary or reference turn stays: it is already short, and moving it again would make
+  // every repeated call a new version with nothing gained.
+  const stays = (e: Entry) => isProtectedEntry(e) || e.kind === "summary";
+  if (!aggressive) return closeOverToolPairs(head, (e) => stays(e) || e.role === "tool" || isToolCallTurn(e));
+  return closeOverToolPairs(head, (e) => stays(e) || (e.role === "tool" && e.is_error === true) ||
     (isToolCallTurn(e) && (e.tool_calls ?? []).some((c) => c.function.name === OUTPUT_TOOL)));
 }
 
