@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
+import { CompactionHandlers } from "../service/compaction.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
@@ -69,9 +70,11 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes);
+  const compaction = new CompactionHandlers(deps.store, deps.limits,
+    { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch), deps.logger);
+  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch, compaction), deps.logger);
   server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -121,7 +124,7 @@ function drain(server: Server, graceMs: number): Promise<void> {
 }
 
 /** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
-function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService): ServiceImplementation {
+function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, compaction: CompactionHandlers): ServiceImplementation {
   return {
     appendMessages: (req) => h.appendMessages(req),
     getHistory: (req) => h.getHistory(req),
@@ -142,8 +145,8 @@ function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService): Ser
     // Issue 11 (agent histories) in progress: each answers UNIMPLEMENTED until its handler lands.
     setAgentOptions: () => Promise.reject(notImplemented("SetAgentOptions")),
     pruneToolResults: () => Promise.reject(notImplemented("PruneToolResults")),
-    compactHistory: () => Promise.reject(notImplemented("CompactHistory")),
-    compactPreservingStructure: () => Promise.reject(notImplemented("CompactPreservingStructure")),
+    compactHistory: (req) => compaction.compactHistory(req),
+    compactPreservingStructure: (req) => compaction.compactPreservingStructure(req),
     getArchive: () => Promise.reject(notImplemented("GetArchive")),
     searchHistory: () => Promise.reject(notImplemented("SearchHistory")),
     exportSummary: () => Promise.reject(notImplemented("ExportSummary")),
