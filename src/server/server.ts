@@ -3,6 +3,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
 import { CompactionHandlers } from "../service/compaction.js";
+import { AgentReads } from "../service/agent-reads.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
@@ -72,9 +73,10 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes);
   const compaction = new CompactionHandlers(deps.store, deps.limits,
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
+  const agent = new AgentReads(deps.store, (req) => handlers.getRoomInfo(req));
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch, compaction), deps.logger);
+  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch, agent, compaction), deps.logger);
   server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -124,7 +126,9 @@ function drain(server: Server, graceMs: number): Promise<void> {
 }
 
 /** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
-function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, compaction: CompactionHandlers): ServiceImplementation {
+function serviceImplementation(
+  h: RoomHistoryHandlers, watch: WatchService, agent: AgentReads, compaction: CompactionHandlers,
+): ServiceImplementation {
   return {
     appendMessages: (req) => h.appendMessages(req),
     getHistory: (req) => h.getHistory(req),
@@ -148,10 +152,10 @@ function serviceImplementation(h: RoomHistoryHandlers, watch: WatchService, comp
     compactHistory: (req) => compaction.compactHistory(req),
     compactPreservingStructure: (req) => compaction.compactPreservingStructure(req),
     getArchive: () => Promise.reject(notImplemented("GetArchive")),
-    searchHistory: () => Promise.reject(notImplemented("SearchHistory")),
-    exportSummary: () => Promise.reject(notImplemented("ExportSummary")),
-    getRunCursor: () => Promise.reject(notImplemented("GetRunCursor")),
-    updateRunCursor: () => Promise.reject(notImplemented("UpdateRunCursor")),
+    searchHistory: (req) => agent.searchHistory(req),
+    exportSummary: (req) => agent.exportSummary(req),
+    getRunCursor: (req) => agent.getRunCursor(req),
+    updateRunCursor: (req) => agent.updateRunCursor(req),
     watch: (req, call) => watch.open(req, call),
   };
 }

@@ -21,6 +21,7 @@ import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
 import { editedTokens, withTokens } from "./entry-tokens.js";
 import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
 import { listInScope, requestScope } from "../auth/scope.js";
+import { filteredSnapshot, filterKey, runFilter, type Derive } from "./run-filter.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -53,8 +54,12 @@ export class RoomHistoryHandlers {
   async getHistory(req: pb.GetHistoryRequest): Promise<Encoded> {
     const roomId = check.checkRoomId(req.roomId);
     const cursor = req.pageToken ? decodeHistoryToken(req.pageToken) : undefined;
-    const snap = await this.store.read(roomId);
-    const window = this.store.snapshots.derive(roomId, snap, "history", () => {
+    const filter = runFilter(req);
+    const room = await this.store.read(roomId);
+    // A run/phase filter reads the same way over the matching messages (src/service/run-filter.ts).
+    const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, room, key, make);
+    const snap = filteredSnapshot(room, filter, derive);
+    const window = derive(filterKey(filter, "history"), () => {
       const value = EncodedWindow.encode(snap.version, snap.entries.map(entryToMessage));
       return { value, bytes: value.bytes.length };
     });
@@ -75,13 +80,16 @@ export class RoomHistoryHandlers {
     const roomId = check.checkRoomId(req.roomId);
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
-    const snap = await this.store.read(roomId);
+    const filter = runFilter(req);
+    const read = await this.store.read(roomId);
+    const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, filterKey(filter, key), make);
+    // A run/phase filter renders the matching messages only (tool calls repaired after the filter).
+    const snap = filteredSnapshot(read, filter, derive);
     const room = snap.renderDefaults;
     const options = renderOptions(req, room);
     const context = { ...room?.context, ...req.roomContext, room_id: roomId };
     const system = this.templates.render(req.template || room?.template || "", context);
-    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options,
-      (key, make) => this.store.snapshots.derive(roomId, snap, key, make));
+    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options, derive);
     if (reply.length > this.maxReplyBytes) {
       throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
         `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
