@@ -2,8 +2,8 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
-import { CompactionHandlers } from "../service/compaction.js";
 import { AgentReads } from "../service/agent-reads.js";
+import { CompactionHandlers } from "../service/compaction.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
@@ -71,9 +71,9 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes);
+  const agent = new AgentReads(deps.store, (req) => handlers.getRoomInfo(req));
   const compaction = new CompactionHandlers(deps.store, deps.limits,
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
-  const agent = new AgentReads(deps.store, (req) => handlers.getRoomInfo(req));
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
   const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch, agent, compaction), deps.logger);
@@ -147,7 +147,7 @@ function serviceImplementation(
     setRoomRenderDefaults: (req) => h.setRoomRenderDefaults(req),
     reportUsage: (req) => h.reportUsage(req),
     // Issue 11 (agent histories) in progress: each answers UNIMPLEMENTED until its handler lands.
-    setAgentOptions: () => Promise.reject(notImplemented("SetAgentOptions")),
+    setAgentOptions: (req) => h.setAgentOptions(req),
     pruneToolResults: () => Promise.reject(notImplemented("PruneToolResults")),
     compactHistory: (req) => compaction.compactHistory(req),
     compactPreservingStructure: (req) => compaction.compactPreservingStructure(req),

@@ -21,6 +21,7 @@ import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
 import { editedTokens, withTokens } from "./entry-tokens.js";
 import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
 import { listInScope, requestScope } from "../auth/scope.js";
+import { agentInfo, setAgentOptions } from "./agent-options.js";
 import { filteredSnapshot, filterKey, runFilter, type Derive } from "./run-filter.js";
 
 
@@ -159,6 +160,10 @@ export class RoomHistoryHandlers {
     return reportUsage(this.settingsDeps(), req);
   }
 
+  async setAgentOptions(req: pb.SetAgentOptionsRequest): Promise<pb.SetAgentOptionsResponse> {
+    return setAgentOptions(this.store, this.durability, req);
+  }
+
   private settingsDeps(): RenderSettingsDeps {
     return { store: this.store, templates: this.templates, limits: this.limits, durability: this.durability };
   }
@@ -189,15 +194,7 @@ export class RoomHistoryHandlers {
       roomContext: snap.renderDefaults?.context,
       encoding: encodingEnum(snap.renderDefaults?.encoding ?? ""),
       calibration: snap.renderDefaults?.calibration ?? 1,
-      tokenCount: 0,
-      maxContextTokens: 0,
-      compactionThreshold: 0,
-      usageRatio: 0,
-      needsCompaction: false,
-      outputKeys: [],
-      archiveTrimmed: false,
-      currentPhase: "",
-      archiveCount: 0,
+      ...agentInfo(snap),
     };
   }
 

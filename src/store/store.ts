@@ -1,6 +1,7 @@
 import type { Entry } from "../domain/entry.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 import type { RunCursor, RunCursorUpdate } from "./agent-types.js";
+import type { AgentOptions, ArchivePage, RewritePlan } from "./agent-types.js";
 
 /**
  * The mutation kinds a change event names; the same words travel in the Redis event payload. (A
@@ -8,7 +9,8 @@ import type { RunCursor, RunCursorUpdate } from "./agent-types.js";
  */
 export type ChangeKindName =
   | "append" | "update" | "delete" | "reactions" | "clear" | "limit" | "rebackfill"
-  | "expired" | "deleted" | "retention" | "render_defaults";
+  | "expired" | "deleted" | "retention" | "render_defaults" | "prune" | "compact"
+  | "agent_options";
 
 /** One mutation of one room, as published by the store. */
 export interface StoreChange {
@@ -21,6 +23,13 @@ export interface StoreChange {
   /** True when the entries were too large to carry. */
   omitted: boolean;
   trimmed: number;
+  /** For "compact": the newest seq the compaction replaced (RoomChange.replaced_through_seq); else 0/absent. */
+  replacedThroughSeq?: number;
+  /**
+   * For a room with a context budget (SetAgentOptions): its token total and whether it needs compaction
+   * after the change (src/store/agent-state.ts); absent for other rooms.
+   */
+  agent?: { tokenCount: number; needsCompaction: boolean };
 }
 
 export interface AppendResult {
@@ -95,6 +104,10 @@ export interface RoomSnapshot {
   maxBytes: number;
   /** How RenderMessages renders the room when a request does not say (SetRoomRenderDefaults, ReportUsage). */
   renderDefaults?: RenderDefaults;
+  /** The room's agent options (SetAgentOptions); undefined when none were set. */
+  agentOptions?: AgentOptions;
+  /** How many entries the room's archive holds; undefined means none. */
+  archiveCount?: number;
 }
 
 /** The tokenizer names a room may store (SetRoomRenderDefaults); "" is the server's default. */
@@ -207,6 +220,18 @@ export interface HistoryStore {
   reapIdle(request: ReapRequest): Promise<ReapResult>;
   versions(roomIds: readonly string[]): Promise<number[]>;
   listRooms(pageSize: number, after?: string): Promise<RoomPage>;
+  /**
+   * Applies a rewrite planned from one snapshot (src/agent): replaces the window's first
+   * plan.replaceCount entries by plan.head, moves the originals of plan.archived to the archive, bumps
+   * the version once and publishes one plan.kind change. VERSION_CONFLICT (current version) when
+   * opts.expectedVersion differs, or when the room moved since the snapshot (its version is not
+   * plan.baseVersion or its length not plan.baseLength): the caller re-reads and re-plans.
+   */
+  rewriteHead(roomId: string, plan: RewritePlan, opts?: WriteOptions): Promise<{ version: number }>;
+  /** A page of the room's archive, oldest first (seq order); empty for a room without one. */
+  readArchive(roomId: string, query: ArchiveQuery): Promise<ArchivePage>;
+  /** Replaces the room's agent options: one "agent_options" change. */
+  setAgentOptions(roomId: string, options: AgentOptions, opts?: WriteOptions): Promise<{ version: number; needsCompaction: boolean }>;
   /** A run's cursor; `exists` false when the run has none (or the room does not exist). */
   getRunCursor(roomId: string, runId: string): Promise<RunCursor>;
   /**
@@ -237,6 +262,23 @@ export interface StoreOptions {
   readCacheBytes?: number;
   /** Durability applied to mutations that ask for none. */
   durability?: Durability;
+  /** Bytes a room's archive keeps (oldest evicted first); 0 keeps all. Default 64 MiB. */
+  archiveMaxBytes?: number;
+  /** Seconds a room's archive lives after its last archiving; 0 keeps it as long as the room. Default 30 days. */
+  archiveTtlSeconds?: number;
+}
+
+/** Which archived entries readArchive returns. */
+export interface ArchiveQuery {
+  /** The oldest seq returned (0: from the start, legacy entries without seq included). */
+  fromSeq: number;
+  /** The newest seq returned; 0 means to the end. */
+  toSeq: number;
+  /** Continue after this seq (exclusive): ArchivePage.nextAfterSeq of the previous page. */
+  afterSeq?: number;
+  /** At most this many entries (a page ends at a seq boundary; one seq's entries are never split unless
+   * they alone exceed it). */
+  limit: number;
 }
 
 /** The longest idle retention a room may ask for: ten years. */

@@ -34,18 +34,21 @@ export function resync(roomId: string, from: number, to: number): WatchChange {
 /**
  * Merges two changes of one room that a slow stream has not sent yet. Consecutive appends merge
  * exactly (append all, then drop the sum of the trims from the front); anything else becomes a
- * RESYNC spanning both, so the pending state per room never exceeds one change.
+ * RESYNC spanning both, so the pending state per room never exceeds one change. Either way the
+ * merged change carries the newer one's agent fields (token total, needs_compaction): a room crossing
+ * its compaction threshold is still seen to.
  */
 export function coalesce(a: WatchChange, b: WatchChange): WatchChange {
   const appends =
     a.kind === "append" && b.kind === "append" && !a.omitted && !b.omitted && a.version === b.previousVersion &&
     a.entries.length + b.entries.length <= MAX_MERGED_ENTRIES &&
     entriesBytes(a) + entriesBytes(b) <= MAX_MERGED_BYTES;
-  if (!appends) return resync(a.roomId, a.previousVersion, b.version);
+  if (!appends) return { ...resync(a.roomId, a.previousVersion, b.version), agent: b.agent };
   return {
     ...a,
     version: b.version,
     entries: [...a.entries, ...b.entries],
     trimmed: a.trimmed + b.trimmed,
+    agent: b.agent,
   };
 }

@@ -17,6 +17,9 @@ const KIND: Record<WatchChangeKind, ChangeKind> = {
   deleted: ChangeKind.CHANGE_KIND_DELETED,
   retention: ChangeKind.CHANGE_KIND_RETENTION,
   render_defaults: ChangeKind.CHANGE_KIND_RENDER_DEFAULTS,
+  prune: ChangeKind.CHANGE_KIND_PRUNE,
+  compact: ChangeKind.CHANGE_KIND_COMPACT,
+  agent_options: ChangeKind.CHANGE_KIND_AGENT_OPTIONS,
 };
 
 export function toRoomChange(c: WatchChange): RoomChange {
@@ -28,9 +31,9 @@ export function toRoomChange(c: WatchChange): RoomChange {
     messages: c.entries.map(messageOf),
     messagesOmitted: c.omitted,
     trimmed: c.trimmed,
-    replacedThroughSeq: 0,
-    tokenCount: 0,
-    needsCompaction: false,
+    replacedThroughSeq: c.replacedThroughSeq ?? 0,
+    tokenCount: c.agent?.tokenCount ?? 0,
+    needsCompaction: c.agent?.needsCompaction ?? false,
   };
 }
 

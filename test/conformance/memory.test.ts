@@ -4,6 +4,7 @@ import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
 import { renderDefaultsConformance } from "./render-defaults-suite.js";
+import { agentStateConformance } from "./agent-state-suite.js";
 import { runCursorConformance } from "./run-cursor-suite.js";
 import { compactionConformance } from "./compaction-suite.js";
 
@@ -38,6 +39,11 @@ runCursorConformance("memory", async (options) => {
 });
 
 compactionConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+agentStateConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

@@ -9,6 +9,7 @@ import { budgetConformance } from "./budget.js";
 import { storeEdgeConformance } from "./edges-suite.js";
 import { storeLifecycleConformance } from "./lifecycle-suite.js";
 import { renderDefaultsConformance } from "./render-defaults-suite.js";
+import { agentStateConformance } from "./agent-state-suite.js";
 import { runCursorConformance } from "./run-cursor-suite.js";
 import { compactionConformance } from "./compaction-suite.js";
 
@@ -30,6 +31,7 @@ for (const hashTag of [true, false]) {
   storeLifecycleConformance(`redis (hashTag ${hashTag})`, factory);
   storeEdgeConformance(`redis (hashTag ${hashTag})`, factory);
   renderDefaultsConformance(`redis (hashTag ${hashTag})`, factory);
+  agentStateConformance(`redis (hashTag ${hashTag})`, factory);
   runCursorConformance(`redis (hashTag ${hashTag})`, factory);
   compactionConformance(`redis (hashTag ${hashTag})`, factory);
 }

@@ -140,7 +140,7 @@ export async function apply(s: Subject, op: Op, rooms: readonly string[], state:
         return { ...r, entries: normEntries(r.entries) };
       }
       case "update": {
-        const r = await store.patchMessage(roomId, op.id, { op: "update", content: op.content }, opts);
+        const r = await store.patchMessage(roomId, op.id, { op: "update", content: op.content, tokens: op.tokens }, opts);
         return { ...r, entry: normEntries([r.entry])[0] };
       }
       case "delete": {
@@ -152,6 +152,9 @@ export async function apply(s: Subject, op: Op, rooms: readonly string[], state:
         return { ...r, entry: normEntries([r.entry])[0] };
       }
       case "clear": return await store.clear(roomId, opts);
+      case "agent": return await store.setAgentOptions(roomId, {
+        maxContextTokens: op.maxContextTokens, compactionThreshold: op.threshold, outputKeys: [], archiveTrimmed: op.archiveTrimmed,
+      }, opts);
       case "setLimit": return await store.setLimit(roomId, op.limit, undefined, opts);
       case "discard": return await store.discardRebackfill(roomId, opts);
       case "retention": return await store.setRetention(roomId, op.seconds, opts);
@@ -208,7 +211,7 @@ export async function allRooms(store: HistoryStore): Promise<string[]> {
 /** What a subject holds for the rooms of the run. */
 export async function observe(s: Subject, rooms: readonly string[]): Promise<unknown> {
   const mine = rooms.filter((r) => s.accepts(r));
-  const snapshots = await Promise.all(mine.map(async (r) => [r, normSnapshot(await s.store.read(r))]));
+  const snapshots = await Promise.all(mine.map(async (r): Promise<[string, unknown]> => [r, normSnapshot(await s.store.read(r))]));
   return {
     snapshots: Object.fromEntries(snapshots),
     versions: await s.store.versions(mine),

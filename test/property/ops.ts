@@ -22,7 +22,8 @@ export type Expect = "none" | "current" | "stale";
 
 export type Op =
   | { t: "append"; room: number; batch: Entry[]; expect: Expect; key?: string; retry: boolean }
-  | { t: "update"; room: number; id: string; content: string; expect: Expect }
+  | { t: "update"; room: number; id: string; content: string; tokens?: number; expect: Expect }
+  | { t: "agent"; room: number; maxContextTokens: number; threshold: number; archiveTrimmed: boolean; expect: Expect }
   | { t: "delete"; room: number; id: string; deletedAt: string; expect: Expect }
   | { t: "reactions"; room: number; id: string; reactions: { emoji: string; count?: number }[]; expect: Expect }
   | { t: "clear"; room: number; expect: Expect }
@@ -65,11 +66,14 @@ const entry: fc.Arbitrary<Entry> = fc
     deleted_at: fc.option(fc.constant("2026-02-03T04:05:06Z"), { nil: undefined, freq: 4 }),
     reactions: fc.option(fc.constant([{ emoji: "👍" }] as { emoji: string }[]), { nil: undefined, freq: 4 }),
     extras: fc.boolean(),
+    // The service's token count (absent on a legacy entry): the stores keep the window's sum.
+    tk: fc.option(fc.nat(3000), { nil: undefined }),
   })
   .map((e) => {
     const out: Entry = { role: e.role, content: e.content };
     if (e.id !== undefined) out.id = e.id;
     if (e.created_at !== undefined) out.created_at = e.created_at;
+    if (e.tk !== undefined) out.tk = e.tk;
     if (e.deleted_at !== undefined) out.deleted_at = e.deleted_at;
     if (e.reactions !== undefined) out.reactions = e.reactions;
     if (e.role === "tool") out.tool_call_id = "c1";
@@ -90,7 +94,15 @@ export function quickOp(limits: readonly number[], oneSecond = false): fc.Arbitr
       t: fc.constant("append" as const), room, batch: fc.array(entry, { minLength: 1, maxLength: 4 }), expect: expectArb,
       key: fc.option(fc.constantFrom(...IDEMPOTENCY_KEYS), { nil: undefined }), retry: fc.boolean(),
     }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant("update" as const), room, id: messageId, content: text, expect: expectArb }) },
+    { weight: 2, arbitrary: fc.record({
+      t: fc.constant("update" as const), room, id: messageId, content: text, expect: expectArb,
+      tokens: fc.option(fc.nat(3000), { nil: undefined }),
+    }) },
+    // Agent options: changes then carry the token total and needs_compaction; archive_trimmed archives trims.
+    { weight: 1, arbitrary: fc.record({
+      t: fc.constant("agent" as const), room, maxContextTokens: fc.constantFrom(0, 50, 5000), threshold: fc.constantFrom(0.5, 1),
+      archiveTrimmed: fc.boolean(), expect: expectArb,
+    }) },
     { weight: 1, arbitrary: fc.record({
       t: fc.constant("delete" as const), room, id: messageId, deletedAt: fc.constant("2026-03-04T05:06:07Z"), expect: expectArb,
     }) },

@@ -8,13 +8,16 @@
   Input:
     KEYS[1..3], ARGV[1..8] as in includes/common.lua
     KEYS[4] idempotency record {prefix}:{room}:idem:<key> (any key of the room's slot when unused)
+    KEYS[5] the room's archive (includes/archive.lua): where trimmed entries go when the room's agent
+            options say archive_trimmed (meta field atr)
 
     ARGV[9]  idempotency key, or '' for none
     ARGV[10] seconds an idempotency record is kept
     ARGV[11] fingerprint of the request's messages
     ARGV[12] what a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]
     ARGV[13] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
-    ARGV[14..] entries, JSON objects without "seq" (it is assigned here)
+    ARGV[14] archive max bytes (0: no limit), ARGV[15] archive ttl seconds (0: none)
+    ARGV[16..] entries, JSON objects without "seq" (it is assigned here)
 
   Output:
     { OK, version, room hint, expiry hint, activity hint, first seq, trimmed, 0 }
@@ -24,12 +27,14 @@
     { TOO_LARGE, index (0-based), stored bytes, budget }  one entry alone exceeds the room's byte budget
 ]]
 --- @include "common"
+--- @include "archive"
 --- @include "trim"
 
 local ctx = args()
 local idem_key, idem_ttl, fingerprint = ARGV[9], tonumber(ARGV[10]), ARGV[11]
 local default_max = tonumber(ARGV[13])
-local FIRST_ENTRY = 14
+local archive_max, archive_ttl = tonumber(ARGV[14]), tonumber(ARGV[15])
+local FIRST_ENTRY = 16
 
 if idem_key ~= '' then
   local record = rcall('GET', KEYS[4])
@@ -65,8 +70,10 @@ end
 rcall('RPUSH', ctx.list, unpack(stored))
 
 local limit = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
-local trimmed
-trimmed, n, bytes, tok = trim_front(ctx.list, n, limit, bytes, max_bytes, tok)
+local trimmed, dropped
+local archiving = rcall('HGET', ctx.meta, 'atr') == '1'
+trimmed, n, bytes, tok, dropped = trim_front(ctx.list, n, limit, bytes, max_bytes, tok, archiving)
+archive_trimmed(ctx.meta, KEYS[5], dropped, archive_max, archive_ttl)
 save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes, tok)
 local hints
 version, hints = commit(ctx, now, 'append', stored, trimmed)

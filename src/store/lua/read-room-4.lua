@@ -7,6 +7,7 @@
 
   Input:
     KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in includes/common.lua)
+    KEYS[4] archive key (a sorted set: what pruning, compaction and trimming moved out of the window)
     ARGV[1] cached epoch, or '' for no cached copy
     ARGV[2] cached version
     ARGV[3] cached list length
@@ -16,12 +17,14 @@
       1 when the cached copy is current (no entries follow) else 0,
       own retention seconds or '', last write ms or '', 1 when the room exists else 0,
       own byte budget or '', template or '', room_context JSON or '', encoding or '',
-      calibration sums of inputs and of estimates and samples (each or ''), entry JSON... }
+      calibration sums of inputs and of estimates and samples (each or ''),
+      agent options: context budget, compaction threshold, output keys JSON, archive_trimmed '1' (each
+      or ''), archive count, entry JSON... }
 ]]
 local rcall = redis.call
-local FIRST_ENTRY = 18
+local FIRST_ENTRY = 23
 local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch', 'ttl', 'upd_ms', 'gone', 'mb',
-  'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun')
+  'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun', 'mct', 'cth', 'okeys', 'atr')
 local version = tonumber(rcall('GET', KEYS[2]) or '0')
 local len = rcall('LLEN', KEYS[1])
 local epoch = meta[4] or ''
@@ -29,6 +32,9 @@ local epoch = meta[4] or ''
 local exists = (not meta[7]) and (version > 0 or len > 0) and 1 or 0
 local out = { version, meta[1] or '', meta[2] or '', meta[3] or '', epoch, len, 0, meta[5] or '', meta[6] or '', exists,
   meta[8] or '', meta[9] or '', meta[10] or '', meta[11] or '', meta[12] or '', meta[13] or '', meta[14] or '' }
+for _, v in ipairs({ meta[15] or '', meta[16] or '', meta[17] or '', meta[18] or '', rcall('ZCARD', KEYS[4]) }) do
+  out[#out + 1] = v
+end
 if epoch ~= '' and epoch == ARGV[1] and tostring(version) == ARGV[2] and tostring(len) == ARGV[3] then
   out[7] = 1
   return out

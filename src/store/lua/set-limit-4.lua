@@ -6,9 +6,12 @@
 
   Input:
     KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[4] the room's archive (includes/archive.lua): where trimmed entries go when the room's agent
+            options say archive_trimmed (meta field atr)
     ARGV[9]  new limit, already clamped to [50, 1000]
     ARGV[10] new byte budget, already clamped, or '' to keep the room's
     ARGV[11] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
+    ARGV[12] archive max bytes (0: no limit), ARGV[13] archive ttl seconds (0: none)
 
   Output:
     { OK, version, room hint, expiry hint, activity hint, limit, rebackfill requested (0/1), trimmed,
@@ -16,6 +19,7 @@
     { VERSION_CONFLICT, current version }
 ]]
 --- @include "common"
+--- @include "archive"
 --- @include "trim"
 
 local ctx = args()
@@ -30,8 +34,10 @@ if limit > previous then rcall('HSET', ctx.meta, 'rebackfill', '1') end
 if ARGV[10] ~= '' then rcall('HSET', ctx.meta, 'mb', ARGV[10]) end
 local max_bytes = byte_budget(ctx.meta, tonumber(ARGV[11]))
 local n, len, bytes, tok = window_count(ctx.list, ctx.meta)
-local trimmed
-trimmed, n, bytes, tok = trim_front(ctx.list, n, limit, bytes, max_bytes, tok)
+local trimmed, dropped
+local archiving = rcall('HGET', ctx.meta, 'atr') == '1'
+trimmed, n, bytes, tok, dropped = trim_front(ctx.list, n, limit, bytes, max_bytes, tok, archiving)
+archive_trimmed(ctx.meta, KEYS[4], dropped, tonumber(ARGV[12]), tonumber(ARGV[13]))
 save_count(ctx.list, ctx.meta, n, len - trimmed, bytes, tok)
 local rebackfill = rcall('HEXISTS', ctx.meta, 'rebackfill')
 local hints

@@ -1,7 +1,7 @@
 import {
   DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_ROOM_BYTES, DEFAULT_READ_CACHE_BYTES, DEFAULT_TOMBSTONE_TTL_SECONDS,
 } from "../../defaults.js";
-import { encodeEntry, entryBytes, entryId, trimCount, type Entry } from "../../domain/entry.js";
+import { decodeEntry, encodeEntry, entryBytes, entryId, trimCount, type Entry } from "../../domain/entry.js";
 import {
   invalid, messageNotFound, messageOverBudget, patchOverBudget, roomNotFound, versionConflict,
 } from "../../domain/errors.js";
@@ -18,6 +18,12 @@ import { SnapshotCache } from "../snapshot-cache.js";
 import { MemoryFeed } from "./memory-feed.js";
 import { applyLegacyTag, setText } from "./patch.js";
 import { IdempotencyRecords } from "./idempotency.js";
+import { MemoryArchive } from "./archive.js";
+import { agentState, windowTokens } from "../agent-state.js";
+import type { AgentOptions } from "../agent-types.js";
+import type { ArchivePage, RewritePlan } from "../agent-types.js";
+import type { ArchiveQuery, StoreChange } from "../store.js";
+import { archiveDefaults, archivePage, isArchived, rewriteArgs } from "../rewrite.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
 import { applyCursorUpdate, cursorOf, type StoredCursor } from "../run-cursor.js";
 
@@ -40,8 +46,12 @@ interface Room {
   render?: RenderSettings;
   /** ReportUsage's decayed sums; undefined before the first report. Kept by a clear, dropped with the room. */
   usage?: UsageSums;
+  /** SetAgentOptions; undefined for none. Kept by a clear, dropped with the room. */
+  agent?: AgentOptions;
   /** Run cursors by run id (UpdateRunCursor): kept by a clear, dropped with the room. */
   cursors?: Map<string, StoredCursor>;
+  /** Pruned and compacted originals (rewriteHead); dropped with the room. */
+  archive?: MemoryArchive;
   /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
   gone?: "deleted" | "expired";
   /** When a tombstone is forgotten (ms); undefined keeps it. */
@@ -109,6 +119,8 @@ export class MemoryStore implements HistoryStore {
       bytes: room?.sizes.reduce((n, size) => n + size, 0) ?? 0,
       maxBytes: room ? this.budget(room) : this.serverMaxBytes,
       renderDefaults: renderDefaultsOf(room),
+      agentOptions: room?.agent && { ...room.agent, outputKeys: [...room.agent.outputKeys] },
+      archiveCount: room?.archive?.count ?? 0,
     };
     if (room) room.snapshot = snapshot;
     return snapshot;
@@ -206,6 +218,13 @@ export class MemoryStore implements HistoryStore {
     return { calibration: calibrationOf(usage.input, usage.estimate), samples: usage.samples };
   }
 
+  async setAgentOptions(roomId: string, options: AgentOptions, opts: WriteOptions = {}): Promise<{ version: number; needsCompaction: boolean }> {
+    const room = this.begin(roomId, opts);
+    room.agent = { ...options, outputKeys: [...options.outputKeys] };
+    this.commit(roomId, room, "agent_options", [], 0);
+    return { version: room.version, needsCompaction: this.agentOf(room)?.needsCompaction ?? false };
+  }
+
   /** As get-run-cursor-4.lua: a room past its retention reads as expired, before anything buries it. */
   async getRunCursor(roomId: string, runId: string): Promise<RunCursor> {
     const room = this.peek(roomId);
@@ -221,6 +240,35 @@ export class MemoryStore implements HistoryStore {
     const next = applyCursorUpdate(roomId, runId, room.cursors?.get(runId), update);
     (room.cursors ??= new Map()).set(runId, next);
     return cursorOf(next);
+  }
+
+  /** As rewrite-head-4.lua: applies only to the snapshot the plan was made from. */
+  async rewriteHead(roomId: string, plan: RewritePlan, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const room = this.begin(roomId, opts);
+    if (room.version !== plan.baseVersion || room.entries.length !== plan.baseLength) {
+      throw versionConflict(roomId, opts.expectedVersion ?? plan.baseVersion, room.version);
+    }
+    const args = rewriteArgs(plan);
+    const originals = room.entries.slice(0, args.replace).filter((e) => isArchived(e, args));
+    const head = plan.head.map(clone);
+    room.entries.splice(0, args.replace, ...head);
+    room.sizes.splice(0, args.replace, ...head.map(entryBytes));
+    if (originals.length) {
+      const { archiveMaxBytes, archiveTtlSeconds } = archiveDefaults(this.options);
+      const rows = originals.map((e) => ({ seq: e.seq ?? 0, entry: encodeEntry(e) }));
+      (room.archive ??= new MemoryArchive()).add(rows, archiveMaxBytes, archiveTtlSeconds);
+    }
+    const changed = args.changed.map((i) => clone(head[i]));
+    const extra = plan.kind === "compact" ? { replacedThroughSeq: args.replacedThroughSeq } : undefined;
+    this.commit(roomId, room, plan.kind, changed, 0, extra);
+    return { version: room.version };
+  }
+
+  async readArchive(roomId: string, query: ArchiveQuery): Promise<ArchivePage> {
+    const room = this.peek(roomId);
+    if (!room?.archive || !this.exists(room)) return { entries: [] };
+    const { rows, more } = room.archive.page(query);
+    return archivePage(rows.map((r) => ({ seq: r.seq, entry: decodeEntry(r.entry) })), more);
   }
 
   async reapIdle(request: ReapRequest): Promise<ReapResult> {
@@ -284,7 +332,7 @@ export class MemoryStore implements HistoryStore {
     const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     Object.assign(room, {
       entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined,
-      render: undefined, usage: undefined, cursors: undefined, gone: kind,
+      render: undefined, usage: undefined, agent: undefined, cursors: undefined, archive: undefined, gone: kind,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);
@@ -293,8 +341,14 @@ export class MemoryStore implements HistoryStore {
   private trim(room: Room): number {
     const roles = room.entries.map((e) => e.role);
     const drop = trimCount(roles, room.limit ?? this.options.defaultLimit, room.sizes, this.budget(room));
-    room.entries.splice(0, drop);
+    const dropped = room.entries.splice(0, drop);
     room.sizes.splice(0, drop);
+    // archive_trimmed: the trimmed turns go to the archive, as trim_front() hands them to archive_add().
+    if (drop > 0 && room.agent?.archiveTrimmed) {
+      const { archiveMaxBytes, archiveTtlSeconds } = archiveDefaults(this.options);
+      const rows = dropped.map((e) => ({ seq: e.seq ?? 0, entry: encodeEntry(e) }));
+      (room.archive ??= new MemoryArchive()).add(rows, archiveMaxBytes, archiveTtlSeconds);
+    }
     return drop;
   }
 
@@ -308,23 +362,36 @@ export class MemoryStore implements HistoryStore {
   }
 
   /** Bumps the version and publishes, as commit() at the tail of every Lua mutation script does. */
-  private commit(roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number): void {
+  private commit(
+    roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number, extra?: Partial<StoreChange>,
+  ): void {
     room.gone = undefined;
     room.forgetAt = undefined;
     room.updatedAt = nowIso();
     room.updMs = Date.now();
-    this.publish(roomId, room, kind, entries, trimmed);
+    this.publish(roomId, room, kind, entries, trimmed, extra);
   }
 
-  private publish(roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number): void {
+  private publish(
+    roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number, extra?: Partial<StoreChange>,
+  ): void {
     room.version++;
     room.snapshot = undefined;
     const size = entries.reduce((n, e) => n + encodeEntry(e).length, 0);
     const omitted = size > this.options.maxEventBytes;
     this.feed.publish({
       roomId, version: room.version, previousVersion: room.version - 1, kind,
-      entries: omitted ? [] : entries, omitted, trimmed,
+      entries: omitted ? [] : entries, omitted, trimmed, ...extra, agent: this.agentOf(room),
     });
+  }
+
+  /** A change's agent fields (agent_fields() in includes/common.lua): only for a room with a context budget. */
+  private agentOf(room: Room): StoreChange["agent"] {
+    if (!room.agent?.maxContextTokens) return undefined;
+    const usage = room.usage ?? NO_USAGE;
+    const tokenCount = windowTokens(room.entries);
+    const { needsCompaction } = agentState(tokenCount, calibrationOf(usage.input, usage.estimate), room.agent);
+    return { tokenCount, needsCompaction };
   }
 
   /** The room, unless it is a tombstone past its time (then forgotten, as Redis' key TTL would). */

@@ -15,6 +15,11 @@ interface EventPayload {
   k: ChangeKindName;
   t: number;
   o: 0 | 1;
+  /** replaced_through_seq of a "compact" change; absent for other kinds. */
+  rt?: number;
+  /** The token total and needs_compaction (1) of a room with a context budget; absent for other rooms. */
+  tc?: number;
+  nc?: 0 | 1;
   e: unknown[];
 }
 
@@ -319,5 +324,7 @@ export function parsePayload(roomId: string, message: string): StoreChange | und
     .filter((e): e is Entry => e !== null);
   return {
     roomId, version: p.v, previousVersion: p.pv, kind: p.k, entries, omitted: p.o === 1, trimmed: p.t,
+    ...(typeof p.rt === "number" ? { replacedThroughSeq: p.rt } : {}),
+    ...(typeof p.tc === "number" ? { agent: { tokenCount: p.tc, needsCompaction: p.nc === 1 } } : {}),
   };
 }

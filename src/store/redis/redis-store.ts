@@ -19,6 +19,8 @@ import {
 } from "../store.js";
 import { CALIBRATION_DECAY, CALIBRATION_MAX, CALIBRATION_MIN, calibrationOf } from "../calibration.js";
 import { renderDefaultsArgs, renderDefaultsOf, sameCalibration } from "./render-defaults.js";
+import { agentOptionsArgs, agentOptionsOf } from "./agent-options.js";
+import type { AgentOptions } from "../agent-types.js";
 import { defineScripts, ScriptCode } from "./scripts.js";
 import * as scripts from "./script-calls.js";
 import { isConflict, type Conflict, type IndexHints, type MutationHead } from "./script-calls.js";
@@ -31,6 +33,10 @@ import { reapIdleRooms } from "./reaper.js";
 import * as cursorCalls from "./cursor-script-calls.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
 import { cursorConflict, cursorTooLarge, MAX_CURSOR_VALUES_BYTES, parseCursor } from "../run-cursor.js";
+import { rewriteHead as rewriteHeadScript, readArchive as readArchiveScript } from "./rewrite-script-calls.js";
+import { archiveBounds, archiveDefaults, archivePage, rewriteArgs } from "../rewrite.js";
+import type { ArchivePage, RewritePlan } from "../agent-types.js";
+import type { ArchiveQuery } from "../store.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
@@ -72,7 +78,8 @@ export class RedisStore implements HistoryStore {
     const reply = await this.mutate(roomId, opts, (head) => scripts.append(this.redis, head, {
       idempotencyRecord: `${k.idem}:${key}`, idempotencyKey: key,
       idempotencyTtlSeconds: this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-      fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, entries: stored.map(encodeEntry),
+      fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(k),
+      entries: stored.map(encodeEntry),
     }), key !== "");
     if (reply.code === ScriptCode.IDEMPOTENCY_MISMATCH) {
       throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
@@ -138,6 +145,8 @@ export class RedisStore implements HistoryStore {
       bytes: raws.reduce((n, r) => n + Buffer.byteLength(r, "utf8"), 0),
       maxBytes: reply.maxBytes === "" ? this.maxRoomBytes : Math.min(Number(reply.maxBytes), this.maxRoomBytes),
       renderDefaults: renderDefaultsOf(reply, roomId, this.options.logger),
+      agentOptions: agentOptionsOf(reply),
+      archiveCount: reply.archiveCount,
     };
     if (reply.epoch !== "") {
       const readTag: ReadTag = { epoch: reply.epoch, length: reply.length };
@@ -149,12 +158,14 @@ export class RedisStore implements HistoryStore {
   /**
    * ReportUsage moves a room's calibration without a version bump, so a read that finds the cached
    * entries current may still bring a new calibration: the snapshot is then replaced (same entries),
-   * which drops what was derived from the old one (a render's estimate depends on it).
+   * which drops what was derived from the old one (a render's estimate depends on it). An archive
+   * that expired (its own TTL, no version bump) changes the archive count the same way.
    */
   private withCalibration(roomId: string, cached: RoomSnapshot, tag: ReadTag, reply: scripts.ReadRoomReply): RoomSnapshot {
     const renderDefaults = renderDefaultsOf(reply, roomId, this.options.logger);
-    if (sameCalibration(cached.renderDefaults, renderDefaults)) return cached;
-    const snapshot: RoomSnapshot = { ...cached, renderDefaults };
+    const archiveCount = reply.archiveCount;
+    if (sameCalibration(cached.renderDefaults, renderDefaults) && cached.archiveCount === archiveCount) return cached;
+    const snapshot: RoomSnapshot = { ...cached, renderDefaults, archiveCount };
     this.snapshots.put(roomId, snapshot, snapshotBytes(snapshot.bytes, snapshot.entries.length), tag);
     return snapshot;
   }
@@ -179,8 +190,9 @@ export class RedisStore implements HistoryStore {
 
   async setLimit(roomId: string, limit: number, maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
     const own = maxBytes === undefined ? "" : clampMaxBytes(maxBytes, this.maxRoomBytes);
+    const k = this.roomKeys(roomId);
     const reply = await this.mutate(roomId, opts, (head) => scripts.setLimit(this.redis, head, {
-      limit, maxBytes: own, defaultMaxBytes: this.maxRoomBytes,
+      limit, maxBytes: own, defaultMaxBytes: this.maxRoomBytes, archive: this.trimArchive(k),
     }));
     return { version: reply.version, limit: reply.limit, rebackfill: reply.rebackfill, trimmed: reply.trimmed, maxBytes: reply.maxBytes };
   }
@@ -205,6 +217,11 @@ export class RedisStore implements HistoryStore {
   async setRenderDefaults(roomId: string, settings: RenderSettings, opts: WriteOptions = {}): Promise<{ version: number }> {
     const reply = await this.mutate(roomId, opts, (head) => scripts.setRenderDefaults(this.redis, head, renderDefaultsArgs(settings)));
     return { version: reply.version };
+  }
+
+  async setAgentOptions(roomId: string, options: AgentOptions, opts: WriteOptions = {}): Promise<{ version: number; needsCompaction: boolean }> {
+    const reply = await this.mutate(roomId, opts, (head) => scripts.setAgentOptions(this.redis, head, agentOptionsArgs(options)));
+    return { version: reply.version, needsCompaction: reply.needsCompaction };
   }
 
   /** Not a mutation of the history: no version, no durability wait, and never tried twice (it adds). */
@@ -253,6 +270,24 @@ export class RedisStore implements HistoryStore {
     });
   }
 
+  async rewriteHead(roomId: string, plan: RewritePlan, opts: WriteOptions = {}): Promise<{ version: number }> {
+    const k = this.roomKeys(roomId);
+    const head = plan.head.map((e) => encodeEntry(this.legacyMarkers ? withMarker(e) : e));
+    const reply = await this.mutate(roomId, opts, (h) => rewriteHeadScript(this.redis, h, {
+      archiveKey: k.archive, ...archiveDefaults(this.options), ...rewriteArgs(plan), head,
+    }));
+    return { version: reply.version };
+  }
+
+  async readArchive(roomId: string, query: ArchiveQuery): Promise<ArchivePage> {
+    const k = this.roomKeys(roomId);
+    const { low, high } = archiveBounds(query);
+    const reply = await this.run(READ, () => readArchiveScript(this.redis, {
+      archiveKey: k.archive, low, high, pageSize: Math.max(1, query.limit),
+    }));
+    return archivePage(reply.rows.map((r) => ({ seq: r.seq, entry: decodeEntry(r.raw) })), reply.more);
+  }
+
   /** One GET per room; auto-pipelining batches them, and on a cluster each goes to its own slot. */
   async versions(roomIds: readonly string[]): Promise<number[]> {
     return this.run(READ, () =>
@@ -292,6 +327,12 @@ export class RedisStore implements HistoryStore {
     const durability = opts.durability ?? this.options.durability;
     if (reply.code === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
     return reply;
+  }
+
+  /** Where a trim archives what it drops, for a room with archive_trimmed. */
+  private trimArchive(k: RoomKeys): scripts.TrimArchive {
+    const { archiveMaxBytes, archiveTtlSeconds } = archiveDefaults(this.options);
+    return { key: k.archive, maxBytes: archiveMaxBytes, ttlSeconds: archiveTtlSeconds };
   }
 
   private get maxRoomBytes(): number {
@@ -353,7 +394,7 @@ export class RedisStore implements HistoryStore {
 }
 
 /**
- * What read-room-3.lua compares to skip sending a cached window again: with the version, they prove
+ * What read-room-4.lua compares to skip sending a cached window again: with the version, they prove
  * the entries unchanged (see the script's header).
  */
 interface ReadTag {

@@ -74,7 +74,17 @@ function unexpected(script: string, reply: Reply): Error {
   return new Error(`${script} returned an unexpected reply: ${JSON.stringify(reply.slice(0, 3))}`);
 }
 
-// ---- append-4.lua
+/**
+ * Where a trim puts what it drops when the room archives trimmed turns (archive_trimmed): the room's
+ * archive key (includes/archive.lua), its byte limit and its ttl (0: none).
+ */
+export interface TrimArchive {
+  key: string;
+  maxBytes: number;
+  ttlSeconds: number;
+}
+
+// ---- append-5.lua
 
 export interface AppendArgs {
   /** KEYS[4]: the idempotency record (any key of the room's slot when there is no key). */
@@ -85,6 +95,8 @@ export interface AppendArgs {
   /** What a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]. */
   replay: string;
   maxRoomBytes: number;
+  /** KEYS[5], ARGV[14..15]. */
+  archive: TrimArchive;
   /** Entries as JSON, without "seq". */
   entries: string[];
 }
@@ -98,8 +110,9 @@ export type AppendReply =
 
 export async function append(redis: Client, head: MutationHead, a: AppendArgs): Promise<AppendReply> {
   const reply = await redis.rhAppend(
-    ...headKeys(head), a.idempotencyRecord, ...headArgv(head),
-    a.idempotencyKey, a.idempotencyTtlSeconds, a.fingerprint, a.replay, a.maxRoomBytes, ...a.entries,
+    ...headKeys(head), a.idempotencyRecord, a.archive.key, ...headArgv(head),
+    a.idempotencyKey, a.idempotencyTtlSeconds, a.fingerprint, a.replay, a.maxRoomBytes,
+    a.archive.maxBytes, a.archive.ttlSeconds, ...a.entries,
   );
   if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) return { code: ScriptCode.IDEMPOTENCY_MISMATCH };
   if (reply[0] === ScriptCode.TOO_LARGE) {
@@ -107,7 +120,7 @@ export async function append(redis: Client, head: MutationHead, a: AppendArgs): 
     return { code: ScriptCode.TOO_LARGE, index, size, budget };
   }
   const done = committed(reply);
-  if (!done) throw unexpected("append-4.lua", reply);
+  if (!done) throw unexpected("append-5.lua", reply);
   if (isConflict(done)) return done;
   const [firstSeq, trimmed] = [5, 6].map((i) => Number(reply[i]));
   return Number(reply[7]) === 1
@@ -160,7 +173,7 @@ export async function discardRebackfill(redis: Client, head: MutationHead): Prom
   return committed(reply) ?? Promise.reject(unexpected("discard-rebackfill-3.lua", reply));
 }
 
-// ---- set-limit-3.lua
+// ---- set-limit-4.lua
 
 export interface SetLimitArgs {
   /** Already clamped to [50, 1000]. */
@@ -169,6 +182,8 @@ export interface SetLimitArgs {
   maxBytes: number | "";
   /** The server's default byte budget of a room. */
   defaultMaxBytes: number;
+  /** KEYS[4], ARGV[12..13]. */
+  archive: TrimArchive;
 }
 
 export type SetLimitReply =
@@ -176,9 +191,12 @@ export type SetLimitReply =
   | Conflict;
 
 export async function setLimit(redis: Client, head: MutationHead, a: SetLimitArgs): Promise<SetLimitReply> {
-  const reply = await redis.rhSetLimit(...headKeys(head), ...headArgv(head), a.limit, a.maxBytes, a.defaultMaxBytes);
+  const reply = await redis.rhSetLimit(
+    ...headKeys(head), a.archive.key, ...headArgv(head), a.limit, a.maxBytes, a.defaultMaxBytes,
+    a.archive.maxBytes, a.archive.ttlSeconds,
+  );
   const done = committed(reply);
-  if (!done) throw unexpected("set-limit-3.lua", reply);
+  if (!done) throw unexpected("set-limit-4.lua", reply);
   if (isConflict(done)) return done;
   const [limit, rebackfill, trimmed, maxBytes] = [5, 6, 7, 8].map((i) => Number(reply[i]));
   return { ...done, limit, rebackfill: rebackfill === 1, trimmed, maxBytes };
@@ -277,10 +295,33 @@ export async function reapRoom(redis: Client, head: MutationHead, a: ReapRoomArg
   }
 }
 
-// ---- read-room-3.lua
+// ---- set-agent-options-3.lua
+
+export interface SetAgentOptionsArgs {
+  /** 0 for none. */
+  maxContextTokens: number;
+  /** In (0, 1], as text with 17 significant digits (reads back as the same double). */
+  threshold: string;
+  /** JSON array of strings, or "" for none. */
+  outputKeysJson: string;
+  archiveTrimmed: boolean;
+}
+
+export async function setAgentOptions(
+  redis: Client, head: MutationHead, a: SetAgentOptionsArgs,
+): Promise<(Committed & { needsCompaction: boolean }) | Conflict> {
+  const reply = await redis.rhSetAgentOptions(
+    ...headKeys(head), ...headArgv(head), a.maxContextTokens, a.threshold, a.outputKeysJson, a.archiveTrimmed ? "1" : "",
+  );
+  const done = committed(reply);
+  if (!done) throw unexpected("set-agent-options-3.lua", reply);
+  return isConflict(done) ? done : { ...done, needsCompaction: Number(reply[5]) === 1 };
+}
+
+// ---- read-room-4.lua
 
 export interface ReadRoomArgs {
-  keys: Pick<RoomKeys, "list" | "version" | "meta">;
+  keys: Pick<RoomKeys, "list" | "version" | "meta" | "archive">;
   /** The cached copy's epoch, or "" for no cached copy. */
   cachedEpoch: string;
   cachedVersion: number;
@@ -312,18 +353,28 @@ export interface ReadRoomReply {
   sumInput: string;
   sumEstimate: string;
   samples: string;
+  /** Agent options: context budget, threshold, output keys JSON, archive_trimmed ("1"); each "" when unset. */
+  maxContextTokens: string;
+  threshold: string;
+  outputKeysJson: string;
+  archiveTrimmed: string;
+  archiveCount: number;
   entries: string[];
 }
 
 export async function readRoom(redis: Client, a: ReadRoomArgs): Promise<ReadRoomReply> {
-  const reply = await redis.rhReadRoom(a.keys.list, a.keys.version, a.keys.meta, a.cachedEpoch, a.cachedVersion, a.cachedLength);
+  const reply = await redis.rhReadRoom(
+    a.keys.list, a.keys.version, a.keys.meta, a.keys.archive, a.cachedEpoch, a.cachedVersion, a.cachedLength,
+  );
   const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updatedMs, exists, maxBytes] = reply;
   const [template, contextJson, encoding, sumInput, sumEstimate, samples] = reply.slice(11, 17).map(String);
+  const [maxContextTokens, threshold, outputKeysJson, archiveTrimmed] = reply.slice(17, 21).map(String);
   return {
     version: Number(version), limit: String(limit), rebackfill: String(rebackfill), updatedAt: String(updatedAt),
     epoch: String(epoch), length: Number(length), hit: hit === 1, ttl: String(ttl), updatedMs: String(updatedMs),
     exists: exists === 1, maxBytes: String(maxBytes), template, contextJson, encoding, sumInput, sumEstimate, samples,
-    entries: reply.slice(17).map(String),
+    maxContextTokens, threshold, outputKeysJson, archiveTrimmed, archiveCount: Number(reply[21]),
+    entries: reply.slice(22).map(String),
   };
 }
 

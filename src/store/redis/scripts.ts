@@ -25,19 +25,22 @@ export function loadScript(file: string): string {
 
 /** Script name → file; the number in the file name is the script's key count. */
 const SCRIPTS = {
-  rhAppend: "append-4.lua",
+  rhAppend: "append-5.lua",
   rhPatchMessage: "patch-message-3.lua",
   rhClear: "clear-3.lua",
-  rhSetLimit: "set-limit-3.lua",
+  rhSetLimit: "set-limit-4.lua",
   rhSetRetention: "set-retention-3.lua",
   rhSetRenderDefaults: "set-render-defaults-3.lua",
   rhReportUsage: "report-usage-3.lua",
   rhDiscardRebackfill: "discard-rebackfill-3.lua",
   rhDeleteRoom: "delete-room-3.lua",
   rhReapRoom: "reap-room-3.lua",
-  rhReadRoom: "read-room-3.lua",
+  rhReadRoom: "read-room-4.lua",
+  rhSetAgentOptions: "set-agent-options-3.lua",
   rhLegacySync: "legacy-sync-4.lua",
   rhMigrateRoom: "migrate-room-11.lua",
+  rhRewriteHead: "rewrite-head-4.lua",
+  rhReadArchive: "read-archive-1.lua",
   rhGetRunCursor: "get-run-cursor-4.lua",
   rhUpdateRunCursor: "update-run-cursor-4.lua",
 } as const;
@@ -70,8 +73,11 @@ declare module "ioredis" {
     rhDeleteRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReapRoom(...args: (string | number)[]): Result<Reply, Context>;
     rhReadRoom(...args: (string | number)[]): Result<Reply, Context>;
+    rhSetAgentOptions(...args: (string | number)[]): Result<Reply, Context>;
     rhLegacySync(...args: (string | number)[]): Result<Reply, Context>;
     rhMigrateRoom(...args: (string | number)[]): Result<Reply, Context>;
+    rhRewriteHead(...args: (string | number)[]): Result<Reply, Context>;
+    rhReadArchive(...args: (string | number)[]): Result<Reply, Context>;
     rhGetRunCursor(...args: (string | number)[]): Result<Reply, Context>;
     rhUpdateRunCursor(...args: (string | number)[]): Result<Reply, Context>;
   }

@@ -1,4 +1,4 @@
--- Window trim, shared by append-4, set-limit-3 and patch-message-3 (inlined by src/store/redis/scripts.ts,
+-- Window trim, shared by append-5, set-limit-4, patch-message-3 and rewrite-head-4 (inlined by src/store/redis/scripts.ts,
 -- after includes/common.lua, whose tail_print() and entry_tokens() it uses).
 -- Keeps at most `limit` user/assistant entries and at most `max_bytes` bytes of stored entries, then
 -- drops tool results left at the front without the assistant call they answered. Mirrors trimCount()
@@ -86,4 +86,14 @@ local function trim_front(list_key, n, limit, bytes, max_bytes, tok, keep_droppe
   end
   if drop > 0 then rcall('LTRIM', list_key, drop, -1) end
   return drop, n, bytes, tok, dropped
+end
+
+-- archive_trimmed (SetAgentOptions): the entries trim_front() dropped go to the room's archive
+-- (includes/archive.lua, which the script must include before this file) under their seqs (0 for a
+-- legacy entry).
+local function archive_trimmed(meta_key, archive_key, dropped, max_bytes, ttl)
+  if #dropped == 0 then return end
+  local items = {}
+  for i, raw in ipairs(dropped) do items[i] = { tonumber(string.match(raw, '"seq":(%d+)')) or 0, raw } end
+  archive_add(meta_key, archive_key, items, max_bytes, ttl)
 end
