@@ -44,10 +44,19 @@ export function storedTokens(entry: Entry): number {
   return entry.tk ?? entryTokens(entry);
 }
 
-/** Where `rule` splits `entries`, then advanced so that no tool result is separated from its call. */
+/**
+ * Where `rule` splits `entries`, then advanced so that no tool result is separated from its call.
+ * The compacted part must end with a message that has a seq: a mirror replaces the messages at or
+ * below replaced_through_seq and the seq-less ones before them, so seq-less (legacy) messages right
+ * before the split stay in the window; when that would strand a tool result, or no message before
+ * the split has a seq, nothing is compacted (0).
+ */
 export function findSplit(entries: readonly Entry[], rule: SplitRule): number {
   const phased = rule.phaseGraduated ? phaseGraduatedSplit(entries) : undefined;
-  return advanceSplit(entries, phased ?? keepSplit(entries, rule));
+  const split = advanceSplit(entries, phased ?? keepSplit(entries, rule));
+  let end = split;
+  while (end > 0 && entries[end - 1].seq === undefined) end--;
+  return end === split || advanceSplit(entries, end) === end ? end : 0;
 }
 
 function keepSplit(entries: readonly Entry[], rule: SplitRule): number {

@@ -112,6 +112,16 @@ describe("CompactHistory planner", () => {
     expect(summaryText("S", new Map())).toBe("S");
   });
 
+  it("legacy messages without a seq: compacted before a seq'd one, kept at the end of the compacted part", () => {
+    const legacy = (content: string): Entry => ({ role: "user", content });
+    const w = [legacy("l1"), user("a"), legacy("l2"), said("b"), user("c")];
+    const out = planCompaction({ version: 1, entries: w }, req({ keepRecent: 2 }))!;
+    // l2 sits right before the split: it stays (a mirror could not tell it from a newer legacy message)
+    expect(checkInvariants(w, out.plan).map((e) => e.content)).toEqual(["S", "l2", "b", "c"]);
+    expect(out.summary.seq).toBe(w[1].seq);
+    expect(planCompaction({ version: 1, entries: [legacy("x"), legacy("y"), user("z")] }, req({ keepRecent: 1 }))).toBeUndefined();
+  });
+
   it("a summary from an earlier compaction is itself compacted by the next one", () => {
     const w = [user("a"), said("b"), user("c"), said("d")];
     const first = planCompaction({ version: 1, entries: w }, req())!;

@@ -1,6 +1,6 @@
 /**
  * The planners' invariants over random windows (fast-check): user, assistant, tool-call and tool-result
- * turns, protected flags, phases, earlier summaries; random split rules. After every plan: a mirror
+ * turns, protected flags, phases, earlier summaries, legacy messages without a seq; random split rules. After every plan: a mirror
  * applying the change ends equal to the window; seqs stay unique and increasing; no tool result is left
  * without its call; protected entries are all still there, unchanged; every original is either still
  * in the window unchanged or archived, and the archive holds nothing else.
@@ -13,10 +13,10 @@ import { isProtectedEntry, type Entry } from "../../src/domain/entry.js";
 import type { RewritePlan } from "../../src/store/agent-types.js";
 import { applyCompactChange, seqsIncreasing } from "./mirror.js";
 
-type Step = { kind: "user" | "say" | "calls" | "summary"; n: number; flag: number; phase: number; error: boolean };
+type Step = { kind: "user" | "say" | "calls" | "summary" | "legacy"; n: number; flag: number; phase: number; error: boolean };
 
 const step = fc.record({
-  kind: fc.constantFrom<Step["kind"]>("user", "say", "calls", "calls", "summary"),
+  kind: fc.constantFrom<Step["kind"]>("user", "say", "calls", "calls", "summary", "legacy"),
   n: fc.integer({ min: 1, max: 3 }),
   flag: fc.integer({ min: 0, max: 9 }),
   phase: fc.integer({ min: 0, max: 3 }),
@@ -32,6 +32,7 @@ function windowOf(steps: Step[]): Entry[] {
   steps.forEach((s, i) => {
     if (s.kind === "user") out.push({ role: "user", content: `u${i} answer: ${i}`, seq: ++seq, tk: 5, ...flags(s) });
     else if (s.kind === "say") out.push({ role: "assistant", content: `{"answer": ${i}}`, seq: ++seq, tk: 5, ...flags(s) });
+    else if (s.kind === "legacy") out.push({ role: s.flag % 2 ? "user" : "assistant", content: `legacy ${i}` });
     else if (s.kind === "summary") out.push({ role: "user", content: `summary ${i}`, kind: "summary", seq: ++seq, tk: 5 });
     else {
       const calls = Array.from({ length: s.n }, (_, k) => ({ id: `c${i}-${k}`, type: "function" as const,
