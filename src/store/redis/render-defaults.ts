@@ -1,5 +1,5 @@
 /**
- * A room's render defaults and calibration as read-room-3.lua returns them (meta hash fields tpl, ctx,
+ * A room's render defaults and calibration as read-room-4.lua returns them (meta hash fields tpl, ctx,
  * enc, cui, cue, cun), and what set-render-defaults-3.lua and report-usage-3.lua are given.
  */
 import type { Logger } from "pino";
