@@ -6,7 +6,7 @@
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { Entry } from "../domain/entry.js";
 import { invalid } from "../domain/errors.js";
-import type { HistoryStore } from "../store/store.js";
+import type { HistoryStore, RoomSnapshot } from "../store/store.js";
 import { entryToMessage, isoToTimestamp, timestampToIso } from "../wire/convert.js";
 import { checkAgentName, checkRoomId } from "../wire/validate.js";
 import { isoToInstant } from "../domain/timestamps.js";
@@ -86,8 +86,7 @@ export class AgentReads {
   async exportSummary(req: pb.ExportSummaryRequest): Promise<pb.ExportSummaryResponse> {
     const roomId = checkRoomId(req.roomId);
     const recent = Math.min(req.recent || 10, 100);
-    const info = await this.roomInfo({ roomId });
-    const snap = await this.store.read(roomId);
+    const { info, snap } = await this.sameVersion(roomId);
     const messagesByRole: Record<string, number> = {};
     const toolCallsByName: Record<string, number> = {};
     const runIds = new Set<string>();
@@ -109,6 +108,18 @@ export class AgentReads {
       firstMessageAt: isoToTimestamp(first), lastMessageAt: isoToTimestamp(last),
       recentMessages: snap.entries.slice(-recent).map(entryToMessage),
     };
+  }
+
+  /**
+   * GetRoomInfo's answer and a snapshot of the same version: a write between the two reads makes
+   * them read again (a few times; then the newest pair is returned, the info possibly one write older).
+   */
+  private async sameVersion(roomId: string): Promise<{ info: pb.GetRoomInfoResponse; snap: RoomSnapshot }> {
+    for (let attempt = 1; ; attempt++) {
+      const info = await this.roomInfo({ roomId });
+      const snap = await this.store.read(roomId);
+      if (snap.version === info.version || attempt === 3) return { info, snap };
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import {
   decodeSearchToken, encodeSearchToken, matchesSearch, positionAfter, startAt,
 } from "../../src/service/search.js";
 
-const e = (seq: number | undefined, content: string, extra: Partial<Entry> = {}): Entry => ({ role: "user", content, seq, ...extra });
+const e = (seq: number | undefined, content: Entry["content"], extra: Partial<Entry> = {}): Entry => ({ role: "user", content, seq, ...extra });
 
 describe("SearchHistory rules", () => {
   it("matches text ignoring case (text parts too), sender exactly, created_at in [from, to) as instants", () => {
