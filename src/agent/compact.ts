@@ -8,7 +8,7 @@ import type { Entry } from "../domain/entry.js";
 import { entryTokens } from "../prompt/tokens.js";
 import type { RewritePlan } from "../store/agent-types.js";
 import { assembleHead, compactPlan, sharedRunId, type WindowSnapshot } from "./head.js";
-import { extractOutputValues } from "./output-keys.js";
+import { extractOutputValues, PRESERVED_HEADING } from "./output-keys.js";
 import { closeOverToolPairs, findSplit, type SplitRule } from "./split.js";
 
 export interface CompactRequest extends SplitRule {
@@ -34,7 +34,7 @@ export interface CompactOutcome {
 /** The summary text: the PRESERVED VALUES block (when values were found), then the caller's summary. */
 export function summaryText(summary: string, preserved: ReadonlyMap<string, string>): string {
   if (preserved.size === 0) return summary;
-  const lines = ["PRESERVED VALUES (do not lose these):", ...[...preserved].map(([k, v]) => `- ${k}: ${v}`)];
+  const lines = [PRESERVED_HEADING, ...[...preserved].map(([k, v]) => `- ${k}: ${v}`)];
   return [...lines, "", "CONVERSATION SUMMARY:", summary].join("\n");
 }
 

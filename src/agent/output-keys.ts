@@ -25,19 +25,40 @@ export function tryExtractKey(content: string, key: string): string | undefined 
   return undefined;
 }
 
+/** The heading of the block a summary turn opens with (src/agent/compact.ts). */
+export const PRESERVED_HEADING = "PRESERVED VALUES (do not lose these):";
+
 /**
- * The newest value of each key found in the assistant turns of `entries` (oldest first), in the
- * order of `keys`; keys found nowhere are left out.
+ * The `- key: value` lines of the PRESERVED VALUES block an earlier summary turn opens with, so that
+ * a second compaction, which replaces that summary, keeps its values too.
+ */
+function preservedBlockLines(text: string): string[] {
+  if (!text.startsWith(`${PRESERVED_HEADING}\n`)) return [];
+  const lines = text.split("\n").slice(1);
+  const end = lines.findIndex((l) => !l.startsWith("- "));
+  return end < 0 ? lines : lines.slice(0, end);
+}
+
+function blockValue(lines: readonly string[], key: string): string | undefined {
+  const prefix = `- ${key}: `;
+  return lines.find((l) => l.startsWith(prefix))?.slice(prefix.length);
+}
+
+/**
+ * The newest value of each key found in the assistant turns of `entries` (oldest first), or in the
+ * PRESERVED VALUES block of an earlier summary turn among them, in the order of `keys`; keys found
+ * nowhere are left out.
  */
 export function extractOutputValues(entries: readonly Entry[], keys: readonly string[]): Map<string, string> {
   const found = new Map<string, string>();
   const remaining = new Set(keys);
   for (let i = entries.length - 1; i >= 0 && remaining.size > 0; i--) {
     const e = entries[i];
-    if (e.role !== "assistant") continue;
+    if (e.role !== "assistant" && e.kind !== "summary") continue;
     const text = entryText(e);
+    const block = e.kind === "summary" ? preservedBlockLines(text) : undefined;
     for (const key of [...remaining]) {
-      const value = tryExtractKey(text, key);
+      const value = block ? blockValue(block, key) : tryExtractKey(text, key);
       if (value === undefined) continue;
       found.set(key, value);
       remaining.delete(key);

@@ -129,6 +129,11 @@ describe("CompactHistory planner", () => {
     const second = planCompaction({ version: 2, entries: w2 }, req({ summary: "S2", id: "rh_2" }))!;
     const after = checkInvariants(w2, second.plan);
     expect(after.map((e) => e.content)).toEqual(["S2", "e", "f"]);
+    // the values the first summary preserved survive the second
+    const keyed = planCompaction({ version: 1, entries: [said("answer: 42"), user("x"), said("y"), user("z")] }, req({ outputKeys: ["answer"] }))!;
+    const next = [...applied([said("answer: 42"), user("x"), said("y"), user("z")], keyed.plan), user("n1"), said("n2")];
+    const again = planCompaction({ version: 2, entries: next }, req({ outputKeys: ["answer"], summary: "S2" }))!;
+    expect([...again.preserved]).toEqual([["answer", "42"]]);
     expect(second.summary.seq).toBe(w[0].seq);
   });
 });

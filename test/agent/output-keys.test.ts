@@ -37,4 +37,15 @@ describe("output keys (the seed's four strategies)", () => {
     expect([...found]).toEqual([["b", "b1"], ["a", "new"]]);
     expect(extractOutputValues(entries, [])).toEqual(new Map());
   });
+
+  it("keeps the values an earlier summary preserved when that summary is compacted again", () => {
+    const entries: Entry[] = [
+      { role: "assistant", content: "a: oldest" },
+      { role: "user", kind: "summary", content: "PRESERVED VALUES (do not lose these):\n- a: kept\n- b:c: 2\n\nCONVERSATION SUMMARY:\nb: no" },
+      { role: "user", content: "a: a user's" },
+    ];
+    expect([...extractOutputValues(entries, ["a", "b:c", "b"])]).toEqual([["a", "kept"], ["b:c", "2"]]);
+    // a summary's own text outside the block is not read
+    expect(extractOutputValues([{ role: "user", kind: "summary", content: "a: 1" }], ["a"]).size).toBe(0);
+  });
 });
