@@ -83,14 +83,15 @@ export class RoomHistoryHandlers {
     if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
     const filter = runFilter(req);
     const read = await this.store.read(roomId);
-    const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, filterKey(filter, key), make);
+    const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, key, make);
     // A run/phase filter renders the matching messages only (tool calls repaired after the filter).
     const snap = filteredSnapshot(read, filter, derive);
     const room = snap.renderDefaults;
     const options = renderOptions(req, room);
     const context = { ...room?.context, ...req.roomContext, room_id: roomId };
     const system = this.templates.render(req.template || room?.template || "", context);
-    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options, derive);
+    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options,
+      (key, make) => derive(filterKey(filter, key), make));
     if (reply.length > this.maxReplyBytes) {
       throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
         `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
