@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { ChangeKind } from "@roomhistory/client/gen/roomhistory/v1/change.js";
+import { SetAgentOptionsRequest } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { KeySpace } from "../../src/store/keys.js";
 import { migrateLegacy, type MigrateOptions } from "../../src/tools/migrate-legacy.js";
 import { TestRedis } from "../helpers/redis.js";
@@ -77,6 +78,9 @@ describe("migrate-legacy", () => {
     const u = rpc(unbraced.client);
     await u.append({ roomId: "served", messages: [user("s1"), user("s2")] });
     await u.setLimit({ roomId: "served", limit: 60 });
+    await new Promise((resolve, reject) => unbraced.client.setAgentOptions(
+      SetAgentOptionsRequest.fromPartial({ roomId: "served", maxContextTokens: 900, compactionThreshold: 0.5, outputKeys: ["k"], archiveTrimmed: true }),
+      (e, r) => (e ? reject(e) : resolve(r))));
     // A room an unbraced server deleted: a tombstone (version and seq) that must move as one.
     await u.append({ roomId: "buried", messages: [user("b1"), user("b2"), user("b3")] });
     await u.deleteRoom({ roomId: "buried" });
@@ -139,8 +143,15 @@ describe("migrate-legacy", () => {
     const api = rpc(tagged.client);
     const info = await api.info({ roomId: "served" });
     expect(info.limit).toBe(60);
+    // Its agent options too, and its token total is counted from the moved entries.
+    const tokens = (await api.history({ roomId: "served" })).messages.reduce((n, m) => n + m.tokens, 0);
+    expect(info).toMatchObject({ maxContextTokens: 900, compactionThreshold: 0.5, outputKeys: ["k"], archiveTrimmed: true, tokenCount: tokens });
+    expect(tokens).toBeGreaterThan(0);
     const r = await api.append({ roomId: "served", messages: [user("s3")] });
     expect(r.messages[0].seq).toBe(3);
+    // The script-kept total (meta `tok`) the move counted goes on from there.
+    const total = (await api.history({ roomId: "served" })).messages.reduce((n, m) => n + m.tokens, 0);
+    expect(Number(await raw.hget(`${braced("served")}:meta`, "tok"))).toBe(total);
     expect(await api.history({ roomId: "buried" })).toMatchObject({ version: 3, messages: [] });
     const revived = await api.append({ roomId: "buried", messages: [user("b4")] });
     expect({ version: revived.version, seq: revived.messages[0].seq }).toEqual({ version: 4, seq: 4 });
