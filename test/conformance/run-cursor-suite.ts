@@ -117,11 +117,17 @@ export function runCursorConformance(name: string, factory: StoreFactory): void 
       const store = await open({ ttlSeconds: 1 });
       await store.append("x", [user()]);
       await store.updateRunCursor("x", "r", { nextSeq: 2, values: { a: "1" } });
+      await store.append("y", [user()]);
+      await store.updateRunCursor("y", "r", { nextSeq: 2, values: { b: "2" } });
       await sleep(1200);
       expect(await store.getRunCursor("x", "r")).toEqual(NONE);
       // The next mutation expires the room first: the new room starts without the old cursor.
       await store.append("x", [user()]);
       expect(await store.getRunCursor("x", "r")).toEqual(NONE);
+      // An update expires a due room too, and then finds no room.
+      expect((await rejection(store.updateRunCursor("y", "r", { values: {} }))).code).toBe("NOT_FOUND");
+      await store.append("y", [user()]);
+      expect(await store.getRunCursor("y", "r")).toEqual(NONE);
     });
   });
 }
