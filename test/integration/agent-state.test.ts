@@ -153,3 +153,38 @@ describe.each(LAYOUTS)("agent state ($name)", ({ env }) => {
     expect(await api.info({ roomId: off })).toMatchObject({ archiveTrimmed: false, archiveCount: 0, entryCount: 50 });
   });
 });
+
+describe.each([true, false])("agent state after a legacy writer's RPUSH + LTRIM (redis, hashTag %s)", (hashTag) => {
+  let server: TestServer;
+  const prefix = uniquePrefix("lg");
+  beforeAll(async () => {
+    server = await startTestServer({
+      ROOMHISTORY_REDIS_URL: redis.url, ROOMHISTORY_KEY_PREFIX: prefix, ROOMHISTORY_KEY_HASHTAG: hashTag ? "true" : "false",
+    });
+  });
+  afterAll(async () => server?.stop());
+
+  it("counts the token total again from the list: the next change carries the window's sum", async () => {
+    const api = rpc(server.client);
+    const agent = agentRpc(server.client);
+    const id = room();
+    const list = hashTag ? `${prefix}:{${id}}` : `${prefix}:${id}`;
+    await api.append({ roomId: id, messages: [user("one two three"), assistant("four five six seven"), user("eight")] });
+    await agent.setOptions({ roomId: id, maxContextTokens: 50, compactionThreshold: 0.5 });
+    const w = new WatchRecorder(server.client, { rooms: [{ roomId: id, knownVersion: 2 }] });
+    await w.until((x) => x.responses.length >= 1);
+    // The legacy manager's persist: its entry (no token count) pushed, the oldest entry trimmed away.
+    const raw = redis.client();
+    await raw.rpush(list, JSON.stringify({ role: "user", content: "[Message ID: L1] legacy words here" }));
+    await raw.ltrim(list, 1, -1);
+    const r = await api.append({ roomId: id, messages: [user("nine")] });
+    await w.until((x) => x.changes.some((c) => c.version === r.version));
+    const total = (await api.history({ roomId: id })).messages.reduce((n, m) => n + m.tokens, 0);
+    const change = w.changes.find((c) => c.version === r.version)!;
+    expect(change.tokenCount).toBe(total);
+    expect(change.needsCompaction).toBe(total / 50 >= 0.5);
+    expect((await api.info({ roomId: id })).tokenCount).toBe(total);
+    w.stream.cancel();
+    raw.disconnect();
+  });
+});
