@@ -45,7 +45,9 @@ export function newestSeq(entries: readonly Entry[]): number {
 
 /**
  * The plan replacing the snapshot's first `split` entries by `head`, archiving `archived` (the
- * originals of removed and rewritten entries, as they were).
+ * originals of removed and rewritten entries, as they were), except pruned tool results: the archive
+ * already holds their original content under the same seq (PruneToolResults), which GetArchive
+ * should return rather than the placeholder.
  */
 export function compactPlan(snap: WindowSnapshot, split: number, head: Entry[], archived: Entry[]): RewritePlan {
   return {
@@ -54,7 +56,7 @@ export function compactPlan(snap: WindowSnapshot, split: number, head: Entry[], 
     baseLength: snap.entries.length,
     replaceCount: split,
     head,
-    archived,
+    archived: archived.filter((e) => e.pr !== 1),
     changed: head,
     replacedThroughSeq: newestSeq(snap.entries.slice(0, split)),
   };

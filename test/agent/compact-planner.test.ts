@@ -64,6 +64,13 @@ describe("CompactHistory planner", () => {
     expect(findSplit(w, { keepRecent: 2, phaseGraduated: false })).toBe(6);
   });
 
+  it("does not archive a pruned result again: the archive has its original", () => {
+    const w = [call("p"), result("p", "[Pruned tool result: ...]", { pr: 1 }), user("x"), said("y"), user("z")];
+    const out = planCompaction({ version: 1, entries: w }, req())!;
+    expect(out.compacted).toBe(3);
+    expect(out.plan.archived).toEqual([w[0], w[2]]);
+  });
+
   it("keeps protected entries, with their tool pairs, in place", () => {
     const w = [user("a"), user("in", { ci: 1 }), said("b"), call("k", "activate", "{}", { sc: 1 }), result("k"),
       said("t", { tm: 1 }), user("c"), said("d"), user("e")];

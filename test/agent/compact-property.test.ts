@@ -38,7 +38,8 @@ function windowOf(steps: Step[]): Entry[] {
       const calls = Array.from({ length: s.n }, (_, k) => ({ id: `c${i}-${k}`, type: "function" as const,
         function: { name: k === 0 && s.flag === 4 ? "set_output" : "tool", arguments: JSON.stringify({ q: "x".repeat(s.flag * 40) }) } }));
       out.push({ role: "assistant", content: s.flag > 5 ? "text" : "", tool_calls: calls, seq: ++seq, tk: 5, ...flags(s) });
-      calls.forEach((c) => out.push({ role: "tool", content: "r", tool_call_id: c.id, is_error: s.error && s.flag > 6, seq: ++seq, tk: 7, ...flags(s) }));
+      calls.forEach((c) => out.push({ role: "tool", content: "r", tool_call_id: c.id, is_error: s.error && s.flag > 6, seq: ++seq, tk: 7,
+        ...(s.flag === 5 ? { pr: 1 as const } : {}), ...flags(s) }));
     }
   });
   return out;
@@ -52,7 +53,9 @@ function check(entries: Entry[], plan: RewritePlan): void {
   for (const e of after) if (e.role === "tool") expect(calls.has(e.tool_call_id!)).toBe(true);
   for (const e of entries) if (isProtectedEntry(e)) expect(after).toContain(e);
   for (const e of entries) {
-    expect(after.includes(e) || plan.archived.includes(e)).toBe(true);
+    // A pruned result's original is in the archive already (PruneToolResults): it is not archived again.
+    expect(after.includes(e) || plan.archived.includes(e) || e.pr === 1).toBe(true);
+    if (e.pr === 1) expect(plan.archived).not.toContain(e);
     expect(after.includes(e) && plan.archived.includes(e)).toBe(false);
   }
   for (const a of plan.archived) expect(entries).toContain(a);
@@ -74,7 +77,8 @@ describe("compaction planners (property)", () => {
       if (!out) return;
       check(entries, out.plan);
       expect(out.plan.archived.some((e) => isProtectedEntry(e))).toBe(false);
-      expect(out.compacted).toBe(out.plan.archived.length);
+      const prunedGone = entries.slice(0, out.plan.replaceCount).filter((e) => e.pr === 1 && !out.plan.head.includes(e)).length;
+      expect(out.compacted).toBe(out.plan.archived.length + prunedGone);
     }), { numRuns: 400 });
   });
 
