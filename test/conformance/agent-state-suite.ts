@@ -160,6 +160,21 @@ export function agentStateConformance(name: string, factory: StoreFactory): void
       }), { numRuns: 15 });
     });
 
+    it("drops the agent options and the archive when the room expires", async () => {
+      const store = await open({ ttlSeconds: 1, defaultLimit: 1 });
+      await store.setAgentOptions("x", budget(100, 0.5, { outputKeys: ["k"], archiveTrimmed: true }));
+      await store.append("x", [turn(1), turn(2)]);
+      expect((await store.read("x")).archiveCount).toBe(1);
+      await sleep(1100);
+      // The write that finds the room past its retention expires it first, then writes a new room.
+      const changes = await recorder(store, "x");
+      const { version } = await store.append("x", [turn(3)]);
+      expect((await changeAt(changes, version)).agent).toBeUndefined();
+      const snap = await store.read("x");
+      expect(snap.agentOptions).toBeUndefined();
+      expect(snap.archiveCount ?? 0).toBe(0);
+    });
+
     it("archives trimmed turns with archive_trimmed, and only then; the archive goes with the room", async () => {
       const store = await open({ defaultLimit: 3 });
       await store.setAgentOptions("k", budget(0, 0.8, { archiveTrimmed: true }));
