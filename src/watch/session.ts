@@ -75,7 +75,9 @@ export class WatchSession implements Watcher {
       let next = waiting ? coalesce(waiting, change) : change;
       // A slow stream's held-back entries stay bounded: past the budget a change waits as a RESYNC.
       const others = this.pendingBytes - (waiting ? entriesBytes(waiting) : 0);
-      if (others + entriesBytes(next) > MAX_PENDING_BYTES) next = resync(next.roomId, next.previousVersion, next.version);
+      if (others + entriesBytes(next) > MAX_PENDING_BYTES) {
+        next = { ...resync(next.roomId, next.previousVersion, next.version), agent: next.agent };
+      }
       this.dropPending(change.roomId);
       this.pending.set(change.roomId, next);
       this.pendingBytes += entriesBytes(next);
@@ -116,8 +118,10 @@ export class WatchSession implements Watcher {
       this.sent.set(roomId, change.version);
       // A change that does not follow what this stream sent (the feed lost messages while it
       // reconnected) goes out as a RESYNC from the stream's version: on one stream, every change's
-      // previous_version is the version sent before it for that room.
-      const next = sent === undefined || change.previousVersion === sent ? change : resync(roomId, sent, change.version);
+      // previous_version is the version sent before it for that room. It keeps the change's agent
+      // fields: they are the room's state at change.version.
+      const next = sent === undefined || change.previousVersion === sent
+        ? change : { ...resync(roomId, sent, change.version), agent: change.agent };
       this.write(encodedChange(next));
     }
   }
