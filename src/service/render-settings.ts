@@ -5,7 +5,7 @@
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { RenderFormat, TokenEncoding } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
-import { Struct } from "@roomhistory/client/gen/google/protobuf/struct.js";
+import { structSize } from "../wire/struct-size.js";
 import { DomainError, failedPrecondition, invalid } from "../domain/errors.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore, RenderEncodingName } from "../store/store.js";
@@ -47,7 +47,7 @@ export async function setRoomRenderDefaults(
   const roomId = check.checkRoomId(req.roomId);
   // ts-proto hands google.protobuf.Struct over as a plain object already.
   const context = req.roomContext;
-  if (context) check.checkContextSize(Struct.encode(Struct.wrap(context)).finish().length, deps.limits);
+  if (context) check.checkContextSize(structSize(context), deps.limits);
   const encoding = encodingName(req.encoding);
   if (req.template) checkTemplate(deps.templates, req.template, { ...context, room_id: roomId });
   const r = await deps.store.setRenderDefaults(roomId, { template: req.template, context, encoding },

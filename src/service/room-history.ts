@@ -4,7 +4,7 @@
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
-import { Struct } from "@roomhistory/client/gen/google/protobuf/struct.js";
+import { structSize } from "../wire/struct-size.js";
 import { clampLimit, type HistoryStore } from "../store/store.js";
 import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
@@ -80,7 +80,7 @@ export class RoomHistoryHandlers {
   async renderMessages(req: pb.RenderMessagesRequest): Promise<pb.RenderMessagesResponse | Encoded> {
     const roomId = check.checkRoomId(req.roomId);
     // ts-proto hands google.protobuf.Struct over as a plain object already.
-    if (req.roomContext) check.checkContextSize(Struct.encode(Struct.wrap(req.roomContext)).finish().length, this.limits);
+    if (req.roomContext) check.checkContextSize(structSize(req.roomContext), this.limits);
     const filter = runFilter(req);
     const read = await this.store.read(roomId);
     const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, key, make);
