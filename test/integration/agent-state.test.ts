@@ -37,6 +37,8 @@ function agentRpc(client: pb.RoomHistoryServiceClient) {
       (resolve, reject) => client.setAgentOptions(pb.SetAgentOptionsRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
     report: (req: pb.DeepPartial<pb.ReportUsageRequest>) => new Promise<pb.ReportUsageResponse>(
       (resolve, reject) => client.reportUsage(pb.ReportUsageRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
+    compact: (req: pb.DeepPartial<pb.CompactHistoryRequest>) => new Promise<pb.CompactHistoryResponse>(
+      (resolve, reject) => client.compactHistory(pb.CompactHistoryRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
     archive: (req: pb.DeepPartial<pb.GetArchiveRequest>) => new Promise<pb.GetArchiveResponse>(
       (resolve, reject) => client.getArchive(pb.GetArchiveRequest.fromPartial(req), new Metadata(), done(resolve, reject))),
   };
@@ -128,6 +130,26 @@ describe.each(LAYOUTS)("agent state ($name)", ({ env }) => {
     await w.until((x) => x.changes.some((c) => c.version === cleared.version));
     expect(w.changes.at(-1)).toMatchObject({ kind: ChangeKind.CHANGE_KIND_CLEAR, tokenCount: 0, needsCompaction: false });
     expect(await api.info({ roomId: id })).toMatchObject({ tokenCount: 0, maxContextTokens: 1000, needsCompaction: false });
+    w.stream.cancel();
+  });
+
+  it("a compaction answering needs_compaction: its COMPACT change carries the lower total and needs_compaction false", async () => {
+    const id = room();
+    await agent.setOptions({ roomId: id, maxContextTokens: 400, compactionThreshold: 0.5 });
+    const w = new WatchRecorder(server.client, { rooms: [{ roomId: id, knownVersion: 1 }] });
+    await w.until((x) => x.responses.length >= 1);
+    let version = 1;
+    while (!w.changes.some((c) => c.needsCompaction)) {
+      version = (await api.append({ roomId: id, messages: [user("question " + "q ".repeat(40)), assistant("answer " + "a ".repeat(40))] })).version;
+      await w.until((x) => x.changes.some((c) => c.version === version));
+    }
+    const compacted = await agent.compact({ roomId: id, summary: "short summary", keepRecent: 2 });
+    expect(compacted.compacted).toBeGreaterThan(0);
+    await w.until((x) => x.changes.some((c) => c.version === compacted.version));
+    const change = w.changes.find((c) => c.version === compacted.version)!;
+    const total = (await api.history({ roomId: id })).messages.reduce((n, m) => n + m.tokens, 0);
+    expect(change).toMatchObject({ kind: ChangeKind.CHANGE_KIND_COMPACT, tokenCount: total, needsCompaction: false });
+    expect(await api.info({ roomId: id })).toMatchObject({ tokenCount: total, needsCompaction: false });
     w.stream.cancel();
   });
 
