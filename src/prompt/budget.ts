@@ -46,7 +46,16 @@ export function toolCallTokens(id: string, name: string, args: string, enc: Enco
 /** A system prompt message's tokens; 0 when there is none. */
 export function systemTokens(system: string, enc: EncodingName): number {
   if (!system) return 0;
-  return TOKENS_PER_MESSAGE + countTokens("system", enc) + textTokens(system, enc);
+  return TOKENS_PER_MESSAGE + systemRoleTokens(enc) + textTokens(system, enc);
+}
+
+/** The role "system" in each encoding: counted once, not on every render. */
+const SYSTEM_ROLE_TOKENS = new Map<EncodingName, number>();
+
+function systemRoleTokens(enc: EncodingName): number {
+  let n = SYSTEM_ROLE_TOKENS.get(enc);
+  if (n === undefined) SYSTEM_ROLE_TOKENS.set(enc, (n = countTokens("system", enc)));
+  return n;
 }
 
 // A room's window is re-read whole after every change, so its entries come back as new objects with
