@@ -127,7 +127,8 @@ end
 
 -- Publishes one change event on the room's shard channel. `entries` are JSON texts, sent only when
 -- their total size fits max_bytes (else "o":1 tells the watcher to fetch them). `extra`, when given, is
--- more fields of the payload, each as ',"name":value' (e.g. ',"rt":12', replaced_through_seq).
+-- more fields of the payload, each as ',"name":value' (e.g. ',"rt":12', replaced_through_seq). A room
+-- with a context budget also gets its token total and needs_compaction ("tc", "nc": agent_fields()).
 local function publish(ctx, version, kind, entries, trimmed, extra)
   local size, omitted = 0, 0
   for _, e in ipairs(entries) do size = size + #e end
