@@ -209,4 +209,21 @@ describe.each([true, false])("agent state after a legacy writer's RPUSH + LTRIM 
     w.stream.cancel();
     raw.disconnect();
   });
+
+  it("counts the total of a room an older server wrote (counts kept, no tok) at its next write", async () => {
+    const api = rpc(server.client);
+    const agent = agentRpc(server.client);
+    const id = room();
+    const meta = hashTag ? `${prefix}:{${id}}:meta` : `${prefix}:${id}:meta`;
+    await api.append({ roomId: id, messages: [user("one two three"), assistant("four five")] });
+    const raw = redis.client();
+    await raw.hdel(meta, "tok");
+    const set = await agent.setOptions({ roomId: id, maxContextTokens: 10, compactionThreshold: 1 });
+    const total = (await api.history({ roomId: id })).messages.reduce((n, m) => n + m.tokens, 0);
+    expect(set.needsCompaction).toBe(total >= 10);
+    await api.append({ roomId: id, messages: [user("six")] });
+    const after = (await api.history({ roomId: id })).messages.reduce((n, m) => n + m.tokens, 0);
+    expect(Number(await raw.hget(meta, "tok"))).toBe(after);
+    raw.disconnect();
+  });
 });
