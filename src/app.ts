@@ -82,6 +82,8 @@ export function createBackend(config: Config, logger: Logger): Backend {
     maxEventBytes: config.maxEventBytes,
     maxRoomBytes: config.maxRoomBytes,
     readCacheBytes: config.readCacheBytes,
+    archiveMaxBytes: config.archiveMaxBytes,
+    archiveTtlSeconds: config.archiveTtlSeconds,
   };
   if (!config.redisUrl && !config.redisCluster) return { store: new MemoryStore(shared) };
   const redis = config.redisCluster

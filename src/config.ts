@@ -33,6 +33,10 @@ export interface Config {
   maxRoomBytes: number;
   /** The largest GetHistory or RenderMessages reply; GetHistory pages stop at it. */
   maxReplyBytes: number;
+  /** Bytes a room's archive keeps, oldest evicted first (0: no limit). */
+  archiveMaxBytes: number;
+  /** Seconds a room's archive lives after its last archiving (0: as long as the room). */
+  archiveTtlSeconds: number;
   limits: Limits;
   logLevel: string;
   shutdownGraceMs: number;
@@ -185,6 +189,8 @@ function settings(env: Env): Config {
     maxEventBytes: int(env, "ROOMHISTORY_MAX_EVENT_BYTES", D.DEFAULT_MAX_EVENT_BYTES),
     readCacheBytes: int(env, "ROOMHISTORY_READ_CACHE_BYTES", D.DEFAULT_READ_CACHE_BYTES),
     ...replyLimits(env),
+    archiveMaxBytes: int(env, "ROOMHISTORY_ARCHIVE_MAX_BYTES", D.DEFAULT_ARCHIVE_MAX_BYTES),
+    archiveTtlSeconds: int(env, "ROOMHISTORY_ARCHIVE_TTL_SECONDS", D.DEFAULT_ARCHIVE_TTL_SECONDS),
     limits: {
       maxMessageBytes: int(env, "ROOMHISTORY_MAX_MESSAGE_BYTES", D.DEFAULT_LIMITS.maxMessageBytes, 1),
       maxBatchMessages: int(env, "ROOMHISTORY_MAX_BATCH_MESSAGES", D.DEFAULT_LIMITS.maxBatchMessages, 1),

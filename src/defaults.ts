@@ -17,6 +17,10 @@ export const DEFAULT_REAP_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
 export const DEFAULT_READ_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ROOM_BYTES = 8 * 1024 * 1024;
+/** A room's archive (pruned and compacted entries): at most this many bytes, oldest evicted first. */
+export const DEFAULT_ARCHIVE_MAX_BYTES = 64 * 1024 * 1024;
+/** A room's archive expires this long after its last archiving. */
+export const DEFAULT_ARCHIVE_TTL_SECONDS = 30 * 24 * 3600;
 /** The largest GetHistory or RenderMessages reply. */
 export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
 /** Request limits (src/wire/validate.ts, Limits). */

@@ -21,6 +21,11 @@ export interface RoomKeys {
   /** The prefix of the room's idempotency records (`<idem>:<key>`). */
   idem: string;
   /**
+   * The room's archive: a sorted set of the entries pruning and compaction moved out of the window
+   * (score = seq, member = the entry's stored JSON); see includes/archive.lua.
+   */
+  archive: string;
+  /**
    * The room's run cursors: a hash, field = run_id, value = JSON {next_seq, values}
    * (update-run-cursor-4.lua). Always `<list>:cursors`: bury() in includes/common.lua derives it so.
    */
@@ -34,7 +39,7 @@ export interface RoomKeys {
  * suffix, so it has the suffix's word as a later segment: rejecting those (the first segment is
  * never a suffix) makes collisions impossible.
  */
-const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem", "cursors"]);
+const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem", "archive", "cursors"]);
 
 export class KeySpace {
   constructor(private readonly options: KeyOptions) {}
@@ -43,7 +48,7 @@ export class KeySpace {
     const base = `${this.options.prefix}:${this.options.hashTag ? `{${roomId}}` : roomId}`;
     return {
       list: base, version: `${base}:ver`, meta: `${base}:meta`, channel: `${base}:changes`, idem: `${base}:idem`,
-      cursors: `${base}:cursors`,
+      archive: `${base}:archive`, cursors: `${base}:cursors`,
     };
   }
 
