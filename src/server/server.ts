@@ -4,11 +4,11 @@ import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
 import { AgentReads } from "../service/agent-reads.js";
 import { CompactionHandlers } from "../service/compaction.js";
+import { PruneArchiveHandlers } from "../service/prune-archive.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
 import { WatchService } from "../watch/watch-service.js";
-import { notImplemented } from "../domain/errors.js";
 import { toGrpc, type ServiceImplementation } from "./implementation.js";
 import { addReflection } from "./reflection.js";
 import { serverTls, type TlsFiles } from "./tls.js";
@@ -76,7 +76,9 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
-  const { definition, handlers: grpcHandlers } = toGrpc(serviceImplementation(handlers, watch, agent, compaction), deps.logger);
+  const prune = new PruneArchiveHandlers(deps.store, { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
+  const { definition, handlers: grpcHandlers } = toGrpc(
+    serviceImplementation(handlers, watch, agent, compaction, prune), deps.logger);
   server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -128,6 +130,7 @@ function drain(server: Server, graceMs: number): Promise<void> {
 /** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
 function serviceImplementation(
   h: RoomHistoryHandlers, watch: WatchService, agent: AgentReads, compaction: CompactionHandlers,
+  prune: PruneArchiveHandlers,
 ): ServiceImplementation {
   return {
     appendMessages: (req) => h.appendMessages(req),
@@ -146,12 +149,12 @@ function serviceImplementation(
     listRooms: (req) => h.listRooms(req),
     setRoomRenderDefaults: (req) => h.setRoomRenderDefaults(req),
     reportUsage: (req) => h.reportUsage(req),
-    // Issue 11 (agent histories) in progress: each answers UNIMPLEMENTED until its handler lands.
+    // Issue 11 (agent histories).
     setAgentOptions: (req) => h.setAgentOptions(req),
-    pruneToolResults: () => Promise.reject(notImplemented("PruneToolResults")),
+    pruneToolResults: (req) => prune.pruneToolResults(req),
     compactHistory: (req) => compaction.compactHistory(req),
     compactPreservingStructure: (req) => compaction.compactPreservingStructure(req),
-    getArchive: () => Promise.reject(notImplemented("GetArchive")),
+    getArchive: (req) => prune.getArchive(req),
     searchHistory: (req) => agent.searchHistory(req),
     exportSummary: (req) => agent.exportSummary(req),
     getRunCursor: (req) => agent.getRunCursor(req),
