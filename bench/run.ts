@@ -25,10 +25,11 @@ import { pythonScenario } from "./scenarios/python.js";
 import { durabilityScenario } from "./scenarios/durability.js";
 import { largeScenario } from "./scenarios/large.js";
 import { trustScenario } from "./scenarios/trust.js";
+import { agentScenario } from "./scenarios/agent.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, renderBudgetScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario,
-  pythonScenario, durabilityScenario, largeScenario, trustScenario,
+  pythonScenario, durabilityScenario, largeScenario, trustScenario, agentScenario,
 ];
 
 const { values } = parseArgs({
