@@ -7,6 +7,7 @@ import { renderDefaultsConformance } from "./render-defaults-suite.js";
 import { agentStateConformance } from "./agent-state-suite.js";
 import { runCursorConformance } from "./run-cursor-suite.js";
 import { compactionConformance } from "./compaction-suite.js";
+import { pruneArchiveConformance } from "./prune-archive-suite.js";
 
 storeConformance("memory", async (options) => {
   const store = new MemoryStore(options);
@@ -44,6 +45,11 @@ compactionConformance("memory", async (options) => {
 });
 
 agentStateConformance("memory", async (options) => {
+  const store = new MemoryStore(options);
+  return { store, close: () => store.close() };
+});
+
+pruneArchiveConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
 });

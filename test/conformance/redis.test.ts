@@ -12,6 +12,7 @@ import { renderDefaultsConformance } from "./render-defaults-suite.js";
 import { agentStateConformance } from "./agent-state-suite.js";
 import { runCursorConformance } from "./run-cursor-suite.js";
 import { compactionConformance } from "./compaction-suite.js";
+import { pruneArchiveConformance } from "./prune-archive-suite.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -34,4 +35,5 @@ for (const hashTag of [true, false]) {
   agentStateConformance(`redis (hashTag ${hashTag})`, factory);
   runCursorConformance(`redis (hashTag ${hashTag})`, factory);
   compactionConformance(`redis (hashTag ${hashTag})`, factory);
+  pruneArchiveConformance(`redis (hashTag ${hashTag})`, factory);
 }
