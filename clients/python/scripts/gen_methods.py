@@ -30,11 +30,13 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
     ),
     (
         "get_history", "GetHistory",
-        ["room_id: str", "*", "limit: int = 0", "after_seq: int = 0", "page_size: int = 0", 'page_token: str = ""'],
+        ["room_id: str", "*", "limit: int = 0", "after_seq: int = 0", "page_size: int = 0", 'page_token: str = ""',
+         'run_id: str = ""', 'phase_id: str = ""'],
         "pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, "
-        "page_token=page_token)",
+        "page_token=page_token, run_id=run_id, phase_id=phase_id)",
         """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
-        (pass next_page_token back for the next; the version tells whether the room changed meanwhile).""",
+        (pass next_page_token back for the next; the version tells whether the room changed meanwhile).
+        ``run_id`` / ``phase_id`` return only that run's / phase's messages.""",
     ),
     (
         "render_messages", "RenderMessages",
@@ -43,15 +45,16 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
          "format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED",
          "sender_style: pb.SenderStyle = pb.SENDER_STYLE_UNSPECIFIED",
          "id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED", "max_tokens: int = 0",
-         "encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED"],
+         "encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED", 'run_id: str = ""', 'phase_id: str = ""'],
         "pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, "
         "include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, "
-        "id_markers=id_markers, max_tokens=max_tokens, encoding=encoding)",
+        "id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)",
         """The room rendered for a chat API: system prompt from the template (the room's, see
         set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
-        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``.""",
+        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages.""",
     ),
     (
         "set_room_render_defaults", "SetRoomRenderDefaults",
@@ -143,6 +146,89 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
         "pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)",
         """Expires idle rooms now, as the server's schedule does (max_idle_seconds 0: rooms past their own
         retention); with dry_run, only lists them. Retried: a repeat expires only what is idle then.""",
+    ),
+    (
+        "set_agent_options", "SetAgentOptions",
+        ["room_id: str", "*", "max_context_tokens: int = 0", "compaction_threshold: float | None = None",
+         "output_keys: Iterable[str] = ()", "archive_trimmed: bool = False", *WRITE],
+        "_requests.write_options(pb.SetAgentOptionsRequest(room_id=room_id, max_context_tokens=max_context_tokens, "
+        "compaction_threshold=compaction_threshold, output_keys=list(output_keys), archive_trimmed=archive_trimmed), "
+        "expected_version, durability)",
+        """Sets the room's agent options, all at once: its context budget (0: none), the share of it at which
+        it needs compaction (None: 0.8), the output keys compaction preserves, and whether trimmed turns go
+        to the archive. Watchers get CHANGE_KIND_AGENT_OPTIONS. Retried only with an expected_version.""",
+    ),
+    (
+        "prune_tool_results", "PruneToolResults",
+        ["room_id: str", "*", "protect_tokens: int | None = None", "min_prune_tokens: int | None = None", *WRITE],
+        "_requests.write_options(pb.PruneToolResultsRequest(room_id=room_id, protect_tokens=protect_tokens, "
+        "min_prune_tokens=min_prune_tokens), expected_version, durability)",
+        """Replaces old tool results by placeholders (originals to the archive); None means the server's
+        default (protect 5000 tokens, prune only when 2000 would be freed). ``pruned`` 0: nothing happened.
+        Watchers get CHANGE_KIND_PRUNE. Retried only with an expected_version.""",
+    ),
+    (
+        "compact_history", "CompactHistory",
+        ["room_id: str", "summary: str", "*", "keep_recent: int | None = None",
+         "keep_recent_tokens: int | None = None", "phase_graduated: bool = False", *WRITE],
+        "_requests.write_options(pb.CompactHistoryRequest(room_id=room_id, summary=summary, keep_recent=keep_recent, "
+        "keep_recent_tokens=keep_recent_tokens, phase_graduated=phase_graduated), expected_version, durability)",
+        """Replaces the front of the window by one summary turn (the replaced turns go to the archive),
+        keeping ``keep_recent`` messages or the newest within ``keep_recent_tokens`` (give at most one;
+        neither: the server keeps 2). ``compacted`` 0: nothing happened. Watchers get CHANGE_KIND_COMPACT.
+        Retried only with an expected_version.""",
+    ),
+    (
+        "compact_preserving_structure", "CompactPreservingStructure",
+        ["room_id: str", "*", "keep_recent: int | None = None", "phase_graduated: bool = False",
+         "aggressive: bool = False", *WRITE],
+        "_requests.write_options(pb.CompactPreservingStructureRequest(room_id=room_id, keep_recent=keep_recent, "
+        "phase_graduated=phase_graduated, aggressive=aggressive), expected_version, durability)",
+        """Moves free text before the split to the archive behind a reference turn, keeping tool calls
+        (arguments shortened); ``aggressive`` also collapses old tool pairs into a digest. Watchers get
+        CHANGE_KIND_COMPACT. Retried only with an expected_version.""",
+    ),
+    (
+        "get_archive", "GetArchive",
+        ["room_id: str", "*", "from_seq: int = 0", "to_seq: int = 0", "page_size: int = 0", 'page_token: str = ""'],
+        "pb.GetArchiveRequest(room_id=room_id, from_seq=from_seq, to_seq=to_seq, page_size=page_size, "
+        "page_token=page_token)",
+        """One page of what pruning, compaction and archived trims moved out of the window, oldest first,
+        as stored (seqs 0: unbounded); pass next_page_token back for the next page.""",
+    ),
+    (
+        "search_history", "SearchHistory",
+        ["room_id: str", "*", 'text: str = ""', 'sender: str = ""', "from_time: _requests.When | None = None",
+         "to_time: _requests.When | None = None", "include_archive: bool = False", "page_size: int = 0",
+         'page_token: str = ""'],
+        "pb.SearchHistoryRequest(room_id=room_id, text=text, sender=sender, from_time=_requests.timestamp(from_time), "
+        "to_time=_requests.timestamp(to_time), include_archive=include_archive, page_size=page_size, "
+        "page_token=page_token)",
+        """One page of the room's turns matching ``text`` (case-insensitive), ``sender`` and the time range
+        (a naive datetime is UTC), in the window and, with include_archive, the archive.""",
+    ),
+    (
+        "export_summary", "ExportSummary",
+        ["room_id: str", "*", "recent: int = 0"],
+        "pb.ExportSummaryRequest(room_id=room_id, recent=recent)",
+        """A digest of the room (info, counts per role and tool, runs, the ``recent`` newest messages; 0:
+        10) for an operator or a supervisor agent.""",
+    ),
+    (
+        "get_run_cursor", "GetRunCursor",
+        ["room_id: str", "run_id: str"],
+        "pb.GetRunCursorRequest(room_id=room_id, run_id=run_id)",
+        """A run's cursor: the seq it reads from next and its values (``exists`` False: none yet).""",
+    ),
+    (
+        "update_run_cursor", "UpdateRunCursor",
+        ["room_id: str", "run_id: str", "*", "next_seq: int | None = None",
+         "values: Mapping[str, str] | None = None", "expected_next_seq: int | None = None"],
+        "pb.UpdateRunCursorRequest(room_id=room_id, run_id=run_id, next_seq=next_seq, values=dict(values or {}), "
+        "expected_next_seq=expected_next_seq)",
+        """Sets a run's cursor (next_seq None: kept; values merged, an empty value removes its key); with
+        ``expected_next_seq`` (0: no cursor yet), CursorConflict-ABORTED when it differs. Moves no version.
+        Retried only with an expected_next_seq.""",
     ),
 ]
 

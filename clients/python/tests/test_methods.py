@@ -28,16 +28,9 @@ def test_both_clients_have_the_same_methods_with_the_same_parameters() -> None:
     unary = {m.name for m in pb.DESCRIPTOR.services_by_name["RoomHistoryService"].methods if not m.server_streaming}
     covered = {"".join(part.title() for part in name.split("_")) for name in sync}
     assert sync == aio
-    # Every unary RPC (all but Watch) has a method, but the issue 11 RPCs, whose handlers have not landed yet
-    # (they answer UNIMPLEMENTED): a new RPC fails here until it gets a row in scripts/gen_methods.py or a
-    # place in this list.
-    assert unary - covered == NOT_YET_COVERED
+    # Every unary RPC (all but Watch) has a method: a new RPC fails here until it gets a row in
+    # scripts/gen_methods.py.
+    assert unary == covered
     assert all(inspect.iscoroutinefunction(getattr(AsyncRoomHistoryClient, n)) for n in aio)
     assert all(not inspect.iscoroutinefunction(getattr(RoomHistoryClient, n)) for n in sync)
 
-
-#: The issue 11 RPCs (proto commit 9b662f3), not in the clients yet.
-NOT_YET_COVERED = {
-    "SetAgentOptions", "PruneToolResults", "CompactHistory", "CompactPreservingStructure", "GetArchive",
-    "SearchHistory", "ExportSummary", "GetRunCursor", "UpdateRunCursor",
-}

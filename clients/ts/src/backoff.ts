@@ -136,7 +136,10 @@ export function retryWait(
 }
 
 /** The unary RPCs that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then). */
-const ALWAYS_SAFE = new Set(["getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms"]);
+const ALWAYS_SAFE = new Set([
+  "getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms",
+  "getArchive", "searchHistory", "exportSummary", "getRunCursor",
+]);
 
 /**
  * Whether a call may be sent again after a failure that may have reached the server: reads always; an
@@ -146,10 +149,13 @@ const ALWAYS_SAFE = new Set(["getHistory", "renderMessages", "getRoomInfo", "lis
  * `method` is the client's method name (e.g. "appendMessages").
  */
 export function retrySafe(
-  method: string, request: { expectedVersion?: number; idempotencyKey?: string },
+  method: string, request: { expectedVersion?: number; idempotencyKey?: string; expectedNextSeq?: number },
 ): boolean {
   if (ALWAYS_SAFE.has(method)) return true;
   if (method === "appendMessages" && request.idempotencyKey) return true;
+  // A cursor update moves no version: its guard is expectedNextSeq (a repeat then fails with
+  // CURSOR_CONFLICT instead of merging its values twice over a newer cursor).
+  if (method === "updateRunCursor") return request.expectedNextSeq !== undefined;
   return request.expectedVersion !== undefined;
 }
 

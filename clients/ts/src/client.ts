@@ -61,7 +61,9 @@ export type PartialRequest<T> = pb.DeepPartial<T>;
 type UnaryMethod =
   | "appendMessages" | "getHistory" | "renderMessages" | "updateMessage" | "markDeleted" | "patchReactions"
   | "clearRoom" | "setRoomLimit" | "discardRebackfill" | "getRoomInfo" | "listRooms" | "deleteRoom"
-  | "setRoomRetention" | "reapIdleRooms" | "setRoomRenderDefaults" | "reportUsage";
+  | "setRoomRetention" | "reapIdleRooms" | "setRoomRenderDefaults" | "reportUsage"
+  | "setAgentOptions" | "pruneToolResults" | "compactHistory" | "compactPreservingStructure" | "getArchive"
+  | "searchHistory" | "exportSummary" | "getRunCursor" | "updateRunCursor";
 
 type Callback<Res> = (err: Error | null, res: Res) => void;
 type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => { cancel(): void };
@@ -225,6 +227,76 @@ export class RoomHistoryClient {
     req: PartialRequest<pb.ReapIdleRoomsRequest> = {}, opts?: CallOptions,
   ): Promise<pb.ReapIdleRoomsResponse> {
     return this.unary("reapIdleRooms", pb.ReapIdleRoomsRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * SetAgentOptions: the room's context budget, compaction threshold (unset: 0.8), output keys and
+   * archiveTrimmed, all at once. Watchers get CHANGE_KIND_AGENT_OPTIONS. Retried only with an expectedVersion.
+   */
+  setAgentOptions(
+    req: PartialRequest<pb.SetAgentOptionsRequest>, opts?: CallOptions,
+  ): Promise<pb.SetAgentOptionsResponse> {
+    return this.unary("setAgentOptions", pb.SetAgentOptionsRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * PruneToolResults: old tool results become placeholders, originals go to the archive (`pruned` 0:
+   * nothing happened). Watchers get CHANGE_KIND_PRUNE. Retried only with an expectedVersion.
+   */
+  pruneToolResults(
+    req: PartialRequest<pb.PruneToolResultsRequest>, opts?: CallOptions,
+  ): Promise<pb.PruneToolResultsResponse> {
+    return this.unary("pruneToolResults", pb.PruneToolResultsRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * CompactHistory: the front of the window becomes one summary turn, the replaced turns go to the
+   * archive (`compacted` 0: nothing happened). Watchers get CHANGE_KIND_COMPACT. Retried only with an
+   * expectedVersion.
+   */
+  compactHistory(req: PartialRequest<pb.CompactHistoryRequest>, opts?: CallOptions): Promise<pb.CompactHistoryResponse> {
+    return this.unary("compactHistory", pb.CompactHistoryRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * CompactPreservingStructure: free text before the split goes to the archive behind a reference turn,
+   * tool calls stay (arguments shortened). Watchers get CHANGE_KIND_COMPACT. Retried only with an
+   * expectedVersion.
+   */
+  compactPreservingStructure(
+    req: PartialRequest<pb.CompactPreservingStructureRequest>, opts?: CallOptions,
+  ): Promise<pb.CompactPreservingStructureResponse> {
+    return this.unary("compactPreservingStructure", pb.CompactPreservingStructureRequest.fromPartial(req), opts);
+  }
+
+  /** GetArchive: one page of what pruning, compaction and archived trims moved away, oldest first. Retried. */
+  getArchive(req: PartialRequest<pb.GetArchiveRequest>, opts?: CallOptions): Promise<pb.GetArchiveResponse> {
+    return this.unary("getArchive", pb.GetArchiveRequest.fromPartial(req), opts);
+  }
+
+  /** SearchHistory: one page of turns by text, sender and time, optionally in the archive too. Retried. */
+  searchHistory(req: PartialRequest<pb.SearchHistoryRequest>, opts?: CallOptions): Promise<pb.SearchHistoryResponse> {
+    return this.unary("searchHistory", pb.SearchHistoryRequest.fromPartial(req), opts);
+  }
+
+  /** ExportSummary: the room's digest for an operator or a supervisor agent. Retried. */
+  exportSummary(req: PartialRequest<pb.ExportSummaryRequest>, opts?: CallOptions): Promise<pb.ExportSummaryResponse> {
+    return this.unary("exportSummary", pb.ExportSummaryRequest.fromPartial(req), opts);
+  }
+
+  /** GetRunCursor: a run's cursor (`exists` false: none yet). Retried. */
+  getRunCursor(req: PartialRequest<pb.GetRunCursorRequest>, opts?: CallOptions): Promise<pb.GetRunCursorResponse> {
+    return this.unary("getRunCursor", pb.GetRunCursorRequest.fromPartial(req), opts);
+  }
+
+  /**
+   * UpdateRunCursor: sets a run's cursor (values merged; an empty value removes its key). Moves no
+   * version. Retried only with an expectedNextSeq (ABORTED with reason CURSOR_CONFLICT when it differs).
+   */
+  updateRunCursor(
+    req: PartialRequest<pb.UpdateRunCursorRequest>, opts?: CallOptions,
+  ): Promise<pb.UpdateRunCursorResponse> {
+    return this.unary("updateRunCursor", pb.UpdateRunCursorRequest.fromPartial(req), opts);
   }
 
   /**

@@ -11,6 +11,7 @@ import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
 import type { Message } from "./gen/roomhistory/v1/message.js";
 import type * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { retryUntilAborted } from "./backoff.js";
+import { CompactionWatch } from "./compaction-watch.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
 import { RoomNotFollowedError, VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
@@ -69,6 +70,12 @@ export interface RoomMirrorEvents {
   warning: [Error, string];
   /** error: the mirror stopped (the watch failed for good, e.g. an invalid room id); it is closed. */
   error: [Error];
+  /**
+   * needsCompaction: a room with agent options crossed its compaction threshold: the watched change on
+   * which needsCompaction turned true, emitted once the copy holds it (once per crossing: after a
+   * compaction brings the room back under, the next crossing emits again).
+   */
+  needsCompaction: [RoomChange];
 }
 
 /**
@@ -88,6 +95,9 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   private readonly pageSize: number;
   private fetching = 0;
   private readonly fetchQueue: (() => void)[] = [];
+  private readonly compaction = new CompactionWatch();
+  /** The changes that came from the watch (the mirror's own appends and reads make their own). */
+  private readonly watched = new WeakSet<RoomChange>();
 
   /** Starts following `roomIds` at once; await ready() or getMessages() for the first load. */
   constructor(
@@ -119,7 +129,18 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   unfollow(...roomIds: string[]): void {
     for (const id of roomIds) this.rooms.get(id)?.fail(new RoomNotFollowedError(id));
     for (const id of roomIds) this.rooms.delete(id);
+    for (const id of roomIds) this.compaction.forget(id);
     this.stream.remove(roomIds);
+  }
+
+  /** Whether the room's latest watched change said it needs compaction (rooms with agent options). */
+  needsCompaction(roomId: string): boolean {
+    return this.compaction.totals(roomId).needsCompaction;
+  }
+
+  /** The room's token total as its latest watched change reported it (rooms with agent options). */
+  tokenCount(roomId: string): number {
+    return this.compaction.totals(roomId).tokenCount;
   }
 
   /** The rooms followed. */
@@ -228,7 +249,10 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   /** Feeds the one watch stream into the rooms' queues. */
   private async pump(): Promise<void> {
     try {
-      for await (const change of this.stream) this.rooms.get(change.roomId)?.enqueue(change);
+      for await (const change of this.stream) {
+        this.watched.add(change);
+        this.rooms.get(change.roomId)?.enqueue(change);
+      }
     } catch (err) {
       if (this.closing.signal.aborted) return;
       this.shutdown(err as Error);
@@ -267,6 +291,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       step = afterFetch(room, change, afterSeq, res);
     }
     if (step.action === "apply") this.update(room, step.window.messages, step.window.version, change, refetched);
+    if (this.watched.has(change) && this.compaction.seen(change)) this.emitSafely("needsCompaction", change);
   }
 
   private update(
@@ -274,11 +299,15 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
   ): void {
     if (this.rooms.get(room.roomId) !== room) return; // unfollowed while fetching
     room.set(messages, version);
+    this.emitSafely("changed", { roomId: room.roomId, version, change, refetched });
+  }
+
+  private emitSafely(event: "changed" | "needsCompaction", arg: RoomChangedEvent | RoomChange): void {
     try {
-      this.emit("changed", { roomId: room.roomId, version, change, refetched });
+      (this.emit as (e: string, a: unknown) => boolean)(event, arg);
     } catch (err) {
       // A listener's bug must not stop the room from following its changes.
-      this.warn(err as Error, `a "changed" listener threw; the mirror goes on`);
+      this.warn(err as Error, `a "${event}" listener threw; the mirror goes on`);
     }
   }
 

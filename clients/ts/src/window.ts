@@ -82,7 +82,10 @@ export function applyChange(window: readonly Message[], change: RoomChange): rea
     case ChangeKind.CHANGE_KIND_UPDATE:
     case ChangeKind.CHANGE_KIND_DELETE:
     case ChangeKind.CHANGE_KIND_REACTIONS:
+    case ChangeKind.CHANGE_KIND_PRUNE:
       return replaceMessages(window, change.messages);
+    case ChangeKind.CHANGE_KIND_COMPACT:
+      return compact(window, change);
     case ChangeKind.CHANGE_KIND_CLEAR:
     case ChangeKind.CHANGE_KIND_EXPIRED:
     case ChangeKind.CHANGE_KIND_DELETED:
@@ -92,6 +95,7 @@ export function applyChange(window: readonly Message[], change: RoomChange): rea
     case ChangeKind.CHANGE_KIND_REBACKFILL:
     case ChangeKind.CHANGE_KIND_RETENTION:
     case ChangeKind.CHANGE_KIND_RENDER_DEFAULTS:
+    case ChangeKind.CHANGE_KIND_AGENT_OPTIONS:
       return window;
     default:
       return undefined; // RESYNC, or a kind this client does not know yet: never ignored
@@ -117,6 +121,25 @@ export function findEdited(window: readonly Message[], changed: Message): number
   if (changed.id === "") return -1;
   for (let i = window.length - 1; i >= 0; i--) if (window[i].id === changed.id) return i;
   return -1;
+}
+
+/**
+ * CHANGE_KIND_COMPACT: every message with a seq at or below replacedThroughSeq, and every seq-less
+ * (legacy) message before the last of them, gives way to the change's messages, placed at the front.
+ * Undefined when the copy holds none of the replaced messages (it is not the window the server compacted).
+ */
+function compact(window: readonly Message[], change: RoomChange): readonly Message[] | undefined {
+  const through = change.replacedThroughSeq;
+  const replaced = (m: Message) => m.seq > 0 && m.seq <= through;
+  let cut = 0;
+  for (let i = window.length - 1; i >= 0; i--) {
+    if (replaced(window[i])) {
+      cut = i + 1;
+      break;
+    }
+  }
+  if (cut === 0) return undefined;
+  return [...change.messages, ...window.slice(cut).filter((m) => !replaced(m))];
 }
 
 /** Replaces each changed message (see findEdited); undefined if one is missing. */

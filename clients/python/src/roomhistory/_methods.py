@@ -50,11 +50,14 @@ class SyncMethods:
         after_seq: int = 0,
         page_size: int = 0,
         page_token: str = "",
+        run_id: str = "",
+        phase_id: str = "",
         timeout: float | None = None,
     ) -> pb.GetHistoryResponse:
         """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
-        (pass next_page_token back for the next; the version tells whether the room changed meanwhile)."""
-        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token)
+        (pass next_page_token back for the next; the version tells whether the room changed meanwhile).
+        ``run_id`` / ``phase_id`` return only that run's / phase's messages."""
+        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token, run_id=run_id, phase_id=phase_id)
         return self._unary(self._stub.GetHistory, request, timeout)
 
     def render_messages(
@@ -70,14 +73,17 @@ class SyncMethods:
         id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED,
         max_tokens: int = 0,
         encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
+        run_id: str = "",
+        phase_id: str = "",
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
         """The room rendered for a chat API: system prompt from the template (the room's, see
         set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
-        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``."""
-        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding)
+        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)
         return self._unary(self._stub.RenderMessages, request, timeout)
 
     def set_room_render_defaults(
@@ -256,6 +262,148 @@ class SyncMethods:
         request = pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)
         return self._unary(self._stub.ReapIdleRooms, request, timeout)
 
+    def set_agent_options(
+        self,
+        room_id: str,
+        *,
+        max_context_tokens: int = 0,
+        compaction_threshold: float | None = None,
+        output_keys: Iterable[str] = (),
+        archive_trimmed: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetAgentOptionsResponse:
+        """Sets the room's agent options, all at once: its context budget (0: none), the share of it at which
+        it needs compaction (None: 0.8), the output keys compaction preserves, and whether trimmed turns go
+        to the archive. Watchers get CHANGE_KIND_AGENT_OPTIONS. Retried only with an expected_version."""
+        request = _requests.write_options(pb.SetAgentOptionsRequest(room_id=room_id, max_context_tokens=max_context_tokens, compaction_threshold=compaction_threshold, output_keys=list(output_keys), archive_trimmed=archive_trimmed), expected_version, durability)
+        return self._unary(self._stub.SetAgentOptions, request, timeout)
+
+    def prune_tool_results(
+        self,
+        room_id: str,
+        *,
+        protect_tokens: int | None = None,
+        min_prune_tokens: int | None = None,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.PruneToolResultsResponse:
+        """Replaces old tool results by placeholders (originals to the archive); None means the server's
+        default (protect 5000 tokens, prune only when 2000 would be freed). ``pruned`` 0: nothing happened.
+        Watchers get CHANGE_KIND_PRUNE. Retried only with an expected_version."""
+        request = _requests.write_options(pb.PruneToolResultsRequest(room_id=room_id, protect_tokens=protect_tokens, min_prune_tokens=min_prune_tokens), expected_version, durability)
+        return self._unary(self._stub.PruneToolResults, request, timeout)
+
+    def compact_history(
+        self,
+        room_id: str,
+        summary: str,
+        *,
+        keep_recent: int | None = None,
+        keep_recent_tokens: int | None = None,
+        phase_graduated: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.CompactHistoryResponse:
+        """Replaces the front of the window by one summary turn (the replaced turns go to the archive),
+        keeping ``keep_recent`` messages or the newest within ``keep_recent_tokens`` (give at most one;
+        neither: the server keeps 2). ``compacted`` 0: nothing happened. Watchers get CHANGE_KIND_COMPACT.
+        Retried only with an expected_version."""
+        request = _requests.write_options(pb.CompactHistoryRequest(room_id=room_id, summary=summary, keep_recent=keep_recent, keep_recent_tokens=keep_recent_tokens, phase_graduated=phase_graduated), expected_version, durability)
+        return self._unary(self._stub.CompactHistory, request, timeout)
+
+    def compact_preserving_structure(
+        self,
+        room_id: str,
+        *,
+        keep_recent: int | None = None,
+        phase_graduated: bool = False,
+        aggressive: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.CompactPreservingStructureResponse:
+        """Moves free text before the split to the archive behind a reference turn, keeping tool calls
+        (arguments shortened); ``aggressive`` also collapses old tool pairs into a digest. Watchers get
+        CHANGE_KIND_COMPACT. Retried only with an expected_version."""
+        request = _requests.write_options(pb.CompactPreservingStructureRequest(room_id=room_id, keep_recent=keep_recent, phase_graduated=phase_graduated, aggressive=aggressive), expected_version, durability)
+        return self._unary(self._stub.CompactPreservingStructure, request, timeout)
+
+    def get_archive(
+        self,
+        room_id: str,
+        *,
+        from_seq: int = 0,
+        to_seq: int = 0,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.GetArchiveResponse:
+        """One page of what pruning, compaction and archived trims moved out of the window, oldest first,
+        as stored (seqs 0: unbounded); pass next_page_token back for the next page."""
+        request = pb.GetArchiveRequest(room_id=room_id, from_seq=from_seq, to_seq=to_seq, page_size=page_size, page_token=page_token)
+        return self._unary(self._stub.GetArchive, request, timeout)
+
+    def search_history(
+        self,
+        room_id: str,
+        *,
+        text: str = "",
+        sender: str = "",
+        from_time: _requests.When | None = None,
+        to_time: _requests.When | None = None,
+        include_archive: bool = False,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.SearchHistoryResponse:
+        """One page of the room's turns matching ``text`` (case-insensitive), ``sender`` and the time range
+        (a naive datetime is UTC), in the window and, with include_archive, the archive."""
+        request = pb.SearchHistoryRequest(room_id=room_id, text=text, sender=sender, from_time=_requests.timestamp(from_time), to_time=_requests.timestamp(to_time), include_archive=include_archive, page_size=page_size, page_token=page_token)
+        return self._unary(self._stub.SearchHistory, request, timeout)
+
+    def export_summary(
+        self,
+        room_id: str,
+        *,
+        recent: int = 0,
+        timeout: float | None = None,
+    ) -> pb.ExportSummaryResponse:
+        """A digest of the room (info, counts per role and tool, runs, the ``recent`` newest messages; 0:
+        10) for an operator or a supervisor agent."""
+        request = pb.ExportSummaryRequest(room_id=room_id, recent=recent)
+        return self._unary(self._stub.ExportSummary, request, timeout)
+
+    def get_run_cursor(
+        self,
+        room_id: str,
+        run_id: str,
+        *,
+        timeout: float | None = None,
+    ) -> pb.GetRunCursorResponse:
+        """A run's cursor: the seq it reads from next and its values (``exists`` False: none yet)."""
+        request = pb.GetRunCursorRequest(room_id=room_id, run_id=run_id)
+        return self._unary(self._stub.GetRunCursor, request, timeout)
+
+    def update_run_cursor(
+        self,
+        room_id: str,
+        run_id: str,
+        *,
+        next_seq: int | None = None,
+        values: Mapping[str, str] | None = None,
+        expected_next_seq: int | None = None,
+        timeout: float | None = None,
+    ) -> pb.UpdateRunCursorResponse:
+        """Sets a run's cursor (next_seq None: kept; values merged, an empty value removes its key); with
+        ``expected_next_seq`` (0: no cursor yet), CursorConflict-ABORTED when it differs. Moves no version.
+        Retried only with an expected_next_seq."""
+        request = pb.UpdateRunCursorRequest(room_id=room_id, run_id=run_id, next_seq=next_seq, values=dict(values or {}), expected_next_seq=expected_next_seq)
+        return self._unary(self._stub.UpdateRunCursor, request, timeout)
+
 
 class AsyncMethods:
     """The RPC methods of the asyncio client."""
@@ -292,11 +440,14 @@ class AsyncMethods:
         after_seq: int = 0,
         page_size: int = 0,
         page_token: str = "",
+        run_id: str = "",
+        phase_id: str = "",
         timeout: float | None = None,
     ) -> pb.GetHistoryResponse:
         """The room's window, oldest first, and its version (limit 0 means all); with page_size, one page
-        (pass next_page_token back for the next; the version tells whether the room changed meanwhile)."""
-        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token)
+        (pass next_page_token back for the next; the version tells whether the room changed meanwhile).
+        ``run_id`` / ``phase_id`` return only that run's / phase's messages."""
+        request = pb.GetHistoryRequest(room_id=room_id, limit=limit, after_seq=after_seq, page_size=page_size, page_token=page_token, run_id=run_id, phase_id=phase_id)
         return await self._unary(self._stub.GetHistory, request, timeout)
 
     async def render_messages(
@@ -312,14 +463,17 @@ class AsyncMethods:
         id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED,
         max_tokens: int = 0,
         encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
+        run_id: str = "",
+        phase_id: str = "",
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
         """The room rendered for a chat API: system prompt from the template (the room's, see
         set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
-        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``."""
-        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding)
+        appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)
         return await self._unary(self._stub.RenderMessages, request, timeout)
 
     async def set_room_render_defaults(
@@ -497,3 +651,145 @@ class AsyncMethods:
         retention); with dry_run, only lists them. Retried: a repeat expires only what is idle then."""
         request = pb.ReapIdleRoomsRequest(max_idle_seconds=max_idle_seconds, dry_run=dry_run, limit=limit)
         return await self._unary(self._stub.ReapIdleRooms, request, timeout)
+
+    async def set_agent_options(
+        self,
+        room_id: str,
+        *,
+        max_context_tokens: int = 0,
+        compaction_threshold: float | None = None,
+        output_keys: Iterable[str] = (),
+        archive_trimmed: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.SetAgentOptionsResponse:
+        """Sets the room's agent options, all at once: its context budget (0: none), the share of it at which
+        it needs compaction (None: 0.8), the output keys compaction preserves, and whether trimmed turns go
+        to the archive. Watchers get CHANGE_KIND_AGENT_OPTIONS. Retried only with an expected_version."""
+        request = _requests.write_options(pb.SetAgentOptionsRequest(room_id=room_id, max_context_tokens=max_context_tokens, compaction_threshold=compaction_threshold, output_keys=list(output_keys), archive_trimmed=archive_trimmed), expected_version, durability)
+        return await self._unary(self._stub.SetAgentOptions, request, timeout)
+
+    async def prune_tool_results(
+        self,
+        room_id: str,
+        *,
+        protect_tokens: int | None = None,
+        min_prune_tokens: int | None = None,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.PruneToolResultsResponse:
+        """Replaces old tool results by placeholders (originals to the archive); None means the server's
+        default (protect 5000 tokens, prune only when 2000 would be freed). ``pruned`` 0: nothing happened.
+        Watchers get CHANGE_KIND_PRUNE. Retried only with an expected_version."""
+        request = _requests.write_options(pb.PruneToolResultsRequest(room_id=room_id, protect_tokens=protect_tokens, min_prune_tokens=min_prune_tokens), expected_version, durability)
+        return await self._unary(self._stub.PruneToolResults, request, timeout)
+
+    async def compact_history(
+        self,
+        room_id: str,
+        summary: str,
+        *,
+        keep_recent: int | None = None,
+        keep_recent_tokens: int | None = None,
+        phase_graduated: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.CompactHistoryResponse:
+        """Replaces the front of the window by one summary turn (the replaced turns go to the archive),
+        keeping ``keep_recent`` messages or the newest within ``keep_recent_tokens`` (give at most one;
+        neither: the server keeps 2). ``compacted`` 0: nothing happened. Watchers get CHANGE_KIND_COMPACT.
+        Retried only with an expected_version."""
+        request = _requests.write_options(pb.CompactHistoryRequest(room_id=room_id, summary=summary, keep_recent=keep_recent, keep_recent_tokens=keep_recent_tokens, phase_graduated=phase_graduated), expected_version, durability)
+        return await self._unary(self._stub.CompactHistory, request, timeout)
+
+    async def compact_preserving_structure(
+        self,
+        room_id: str,
+        *,
+        keep_recent: int | None = None,
+        phase_graduated: bool = False,
+        aggressive: bool = False,
+        expected_version: int | None = None,
+        durability: pb.Durability | None = None,
+        timeout: float | None = None,
+    ) -> pb.CompactPreservingStructureResponse:
+        """Moves free text before the split to the archive behind a reference turn, keeping tool calls
+        (arguments shortened); ``aggressive`` also collapses old tool pairs into a digest. Watchers get
+        CHANGE_KIND_COMPACT. Retried only with an expected_version."""
+        request = _requests.write_options(pb.CompactPreservingStructureRequest(room_id=room_id, keep_recent=keep_recent, phase_graduated=phase_graduated, aggressive=aggressive), expected_version, durability)
+        return await self._unary(self._stub.CompactPreservingStructure, request, timeout)
+
+    async def get_archive(
+        self,
+        room_id: str,
+        *,
+        from_seq: int = 0,
+        to_seq: int = 0,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.GetArchiveResponse:
+        """One page of what pruning, compaction and archived trims moved out of the window, oldest first,
+        as stored (seqs 0: unbounded); pass next_page_token back for the next page."""
+        request = pb.GetArchiveRequest(room_id=room_id, from_seq=from_seq, to_seq=to_seq, page_size=page_size, page_token=page_token)
+        return await self._unary(self._stub.GetArchive, request, timeout)
+
+    async def search_history(
+        self,
+        room_id: str,
+        *,
+        text: str = "",
+        sender: str = "",
+        from_time: _requests.When | None = None,
+        to_time: _requests.When | None = None,
+        include_archive: bool = False,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.SearchHistoryResponse:
+        """One page of the room's turns matching ``text`` (case-insensitive), ``sender`` and the time range
+        (a naive datetime is UTC), in the window and, with include_archive, the archive."""
+        request = pb.SearchHistoryRequest(room_id=room_id, text=text, sender=sender, from_time=_requests.timestamp(from_time), to_time=_requests.timestamp(to_time), include_archive=include_archive, page_size=page_size, page_token=page_token)
+        return await self._unary(self._stub.SearchHistory, request, timeout)
+
+    async def export_summary(
+        self,
+        room_id: str,
+        *,
+        recent: int = 0,
+        timeout: float | None = None,
+    ) -> pb.ExportSummaryResponse:
+        """A digest of the room (info, counts per role and tool, runs, the ``recent`` newest messages; 0:
+        10) for an operator or a supervisor agent."""
+        request = pb.ExportSummaryRequest(room_id=room_id, recent=recent)
+        return await self._unary(self._stub.ExportSummary, request, timeout)
+
+    async def get_run_cursor(
+        self,
+        room_id: str,
+        run_id: str,
+        *,
+        timeout: float | None = None,
+    ) -> pb.GetRunCursorResponse:
+        """A run's cursor: the seq it reads from next and its values (``exists`` False: none yet)."""
+        request = pb.GetRunCursorRequest(room_id=room_id, run_id=run_id)
+        return await self._unary(self._stub.GetRunCursor, request, timeout)
+
+    async def update_run_cursor(
+        self,
+        room_id: str,
+        run_id: str,
+        *,
+        next_seq: int | None = None,
+        values: Mapping[str, str] | None = None,
+        expected_next_seq: int | None = None,
+        timeout: float | None = None,
+    ) -> pb.UpdateRunCursorResponse:
+        """Sets a run's cursor (next_seq None: kept; values merged, an empty value removes its key); with
+        ``expected_next_seq`` (0: no cursor yet), CursorConflict-ABORTED when it differs. Moves no version.
+        Retried only with an expected_next_seq."""
+        request = pb.UpdateRunCursorRequest(room_id=room_id, run_id=run_id, next_seq=next_seq, values=dict(values or {}), expected_next_seq=expected_next_seq)
+        return await self._unary(self._stub.UpdateRunCursor, request, timeout)

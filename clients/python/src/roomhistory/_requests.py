@@ -85,6 +85,13 @@ def mark_deleted(
     return write_options(request, expected_version, durability)
 
 
+def timestamp(when: When | None) -> timestamp_pb2.Timestamp | None:
+    """A point in time as a Timestamp (a naive datetime is UTC); None (unset) for None."""
+    if isinstance(when, datetime.datetime):
+        return from_datetime(when)
+    return when
+
+
 def patch_reactions(
     room_id: str,
     message_id: str,

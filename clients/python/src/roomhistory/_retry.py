@@ -87,7 +87,8 @@ RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLI
 
 #: Requests that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then).
 _ALWAYS_SAFE = frozenset(
-    {"GetHistoryRequest", "RenderMessagesRequest", "GetRoomInfoRequest", "ListRoomsRequest", "ReapIdleRoomsRequest"}
+    {"GetHistoryRequest", "RenderMessagesRequest", "GetRoomInfoRequest", "ListRoomsRequest", "ReapIdleRoomsRequest",
+     "GetArchiveRequest", "SearchHistoryRequest", "ExportSummaryRequest", "GetRunCursorRequest"}
 )
 
 
@@ -98,6 +99,10 @@ def retry_safe(request: Message) -> bool:
         return True
     if isinstance(request, pb.AppendMessagesRequest) and request.idempotency_key:
         return True
+    # A cursor update moves no version: its guard is expected_next_seq (a repeat then fails with
+    # CURSOR_CONFLICT instead of merging the values twice over a newer cursor).
+    if isinstance(request, pb.UpdateRunCursorRequest):
+        return request.HasField("expected_next_seq")
     return "expected_version" in descriptor.fields_by_name and request.HasField("expected_version")
 
 

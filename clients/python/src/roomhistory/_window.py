@@ -5,7 +5,8 @@ clients/testdata/window-vectors.json and run by both test suites. A change is ap
 follows the copy's version and carries what it changed (CLEAR, EXPIRED and DELETED need nothing before
 them: the copy is then empty at the change's version); anything else (a gap, a RESYNC, omitted messages, a
 message the copy does not hold, a kind this client does not know) is read with GetHistory, just the
-appended messages when that is exact. Versions only go forward: a change or a read older than the copy is
+appended messages when that is exact. PRUNE replaces messages by seq as UPDATE does; COMPACT puts its
+messages in place of every message up to replaced_through_seq; AGENT_OPTIONS only moves the version. Versions only go forward: a change or a read older than the copy is
 ignored, unless the server's store lost the room (a change whose version is below its previous_version).
 """
 
@@ -23,11 +24,13 @@ from .v1 import room_history_service_pb2 as pb
 
 log = logging.getLogger("roomhistory")
 CK = change_pb2.ChangeKind
-_REPLACES = (CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS)
+_REPLACES = (CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS, CK.CHANGE_KIND_PRUNE)
 #: Kinds after which the room is empty, whatever came before: applied even after a gap.
 _EMPTIES = (CK.CHANGE_KIND_CLEAR, CK.CHANGE_KIND_EXPIRED, CK.CHANGE_KIND_DELETED)
 #: Kinds that only move the version.
-_KEEPS = (CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_RETENTION, CK.CHANGE_KIND_RENDER_DEFAULTS)
+_KEEPS = (
+    CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_RETENTION, CK.CHANGE_KIND_RENDER_DEFAULTS, CK.CHANGE_KIND_AGENT_OPTIONS
+)
 
 
 @dataclass
@@ -109,6 +112,8 @@ def apply_change(window: Sequence[msg.Message], change: change_pb2.RoomChange) -
         return list(window[change.trimmed :])
     if kind in _KEEPS:
         return list(window)
+    if kind == CK.CHANGE_KIND_COMPACT:
+        return _compact(window, change)
     return None  # RESYNC, or a kind this client does not know yet: never ignored
 
 
@@ -125,6 +130,17 @@ def find_edited(window: Sequence[msg.Message], changed: msg.Message) -> int | No
     if not changed.id:
         return None
     return next((i for i in range(len(window) - 1, -1, -1) if window[i].id == changed.id), None)
+
+
+def _compact(window: Sequence[msg.Message], change: change_pb2.RoomChange) -> list[msg.Message] | None:
+    """CHANGE_KIND_COMPACT: every message with a seq at or below replaced_through_seq, and every seq-less
+    (legacy) message before the last of them, gives way to the change's messages, placed at the front."""
+    through = change.replaced_through_seq
+    cut = next((i + 1 for i in range(len(window) - 1, -1, -1) if 0 < window[i].seq <= through), 0)
+    if cut == 0:
+        return None  # nothing the copy holds was replaced: it is not the window the server compacted
+    rest = [m for m in window[cut:] if not 0 < m.seq <= through]
+    return [*change.messages, *rest]
 
 
 def _replace(window: Sequence[msg.Message], changed: Iterable[msg.Message]) -> list[msg.Message] | None:
@@ -216,9 +232,57 @@ class RoomChangedEvent:
     #: refetched is True when the copy was read with GetHistory rather than patched from the change.
     refetched: bool
 
+    @property
+    def token_count(self) -> int:
+        """The room's token total after the change (rooms with agent options; 0 otherwise)."""
+        return self.change.token_count
+
+    @property
+    def needs_compaction(self) -> bool:
+        """Whether the room is at or over its compaction threshold after the change: a worker compacts
+        when this turns True, without polling GetRoomInfo."""
+        return self.change.needs_compaction
+
 
 #: A mirror's ``on_event`` listener.
 OnEvent = Callable[[RoomChangedEvent], Any]
+
+
+#: A mirror's ``on_needs_compaction`` listener: called with the watch's change on which a room crossed its
+#: compaction threshold (needs_compaction turned True).
+OnNeedsCompaction = Callable[[change_pb2.RoomChange], Any]
+
+
+class CompactionWatch:
+    """The token total and needs_compaction of each room as its latest watched change reported them.
+
+    Fed with the watch's changes as they arrive, including those the copy skips (the mirror's own appends
+    are applied before the watch brings them, and only the watch's copy carries the room's totals)."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, tuple[int, bool]] = {}
+
+    def seen(self, change: change_pb2.RoomChange) -> bool:
+        """Records the change's totals; True when it is the crossing (needs_compaction turned True)."""
+        before = self._latest.get(change.room_id, (0, False))[1]
+        self._latest[change.room_id] = (change.token_count, change.needs_compaction)
+        return change.needs_compaction and not before
+
+    def token_count(self, room_id: str) -> int:
+        return self._latest.get(room_id, (0, False))[0]
+
+    def needs_compaction(self, room_id: str) -> bool:
+        return self._latest.get(room_id, (0, False))[1]
+
+
+def crossed(listener: OnNeedsCompaction | None, watch: CompactionWatch, change: change_pb2.RoomChange) -> None:
+    """Records a watched change and calls the listener on a crossing; an exception it raises is logged."""
+    if not watch.seen(change) or listener is None:
+        return
+    try:
+        listener(change)
+    except Exception:
+        log.exception("an on_needs_compaction listener of room %r raised; the mirror goes on", change.room_id)
 
 
 def resync(room_id: str, previous_version: int, version: int) -> change_pb2.RoomChange:

@@ -12,7 +12,17 @@ from typing import Any
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
 from ._retry import retry_until_cancelled
 from ._watch import DEFAULT_PROGRESS_INTERVAL
-from ._window import MirrorState, OnEvent, RoomChangedEvent, notify, own_append, resync
+from ._window import (
+    CompactionWatch,
+    MirrorState,
+    OnEvent,
+    OnNeedsCompaction,
+    RoomChangedEvent,
+    crossed,
+    notify,
+    own_append,
+    resync,
+)
 from .aio import AsyncRoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -37,7 +47,10 @@ class AsyncRoomMirror:
     ``await mirror.close()``. Whenever a copy moves, ``on_change(room_id, version)`` and
     ``on_event(RoomChangedEvent)`` (the change that caused it and whether the room was read: what
     TypeScript's ``changed`` event carries) are called; an exception either raises is logged, never
-    passed on.
+    passed on. ``on_needs_compaction(RoomChange)`` is called once per crossing: on the first watched change
+    of a room with agent options where needs_compaction is True (after a compaction brings it back under
+    its threshold, the next crossing calls it again); ``needs_compaction(room_id)`` and
+    ``token_count(room_id)`` tell what the room's latest watched change said.
     Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
@@ -49,6 +62,7 @@ class AsyncRoomMirror:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
         on_event: OnEvent | None = None,
+        on_needs_compaction: OnNeedsCompaction | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
@@ -58,6 +72,8 @@ class AsyncRoomMirror:
         self._progress_interval = progress_interval
         self._on_change = on_change
         self._on_event = on_event
+        self._on_needs_compaction = on_needs_compaction
+        self._compaction = CompactionWatch()
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._started = False
@@ -108,6 +124,14 @@ class AsyncRoomMirror:
     def versions(self) -> dict[str, int]:
         self._raise_failure()
         return self._state.versions()
+
+    def needs_compaction(self, room_id: str) -> bool:
+        """Whether the room's latest watched change said it needs compaction (rooms with agent options)."""
+        return self._compaction.needs_compaction(room_id)
+
+    def token_count(self, room_id: str) -> int:
+        """The room's token total as its latest watched change reported it (rooms with agent options)."""
+        return self._compaction.token_count(room_id)
 
     def get_messages(self, room_id: str) -> list[msg.Message]:
         """The room's window from memory, oldest first (a new list; do not modify the messages)."""
@@ -215,6 +239,8 @@ class AsyncRoomMirror:
             history = await retry_until_cancelled(read, self._client.retry_policy)
             fetched = partial(self._state.fetched, change, fetch.after_seq, history)
             fetch = await self._updated(change.room_id, fetched, change, refetched=True)
+        # After the copy is settled, so a listener that compacts sees the room at the change's version.
+        crossed(self._on_needs_compaction, self._compaction, change)
 
     async def _updated(
         self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool

@@ -11,7 +11,17 @@ from typing import Any
 from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
 from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
-from ._window import MirrorState, OnEvent, RoomChangedEvent, notify, own_append, resync
+from ._window import (
+    CompactionWatch,
+    MirrorState,
+    OnEvent,
+    OnNeedsCompaction,
+    RoomChangedEvent,
+    crossed,
+    notify,
+    own_append,
+    resync,
+)
 from .client import RoomHistoryClient
 from .errors import VersionConflictError
 from .v1 import change_pb2
@@ -28,7 +38,8 @@ class RoomMirror:
     """The blocking twin of AsyncRoomMirror, with the same behaviour; a thread reads the watch stream.
 
     Use ``with RoomMirror(client, rooms) as mirror:`` or ``mirror.start()`` / ``mirror.close()``.
-    ``on_change`` and ``on_event`` as for AsyncRoomMirror, called on the mirror's thread.
+    ``on_change``, ``on_event`` and ``on_needs_compaction`` as for AsyncRoomMirror, called on the mirror's
+    thread (a listener that blocks holds up the copy: hand the work to another thread).
     Rooms are read in GetHistory pages of ``page_size`` messages, at one version (see ``_paging``).
     """
 
@@ -40,6 +51,7 @@ class RoomMirror:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         on_change: OnChange | None = None,
         on_event: OnEvent | None = None,
+        on_needs_compaction: OnNeedsCompaction | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         self._client = client
@@ -49,6 +61,8 @@ class RoomMirror:
         self._progress_interval = progress_interval
         self._on_change = on_change
         self._on_event = on_event
+        self._on_needs_compaction = on_needs_compaction
+        self._compaction = CompactionWatch()
         self._changed = threading.Condition()  # its lock guards _state and _failure
         self._started = False
         self._stream: WatchStream | None = None
@@ -105,6 +119,14 @@ class RoomMirror:
         with self._changed:
             self._raise_failure()
             return self._state.versions()
+
+    def needs_compaction(self, room_id: str) -> bool:
+        """Whether the room's latest watched change said it needs compaction (rooms with agent options)."""
+        return self._compaction.needs_compaction(room_id)
+
+    def token_count(self, room_id: str) -> int:
+        """The room's token total as its latest watched change reported it (rooms with agent options)."""
+        return self._compaction.token_count(room_id)
 
     def get_messages(self, room_id: str) -> list[msg.Message]:
         """The room's window from memory, oldest first (a new list; do not modify the messages)."""
@@ -212,6 +234,8 @@ class RoomMirror:
                 return
             fetched = partial(self._state.fetched, change, fetch.after_seq, history)
             fetch = self._updated(change.room_id, fetched, change, refetched=True)
+        # After the copy is settled, so a listener that compacts sees the room at the change's version.
+        crossed(self._on_needs_compaction, self._compaction, change)
 
     def _updated(
         self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool
