@@ -33,7 +33,9 @@ describe.each([true, false])("rewrite-head-4.lua with a legacy writer (hashTag %
     const { store, keys } = open();
     await store.append("room", [tool(1), tool(2)]);
     const plan = planPrune(await store.read("room"), { protectTokens: 1, minPruneTokens: 1 })!.plan;
-    await redis.client().rpush(keys.list, JSON.stringify({ role: "user", content: "from legacy" }));
+    const raw = redis.client();
+    await raw.rpush(keys.list, JSON.stringify({ role: "user", content: "from legacy" }));
+    await raw.quit();
     const err = await store.rewriteHead("room", plan).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe("VERSION_CONFLICT");
@@ -44,7 +46,8 @@ describe.each([true, false])("rewrite-head-4.lua with a legacy writer (hashTag %
   it("archives a legacy entry's stored bytes as they were", async () => {
     const { store, keys } = open();
     const legacy = '{"role": "user", "content": "legacy turn \\u00e9", "timestamp": "2024-01-01T00:00:00"}';
-    await redis.client().rpush(keys.list, legacy);
+    const raw = redis.client();
+    await raw.rpush(keys.list, legacy);
     await store.append("room", [{ role: "user", content: "new", tk: 1 }]);
     const snap = await store.read("room");
     const summary = { role: "user", content: "sum", kind: "summary" as const, tk: 1 };
@@ -53,7 +56,8 @@ describe.each([true, false])("rewrite-head-4.lua with a legacy writer (hashTag %
       archived: [snap.entries[0]], changed: [summary], replacedThroughSeq: 0,
     };
     await store.rewriteHead("room", plan);
-    expect(await redis.client().zrange(keys.archive, 0, -1)).toEqual([legacy]);
+    expect(await raw.zrange(keys.archive, 0, -1)).toEqual([legacy]);
+    await raw.quit();
     expect((await store.readArchive("room", { fromSeq: 0, toSeq: 0, limit: 10 })).entries).toEqual([snap.entries[0]]);
     await store.close();
   });
