@@ -13,6 +13,7 @@ import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { ChangeKind, type RoomChange } from "@roomhistory/client/gen/roomhistory/v1/change.js";
 import { MessageKind, Role, type Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { RoomHistoryClient, RoomMirror, type RoomChangedEvent } from "@roomhistory/client";
 import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
 import { assistant, rpc, user } from "../helpers/rpc.js";
@@ -228,6 +229,39 @@ describe.each(LAYOUTS)("agent races ($name)", ({ env }) => {
       const original = originals.get(seq)!;
       expect(original.content).toBe(body(original.content.split(":")[0]));
       expect(placeholder.toolCallId).toBe(original.toolCallId);
+    }
+  });
+
+  it("the TS client's RoomMirror follows a room through racing compactions, prunes and appends: it applies PRUNE and COMPACT without a refetch and ends equal to GetHistory", async () => {
+    const r = await room();
+    const pair = (id: string) => [toolCall(id), toolResult(id, `${id}: ${"x".repeat(600)}`)];
+    await api.append({ roomId: r, messages: Array.from({ length: 10 }, (_, i) => [user(`ask ${i}`), ...pair(`s${i}`)]).flat() });
+    const client = new RoomHistoryClient(server.address, { timeoutMs: 10_000 });
+    const mirror = new RoomMirror(client, [r]);
+    const events: RoomChangedEvent[] = [];
+    mirror.on("changed", (e) => events.push(e));
+    try {
+      await mirror.ready();
+      let stop = false;
+      const writer = (async () => {
+        for (let i = 0; !stop; i++) await api.append({ roomId: r, messages: [user(`more ${i}`), ...pair(`m${i}`)] });
+      })();
+      const aborted = (e: ServiceError) => expect(e.code, e.details).toBe(status.ABORTED);
+      for (let i = 0; i < 6; i++) {
+        await agent.prune({ roomId: r, protectTokens: 200, minPruneTokens: 1 }).catch(aborted);
+        await (i % 2 ? agent.structure({ roomId: r, keepRecent: 4 }) : agent.compact({ roomId: r, summary: `s${i}`, keepRecent: 4 })).catch(aborted);
+      }
+      stop = true;
+      await writer;
+      const end = await api.history({ roomId: r });
+      await mirror.waitForVersion(r, end.version, 10_000);
+      expect(shape(await mirror.getMessages(r))).toEqual(shape(end.messages));
+      const rewrites = events.filter((e) => [ChangeKind.CHANGE_KIND_PRUNE, ChangeKind.CHANGE_KIND_COMPACT].includes(e.change.kind));
+      expect(rewrites.length).toBeGreaterThan(0);
+      expect(rewrites.filter((e) => e.refetched).map((e) => `${ChangeKind[e.change.kind]}@${e.version}`)).toEqual([]);
+    } finally {
+      mirror.close();
+      client.close();
     }
   });
 });
