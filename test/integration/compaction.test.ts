@@ -44,6 +44,8 @@ function agentRpc(client: pb.RoomHistoryServiceClient) {
     structure: call<pb.CompactPreservingStructureRequest, pb.CompactPreservingStructureResponse>(
       "compactPreservingStructure", pb.CompactPreservingStructureRequest),
     options: call<pb.SetAgentOptionsRequest, pb.SetAgentOptionsResponse>("setAgentOptions", pb.SetAgentOptionsRequest),
+    archive: call<pb.GetArchiveRequest, pb.GetArchiveResponse>("getArchive", pb.GetArchiveRequest),
+    prune: call<pb.PruneToolResultsRequest, pb.PruneToolResultsResponse>("pruneToolResults", pb.PruneToolResultsRequest),
   };
 }
 
@@ -95,6 +97,8 @@ describe.each(LAYOUTS)("compaction ($name)", ({ env }) => {
     expect(applyCompactChange(before.messages, change.messages, change.replacedThroughSeq)).toEqual(after.messages);
     expect(seqsIncreasing(after.messages)).toBe(true);
     expect(after.messages.map((m) => m.content)).toEqual([res.summary!.content, "go on", "next", "done"]);
+    // The archive holds exactly the compacted originals, as GetHistory returned them.
+    expect((await agent.archive({ roomId: r })).messages).toEqual([0, 1, 2, 3, 4, 5].map((i) => before.messages[i]));
     // Appends after a compaction continue the seqs.
     const more = await api.append({ roomId: r, messages: [user("later")] });
     expect(more.messages[0].seq).toBeGreaterThan(before.messages.at(-1)!.seq);
@@ -158,6 +162,19 @@ describe.each(LAYOUTS)("compaction ($name)", ({ env }) => {
     expect(seqsIncreasing(after.messages)).toBe(true);
   });
 
+  it("a pruned tool result compacted later: GetArchive returns its original once, not the placeholder", async () => {
+    const r = room();
+    const big = "data ".repeat(3000);
+    await api.append({ roomId: r, messages: [user("task"), toolCall("t1", "web_search", '{"query":"x"}'), toolResult("t1", big),
+      toolCall("t2", "web_search", '{"query":"y"}'), toolResult("t2", big), user("a"), assistant("b")] });
+    const before = await api.history({ roomId: r });
+    const pruned = await agent.prune({ roomId: r, protectTokens: 0, minPruneTokens: 1 });
+    expect(pruned.pruned).toBeGreaterThan(0);
+    await agent.compact({ roomId: r, summary: "S" });
+    const archived = (await agent.archive({ roomId: r })).messages;
+    expect(archived).toEqual(before.messages.slice(0, 5));
+  });
+
   it("CompactPreservingStructure (aggressive): keeps set_output and error pairs, reference turn names the archived seqs", async () => {
     const r = room();
     const long = JSON.stringify({ url: `http://example.com/${"p".repeat(300)}` });
@@ -182,6 +199,9 @@ describe.each(LAYOUTS)("compaction ($name)", ({ env }) => {
     for (const m of rest) for (const c of m.toolCalls) expect(c.arguments.length).toBeLessThanOrEqual(200);
     expect(res.archived).toBe(6); // task, the search pair, thinking, and the two rewritten call turns' originals
     expect(res.replacedThroughSeq).toBe(seqOf(7));
+    // The range the reference turn names returns the moved messages and the rewritten turns' originals.
+    const named = await agent.archive({ roomId: r, fromSeq: seqOf(0), toSeq: seqOf(7) });
+    expect(named.messages).toEqual([0, 1, 2, 3, 5, 7].map(seqOf).map((q) => before.messages.find((m) => m.seq === q)));
     // Again: only already compact structure is left before the split.
     expect((await agent.structure({ roomId: r, aggressive: true })).archived).toBe(0);
   });
