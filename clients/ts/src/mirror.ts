@@ -276,6 +276,8 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
    * whether a read of just the appended messages is exact).
    */
   private async process(room: MirroredRoom, change: RoomChange): Promise<void> {
+    // Recorded first, so needsCompaction() says it when a waiter for this version wakes.
+    const crossing = this.watched.has(change) && this.compaction.seen(change);
     let step = nextStep(room, change);
     let refetched = false;
     while (step.action === "fetch") {
@@ -291,7 +293,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       step = afterFetch(room, change, afterSeq, res);
     }
     if (step.action === "apply") this.update(room, step.window.messages, step.window.version, change, refetched);
-    if (this.watched.has(change) && this.compaction.seen(change)) this.emitSafely("needsCompaction", change);
+    if (crossing) this.emitSafely("needsCompaction", change);
   }
 
   private update(

@@ -275,9 +275,9 @@ class CompactionWatch:
         return self._latest.get(room_id, (0, False))[1]
 
 
-def crossed(listener: OnNeedsCompaction | None, watch: CompactionWatch, change: change_pb2.RoomChange) -> None:
-    """Records a watched change and calls the listener on a crossing; an exception it raises is logged."""
-    if not watch.seen(change) or listener is None:
+def crossed(listener: OnNeedsCompaction | None, change: change_pb2.RoomChange) -> None:
+    """Calls the listener with a crossing (CompactionWatch.seen said so); an exception it raises is logged."""
+    if listener is None:
         return
     try:
         listener(change)

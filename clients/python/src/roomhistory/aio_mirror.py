@@ -233,6 +233,8 @@ class AsyncRoomMirror:
 
     async def _apply(self, change: change_pb2.RoomChange) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
+        # Recorded first, so needs_compaction() says it when a waiter for this version wakes.
+        crossing = self._compaction.seen(change)
         fetch = await self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)
         while fetch is not None:
             read = partial(read_window_async, self._client, change.room_id, fetch.after_seq, self._page_size)
@@ -240,7 +242,8 @@ class AsyncRoomMirror:
             fetched = partial(self._state.fetched, change, fetch.after_seq, history)
             fetch = await self._updated(change.room_id, fetched, change, refetched=True)
         # After the copy is settled, so a listener that compacts sees the room at the change's version.
-        crossed(self._on_needs_compaction, self._compaction, change)
+        if crossing:
+            crossed(self._on_needs_compaction, change)
 
     async def _updated(
         self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool

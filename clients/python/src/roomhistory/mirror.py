@@ -223,6 +223,8 @@ class RoomMirror:
 
     def _apply(self, change: change_pb2.RoomChange, stream: WatchStream) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
+        # Recorded first, so needs_compaction() says it when a waiter for this version wakes.
+        crossing = self._compaction.seen(change)
         fetch = self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)
         while fetch is not None:
             history = retry_until_closed(
@@ -235,7 +237,8 @@ class RoomMirror:
             fetched = partial(self._state.fetched, change, fetch.after_seq, history)
             fetch = self._updated(change.room_id, fetched, change, refetched=True)
         # After the copy is settled, so a listener that compacts sees the room at the change's version.
-        crossed(self._on_needs_compaction, self._compaction, change)
+        if crossing:
+            crossed(self._on_needs_compaction, change)
 
     def _updated(
         self, room_id: str, update: Callable[[], Any], cause: change_pb2.RoomChange | None, *, refetched: bool
