@@ -66,9 +66,10 @@ for _, raw in ipairs(old) do
   if counted(entry_role(raw)) then n = n - 1 end
   bytes = bytes - #raw
   tok = tok - entry_tokens(raw)
-  local ok, obj = pcall(cjson.decode, raw)
-  local seq = ok and type(obj) == 'table' and tonumber(obj.seq) or nil
-  if (seq and to_archive[string.format('%d', seq)]) or (not seq and archive_seqless) then
+  -- Read without decoding, as entry_tokens() reads "tk": a quote inside a string is escaped and nested
+  -- objects (metadata) hold strings, so the only `"seq":<digits>` in the text is the entry's own.
+  local seq = string.match(raw, '"seq":%s*(%d+)')
+  if (seq and to_archive[seq]) or (not seq and archive_seqless) then
     archived[#archived + 1] = { seq or 0, raw }
   end
 end
@@ -78,8 +79,15 @@ for _, raw in ipairs(head) do
   tok = tok + entry_tokens(raw)
 end
 
-if replace > 0 then rcall('LTRIM', ctx.list, replace, -1) end
-for i = #head, 1, -1 do rcall('LPUSH', ctx.list, head[i]) end
+if #head == replace then
+  -- A prune keeps the head's length: only the entries that differ are written.
+  for i = 1, #head do
+    if head[i] ~= old[i] then rcall('LSET', ctx.list, i - 1, head[i]) end
+  end
+else
+  if replace > 0 then rcall('LTRIM', ctx.list, replace, -1) end
+  for i = #head, 1, -1 do rcall('LPUSH', ctx.list, head[i]) end
+end
 save_count(ctx.list, ctx.meta, n, len - replace + #head, bytes, tok)
 local evicted = 0
 if #archived > 0 then evicted = archive_add(ctx.meta, archive_key, archived, archive_max, archive_ttl) end
