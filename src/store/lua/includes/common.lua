@@ -25,7 +25,7 @@ local INDEX_SLACK_MS = 1000
 --   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, mb, rebackfill, seq, updated_at, upd_ms,
 --                                                ttl, epoch, n, len, nt, b, tok, idx, xi, ai, gone; render
 --                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun;
---                                                agent options mct, cth, okeys, atr)
+--                                                agent options mct, cth, okeys, atr; archive bytes ab)
 --   ARGV[1] change channel (shares the room's hash tag)
 --   ARGV[2] room id
 --   ARGV[3] expected version, or '' for none
