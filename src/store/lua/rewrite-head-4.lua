@@ -31,8 +31,8 @@
     { VERSION_CONFLICT, current version }
 ]]
 --- @include "common"
---- @include "trim"
 --- @include "archive"
+--- @include "trim"
 
 local ctx = args()
 local archive_key = KEYS[4]
