@@ -2,22 +2,21 @@
  * CompactHistory and CompactPreservingStructure: validate, read a snapshot, plan the rewrite in
  * TypeScript (src/agent), apply it with one atomic store call (rewriteHead). The store refuses a plan
  * when the room moved since the snapshot; a caller that named no expected_version did not ask to fail
- * then, so the handler re-reads and re-plans (up to RETRIES times) instead of answering ABORTED.
+ * then, so the handler re-reads and re-plans (src/service/planned-rewrite.ts) instead of answering ABORTED.
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { planCompaction } from "../agent/compact.js";
 import { planStructureCompaction } from "../agent/structure.js";
-import type { RewritePlan } from "../store/agent-types.js";
-import type { HistoryStore, RoomSnapshot, WriteOptions } from "../store/store.js";
-import { DomainError, invalid, tooLarge, versionConflict } from "../domain/errors.js";
+import type { HistoryStore } from "../store/store.js";
+import { invalid, tooLarge } from "../domain/errors.js";
 import { entryText } from "../domain/entry.js";
 import { nowIso } from "../domain/timestamps.js";
 import { entryToMessage, newMessageId } from "../wire/convert.js";
 import { checkRoomId, type Limits } from "../wire/validate.js";
 import { writeOptions, type DurabilityDefaults } from "./write-options.js";
+import { applyPlanned } from "./planned-rewrite.js";
 
 /** Re-plans after the room moved under a compaction that named no expected_version. */
-const RETRIES = 3;
 
 /** CompactHistory's keep_recent when the request sets neither keep. */
 export const DEFAULT_KEEP_RECENT = 2;
@@ -41,7 +40,7 @@ export class CompactionHandlers {
       keepRecentTokens: useTokens ? req.keepRecentTokens : undefined,
       phaseGraduated: req.phaseGraduated,
     };
-    const result = await this.apply(roomId, writeOptions(req, this.durability), (snap) => {
+    const result = await applyPlanned(this.store, roomId, writeOptions(req, this.durability), (snap) => {
       const outcome = planCompaction(snap, {
         ...rule, summary: req.summary, outputKeys: snap.agentOptions?.outputKeys ?? [], id: newMessageId(), now: nowIso(),
       });
@@ -60,7 +59,7 @@ export class CompactionHandlers {
   async compactPreservingStructure(req: pb.CompactPreservingStructureRequest): Promise<pb.CompactPreservingStructureResponse> {
     const roomId = checkRoomId(req.roomId);
     const keepRecent = req.keepRecent ?? DEFAULT_STRUCTURE_KEEP_RECENT;
-    const result = await this.apply(roomId, writeOptions(req, this.durability), (snap) =>
+    const result = await applyPlanned(this.store, roomId, writeOptions(req, this.durability), (snap) =>
       planStructureCompaction(snap, {
         keepRecent, phaseGraduated: req.phaseGraduated, aggressive: req.aggressive, id: newMessageId(), now: nowIso(),
       }));
@@ -72,32 +71,6 @@ export class CompactionHandlers {
     if (bytes > this.limits.maxMessageBytes) {
       throw tooLarge("summary", `the summary turn is ${bytes} bytes, more than the ${this.limits.maxMessageBytes} allowed ` +
         "(ROOMHISTORY_MAX_MESSAGE_BYTES)");
-    }
-  }
-
-  /**
-   * Reads, plans and applies; nothing to do answers the snapshot's version. With expected_version a
-   * room at another version is ABORTED at once (even with nothing to compact), and a move between the
-   * read and the write is ABORTED too; without it, the read and plan are repeated.
-   */
-  private async apply<T extends { plan: RewritePlan }>(
-    roomId: string, opts: WriteOptions, plan: (snap: RoomSnapshot) => T | undefined,
-  ): Promise<{ version: number; outcome?: T }> {
-    for (let attempt = 0; ; attempt++) {
-      const snap = await this.store.read(roomId);
-      if (opts.expectedVersion !== undefined && opts.expectedVersion !== snap.version) {
-        throw versionConflict(roomId, opts.expectedVersion, snap.version);
-      }
-      const outcome = plan(snap);
-      if (!outcome) return { version: snap.version };
-      try {
-        const { version } = await this.store.rewriteHead(roomId, outcome.plan, opts);
-        return { version, outcome };
-      } catch (err) {
-        const retry = err instanceof DomainError && err.code === "VERSION_CONFLICT" &&
-          opts.expectedVersion === undefined && attempt < RETRIES;
-        if (!retry) throw err;
-      }
     }
   }
 }

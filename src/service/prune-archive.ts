@@ -2,17 +2,17 @@
  * PruneToolResults and GetArchive. A prune is planned in TypeScript (src/agent/prune.ts) from one
  * snapshot and applied with one atomic store call (rewriteHead), which refuses when the room moved
  * since the snapshot; a caller that named no expected_version did not ask to fail then, so the
- * handler re-reads and re-plans (up to RETRIES times) instead of answering ABORTED.
+ * handler re-reads and re-plans (src/service/planned-rewrite.ts) instead of answering ABORTED.
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { DEFAULT_MIN_PRUNE_TOKENS, DEFAULT_PROTECT_TOKENS, planPrune } from "../agent/prune.js";
-import { DomainError, invalid, versionConflict } from "../domain/errors.js";
+import { invalid } from "../domain/errors.js";
 import type { HistoryStore } from "../store/store.js";
 import { entryToMessage } from "../wire/convert.js";
 import { checkRoomId } from "../wire/validate.js";
 import { writeOptions, type DurabilityDefaults } from "./write-options.js";
+import { applyPlanned } from "./planned-rewrite.js";
 
-const RETRIES = 3;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
@@ -29,22 +29,9 @@ export class PruneArchiveHandlers {
       minPruneTokens: req.minPruneTokens ?? DEFAULT_MIN_PRUNE_TOKENS,
     };
     const opts = writeOptions(req, this.durability);
-    for (let attempt = 0; ; attempt++) {
-      const snap = await this.store.read(roomId);
-      if (opts.expectedVersion !== undefined && opts.expectedVersion !== snap.version) {
-        throw versionConflict(roomId, opts.expectedVersion, snap.version);
-      }
-      const outcome = planPrune(snap, rule);
-      if (!outcome) return { version: snap.version, pruned: 0, freedTokens: 0, seqs: [] };
-      try {
-        const { version } = await this.store.rewriteHead(roomId, outcome.plan, opts);
-        return { version, pruned: outcome.seqs.length, freedTokens: outcome.freedTokens, seqs: outcome.seqs };
-      } catch (err) {
-        const retry = err instanceof DomainError && err.code === "VERSION_CONFLICT" &&
-          opts.expectedVersion === undefined && attempt < RETRIES;
-        if (!retry) throw err;
-      }
-    }
+    const { version, outcome } = await applyPlanned(this.store, roomId, opts, (snap) => planPrune(snap, rule));
+    if (!outcome) return { version, pruned: 0, freedTokens: 0, seqs: [] };
+    return { version, pruned: outcome.seqs.length, freedTokens: outcome.freedTokens, seqs: outcome.seqs };
   }
 
   async getArchive(req: pb.GetArchiveRequest): Promise<pb.GetArchiveResponse> {
