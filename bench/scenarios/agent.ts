@@ -165,7 +165,7 @@ async function measure(ctx: Context, admin: Redis, shas: Map<string, string>, cl
   for (const [, , us, args] of log) {
     if (String(args[0]).toLowerCase() !== "evalsha" || !args.some((a) => String(a).includes(`{${roomId}}`) || String(a).endsWith(`:${roomId}`))) continue;
     const file = shas.get(String(args[1]));
-    if (file === "rewrite-head-4.lua") scriptUs.push(us);
+    if (file?.startsWith("rewrite-head-")) scriptUs.push(us);
     else if (file?.startsWith("read-room-")) readUs.push(us);
   }
   if (outcome !== "ok") ctx.log(`${kind} (${variant.name}): ${outcome}`);
