@@ -48,4 +48,10 @@ export {
   UpdateMessageRequest, UpdateMessageResponse, WatchCreated, WatchProgress, WatchRequest, WatchResponse,
   RoomHistoryServiceClient, type DeepPartial,
 } from "./gen/roomhistory/v1/room_history_service.js";
+export {
+  CompactHistoryRequest, CompactHistoryResponse, CompactPreservingStructureRequest, CompactPreservingStructureResponse,
+  ExportSummaryRequest, ExportSummaryResponse, GetArchiveRequest, GetArchiveResponse, GetRunCursorRequest,
+  GetRunCursorResponse, PruneToolResultsRequest, PruneToolResultsResponse, SearchHistoryRequest, SearchHistoryResponse,
+  SearchHit, SetAgentOptionsRequest, SetAgentOptionsResponse, UpdateRunCursorRequest, UpdateRunCursorResponse,
+} from "./gen/roomhistory/v1/room_history_service.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";
