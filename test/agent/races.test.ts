@@ -16,7 +16,7 @@ import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service
 import { RoomHistoryClient, RoomMirror, type RoomChangedEvent } from "@roomhistory/client";
 import { TestRedis } from "../helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../helpers/server.js";
-import { assistant, rpc, user } from "../helpers/rpc.js";
+import { assistant, expectStatus, rpc, user } from "../helpers/rpc.js";
 import { WatchRecorder } from "../helpers/watch.js";
 import { applyCompactChange, seqsIncreasing } from "./mirror.js";
 
@@ -152,7 +152,13 @@ describe.each(LAYOUTS)("agent races ($name)", ({ env }) => {
       const landed = [a, b].filter((s) => s.status === "fulfilled");
       for (const s of [a, b]) if (s.status === "rejected") expect((s.reason as ServiceError).code).toBe(status.ABORTED);
       expect(landed.length).toBeLessThanOrEqual(1);
-      if (round % 2 === 0) expect(landed.length).toBe(1); // nothing else wrote: exactly one wins
+      if (round % 2 === 0) {
+        // Nothing else wrote: exactly one wins, and the loser is told the winner's version.
+        expect(landed.length).toBe(1);
+        const loser = [a, b].find((s) => s.status === "rejected")!;
+        const { info } = await expectStatus(Promise.reject(loser.reason as Error), status.ABORTED);
+        expect(info?.metadata).toMatchObject({ expected_version: String(version), current_version: String(version + 1) });
+      }
       wins += landed.length;
       // More to compact next round.
       const more = [0, 1, 2, 3, 4, 5].map((k) => `more ${round}.${k}`);
