@@ -5,7 +5,7 @@ import { messageToEntry } from "../../src/wire/convert.js";
 import type { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 
 /**
- * The Redis floor: append-5.lua called through the service's own RedisStore (defineScripts, EVALSHA,
+ * The Redis floor: append-6.lua called through the service's own RedisStore (defineScripts, EVALSHA,
  * the same arguments and the same ioredis options as src/app.ts) from the bench process, with no
  * gRPC in between.
  */

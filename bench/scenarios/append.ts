@@ -1,7 +1,7 @@
 /**
  * 1. Append throughput and latency through the generated TypeScript client, at concurrency 1 and 50,
  * against a bare grpc-js echo server answering with a captured AppendMessagesResponse (same sizes both
- * ways), and against the Redis floor (append-5.lua through RedisStore, no gRPC). Rooms are pre-filled
+ * ways), and against the Redis floor (append-6.lua through RedisStore, no gRPC). Rooms are pre-filled
  * to their window (100), so every append also trims: the steady state of a busy room.
  */
 import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js";
@@ -79,7 +79,7 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
       note: c === 1
         ? "at concurrency 1 every append waits for a Redis round trip and the script in series with the gRPC one; " +
           "compare with the 'vs echo + floor in series' row, the physical limit of a serial caller"
-        : "the echo does no storage: the service adds a Redis round trip, append-5.lua (version check, trim, INCR, " +
+        : "the echo does no storage: the service adds a Redis round trip, append-6.lua (version check, trim, INCR, " +
           "SPUBLISH) and the server's Redis client work (server CPU per call); client, server and Redis share 2 " +
           "cores, so every µs added anywhere lowers throughput" },
     { ...base, name: `append c=${c} latency p50`, unit: "ms", service: svc.p50, baseline: echo.p50 },
@@ -87,7 +87,7 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
     { ...base, name: `append c=${c} server CPU per call`, unit: "µs", service: cpuPerOp(r.service),
       baseline: cpuPerOp(r.echo), note: "CPU time of the server process (the echo server's for the baseline) per call" },
     { ...base, name: `append c=${c} throughput vs Redis floor`, unit: "ops/s", service: throughput(r.service),
-      baseline: throughput(r.floor), baselineName: "append-5.lua via RedisStore" },
+      baseline: throughput(r.floor), baselineName: "append-6.lua via RedisStore" },
   ];
   if (c === 1) {
     // A serial caller pays both round trips: 1 / (1/echo + 1/floor) is what it can reach at best.
@@ -99,7 +99,7 @@ function appendFigures(c: number, r: Record<"service" | "echo" | "floor", LoadRe
 }
 
 /**
- * Redis time of append-5.lua per call (INFO commandstats) on a full room, where every append trims, and
+ * Redis time of append-6.lua per call (INFO commandstats) on a full room, where every append trims, and
  * on rooms under their limit: what the window trim costs inside Redis.
  */
 async function trimCost(ctx: Context, append: (roomId: string, i: number) => Promise<unknown>): Promise<Figure> {
@@ -121,7 +121,7 @@ async function trimCost(ctx: Context, append: (roomId: string, i: number) => Pro
   }
   const [full, under] = [perCall.full[0] / perCall.full[1], perCall.under[0] / perCall.under[1]];
   ctx.details.append_script_usec_per_call = { fullWindow: full, underLimit: under };
-  return { scenario: S, name: "append-5.lua time in Redis per call, full window", unit: "µs", service: full,
+  return { scenario: S, name: "append-6.lua time in Redis per call, full window", unit: "µs", service: full,
     baseline: under, baselineName: "same script, room under its limit",
     note: "at the limit every append runs trim_front (includes/trim.lua): LRANGE of the window's oldest entries and a " +
       "role match per entry, inside Redis's single thread" };

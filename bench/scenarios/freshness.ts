@@ -70,7 +70,7 @@ export const freshnessScenario: Scenario = {
         "room and version of each change (no full decode). A change that reaches the watchers before the writer has " +
         "its acknowledgement counts as 0 ms; a service time within 0.5 ms of the baseline's also meets the goal " +
         "(with one watcher both are near 0 and a ratio means nothing). The 'write start → last' rows (no goal) time from the start of the append " +
-        "call instead: they add the write itself (append-5.lua against a bare PUBLISH) and show when the service's " +
+        "call instead: they add the write itself (append-6.lua against a bare PUBLISH) and show when the service's " +
         "acknowledgement waits behind its own fan-out, which 'ack → last' cannot see.",
       );
       return figures;

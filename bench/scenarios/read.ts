@@ -80,7 +80,7 @@ function readFigures(rpcName: string, c: number, r: Record<"service" | "echo", L
     throughput: {
       goal: { op: ">=", ratio: 0.7 },
       note: "an unchanged window is served from the read cache (entries neither sent by Redis nor re-encoded), " +
-        "but every call still makes one Redis round trip (read-room-4.lua) that a serial caller waits for " +
+        "but every call still makes one Redis round trip (read-room-5.lua) that a serial caller waits for " +
         "(RenderMessages takes its system prompt from the rendered-prompt cache); the echo answers from memory",
     },
     cpuName: c === 50 ? `${rpcName} server CPU per call` : undefined,

@@ -106,7 +106,7 @@ function budgetFigures(label: string, c: number, r: Partial<Record<Side, LoadRes
   const figures = echoFigures(S, `${label} c=${c}`, r, {
     throughput: {
       goal: { op: ">=", ratio: 0.7 },
-      note: "every call makes one Redis round trip (read-room-4.lua) that a serial caller waits for, and the echo " +
+      note: "every call makes one Redis round trip (read-room-5.lua) that a serial caller waits for, and the echo " +
         "answers from memory; the in-memory store row, from the same rounds, is the same server without that " +
         "round trip (the render's own cost: rendered-prompt cache, budget cut over per-message token counts, " +
         "history bytes kept per room version and cut)",

@@ -5,7 +5,7 @@
  * already multiplied by the calibration in force, so it is divided by it first; when a report arrives
  * after another one moved the calibration, that division is slightly off, and the next reports correct
  * it. The memory store applies addUsageReport; the Redis store passes the same constants to
- * report-usage-3.lua; the conformance suite holds the two together.
+ * report-usage-5.lua; the conformance suite holds the two together.
  */
 import type { UsageReport } from "./store.js";
 
@@ -22,13 +22,13 @@ export interface UsageSums {
 
 export const NO_USAGE: UsageSums = { input: 0, estimate: 0, samples: 0 };
 
-/** The calibration of decayed sums; 1 without any (report-usage-3.lua computes the same). */
+/** The calibration of decayed sums; 1 without any (report-usage-5.lua computes the same). */
 export function calibrationOf(sumInput: number, sumEstimate: number): number {
   if (!(sumInput > 0 && sumEstimate > 0)) return 1;
   return Math.min(CALIBRATION_MAX, Math.max(CALIBRATION_MIN, sumInput / sumEstimate));
 }
 
-/** The sums after one report (the memory store's twin of report-usage-3.lua). */
+/** The sums after one report (the memory store's twin of report-usage-5.lua). */
 export function addUsageReport(sums: UsageSums, report: UsageReport): UsageSums {
   const raw = report.estimatedTokens / calibrationOf(sums.input, sums.estimate);
   return {

@@ -27,7 +27,8 @@ export interface RoomKeys {
   archive: string;
   /**
    * The room's run cursors: a hash, field = run_id, value = JSON {next_seq, values}
-   * (update-run-cursor-4.lua). Always `<list>:cursors`: bury() in includes/common.lua derives it so.
+   * (update-run-cursor-5.lua). Every room script takes it as KEYS[5] (includes/common.lua), so that
+   * bury() can delete it.
    */
   cursors: string;
 }

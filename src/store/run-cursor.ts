@@ -1,7 +1,7 @@
 /**
  * Run cursors (GetRunCursor / UpdateRunCursor): worker bookkeeping kept per room and run, outside the
  * history (no version, no change). The rule for an update lives here for the memory store and in
- * update-run-cursor-4.lua for Redis; the conformance suite holds the two together.
+ * update-run-cursor-5.lua for Redis; the conformance suite holds the two together.
  */
 import { DomainError, tooLarge } from "../domain/errors.js";
 import type { RunCursor, RunCursorUpdate } from "./agent-types.js";
@@ -49,7 +49,7 @@ export function cursorTooLarge(bytes: number): DomainError {
   return tooLarge("values", `would make the cursor's values ${bytes} bytes, more than ${MAX_CURSOR_VALUES_BYTES}`);
 }
 
-/** The cursor after `update` (or a thrown CURSOR_CONFLICT / TOO_LARGE), as update-run-cursor-4.lua computes it. */
+/** The cursor after `update` (or a thrown CURSOR_CONFLICT / TOO_LARGE), as update-run-cursor-5.lua computes it. */
 export function applyCursorUpdate(
   roomId: string, runId: string, current: StoredCursor | undefined, update: RunCursorUpdate,
 ): StoredCursor {

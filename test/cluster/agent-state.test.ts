@@ -1,7 +1,7 @@
 /**
  * Agent state on a Redis Cluster: SetAgentOptions, the token total, GetRoomInfo's archive count and
- * archive_trimmed run in each room's slot (the archive shares the room's hash tag; append-5.lua and
- * set-limit-4.lua name it), for rooms spread over every node.
+ * archive_trimmed run in each room's slot (the archive shares the room's hash tag; append-6.lua and
+ * set-limit-5.lua name it), for rooms spread over every node.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";

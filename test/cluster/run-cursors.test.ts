@@ -1,7 +1,7 @@
 /**
  * Run cursors on a Redis Cluster: the cursor hash shares the room's hash tag, so the cursor scripts run
- * in the room's slot, and DeleteRoom's bury() drops the cursors (a key it derives, in the same slot)
- * for rooms spread over every node.
+ * in the room's slot, and DeleteRoom's bury() drops the cursors (KEYS[5] of every room script, in the
+ * same slot) for rooms spread over every node.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";

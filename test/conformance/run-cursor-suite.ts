@@ -2,7 +2,7 @@
  * Conformance of run cursors (issue 11) for every HistoryStore: get/update with the next_seq
  * compare-and-set (CURSOR_CONFLICT with the current next_seq), values merged (an empty value removes),
  * the 64 KiB bound, no version bump and no change, kept by a clear, removed with the room (delete,
- * expiry). update-run-cursor-4.lua and applyCursorUpdate() must agree. Run by redis.test.ts (both key
+ * expiry). update-run-cursor-5.lua and applyCursorUpdate() must agree. Run by redis.test.ts (both key
  * layouts) and memory.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * rewrite-head-4.lua against what only real Redis has: a legacy ConversationManager's RPUSH (no version
+ * rewrite-head-5.lua against what only real Redis has: a legacy ConversationManager's RPUSH (no version
  * bump) between a plan's snapshot and its rewrite makes the rewrite refuse (the length moved), and the
  * archive keeps a legacy entry's stored bytes as the legacy writer wrote them (Python json.dumps
  * spacing, no seq), not a re-encoding. Both key layouts.
@@ -22,7 +22,7 @@ afterAll(async () => redis?.stop());
 
 const tool = (i: number) => ({ role: "tool" as const, content: `result ${i} `.padEnd(300, "x"), tool_call_id: `c${i}`, tk: 300 });
 
-describe.each([true, false])("rewrite-head-4.lua with a legacy writer (hashTag %s)", (hashTag) => {
+describe.each([true, false])("rewrite-head-5.lua with a legacy writer (hashTag %s)", (hashTag) => {
   const open = () => {
     const prefix = uniquePrefix("rw");
     const store = new RedisStore(redis.client(), { defaultLimit: 100, ttlSeconds: 0, maxEventBytes: 65536, prefix, hashTag, logger: pino({ level: "silent" }) });

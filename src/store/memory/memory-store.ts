@@ -144,7 +144,7 @@ export class MemoryStore implements HistoryStore {
       else delete entry.reactions;
       applyLegacyTag(entry, messageId, "reactions", reactionsTag(patch.reactions));
     }
-    // An edit never trims (see patch-message-3.lua): one that would overflow the budget is refused.
+    // An edit never trims (see patch-message-5.lua): one that would overflow the budget is refused.
     const size = entryBytes(entry);
     const bytes = sum(room.sizes) + size - room.sizes[index];
     if (patch.op !== "delete" && size > room.sizes[index] && bytes > this.budget(room)) {
@@ -205,7 +205,7 @@ export class MemoryStore implements HistoryStore {
     return { version: room.version };
   }
 
-  /** As report-usage-3.lua: no version bump and no change; only the snapshot is made again. */
+  /** As report-usage-5.lua: no version bump and no change; only the snapshot is made again. */
   async reportUsage(roomId: string, report?: UsageReport): Promise<Calibration> {
     this.expireIfDue(roomId);
     const room = this.peek(roomId);
@@ -225,14 +225,14 @@ export class MemoryStore implements HistoryStore {
     return { version: room.version, needsCompaction: this.agentOf(room)?.needsCompaction ?? false };
   }
 
-  /** As get-run-cursor-4.lua: a room past its retention reads as expired, before anything buries it. */
+  /** As get-run-cursor-5.lua: a room past its retention reads as expired, before anything buries it. */
   async getRunCursor(roomId: string, runId: string): Promise<RunCursor> {
     const room = this.peek(roomId);
     if (!room || !this.exists(room) || this.reapable(room, 0, Date.now())) return cursorOf(undefined);
     return cursorOf(room.cursors?.get(runId));
   }
 
-  /** As update-run-cursor-4.lua: no version bump and no change. */
+  /** As update-run-cursor-5.lua: no version bump and no change. */
   async updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor> {
     this.expireIfDue(roomId);
     const room = this.peek(roomId);
@@ -242,7 +242,7 @@ export class MemoryStore implements HistoryStore {
     return cursorOf(next);
   }
 
-  /** As rewrite-head-4.lua: applies only to the snapshot the plan was made from. */
+  /** As rewrite-head-5.lua: applies only to the snapshot the plan was made from. */
   async rewriteHead(roomId: string, plan: RewritePlan, opts: WriteOptions = {}): Promise<{ version: number }> {
     const room = this.begin(roomId, opts);
     if (room.version !== plan.baseVersion || room.entries.length !== plan.baseLength) {

@@ -1,6 +1,6 @@
 /**
- * A room's agent options as read-room-4.lua returns them (meta hash fields mct, cth, okeys, atr), and
- * what set-agent-options-3.lua is given.
+ * A room's agent options as read-room-5.lua returns them (meta hash fields mct, cth, okeys, atr), and
+ * what set-agent-options-5.lua is given.
  */
 import { DEFAULT_COMPACTION_THRESHOLD, type AgentOptions } from "../agent-types.js";
 import type { ReadRoomReply, SetAgentOptionsArgs } from "./script-calls.js";
@@ -25,7 +25,7 @@ export function agentOptionsOf(reply: ReadRoomReply): AgentOptions | undefined {
       const value: unknown = JSON.parse(reply.outputKeysJson);
       if (Array.isArray(value)) outputKeys = value.filter((k): k is string => typeof k === "string");
     } catch {
-      // Written only by set-agent-options-3.lua from JSON.stringify: unreachable; read as none.
+      // Written only by set-agent-options-5.lua from JSON.stringify: unreachable; read as none.
     }
   }
   const threshold = Number(reply.threshold);

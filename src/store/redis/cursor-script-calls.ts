@@ -1,5 +1,5 @@
 /**
- * The typed calls of the run-cursor scripts (get-run-cursor-4.lua, update-run-cursor-4.lua). Same
+ * The typed calls of the run-cursor scripts (get-run-cursor-5.lua, update-run-cursor-5.lua). Same
  * rules as script-calls.ts: arguments in the order of each script's header, replies as named fields.
  */
 import type { Cluster, Redis } from "ioredis";
@@ -9,16 +9,16 @@ import { ScriptCode } from "./scripts.js";
 
 type Client = Redis | Cluster;
 
-/** `head.expectedVersion` is ignored by both scripts: cursors do not move the room's version. */
-export interface CursorHead extends MutationHead {
-  /** KEYS[4]: the room's cursor hash (RoomKeys.cursors). */
-  cursors: string;
-}
+/**
+ * `head.expectedVersion` is ignored by both scripts: cursors do not move the room's version. The
+ * cursor hash is the head's KEYS[5] (RoomKeys.cursors).
+ */
+export type CursorHead = MutationHead;
 
 /** The run's stored cursor JSON, '' for none. */
 export async function getRunCursor(redis: Client, head: CursorHead, runId: string): Promise<string> {
-  const reply = await redis.rhGetRunCursor(...headKeys(head), head.cursors, ...headArgv(head), runId);
-  if (reply[0] !== ScriptCode.OK) throw new Error(`get-run-cursor-4.lua returned ${JSON.stringify(reply)}`);
+  const reply = await redis.rhGetRunCursor(...headKeys(head), ...headArgv(head), runId);
+  if (reply[0] !== ScriptCode.OK) throw new Error(`get-run-cursor-5.lua returned ${JSON.stringify(reply)}`);
   return String(reply[1]);
 }
 
@@ -37,7 +37,7 @@ export interface UpdateRunCursorArgs {
 export async function updateRunCursor(redis: Client, head: CursorHead, a: UpdateRunCursorArgs): Promise<UpdateRunCursorReply> {
   const pairs = Object.entries(a.update.values).flat();
   const reply = await redis.rhUpdateRunCursor(
-    ...headKeys(head), head.cursors, ...headArgv(head), a.runId, a.update.nextSeq ?? "", a.update.expectedNextSeq ?? "",
+    ...headKeys(head), ...headArgv(head), a.runId, a.update.nextSeq ?? "", a.update.expectedNextSeq ?? "",
     a.maxValuesBytes, ...pairs,
   );
   switch (reply[0]) {
@@ -45,6 +45,6 @@ export async function updateRunCursor(redis: Client, head: CursorHead, a: Update
     case ScriptCode.VERSION_CONFLICT: return { code: ScriptCode.VERSION_CONFLICT, currentNextSeq: Number(reply[1]) };
     case ScriptCode.TOO_LARGE: return { code: ScriptCode.TOO_LARGE, bytes: Number(reply[1]) };
     case ScriptCode.ROOM_NOT_FOUND: return { code: ScriptCode.ROOM_NOT_FOUND };
-    default: throw new Error(`update-run-cursor-4.lua returned ${JSON.stringify(reply.slice(0, 3))}`);
+    default: throw new Error(`update-run-cursor-5.lua returned ${JSON.stringify(reply.slice(0, 3))}`);
   }
 }

@@ -3,7 +3,7 @@ import { ScriptCode } from "./scripts.js";
 import type { ReapRoomReply } from "./script-calls.js";
 import type { RoomIndexes } from "./room-indexes.js";
 
-/** Runs reap-room-3.lua for one room. */
+/** Runs reap-room-5.lua for one room. */
 type ReapOne = (roomId: string, maxIdleMs: number, dryRun: boolean) => Promise<ReapRoomReply>;
 
 const PAGE = 100;

@@ -78,7 +78,7 @@ export class RedisStore implements HistoryStore {
     const reply = await this.mutate(roomId, opts, (head) => scripts.append(this.redis, head, {
       idempotencyRecord: `${k.idem}:${key}`, idempotencyKey: key,
       idempotencyTtlSeconds: this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-      fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(k),
+      fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(),
       entries: stored.map(encodeEntry),
     }), key !== "");
     if (reply.code === ScriptCode.IDEMPOTENCY_MISMATCH) {
@@ -190,9 +190,8 @@ export class RedisStore implements HistoryStore {
 
   async setLimit(roomId: string, limit: number, maxBytes?: number, opts: WriteOptions = {}): Promise<LimitResult> {
     const own = maxBytes === undefined ? "" : clampMaxBytes(maxBytes, this.maxRoomBytes);
-    const k = this.roomKeys(roomId);
     const reply = await this.mutate(roomId, opts, (head) => scripts.setLimit(this.redis, head, {
-      limit, maxBytes: own, defaultMaxBytes: this.maxRoomBytes, archive: this.trimArchive(k),
+      limit, maxBytes: own, defaultMaxBytes: this.maxRoomBytes, archive: this.trimArchive(),
     }));
     return { version: reply.version, limit: reply.limit, rebackfill: reply.rebackfill, trimmed: reply.trimmed, maxBytes: reply.maxBytes };
   }
@@ -239,14 +238,14 @@ export class RedisStore implements HistoryStore {
 
   async getRunCursor(roomId: string, runId: string): Promise<RunCursor> {
     const k = this.roomKeys(roomId);
-    const head = { ...this.head(roomId, k, {}), cursors: k.cursors };
+    const head = this.head(roomId, k, {});
     return parseCursor(await this.run(READ, () => cursorCalls.getRunCursor(this.redis, head, runId)));
   }
 
   /** Not a mutation of the history: no version, no durability wait, and never tried twice (its CAS would fail). */
   async updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor> {
     const k = this.roomKeys(roomId);
-    const head = { ...this.head(roomId, k, {}), cursors: k.cursors };
+    const head = this.head(roomId, k, {});
     const reply = await this.run(() => cursorCalls.updateRunCursor(this.redis, head, {
       runId, update, maxValuesBytes: MAX_CURSOR_VALUES_BYTES,
     }));
@@ -271,10 +270,9 @@ export class RedisStore implements HistoryStore {
   }
 
   async rewriteHead(roomId: string, plan: RewritePlan, opts: WriteOptions = {}): Promise<{ version: number }> {
-    const k = this.roomKeys(roomId);
     const head = plan.head.map((e) => encodeEntry(this.legacyMarkers ? withMarker(e) : e));
     const reply = await this.mutate(roomId, opts, (h) => rewriteHeadScript(this.redis, h, {
-      archiveKey: k.archive, ...archiveDefaults(this.options), ...rewriteArgs(plan), head,
+      ...archiveDefaults(this.options), ...rewriteArgs(plan), head,
     }));
     return { version: reply.version };
   }
@@ -330,9 +328,9 @@ export class RedisStore implements HistoryStore {
   }
 
   /** Where a trim archives what it drops, for a room with archive_trimmed. */
-  private trimArchive(k: RoomKeys): scripts.TrimArchive {
+  private trimArchive(): scripts.TrimArchive {
     const { archiveMaxBytes, archiveTtlSeconds } = archiveDefaults(this.options);
-    return { key: k.archive, maxBytes: archiveMaxBytes, ttlSeconds: archiveTtlSeconds };
+    return { maxBytes: archiveMaxBytes, ttlSeconds: archiveTtlSeconds };
   }
 
   private get maxRoomBytes(): number {
@@ -394,7 +392,7 @@ export class RedisStore implements HistoryStore {
 }
 
 /**
- * What read-room-4.lua compares to skip sending a cached window again: with the version, they prove
+ * What read-room-5.lua compares to skip sending a cached window again: with the version, they prove
  * the entries unchanged (see the script's header).
  */
 interface ReadTag {
@@ -407,7 +405,7 @@ interface ReadFlight {
   next?: Promise<RoomSnapshot>;
 }
 
-/** The value and legacy content tag a patch sends to patch-message-3.lua. */
+/** The value and legacy content tag a patch sends to patch-message-5.lua. */
 /** Reads may be tried again after a lost connection: running one twice changes nothing. */
 const READ: GuardOptions = { idempotent: true };
 

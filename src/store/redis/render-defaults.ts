@@ -1,6 +1,6 @@
 /**
- * A room's render defaults and calibration as read-room-4.lua returns them (meta hash fields tpl, ctx,
- * enc, cui, cue, cun), and what set-render-defaults-3.lua and report-usage-3.lua are given.
+ * A room's render defaults and calibration as read-room-5.lua returns them (meta hash fields tpl, ctx,
+ * enc, cui, cue, cun), and what set-render-defaults-5.lua and report-usage-5.lua are given.
  */
 import type { Logger } from "pino";
 import { calibrationOf } from "../calibration.js";

@@ -1,5 +1,5 @@
 /**
- * Typed calls of the agent-history scripts of the rewrite engine (rewrite-head-4.lua,
+ * Typed calls of the agent-history scripts of the rewrite engine (rewrite-head-5.lua,
  * read-archive-1.lua): named arguments in the order of each script's header, named replies out.
  */
 import type { Cluster, Redis } from "ioredis";
@@ -8,11 +8,9 @@ import { headArgv, headKeys, type Committed, type Conflict, type MutationHead } 
 
 type Client = Redis | Cluster;
 
-// ---- rewrite-head-4.lua
+// ---- rewrite-head-5.lua
 
 export interface RewriteHeadArgs {
-  /** KEYS[4]: the room's archive. */
-  archiveKey: string;
   baseVersion: number;
   baseLength: number;
   /** How many entries from the window's front `head` replaces. */
@@ -36,13 +34,13 @@ export type RewriteHeadReply = (Committed & { evicted: number }) | Conflict;
 
 export async function rewriteHead(redis: Client, head: MutationHead, a: RewriteHeadArgs): Promise<RewriteHeadReply> {
   const reply = await redis.rhRewriteHead(
-    ...headKeys(head), a.archiveKey, ...headArgv(head),
+    ...headKeys(head), ...headArgv(head),
     a.baseVersion, a.baseLength, a.replace, a.kind, a.replacedThroughSeq, a.archiveMaxBytes, a.archiveTtlSeconds,
     a.archiveSeqless ? "1" : "", a.head.length, ...a.head, a.changed.length, ...a.changed.map((i) => i + 1),
     ...a.archiveSeqs,
   );
   if (reply[0] === ScriptCode.VERSION_CONFLICT) return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };
-  if (reply[0] !== ScriptCode.OK) throw new Error(`rewrite-head-4.lua returned an unexpected reply: ${JSON.stringify(reply.slice(0, 3))}`);
+  if (reply[0] !== ScriptCode.OK) throw new Error(`rewrite-head-5.lua returned an unexpected reply: ${JSON.stringify(reply.slice(0, 3))}`);
   const hints = { addRoom: Number(reply[2]) === 1, expiry: String(reply[3]), activity: String(reply[4]) };
   return { code: ScriptCode.OK, version: Number(reply[1]), hints, evicted: Number(reply[5]) };
 }

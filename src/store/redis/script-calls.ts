@@ -10,11 +10,22 @@ import { ScriptCode, type Reply } from "./scripts.js";
 
 type Client = Redis | Cluster;
 
+/** The room keys every room script takes first, KEYS[1..5] (includes/common.lua, args()). */
+export type ScriptRoomKeys = Pick<RoomKeys, "list" | "version" | "meta" | "archive" | "cursors">;
+
+/**
+ * The room's KEYS[1..5] in the order of includes/common.lua: list, version, meta, archive, run
+ * cursors. Every room script's key list starts with these, built here once.
+ */
+export function roomKeyList(k: ScriptRoomKeys): string[] {
+  return [k.list, k.version, k.meta, k.archive, k.cursors];
+}
+
 /**
  * The keys and leading ARGV every mutation script takes first (includes/common.lua, args()).
  */
 export interface MutationHead {
-  keys: Pick<RoomKeys, "list" | "version" | "meta">;
+  keys: ScriptRoomKeys;
   channel: string;
   roomId: string;
   expectedVersion?: number;
@@ -52,7 +63,7 @@ export function isConflict(reply: { code: ScriptCode }): reply is Conflict {
 }
 
 export function headKeys(h: MutationHead): string[] {
-  return [h.keys.list, h.keys.version, h.keys.meta];
+  return roomKeyList(h.keys);
 }
 
 export function headArgv(h: MutationHead): (string | number)[] {
@@ -75,19 +86,18 @@ function unexpected(script: string, reply: Reply): Error {
 }
 
 /**
- * Where a trim puts what it drops when the room archives trimmed turns (archive_trimmed): the room's
- * archive key (includes/archive.lua), its byte limit and its ttl (0: none).
+ * How a trim archives what it drops when the room archives trimmed turns (archive_trimmed): the byte
+ * limit and the ttl (0: none) of the room's archive (KEYS[4], includes/archive.lua).
  */
 export interface TrimArchive {
-  key: string;
   maxBytes: number;
   ttlSeconds: number;
 }
 
-// ---- append-5.lua
+// ---- append-6.lua
 
 export interface AppendArgs {
-  /** KEYS[4]: the idempotency record (any key of the room's slot when there is no key). */
+  /** KEYS[6]: the idempotency record (any key of the room's slot when there is no key). */
   idempotencyRecord: string;
   idempotencyKey: string;
   idempotencyTtlSeconds: number;
@@ -95,7 +105,7 @@ export interface AppendArgs {
   /** What a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]. */
   replay: string;
   maxRoomBytes: number;
-  /** KEYS[5], ARGV[14..15]. */
+  /** ARGV[14..15]. */
   archive: TrimArchive;
   /** Entries as JSON, without "seq". */
   entries: string[];
@@ -110,7 +120,7 @@ export type AppendReply =
 
 export async function append(redis: Client, head: MutationHead, a: AppendArgs): Promise<AppendReply> {
   const reply = await redis.rhAppend(
-    ...headKeys(head), a.idempotencyRecord, a.archive.key, ...headArgv(head),
+    ...headKeys(head), a.idempotencyRecord, ...headArgv(head),
     a.idempotencyKey, a.idempotencyTtlSeconds, a.fingerprint, a.replay, a.maxRoomBytes,
     a.archive.maxBytes, a.archive.ttlSeconds, ...a.entries,
   );
@@ -120,7 +130,7 @@ export async function append(redis: Client, head: MutationHead, a: AppendArgs): 
     return { code: ScriptCode.TOO_LARGE, index, size, budget };
   }
   const done = committed(reply);
-  if (!done) throw unexpected("append-5.lua", reply);
+  if (!done) throw unexpected("append-6.lua", reply);
   if (isConflict(done)) return done;
   const [firstSeq, trimmed] = [5, 6].map((i) => Number(reply[i]));
   return Number(reply[7]) === 1
@@ -128,7 +138,7 @@ export async function append(redis: Client, head: MutationHead, a: AppendArgs): 
     : { ...done, firstSeq, trimmed, replayed: false };
 }
 
-// ---- patch-message-3.lua
+// ---- patch-message-5.lua
 
 export interface PatchMessageArgs {
   op: "update" | "delete" | "reactions";
@@ -157,23 +167,23 @@ export async function patchMessage(redis: Client, head: MutationHead, a: PatchMe
   if (reply[0] === ScriptCode.MESSAGE_NOT_FOUND) return { code: ScriptCode.MESSAGE_NOT_FOUND };
   if (reply[0] === ScriptCode.TOO_LARGE) return { code: ScriptCode.TOO_LARGE, size: Number(reply[1]), budget: Number(reply[2]) };
   const done = committed(reply);
-  if (!done) throw unexpected("patch-message-3.lua", reply);
+  if (!done) throw unexpected("patch-message-5.lua", reply);
   return isConflict(done) ? done : { ...done, entry: String(reply[5]) };
 }
 
-// ---- clear-3.lua, discard-rebackfill-3.lua: no arguments of their own
+// ---- clear-5.lua, discard-rebackfill-5.lua: no arguments of their own
 
 export async function clear(redis: Client, head: MutationHead): Promise<Committed | Conflict> {
   const reply = await redis.rhClear(...headKeys(head), ...headArgv(head));
-  return committed(reply) ?? Promise.reject(unexpected("clear-3.lua", reply));
+  return committed(reply) ?? Promise.reject(unexpected("clear-5.lua", reply));
 }
 
 export async function discardRebackfill(redis: Client, head: MutationHead): Promise<Committed | Conflict> {
   const reply = await redis.rhDiscardRebackfill(...headKeys(head), ...headArgv(head));
-  return committed(reply) ?? Promise.reject(unexpected("discard-rebackfill-3.lua", reply));
+  return committed(reply) ?? Promise.reject(unexpected("discard-rebackfill-5.lua", reply));
 }
 
-// ---- set-limit-4.lua
+// ---- set-limit-5.lua
 
 export interface SetLimitArgs {
   /** Already clamped to [50, 1000]. */
@@ -182,7 +192,7 @@ export interface SetLimitArgs {
   maxBytes: number | "";
   /** The server's default byte budget of a room. */
   defaultMaxBytes: number;
-  /** KEYS[4], ARGV[12..13]. */
+  /** ARGV[12..13]. */
   archive: TrimArchive;
 }
 
@@ -192,17 +202,17 @@ export type SetLimitReply =
 
 export async function setLimit(redis: Client, head: MutationHead, a: SetLimitArgs): Promise<SetLimitReply> {
   const reply = await redis.rhSetLimit(
-    ...headKeys(head), a.archive.key, ...headArgv(head), a.limit, a.maxBytes, a.defaultMaxBytes,
+    ...headKeys(head), ...headArgv(head), a.limit, a.maxBytes, a.defaultMaxBytes,
     a.archive.maxBytes, a.archive.ttlSeconds,
   );
   const done = committed(reply);
-  if (!done) throw unexpected("set-limit-4.lua", reply);
+  if (!done) throw unexpected("set-limit-5.lua", reply);
   if (isConflict(done)) return done;
   const [limit, rebackfill, trimmed, maxBytes] = [5, 6, 7, 8].map((i) => Number(reply[i]));
   return { ...done, limit, rebackfill: rebackfill === 1, trimmed, maxBytes };
 }
 
-// ---- set-retention-3.lua
+// ---- set-retention-5.lua
 
 export type SetRetentionReply = (Committed & { ttlSeconds: number; isDefault: boolean }) | Conflict;
 
@@ -210,11 +220,11 @@ export type SetRetentionReply = (Committed & { ttlSeconds: number; isDefault: bo
 export async function setRetention(redis: Client, head: MutationHead, a: { ttlSeconds: number | "" }): Promise<SetRetentionReply> {
   const reply = await redis.rhSetRetention(...headKeys(head), ...headArgv(head), a.ttlSeconds);
   const done = committed(reply);
-  if (!done) throw unexpected("set-retention-3.lua", reply);
+  if (!done) throw unexpected("set-retention-5.lua", reply);
   return isConflict(done) ? done : { ...done, ttlSeconds: Number(reply[5]), isDefault: Number(reply[6]) === 1 };
 }
 
-// ---- set-render-defaults-3.lua
+// ---- set-render-defaults-5.lua
 
 export interface SetRenderDefaultsArgs {
   /** "" for the server's default template. */
@@ -227,10 +237,10 @@ export interface SetRenderDefaultsArgs {
 
 export async function setRenderDefaults(redis: Client, head: MutationHead, a: SetRenderDefaultsArgs): Promise<Committed | Conflict> {
   const reply = await redis.rhSetRenderDefaults(...headKeys(head), ...headArgv(head), a.template, a.contextJson, a.encoding);
-  return committed(reply) ?? Promise.reject(unexpected("set-render-defaults-3.lua", reply));
+  return committed(reply) ?? Promise.reject(unexpected("set-render-defaults-5.lua", reply));
 }
 
-// ---- report-usage-3.lua
+// ---- report-usage-5.lua
 
 export interface ReportUsageArgs {
   /** The provider's count, or undefined to only check that the room exists. */
@@ -252,22 +262,22 @@ export async function reportUsage(redis: Client, head: MutationHead, a: ReportUs
     a.decay, a.lowest, a.highest,
   );
   if (reply[0] === ScriptCode.ROOM_NOT_FOUND) return { code: ScriptCode.ROOM_NOT_FOUND };
-  if (reply[0] !== ScriptCode.OK) throw unexpected("report-usage-3.lua", reply);
+  if (reply[0] !== ScriptCode.OK) throw unexpected("report-usage-5.lua", reply);
   return { code: ScriptCode.OK, sumInput: String(reply[1]), sumEstimate: String(reply[2]), samples: Number(reply[3]) };
 }
 
-// ---- delete-room-3.lua
+// ---- delete-room-5.lua
 
 export type DeleteRoomReply = { code: ScriptCode.OK; version: number; deleted: boolean } | Conflict;
 
 export async function deleteRoom(redis: Client, head: MutationHead): Promise<DeleteRoomReply> {
   const reply = await redis.rhDeleteRoom(...headKeys(head), ...headArgv(head));
   if (reply[0] === ScriptCode.VERSION_CONFLICT) return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };
-  if (reply[0] !== ScriptCode.OK) throw unexpected("delete-room-3.lua", reply);
+  if (reply[0] !== ScriptCode.OK) throw unexpected("delete-room-5.lua", reply);
   return { code: ScriptCode.OK, version: Number(reply[1]), deleted: Number(reply[2]) === 1 };
 }
 
-// ---- reap-room-3.lua
+// ---- reap-room-5.lua
 
 export interface ReapRoomArgs {
   /** 0 reaps the room when past its retention; > 0 when it has been idle that long. */
@@ -291,11 +301,11 @@ export async function reapRoom(redis: Client, head: MutationHead, a: ReapRoomArg
     case ScriptCode.MESSAGE_NOT_FOUND:
       return { code: ScriptCode.MESSAGE_NOT_FOUND };
     default:
-      throw unexpected("reap-room-3.lua", reply);
+      throw unexpected("reap-room-5.lua", reply);
   }
 }
 
-// ---- set-agent-options-3.lua
+// ---- set-agent-options-5.lua
 
 export interface SetAgentOptionsArgs {
   /** 0 for none. */
@@ -314,14 +324,14 @@ export async function setAgentOptions(
     ...headKeys(head), ...headArgv(head), a.maxContextTokens, a.threshold, a.outputKeysJson, a.archiveTrimmed ? "1" : "",
   );
   const done = committed(reply);
-  if (!done) throw unexpected("set-agent-options-3.lua", reply);
+  if (!done) throw unexpected("set-agent-options-5.lua", reply);
   return isConflict(done) ? done : { ...done, needsCompaction: Number(reply[5]) === 1 };
 }
 
-// ---- read-room-4.lua
+// ---- read-room-5.lua
 
 export interface ReadRoomArgs {
-  keys: Pick<RoomKeys, "list" | "version" | "meta" | "archive">;
+  keys: ScriptRoomKeys;
   /** The cached copy's epoch, or "" for no cached copy. */
   cachedEpoch: string;
   cachedVersion: number;
@@ -364,7 +374,7 @@ export interface ReadRoomReply {
 
 export async function readRoom(redis: Client, a: ReadRoomArgs): Promise<ReadRoomReply> {
   const reply = await redis.rhReadRoom(
-    a.keys.list, a.keys.version, a.keys.meta, a.keys.archive, a.cachedEpoch, a.cachedVersion, a.cachedLength,
+    ...roomKeyList(a.keys), a.cachedEpoch, a.cachedVersion, a.cachedLength,
   );
   const [version, limit, rebackfill, updatedAt, epoch, length, hit, ttl, updatedMs, exists, maxBytes] = reply;
   const [template, contextJson, encoding, sumInput, sumEstimate, samples] = reply.slice(11, 17).map(String);

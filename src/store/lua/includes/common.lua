@@ -26,6 +26,9 @@ local INDEX_SLACK_MS = 1000
 --                                                ttl, epoch, n, len, nt, b, tok, idx, xi, ai, gone; render
 --                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun;
 --                                                agent options mct, cth, okeys, atr; archive bytes ab)
+--   KEYS[4] archive key  {prefix}:{room}:archive (sorted set, includes/archive.lua)
+--   KEYS[5] cursors key  {prefix}:{room}:cursors (hash of run cursors, update-run-cursor-5.lua)
+--   KEYS[6..] the script's own keys
 --   ARGV[1] change channel (shares the room's hash tag)
 --   ARGV[2] room id
 --   ARGV[3] expected version, or '' for none
@@ -37,7 +40,7 @@ local INDEX_SLACK_MS = 1000
 --   ARGV[9..] the script's own arguments
 local function args()
   return {
-    list = KEYS[1], ver = KEYS[2], meta = KEYS[3],
+    list = KEYS[1], ver = KEYS[2], meta = KEYS[3], archive = KEYS[4], cursors = KEYS[5],
     channel = ARGV[1], room = ARGV[2], expected = ARGV[3], now = ARGV[4],
     default_ttl = tonumber(ARGV[5]), tomb_ttl = tonumber(ARGV[6]), max_event = tonumber(ARGV[7]),
     default_limit = tonumber(ARGV[8]),
@@ -142,16 +145,11 @@ end
 -- Turns the room into a tombstone: history and settings go, the version and the seq counter stay (so
 -- a later write continues above them) for tomb_ttl seconds. Increments the version and publishes
 -- `kind` ('deleted' or 'expired'). Returns the new version.
--- The room's archive goes with it. Its key is the list key plus ':archive', as src/store/keys.ts names
--- it (same hash tag, same slot), derived here because every mutation script may bury a due room and
--- not every script names the archive among its KEYS.
+-- The room's archive and run cursors go with it: any mutation may expire a due room, which is why
+-- every mutation script takes them (KEYS[4], KEYS[5]).
 local function bury(ctx, kind)
   local seq = rcall('HGET', ctx.meta, 'seq') or '0'
-  rcall('DEL', ctx.list, ctx.meta, ctx.list .. ':archive')
-  -- The run cursors (update-run-cursor-4.lua) go too, whichever script buries: any mutation may
-  -- expire the room, and not every script can name the key, so it is derived as keys.ts builds it
-  -- (`<list>:cursors`, in the room's slot).
-  rcall('DEL', ctx.list .. ':cursors')
+  rcall('DEL', ctx.list, ctx.meta, ctx.archive, ctx.cursors)
   rcall('HSET', ctx.meta, 'seq', seq, 'gone', kind)
   local version = rcall('INCR', ctx.ver)
   if ctx.tomb_ttl > 0 then

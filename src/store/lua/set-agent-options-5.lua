@@ -7,7 +7,7 @@
   meta hash). The change carries the room's token total and needs_compaction (includes/common.lua).
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
     ARGV[9]  max_context_tokens, 0 for none
     ARGV[10] compaction threshold, in (0, 1], written with 17 significant digits
     ARGV[11] output keys as a JSON array of strings, or '' for none

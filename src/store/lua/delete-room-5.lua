@@ -5,7 +5,7 @@
   it is.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
 
   Output:
     { OK, version, deleted (1, or 0 when the room did not exist) }

@@ -5,7 +5,7 @@
   settings (render defaults, calibration, agent options) are kept.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
 
   Output:
     { OK, version, room hint, expiry hint, activity hint }

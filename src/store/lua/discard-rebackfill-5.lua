@@ -3,7 +3,7 @@
   Clears a room's re-backfill mark and publishes one change.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
 
   Output:
     { OK, version, room hint, expiry hint, activity hint }

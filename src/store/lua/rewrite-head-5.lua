@@ -11,8 +11,7 @@
   the caller plans again.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
-    KEYS[4]  the room's archive (sorted set, includes/archive.lua)
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
     ARGV[9]  base version of the plan's snapshot
     ARGV[10] base length of the plan's snapshot
     ARGV[11] replace: how many entries from the front the head replaces
@@ -35,7 +34,7 @@
 --- @include "trim"
 
 local ctx = args()
-local archive_key = KEYS[4]
+local archive_key = ctx.archive
 local base_version, base_length = tonumber(ARGV[9]), tonumber(ARGV[10])
 local replace, kind, through = tonumber(ARGV[11]), ARGV[12], tonumber(ARGV[13])
 local archive_max, archive_ttl, archive_seqless = tonumber(ARGV[14]), tonumber(ARGV[15]), ARGV[16] == '1'

@@ -6,10 +6,10 @@
   one key, on any replicas, store the batch once.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
-    KEYS[4] idempotency record {prefix}:{room}:idem:<key> (any key of the room's slot when unused)
-    KEYS[5] the room's archive (includes/archive.lua): where trimmed entries go when the room's agent
-            options say archive_trimmed (meta field atr)
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
+    KEYS[6] idempotency record {prefix}:{room}:idem:<key> (any key of the room's slot when unused)
+    (KEYS[4], the archive, is where trimmed entries go when the room's agent options say
+    archive_trimmed, meta field atr)
 
     ARGV[9]  idempotency key, or '' for none
     ARGV[10] seconds an idempotency record is kept
@@ -37,7 +37,7 @@ local archive_max, archive_ttl = tonumber(ARGV[14]), tonumber(ARGV[15])
 local FIRST_ENTRY = 16
 
 if idem_key ~= '' then
-  local record = rcall('GET', KEYS[4])
+  local record = rcall('GET', KEYS[6])
   if record then
     local v, s, t, f, replay = string.match(record, '^(%d+)|(%d+)|(%d+)|([^|]*)|(.*)$')
     if f ~= fingerprint then return { IDEMPOTENCY_MISMATCH } end
@@ -73,12 +73,12 @@ local limit = tonumber(rcall('HGET', ctx.meta, 'limit') or ctx.default_limit)
 local trimmed, dropped
 local archiving = rcall('HGET', ctx.meta, 'atr') == '1'
 trimmed, n, bytes, tok, dropped = trim_front(ctx.list, n, limit, bytes, max_bytes, tok, archiving)
-archive_trimmed(ctx.meta, KEYS[5], dropped, archive_max, archive_ttl)
+archive_trimmed(ctx.meta, ctx.archive, dropped, archive_max, archive_ttl)
 save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes, tok)
 local hints
 version, hints = commit(ctx, now, 'append', stored, trimmed)
 if idem_key ~= '' then
-  rcall('SET', KEYS[4], version .. '|' .. first_seq .. '|' .. trimmed .. '|' .. fingerprint .. '|' .. ARGV[12],
+  rcall('SET', KEYS[6], version .. '|' .. first_seq .. '|' .. trimmed .. '|' .. fingerprint .. '|' .. ARGV[12],
     'EX', idem_ttl)
 end
 return reply(version, hints, first_seq, trimmed, 0)

@@ -9,7 +9,7 @@
   legacy worker sharing the room still sees the deletion and the reactions.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
     ARGV[9]  operation: 'update' | 'delete' | 'reactions'
     ARGV[10] message id
     ARGV[11] value: the new content (update), the deletion time (delete), a JSON array of

@@ -5,9 +5,9 @@
   lowering the limit or the budget trims the window at once.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
-    KEYS[4] the room's archive (includes/archive.lua): where trimmed entries go when the room's agent
-            options say archive_trimmed (meta field atr)
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
+    (KEYS[4], the archive, is where trimmed entries go when the room's agent options say
+    archive_trimmed, meta field atr)
     ARGV[9]  new limit, already clamped to [50, 1000]
     ARGV[10] new byte budget, already clamped, or '' to keep the room's
     ARGV[11] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
@@ -37,7 +37,7 @@ local n, len, bytes, tok = window_count(ctx.list, ctx.meta)
 local trimmed, dropped
 local archiving = rcall('HGET', ctx.meta, 'atr') == '1'
 trimmed, n, bytes, tok, dropped = trim_front(ctx.list, n, limit, bytes, max_bytes, tok, archiving)
-archive_trimmed(ctx.meta, KEYS[4], dropped, tonumber(ARGV[12]), tonumber(ARGV[13]))
+archive_trimmed(ctx.meta, ctx.archive, dropped, tonumber(ARGV[12]), tonumber(ARGV[13]))
 save_count(ctx.list, ctx.meta, n, len - trimmed, bytes, tok)
 local rebackfill = rcall('HEXISTS', ctx.meta, 'rebackfill')
 local hints

@@ -6,7 +6,7 @@
   several replicas reap at once is expired once.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua (ARGV[3] unused)
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua (ARGV[3] unused)
     ARGV[9]  max idle ms: 0 reaps the room when it is past its retention; > 0 when it has been idle
              that long (unless its retention is 0, kept until deleted)
     ARGV[10] '1' for a dry run (nothing changes)

@@ -10,8 +10,7 @@
   next_seq travels as decimal text: cjson would write a large number in 14 significant digits.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
-    KEYS[4] the room's run cursors (hash: run_id -> JSON {"next_seq": "<decimal>", "values": {...}})
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
     ARGV[9]  run id
     ARGV[10] the new next_seq, or '' to keep it
     ARGV[11] the expected next_seq ('0' for a cursor that does not exist), or '' for none
@@ -27,7 +26,7 @@
 --- @include "common"
 
 local ctx = args()
-local cursors, run = KEYS[4], ARGV[9]
+local cursors, run = ctx.cursors, ARGV[9]
 expire_if_due(ctx, now_ms())
 if not room_exists(ctx) then return { ROOM_NOT_FOUND } end
 

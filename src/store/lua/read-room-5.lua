@@ -6,8 +6,8 @@
   a room recreated after Redis lost it has a new epoch, so a match means the entries are unchanged.
 
   Input:
-    KEYS[1] list key, KEYS[2] version key, KEYS[3] meta key (as in includes/common.lua)
-    KEYS[4] archive key (a sorted set: what pruning, compaction and trimming moved out of the window)
+    KEYS[1..5] the room's keys as in includes/common.lua (list, version, meta, archive, run cursors;
+               the cursors are unused: the layout is shared so one helper builds every room's key list)
     ARGV[1] cached epoch, or '' for no cached copy
     ARGV[2] cached version
     ARGV[3] cached list length

@@ -4,7 +4,7 @@
   expiry index hint that commit() returns moves the room's deadline, earlier or later.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
     ARGV[9] retention seconds (0 = keep until deleted), or '' for the server default
 
   Output:

@@ -6,7 +6,7 @@
   the limit, the defaults survive a clear and go with the room (delete, expiry: bury() drops the meta).
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua
     ARGV[9]  template name, or '' for the server's default
     ARGV[10] room_context as a JSON object, or '' for none
     ARGV[11] encoding name ('o200k_base', 'cl100k_base'), or '' for the server's default

@@ -10,7 +10,7 @@
   are written with 17 significant digits, so they read back as the very same doubles.
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
     ARGV[9]  the provider's input tokens, or '' to only check that the room exists
     ARGV[10] the render's estimate
     ARGV[11] decay, ARGV[12] lowest calibration, ARGV[13] highest calibration

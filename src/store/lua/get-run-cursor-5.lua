@@ -4,8 +4,7 @@
   expired yet reads as expired (no cursor); its cursors go when it is buried (includes/common.lua).
 
   Input:
-    KEYS[1..3], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
-    KEYS[4] the room's run cursors (hash: run_id -> JSON {"next_seq": "<decimal>", "values": {...}})
+    KEYS[1..5], ARGV[1..8] as in includes/common.lua (ARGV[3], the expected version, is unused)
     ARGV[9] run id
 
   Output:
@@ -16,4 +15,4 @@
 local ctx = args()
 local due = deadline(ctx)
 if not room_exists(ctx) or (due and due <= now_ms()) then return { OK, '' } end
-return { OK, rcall('HGET', KEYS[4], ARGV[9]) or '' }
+return { OK, rcall('HGET', ctx.cursors, ARGV[9]) or '' }
