@@ -35,6 +35,9 @@ export function checkRoomId(roomId: string, field = "room_id"): string {
   return roomId;
 }
 
+const KNOWN_KINDS: ReadonlySet<MessageKind> = new Set([
+  MessageKind.MESSAGE_KIND_UNSPECIFIED, MessageKind.MESSAGE_KIND_CHAT, MessageKind.MESSAGE_KIND_THINKING,
+]);
 const AGENT_NAME = /^[^\s\p{Cc}]{1,128}$/u;
 
 /** A run or phase id: optional; 1 to 128 characters without spaces or control characters. */
@@ -69,7 +72,7 @@ function checkMessage(m: Message, at: string): void {
   if (m.kind === MessageKind.MESSAGE_KIND_SUMMARY) {
     throw invalid(`${at}.kind`, "MESSAGE_KIND_SUMMARY is written by compaction only (CompactHistory, CompactPreservingStructure)");
   }
-  if (m.kind > MessageKind.MESSAGE_KIND_SUMMARY || m.kind < 0) throw invalid(`${at}.kind`, `unknown kind ${m.kind}`);
+  if (!KNOWN_KINDS.has(m.kind)) throw invalid(`${at}.kind`, `unknown kind ${m.kind}`);
   checkAgentName(m.runId, `${at}.run_id`);
   checkAgentName(m.phaseId, `${at}.phase_id`);
   if (m.role === Role.ROLE_TOOL && !m.toolCallId) throw invalid(`${at}.tool_call_id`, "is required for ROLE_TOOL");
