@@ -109,19 +109,20 @@ describe.each(LAYOUTS)("room lifecycle ($name)", ({ env }) => {
     const { version, messages } = await api.append({ roomId: "cas", messages: [user("a")] });
     const id = messages[0].id;
     const stale = { roomId: "cas", expectedVersion: version + 5 };
+    // Thunks: each call starts only when awaited, so no rejection waits unobserved.
     const calls = [
-      api.update({ ...stale, messageId: id, content: "x" }),
-      api.markDeleted({ ...stale, messageId: id }),
-      api.reactions({ ...stale, messageId: id, reactions: [{ emoji: "👍" }] }),
-      api.clear(stale),
-      api.setLimit({ ...stale, limit: 60 }),
-      api.discardRebackfill(stale),
-      api.deleteRoom(stale),
-      api.setRetention({ ...stale, idleTtlSeconds: 60 }),
-      api.append({ ...stale, messages: [user("b")] }),
+      () => api.update({ ...stale, messageId: id, content: "x" }),
+      () => api.markDeleted({ ...stale, messageId: id }),
+      () => api.reactions({ ...stale, messageId: id, reactions: [{ emoji: "👍" }] }),
+      () => api.clear(stale),
+      () => api.setLimit({ ...stale, limit: 60 }),
+      () => api.discardRebackfill(stale),
+      () => api.deleteRoom(stale),
+      () => api.setRetention({ ...stale, idleTtlSeconds: 60 }),
+      () => api.append({ ...stale, messages: [user("b")] }),
     ];
     for (const call of calls) {
-      const { info } = await expectStatus(call, status.ABORTED);
+      const { info } = await expectStatus(call(), status.ABORTED);
       expect(info?.metadata.current_version).toBe(String(version));
     }
     expect((await api.info({ roomId: "cas" })).version).toBe(version);
