@@ -88,7 +88,8 @@ export function planPrune(snap: WindowSnapshot, rule: PruneRule): PruneOutcome |
   }
   if (freedTokens < rule.minPruneTokens) return undefined;
   const plan: RewritePlan = {
-    kind: "prune", baseVersion: snap.version, baseLength: snap.entries.length, replaceCount,
+    kind: "prune", baseVersion: snap.version, baseLength: snap.entries.length,
+    baseLastSeq: snap.entries.at(-1)?.seq, replaceCount,
     head, archived: chosen.map((i) => snap.entries[i]), changed, replacedThroughSeq: 0,
   };
   return { plan, seqs: chosen.map((i) => snap.entries[i].seq!), freedTokens };

@@ -11,9 +11,14 @@ import type { Entry } from "../domain/entry.js";
 export interface RewritePlan {
   /** The change it publishes: "prune" (the rewritten entries, same seqs) or "compact" (the new head). */
   kind: "prune" | "compact";
-  /** The snapshot's version and window length: the store applies the plan only when both still hold. */
+  /** The snapshot's version and window length: the store applies the plan when both still hold (or see baseLastSeq). */
   baseVersion: number;
   baseLength: number;
+  /**
+   * The seq of the snapshot's last entry. With it the plan also applies after pure tail appends
+   * (rewrite-head-5.lua); undefined keeps the strict rule (version and length unchanged).
+   */
+  baseLastSeq?: number;
   /** How many entries from the window's front `head` replaces. */
   replaceCount: number;
   /** The entries that take their place, in order (each with its seq and its tk). */

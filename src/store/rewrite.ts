@@ -19,6 +19,7 @@ export function archiveDefaults(options: StoreOptions): { archiveMaxBytes: numbe
 export interface RewriteArgs {
   baseVersion: number;
   baseLength: number;
+  baseLastSeq?: number;
   replace: number;
   kind: RewritePlan["kind"];
   replacedThroughSeq: number;
@@ -34,6 +35,7 @@ export function rewriteArgs(plan: RewritePlan): RewriteArgs {
   return {
     baseVersion: plan.baseVersion,
     baseLength: plan.baseLength,
+    baseLastSeq: plan.baseLastSeq,
     replace: plan.replaceCount,
     kind: plan.kind,
     replacedThroughSeq: plan.kind === "compact" ? plan.replacedThroughSeq : 0,
@@ -93,4 +95,19 @@ export function cutArchivePage<T>(rows: ArchiveRow<T>[], query: ArchiveQuery): {
 export function archivePage(rows: ArchiveRow<Entry | null>[], more: boolean): ArchivePage {
   const entries = rows.flatMap((r) => (r.entry ? [r.entry] : []));
   return { entries, nextAfterSeq: more && rows.length ? rows[rows.length - 1].seq : undefined };
+}
+
+/**
+ * Whether a plan still applies to a room at `version` with `entries` (rewrite-head-5.lua's rule): the
+ * room is as the snapshot was, or (without the caller's expected_version) every mutation since was a
+ * pure tail append: `headVersion` (the last mutation that changed more than the tail) is at most the
+ * plan's base version, the window is at least as long and the entry the plan saw last keeps its seq.
+ */
+export function planApplies(
+  plan: RewritePlan, version: number, entries: readonly Entry[], headVersion: number | undefined, expected: boolean,
+): boolean {
+  if (version === plan.baseVersion && entries.length === plan.baseLength) return true;
+  if (expected || headVersion === undefined || headVersion > plan.baseVersion) return false;
+  if (plan.baseLastSeq === undefined || plan.baseLength === 0 || entries.length < plan.baseLength) return false;
+  return entries[plan.baseLength - 1].seq === plan.baseLastSeq;
 }

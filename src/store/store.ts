@@ -225,7 +225,8 @@ export interface HistoryStore {
    * plan.replaceCount entries by plan.head, moves the originals of plan.archived to the archive, bumps
    * the version once and publishes one plan.kind change. VERSION_CONFLICT (current version) when
    * opts.expectedVersion differs, or when the room moved since the snapshot (its version is not
-   * plan.baseVersion or its length not plan.baseLength): the caller re-reads and re-plans.
+   * plan.baseVersion or its length not plan.baseLength) by more than pure tail appends (planApplies
+   * in src/store/rewrite.ts; any move with opts.expectedVersion): the caller re-reads and re-plans.
    */
   rewriteHead(roomId: string, plan: RewritePlan, opts?: WriteOptions): Promise<{ version: number }>;
   /** A page of the room's archive, oldest first (seq order); empty for a room without one. */

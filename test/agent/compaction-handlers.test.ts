@@ -15,15 +15,21 @@ import { DEFAULT_LIMITS } from "../../src/defaults.js";
 const OPTIONS: StoreOptions = { defaultLimit: 100, ttlSeconds: 0, maxEventBytes: 1 << 20 };
 const user = (content: string): Entry => ({ role: "user", content, tk: 1 });
 
-/** A memory store where the next `interruptions` reads are each followed at once by another writer's append. */
+/**
+ * A memory store where the next `interruptions` reads are each followed at once by another writer's
+ * append and (unless `appendsOnly`) a limit change: a pure tail append alone lets the plan still apply
+ * (planApplies in src/store/rewrite.ts), so the limit change is what moves the room.
+ */
 class BusyRoomStore extends MemoryStore {
   interruptions = 0;
   writes = 0;
+  appendsOnly = false;
   async read(roomId: string): Promise<RoomSnapshot> {
     const snap = await super.read(roomId);
     if (this.interruptions > 0) {
       this.interruptions--;
       await super.append(roomId, [user(`meanwhile ${++this.writes}`)]);
+      if (!this.appendsOnly) await super.setLimit(roomId, 100);
     }
     return snap;
   }
@@ -44,7 +50,7 @@ describe("compaction handlers under concurrent writes", () => {
     store.interruptions = 2;
     const res = await handlers.compactHistory(request);
     const after = await store.read("r");
-    expect(res.version).toBe(4); // 1 append, 2 interruptions, then the compaction
+    expect(res.version).toBe(6); // 1 append, 2 interruptions (2 versions each), then the compaction
     expect(after.entries.map((e) => e.content)).toEqual(["S", "meanwhile 2"]);
     expect(res.compacted).toBe(5);
   });
@@ -64,6 +70,16 @@ describe("compaction handlers under concurrent writes", () => {
     const err = await handlers.compactPreservingStructure({ roomId: "r", keepRecent: 1, phaseGraduated: false, aggressive: false,
       expectedVersion: undefined, durability: undefined }).catch((e: unknown) => e);
     expect((err as DomainError).code).toBe("VERSION_CONFLICT");
-    expect((await store.read("r")).version).toBe(5);
+    expect((await store.read("r")).version).toBe(9);
+  });
+
+  it("applies the first plan when only pure appends came between (no expected_version)", async () => {
+    const { store, handlers } = await setup();
+    store.appendsOnly = true;
+    store.interruptions = 1;
+    const res = await handlers.compactHistory(request);
+    expect(res.version).toBe(3);
+    expect((await store.read("r")).entries.map((e) => e.content)).toEqual(["S", "d", "meanwhile 1"]);
+    expect(res.compacted).toBe(3);
   });
 });

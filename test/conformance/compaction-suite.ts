@@ -3,7 +3,8 @@
  * rewriteHead is one version and one "compact" change, a mirror applying that change by the
  * replaced_through_seq rule ends equal to the store's window, seqs stay unique and increasing, the
  * archive holds exactly the originals the plan moved (byte for byte what was stored), and a plan made
- * from a snapshot the room has since left (an append, another compaction) or under another
+ * from a snapshot the room has since left (an edit, a trim, a clear, another compaction; pure tail
+ * appends alone do not count without expected_version) or under another
  * expected_version is VERSION_CONFLICT with nothing changed. Run by redis.test.ts (both key layouts)
  * and memory.test.ts.
  */
@@ -120,9 +121,9 @@ export function compactionConformance(name: string, factory: StoreFactory): void
       const won = await store.read("v");
       // Two compactions from one snapshot: the second loses.
       expect((await rejection(store.rewriteHead("v", second.plan))).code).toBe("VERSION_CONFLICT");
-      // An append between the read and the write: the plan no longer holds.
+      // An edit between the read and the write: the plan no longer holds.
       const stale = planCompaction(won, summaryReq({ keepRecent: 1 }))!;
-      await store.append("v", [user()]);
+      await store.patchMessage("v", won.entries.at(-1)!.id!, { op: "update", content: "edited", tokens: 1 });
       expect((await rejection(store.rewriteHead("v", stale.plan))).code).toBe("VERSION_CONFLICT");
       // expected_version other than the room's.
       const fresh = await store.read("v");
@@ -133,6 +134,48 @@ export function compactionConformance(name: string, factory: StoreFactory): void
       expect((await wholeArchive(store, "v")).length).toBe(first.compacted);
       // The same plan under the right expected_version applies.
       expect((await store.rewriteHead("v", planned.plan, { expectedVersion: fresh.version })).version).toBe(fresh.version + 1);
+    });
+
+    it("a plan still applies after pure tail appends (no expected_version); a trim, an edit or a clear since refuses it", async () => {
+      const store = await open();
+      await store.append("t", [user(), said(), user(), said(), user(), said()]);
+      const snap = await store.read("t");
+      const changes = await recorder(store, "t");
+      const plan = planCompaction(snap, summaryReq({ keepRecent: 2 }))!.plan;
+      await store.append("t", [user()]);
+      await store.append("t", [said(), user()]);
+      // With expected_version it stays strict.
+      const moved = await store.read("t");
+      expect((await rejection(store.rewriteHead("t", plan, { expectedVersion: moved.version }))).code).toBe("VERSION_CONFLICT");
+      const { version } = await store.rewriteHead("t", plan);
+      expect(version).toBe(moved.version + 1);
+      const after = await store.read("t");
+      await arrived(changes, 3);
+      expect(changes.map((c) => c.kind)).toEqual(["append", "append", "compact"]);
+      // A mirror applying the changes in order equals the window; the appended turns are all kept.
+      let mirror = snap.entries;
+      for (const c of changes) mirror = c.kind === "append" ? [...mirror, ...c.entries] : applyCompactChange(mirror, c.entries, c.replacedThroughSeq ?? 0);
+      expect(mirror).toEqual(after.entries);
+      expect(after.entries.slice(-3)).toEqual(moved.entries.slice(-3));
+      expect(seqsIncreasing(after.entries)).toBe(true);
+
+      // Each of these since the snapshot refuses the plan, even with pure appends after it.
+      const refusals: [string, (s: HistoryStore, room: string) => Promise<unknown>][] = [
+        ["trim", (s, room) => s.setLimit(room, 3)],
+        ["edit", async (s, room) => s.patchMessage(room, (await s.read(room)).entries[0].id!, { op: "update", content: "e", tokens: 1 })],
+        ["clear", (s, room) => s.clear(room)],
+      ];
+      for (const [what, mutate] of refusals) {
+        const room = `t-${what}`;
+        await store.append(room, [user(), said(), user(), said(), user(), said()]);
+        const base = await store.read(room);
+        const stale = planCompaction(base, summaryReq({ keepRecent: 2 }))!.plan;
+        await mutate(store, room);
+        await store.append(room, [user(), said()]);
+        const before = await store.read(room);
+        expect((await rejection(store.rewriteHead(room, stale))).code, what).toBe("VERSION_CONFLICT");
+        expect((await store.read(room)).entries, what).toEqual(before.entries);
+      }
     });
   });
 }

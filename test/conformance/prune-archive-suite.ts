@@ -95,7 +95,8 @@ export function pruneArchiveConformance(name: string, factory: StoreFactory): vo
       const e1 = await conflictOf(store.rewriteHead("m", { ...plan, baseLength: plan.baseLength + 1 }));
       expect(e1.metadata.current_version).toBe("1");
       await conflictOf(store.rewriteHead("m", plan, { expectedVersion: 7 }));
-      await store.append("m", [user("b")]);
+      // A mutation beyond a pure tail append (a pure append alone would let the plan apply).
+      await store.setLimit("m", 50);
       const e2 = await conflictOf(store.rewriteHead("m", plan));
       expect(e2.metadata.current_version).toBe("2");
       expect((await store.read("m")).version).toBe(2);

@@ -43,6 +43,23 @@ describe.each([true, false])("rewrite-head-5.lua with a legacy writer (hashTag %
     await store.close();
   });
 
+  it("refuses a plan after a legacy RPUSH + LTRIM, even when our own pure append follows it", async () => {
+    const { store, keys } = open();
+    await store.append("room", [tool(1), tool(2), tool(3)]);
+    const plan = planPrune(await store.read("room"), { protectTokens: 1, minPruneTokens: 1 })!.plan;
+    const raw = redis.client();
+    await raw.rpush(keys.list, JSON.stringify({ role: "user", content: "from legacy" }));
+    await raw.ltrim(keys.list, 1, -1);
+    await raw.quit();
+    // A pure tail append since the plan alone would let it apply; the window's front moved, so it must not.
+    await store.append("room", [{ role: "user", content: "ours", tk: 1 }]);
+    const before = (await store.read("room")).entries;
+    const err = await store.rewriteHead("room", plan).catch((e: unknown) => e);
+    expect((err as DomainError).code).toBe("VERSION_CONFLICT");
+    expect((await store.read("room")).entries).toEqual(before);
+    await store.close();
+  });
+
   it("archives a legacy entry's stored bytes as they were", async () => {
     const { store, keys } = open();
     const legacy = '{"role": "user", "content": "legacy turn \\u00e9", "timestamp": "2024-01-01T00:00:00"}';

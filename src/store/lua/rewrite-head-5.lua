@@ -5,10 +5,14 @@
   the plan names go to the archive exactly as they were stored, the version is bumped once and one
   change ('prune' or 'compact') is published.
 
-  The plan was computed from a snapshot at (base version, base length); it applies only when the room
-  is still there: the version proves no mutation of ours happened since, the length catches a legacy
-  manager's RPUSH (which does not bump the version). A room that moved answers VERSION_CONFLICT and
-  the caller plans again.
+  The plan was computed from a snapshot at (base version, base length); it applies when the room is
+  still there: the version proves no mutation of ours happened since, the length catches a legacy
+  manager's RPUSH (which does not bump the version). It also applies when every mutation since was a
+  pure tail append (an append that trimmed nothing), so busy writers cannot starve it: the meta field
+  `hv` (commit()) is at most the base version, the list is at least as long, the entry the plan saw
+  last still holds its seq, and the kept counts match the list (no legacy write since our last
+  mutation). With the caller's expected_version it stays strict. Otherwise VERSION_CONFLICT, and the
+  caller plans again.
 
   Input:
     KEYS[1..5], ARGV[1..8] as in includes/common.lua
@@ -20,7 +24,8 @@
     ARGV[14] archive max bytes (0: no limit)
     ARGV[15] archive ttl seconds (0: none)
     ARGV[16] '1' to archive replaced entries without a seq (legacy entries a compaction drops), else ''
-    ARGV[17] H: the number of head entries, followed by their JSON (ARGV[18 .. 17+H])
+    ARGV[17] the seq of the snapshot's last entry, '' when it has none (then only the strict rule applies)
+    ARGV[18] H: the number of head entries, followed by their JSON (ARGV[19 .. 18+H])
     then     C: the number of changed entries, followed by C indexes (1-based) into the head: what
              the change event carries
     then     the seqs of the replaced entries to archive
@@ -44,9 +49,19 @@ expire_if_due(ctx, now)
 local version, conflict = check_version(ctx)
 if not version then return conflict end
 local len = rcall('LLEN', ctx.list)
-if version ~= base_version or len ~= base_length then return { VERSION_CONFLICT, version } end
+if not (version == base_version and len == base_length) then
+  local meta = rcall('HMGET', ctx.meta, 'hv', 'len', 'nt')
+  local hv, last_seq = tonumber(meta[1] or ''), ARGV[17]
+  local appended = ctx.expected == '' and hv ~= nil and hv <= base_version and len >= base_length and
+    last_seq ~= '' and base_length > 0 and tonumber(meta[2]) == len and meta[3] == tail_print(ctx.list)
+  if appended then
+    local last = rcall('LINDEX', ctx.list, base_length - 1)
+    appended = last and entry_number(last, '"seq":%s*(%d+)') == last_seq
+  end
+  if not appended then return { VERSION_CONFLICT, version } end
+end
 
-local at = 17
+local at = 18
 local head_count = tonumber(ARGV[at])
 local head = {}
 for i = 1, head_count do head[i] = ARGV[at + i] end
@@ -67,7 +82,7 @@ for _, raw in ipairs(old) do
   tok = tok - entry_tokens(raw)
   -- Read without decoding, as entry_tokens() reads "tk": a quote inside a string is escaped and nested
   -- objects (metadata) hold strings, so the only `"seq":<digits>` in the text is the entry's own.
-  local seq = string.match(raw, '"seq":%s*(%d+)')
+  local seq = entry_number(raw, '"seq":%s*(%d+)')
   if (seq and to_archive[seq]) or (not seq and archive_seqless) then
     archived[#archived + 1] = { seq or 0, raw }
   end

@@ -23,7 +23,7 @@ import { agentState, windowTokens } from "../agent-state.js";
 import type { AgentOptions } from "../agent-types.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
 import type { ArchiveQuery, StoreChange } from "../store.js";
-import { archiveDefaults, archivePage, isArchived, rewriteArgs } from "../rewrite.js";
+import { archiveDefaults, archivePage, isArchived, planApplies, rewriteArgs } from "../rewrite.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
 import { applyCursorUpdate, cursorOf, type StoredCursor } from "../run-cursor.js";
 
@@ -52,6 +52,8 @@ interface Room {
   cursors?: Map<string, StoredCursor>;
   /** Pruned and compacted originals (rewriteHead); dropped with the room. */
   archive?: MemoryArchive;
+  /** The last version that changed more than the window's tail (meta `hv`, commit() in common.lua). */
+  headVersion?: number;
   /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
   gone?: "deleted" | "expired";
   /** When a tombstone is forgotten (ms); undefined keeps it. */
@@ -245,7 +247,7 @@ export class MemoryStore implements HistoryStore {
   /** As rewrite-head-5.lua: applies only to the snapshot the plan was made from. */
   async rewriteHead(roomId: string, plan: RewritePlan, opts: WriteOptions = {}): Promise<{ version: number }> {
     const room = this.begin(roomId, opts);
-    if (room.version !== plan.baseVersion || room.entries.length !== plan.baseLength) {
+    if (!planApplies(plan, room.version, room.entries, room.headVersion, opts.expectedVersion !== undefined)) {
       throw versionConflict(roomId, opts.expectedVersion ?? plan.baseVersion, room.version);
     }
     const args = rewriteArgs(plan);
@@ -332,7 +334,7 @@ export class MemoryStore implements HistoryStore {
     const tombstone = this.options.tombstoneTtlSeconds ?? DEFAULT_TOMBSTONE_TTL_SECONDS;
     Object.assign(room, {
       entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined,
-      render: undefined, usage: undefined, agent: undefined, cursors: undefined, archive: undefined, gone: kind,
+      render: undefined, usage: undefined, agent: undefined, cursors: undefined, archive: undefined, headVersion: undefined, gone: kind,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);
@@ -370,6 +372,8 @@ export class MemoryStore implements HistoryStore {
     room.updatedAt = nowIso();
     room.updMs = Date.now();
     this.publish(roomId, room, kind, entries, trimmed, extra);
+    if (kind !== "append" || trimmed !== 0) room.headVersion = room.version;
+    else room.headVersion ??= room.version;
   }
 
   private publish(

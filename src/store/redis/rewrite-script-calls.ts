@@ -13,6 +13,8 @@ type Client = Redis | Cluster;
 export interface RewriteHeadArgs {
   baseVersion: number;
   baseLength: number;
+  /** The seq of the snapshot's last entry (undefined: none; then only the strict rule applies). */
+  baseLastSeq?: number;
   /** How many entries from the window's front `head` replaces. */
   replace: number;
   kind: "prune" | "compact";
@@ -36,7 +38,7 @@ export async function rewriteHead(redis: Client, head: MutationHead, a: RewriteH
   const reply = await redis.rhRewriteHead(
     ...headKeys(head), ...headArgv(head),
     a.baseVersion, a.baseLength, a.replace, a.kind, a.replacedThroughSeq, a.archiveMaxBytes, a.archiveTtlSeconds,
-    a.archiveSeqless ? "1" : "", a.head.length, ...a.head, a.changed.length, ...a.changed.map((i) => i + 1),
+    a.archiveSeqless ? "1" : "", a.baseLastSeq === undefined ? "" : a.baseLastSeq, a.head.length, ...a.head, a.changed.length, ...a.changed.map((i) => i + 1),
     ...a.archiveSeqs,
   );
   if (reply[0] === ScriptCode.VERSION_CONFLICT) return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };

@@ -25,7 +25,8 @@ local INDEX_SLACK_MS = 1000
 --   KEYS[3] meta key     {prefix}:{room}:meta   (hash: limit, mb, rebackfill, seq, updated_at, upd_ms,
 --                                                ttl, epoch, n, len, nt, b, tok, idx, xi, ai, gone; render
 --                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun;
---                                                agent options mct, cth, okeys, atr; archive bytes ab)
+--                                                agent options mct, cth, okeys, atr; archive bytes ab;
+--                                                hv: commit())
 --   KEYS[4] archive key  {prefix}:{room}:archive (sorted set, includes/archive.lua)
 --   KEYS[5] cursors key  {prefix}:{room}:cursors (hash of run cursors, update-run-cursor-5.lua)
 --   KEYS[6..] the script's own keys
@@ -85,8 +86,16 @@ end
 -- entries without one (the legacy manager's). Read without decoding: every nested object of an entry
 -- holds strings under "tk" if anything (metadata), and a quote inside a string is escaped, so the only
 -- `"tk":<digits>` in the text is the entry's own.
+-- Service entries end with their short fields (encodeEntry puts the long content first), so the tail
+-- is searched first and the whole text only when it holds no match: a ~5 KB tool result is not scanned.
+local function entry_number(raw, pattern)
+  local found = string.match(raw, pattern, math.max(1, #raw - 160))
+  if found then return found end
+  return string.match(raw, pattern)
+end
+
 local function entry_tokens(raw)
-  return tonumber(string.match(raw, '"tk":(%d+)')) or 0
+  return tonumber(entry_number(raw, '"tk":(%d+)')) or 0
 end
 
 -- The window's token total (GetRoomInfo.token_count): the meta field `tok`, kept with the counts of
@@ -219,6 +228,14 @@ end
 local function commit(ctx, now, kind, entries, trimmed, extra)
   local version = rcall('INCR', ctx.ver)
   rcall('HDEL', ctx.meta, 'gone')
+  -- hv: the last version that changed more than the window's tail. A plan of the window's front
+  -- (rewrite-head-5.lua) made at or after it still applies after later pure appends. A room without
+  -- one (written before it existed) takes this version: whatever changed its head came before.
+  if kind ~= 'append' or trimmed ~= 0 then
+    rcall('HSET', ctx.meta, 'hv', version)
+  else
+    rcall('HSETNX', ctx.meta, 'hv', version)
+  end
   rcall('HSET', ctx.meta, 'updated_at', ctx.now, 'upd_ms', now)
   rcall('PERSIST', ctx.ver)
   rcall('PERSIST', ctx.meta)
