@@ -254,10 +254,12 @@ class AsyncRoomMirror:
         before = window.version if window else 0
         result = update()
         if window is not None and window.version != before:
-            async with self._changed:
-                self._changed.notify_all()
+            # Listeners first, in the same step as the update: a waiter that holds the condition's lock
+            # can see the new version as soon as this coroutine yields, and must find the event sent.
             change = cause or resync(room_id, before, window.version)
             notify(self._on_change, self._on_event, RoomChangedEvent(room_id, window.version, change, refetched))
+            async with self._changed:
+                self._changed.notify_all()
         return result
 
     def _raise_failure(self) -> None:
