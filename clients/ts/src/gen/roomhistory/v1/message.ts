@@ -264,7 +264,7 @@ export interface Message {
   phaseId: string;
   /**
    * transition_marker is true for a message that marks a phase transition. Never pruned, never
-   * compacted away (compaction keeps it, in order, after the summary turn).
+   * compacted away (compaction keeps it in its place among the kept messages).
    */
   transitionMarker: boolean;
   /**
