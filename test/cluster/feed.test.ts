@@ -98,13 +98,16 @@ it("follows the replica's takeover after its master is killed (SIGKILL)", async 
   const { master, replicas } = await cluster.shardOf(keys.room(room).channel);
   const started = Date.now();
   await master.kill();
-  await waitFor(() => log.unconfirmedIds.includes(room), 5_000, "the subscription put in doubt");
-  await waitFor(() => log.resubscribedIds.includes(room), 20_000, "the subscription restored");
-  const restoredMs = Date.now() - started;
-  await publishUntilSeen(room, 2);
-  expect(await subscribedOn(room)).toBe(replicas[0].address);
-  console.log(`SIGKILL failover: feed restored in ${restoredMs} ms`);
-  await master.launch(); // back with its nodes.conf: it rejoins as the new master's replica
+  try {
+    await waitFor(() => log.unconfirmedIds.includes(room), 5_000, "the subscription put in doubt");
+    await waitFor(() => log.resubscribedIds.includes(room), 20_000, "the subscription restored");
+    const restoredMs = Date.now() - started;
+    await publishUntilSeen(room, 2);
+    expect(await subscribedOn(room)).toBe(replicas[0].address);
+    console.log(`SIGKILL failover: feed restored in ${restoredMs} ms`);
+  } finally {
+    await master.launch(); // back with its nodes.conf: it rejoins as the new master's replica
+  }
 });
 
 it("notices a frozen master (SIGSTOP) and follows its replica's takeover", async () => {

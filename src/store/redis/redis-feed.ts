@@ -57,6 +57,11 @@ interface Subscription {
   redirect?: string;
   /** The node whose connection failed under the confirmed subscription (closed, timed out). */
   failedOn?: string;
+  /**
+   * The node that dropped the subscription because its slot moved, and until when a slot map naming
+   * it is taken as stale: a demoted master still accepts SSUBSCRIBE as the new master's replica.
+   */
+  movedFrom?: { node: string; until: number };
   waiters: { resolve(): void; reject(err: Error): void }[];
 }
 
@@ -148,11 +153,13 @@ export class RedisFeed implements ChangeFeed {
     const sub = this.subs.get(channel);
     if (!sub || this.closed) return;
     const node = sub.redirect ?? this.topology.nodeFor(channel);
+    const stale = !sub.redirect && node === sub.movedFrom?.node && Date.now() < (sub.movedFrom?.until ?? 0);
     sub.redirect = undefined;
-    if (!node) {
+    if (!node || stale) {
       this.scheduleRetry(channel);
       return;
     }
+    sub.movedFrom = undefined;
     let link = this.conns.get(node);
     if (!link?.conn.isOpen) {
       const { timeoutMs, probeMs } = this.options;
@@ -162,7 +169,7 @@ export class RedisFeed implements ChangeFeed {
       const conn: ShardConnection = new ShardConnection(node, this.topology.address(node), timeoutMs, stallMs, {
         message: (ch, payload) => this.onMessage(conn, ch, payload),
         subscribed: (ch) => this.onSubscribed(conn, ch),
-        dropped: (ch) => this.onLost(conn, [ch], "the node dropped the subscription (its slot moved)", false),
+        dropped: (ch) => this.onDropped(conn, ch),
         refused: (ch, reply) => this.onRefused(conn, ch, reply),
         closed: (c, why) => this.onClosed(c, why),
       });
@@ -226,6 +233,13 @@ export class RedisFeed implements ChangeFeed {
       return;
     }
     this.onLost(conn, [channel], `SSUBSCRIBE refused: ${reply}`, false);
+  }
+
+  private onDropped(conn: ShardConnection, channel: string): void {
+    const sub = this.subs.get(channel);
+    // The slot map read next may come from a node that has not heard of the move yet.
+    if (sub?.conn === conn) sub.movedFrom = { node: conn.node, until: Date.now() + 10 * this.options.timeoutMs };
+    this.onLost(conn, [channel], "the node dropped the subscription (its slot moved)", false);
   }
 
   private onClosed(conn: ShardConnection, why: string): void {
