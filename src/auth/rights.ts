@@ -49,6 +49,18 @@ export const METHOD_RULES: { [K in MethodName]: MethodRule<K> } = {
   setRoomRetention: { right: "admin", rooms: room, audited: true },
   deleteRoom: { right: "admin", rooms: room, audited: true },
   reapIdleRooms: { right: "admin", rooms: () => ALL_ROOMS, audited: true },
+  // Issue 12 (rooms that remember). A namespace is not a room prefix: its RPCs need a token over every
+  // room, as the bank mixes summaries of all the namespace's rooms.
+  updateRoomMetadata: { right: "write", rooms: room },
+  putConversationSummary: { right: "write", rooms: room },
+  getMemoryBank: { right: "read", rooms: () => ALL_ROOMS },
+  renderMemoryBank: { right: "read", rooms: () => ALL_ROOMS },
+  listRoomsNeedingSummary: { right: "read", rooms: () => ALL_ROOMS },
+  planRollup: { right: "write", rooms: () => ALL_ROOMS },
+  commitRollup: { right: "write", rooms: () => ALL_ROOMS },
+  setNamespaceOptions: { right: "admin", rooms: () => ALL_ROOMS, audited: true },
+  exportRooms: { right: "read", rooms: (req) => (req.roomIds.length > 0 && !req.namespace && !req.all ? req.roomIds : ALL_ROOMS) },
+  importRooms: { right: "admin", rooms: () => ALL_ROOMS, audited: true },
 };
 
 export interface ServiceMethod {

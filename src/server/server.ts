@@ -1,3 +1,4 @@
+import { notImplemented } from "../domain/errors.js";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
@@ -160,5 +161,16 @@ function serviceImplementation(
     getRunCursor: (req) => agent.getRunCursor(req),
     updateRunCursor: (req) => agent.updateRunCursor(req),
     watch: (req, call) => watch.open(req, call),
+    // Issue 12 (rooms that remember): being built.
+    updateRoomMetadata: () => Promise.reject(notImplemented("UpdateRoomMetadata")),
+    setNamespaceOptions: () => Promise.reject(notImplemented("SetNamespaceOptions")),
+    getMemoryBank: () => Promise.reject(notImplemented("GetMemoryBank")),
+    listRoomsNeedingSummary: () => Promise.reject(notImplemented("ListRoomsNeedingSummary")),
+    putConversationSummary: () => Promise.reject(notImplemented("PutConversationSummary")),
+    planRollup: () => Promise.reject(notImplemented("PlanRollup")),
+    commitRollup: () => Promise.reject(notImplemented("CommitRollup")),
+    renderMemoryBank: () => Promise.reject(notImplemented("RenderMemoryBank")),
+    exportRooms: () => Promise.reject(notImplemented("ExportRooms")),
+    importRooms: () => Promise.reject(notImplemented("ImportRooms")),
   };
 }

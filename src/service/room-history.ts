@@ -196,6 +196,8 @@ export class RoomHistoryHandlers {
       encoding: encodingEnum(snap.renderDefaults?.encoding ?? ""),
       calibration: snap.renderDefaults?.calibration ?? 1,
       ...agentInfo(snap),
+      metadata: undefined,
+      createdAt: undefined,
     };
   }
 
@@ -207,7 +209,7 @@ export class RoomHistoryHandlers {
     const page = scope
       ? await listInScope((n, from) => this.store.listRooms(n, from), scope, size, after)
       : await this.store.listRooms(size, after);
-    return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "" };
+    return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "", rooms: [] };
   }
 }
 

@@ -2,6 +2,9 @@ import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { RoomHistoryServiceClient } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { MethodName } from "../../src/server/implementation.js";
+import * as md from "@roomhistory/client/gen/roomhistory/v1/metadata.js";
+import * as mb from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
+import * as ex from "@roomhistory/client/gen/roomhistory/v1/export.js";
 import { user } from "../helpers/rpc.js";
 
 /** A request for every RPC, about `roomId` where the RPC names a room. */
@@ -34,6 +37,16 @@ export function requestFor(name: MethodName, roomId: string): unknown {
     exportSummary: () => pb.ExportSummaryRequest.fromPartial({ roomId }),
     getRunCursor: () => pb.GetRunCursorRequest.fromPartial({ roomId, runId: "r" }),
     updateRunCursor: () => pb.UpdateRunCursorRequest.fromPartial({ roomId, runId: "r", nextSeq: 1 }),
+    updateRoomMetadata: () => md.UpdateRoomMetadataRequest.fromPartial({ roomId, title: "t" }),
+    setNamespaceOptions: () => mb.SetNamespaceOptionsRequest.fromPartial({ namespace: "ns" }),
+    getMemoryBank: () => mb.GetMemoryBankRequest.fromPartial({ namespace: "ns" }),
+    listRoomsNeedingSummary: () => mb.ListRoomsNeedingSummaryRequest.fromPartial({ namespace: "ns" }),
+    putConversationSummary: () => mb.PutConversationSummaryRequest.fromPartial({ roomId, summary: "s", coversVersion: 1 }),
+    planRollup: () => mb.PlanRollupRequest.fromPartial({ namespace: "ns" }),
+    commitRollup: () => mb.CommitRollupRequest.fromPartial({ plan: "p", digestText: "d" }),
+    renderMemoryBank: () => mb.RenderMemoryBankRequest.fromPartial({ namespace: "ns" }),
+    exportRooms: () => ex.ExportRoomsRequest.fromPartial({ roomIds: [roomId] }),
+    importRooms: () => ex.ImportRoomsRequest.fromPartial({}),
   };
   return requests[name]();
 }

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from roomhistory.v1 import message_pb2 as roomhistory_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1broomhistory/v1/change.proto\x12\x0eroomhistory.v1\x1a\x1croomhistory/v1/message.proto\"\x95\x02\n\nRoomChange\x12\x0f\n\x07room_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x18\n\x10previous_version\x18\x03 \x01(\x04\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.roomhistory.v1.ChangeKind\x12)\n\x08messages\x18\x05 \x03(\x0b\x32\x17.roomhistory.v1.Message\x12\x18\n\x10messages_omitted\x18\x06 \x01(\x08\x12\x0f\n\x07trimmed\x18\x07 \x01(\r\x12\x1c\n\x14replaced_through_seq\x18\x08 \x01(\x04\x12\x13\n\x0btoken_count\x18\t \x01(\x04\x12\x18\n\x10needs_compaction\x18\n \x01(\x08*\xab\x03\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43HANGE_KIND_APPEND\x10\x01\x12\x16\n\x12\x43HANGE_KIND_UPDATE\x10\x02\x12\x16\n\x12\x43HANGE_KIND_DELETE\x10\x03\x12\x19\n\x15\x43HANGE_KIND_REACTIONS\x10\x04\x12\x15\n\x11\x43HANGE_KIND_CLEAR\x10\x05\x12\x15\n\x11\x43HANGE_KIND_LIMIT\x10\x06\x12\x1a\n\x16\x43HANGE_KIND_REBACKFILL\x10\x07\x12\x16\n\x12\x43HANGE_KIND_RESYNC\x10\x08\x12\x17\n\x13\x43HANGE_KIND_EXPIRED\x10\t\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\n\x12\x19\n\x15\x43HANGE_KIND_RETENTION\x10\x0b\x12\x1f\n\x1b\x43HANGE_KIND_RENDER_DEFAULTS\x10\x0c\x12\x1d\n\x19\x43HANGE_KIND_AGENT_OPTIONS\x10\r\x12\x15\n\x11\x43HANGE_KIND_PRUNE\x10\x0e\x12\x17\n\x13\x43HANGE_KIND_COMPACT\x10\x0f\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1broomhistory/v1/change.proto\x12\x0eroomhistory.v1\x1a\x1croomhistory/v1/message.proto\"\x95\x02\n\nRoomChange\x12\x0f\n\x07room_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x18\n\x10previous_version\x18\x03 \x01(\x04\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.roomhistory.v1.ChangeKind\x12)\n\x08messages\x18\x05 \x03(\x0b\x32\x17.roomhistory.v1.Message\x12\x18\n\x10messages_omitted\x18\x06 \x01(\x08\x12\x0f\n\x07trimmed\x18\x07 \x01(\r\x12\x1c\n\x14replaced_through_seq\x18\x08 \x01(\x04\x12\x13\n\x0btoken_count\x18\t \x01(\x04\x12\x18\n\x10needs_compaction\x18\n \x01(\x08*\xdf\x03\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43HANGE_KIND_APPEND\x10\x01\x12\x16\n\x12\x43HANGE_KIND_UPDATE\x10\x02\x12\x16\n\x12\x43HANGE_KIND_DELETE\x10\x03\x12\x19\n\x15\x43HANGE_KIND_REACTIONS\x10\x04\x12\x15\n\x11\x43HANGE_KIND_CLEAR\x10\x05\x12\x15\n\x11\x43HANGE_KIND_LIMIT\x10\x06\x12\x1a\n\x16\x43HANGE_KIND_REBACKFILL\x10\x07\x12\x16\n\x12\x43HANGE_KIND_RESYNC\x10\x08\x12\x17\n\x13\x43HANGE_KIND_EXPIRED\x10\t\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\n\x12\x19\n\x15\x43HANGE_KIND_RETENTION\x10\x0b\x12\x1f\n\x1b\x43HANGE_KIND_RENDER_DEFAULTS\x10\x0c\x12\x1d\n\x19\x43HANGE_KIND_AGENT_OPTIONS\x10\r\x12\x15\n\x11\x43HANGE_KIND_PRUNE\x10\x0e\x12\x17\n\x13\x43HANGE_KIND_COMPACT\x10\x0f\x12\x18\n\x14\x43HANGE_KIND_METADATA\x10\x10\x12\x18\n\x14\x43HANGE_KIND_IMPORTED\x10\x11\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'roomhistory.v1.change_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CHANGEKIND']._serialized_start=358
-  _globals['_CHANGEKIND']._serialized_end=785
+  _globals['_CHANGEKIND']._serialized_end=837
   _globals['_ROOMCHANGE']._serialized_start=78
   _globals['_ROOMCHANGE']._serialized_end=355
 # @@protoc_insertion_point(module_scope)

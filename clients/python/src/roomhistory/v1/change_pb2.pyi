@@ -26,6 +26,8 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_AGENT_OPTIONS: _ClassVar[ChangeKind]
     CHANGE_KIND_PRUNE: _ClassVar[ChangeKind]
     CHANGE_KIND_COMPACT: _ClassVar[ChangeKind]
+    CHANGE_KIND_METADATA: _ClassVar[ChangeKind]
+    CHANGE_KIND_IMPORTED: _ClassVar[ChangeKind]
 CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_APPEND: ChangeKind
 CHANGE_KIND_UPDATE: ChangeKind
@@ -42,6 +44,8 @@ CHANGE_KIND_RENDER_DEFAULTS: ChangeKind
 CHANGE_KIND_AGENT_OPTIONS: ChangeKind
 CHANGE_KIND_PRUNE: ChangeKind
 CHANGE_KIND_COMPACT: ChangeKind
+CHANGE_KIND_METADATA: ChangeKind
+CHANGE_KIND_IMPORTED: ChangeKind
 
 class RoomChange(_message.Message):
     __slots__ = ("room_id", "version", "previous_version", "kind", "messages", "messages_omitted", "trimmed", "replaced_through_seq", "token_count", "needs_compaction")

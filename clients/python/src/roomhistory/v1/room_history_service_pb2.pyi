@@ -3,7 +3,10 @@ import datetime
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from roomhistory.v1 import change_pb2 as _change_pb2
+from roomhistory.v1 import export_pb2 as _export_pb2
+from roomhistory.v1 import memory_bank_pb2 as _memory_bank_pb2
 from roomhistory.v1 import message_pb2 as _message_pb2
+from roomhistory.v1 import metadata_pb2 as _metadata_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -125,7 +128,7 @@ class GetHistoryResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., messages: _Optional[_Iterable[_Union[_message_pb2.Message, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RenderMessagesRequest(_message.Message):
-    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form", "format", "sender_style", "id_markers", "max_tokens", "encoding", "run_id", "phase_id")
+    __slots__ = ("room_id", "room_context", "template", "include_thinking", "form", "format", "sender_style", "id_markers", "max_tokens", "encoding", "run_id", "phase_id", "memory_bank", "memory_bank_max_tokens")
     ROOM_ID_FIELD_NUMBER: _ClassVar[int]
     ROOM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +141,8 @@ class RenderMessagesRequest(_message.Message):
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     PHASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BANK_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BANK_MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     room_id: str
     room_context: _struct_pb2.Struct
     template: str
@@ -150,7 +155,9 @@ class RenderMessagesRequest(_message.Message):
     encoding: TokenEncoding
     run_id: str
     phase_id: str
-    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ..., format: _Optional[_Union[RenderFormat, str]] = ..., sender_style: _Optional[_Union[SenderStyle, str]] = ..., id_markers: _Optional[_Union[IdMarkers, str]] = ..., max_tokens: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., run_id: _Optional[str] = ..., phase_id: _Optional[str] = ...) -> None: ...
+    memory_bank: _memory_bank_pb2.MemoryBankUse
+    memory_bank_max_tokens: int
+    def __init__(self, room_id: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., template: _Optional[str] = ..., include_thinking: _Optional[bool] = ..., form: _Optional[_Union[RenderForm, str]] = ..., format: _Optional[_Union[RenderFormat, str]] = ..., sender_style: _Optional[_Union[SenderStyle, str]] = ..., id_markers: _Optional[_Union[IdMarkers, str]] = ..., max_tokens: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., run_id: _Optional[str] = ..., phase_id: _Optional[str] = ..., memory_bank: _Optional[_Union[_memory_bank_pb2.MemoryBankUse, str]] = ..., memory_bank_max_tokens: _Optional[int] = ...) -> None: ...
 
 class RenderedMessage(_message.Message):
     __slots__ = ("role", "content", "parts", "tool_calls", "tool_call_id", "name", "is_error", "tool_results")
@@ -173,7 +180,7 @@ class RenderedMessage(_message.Message):
     def __init__(self, role: _Optional[str] = ..., content: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_message_pb2.ContentPart, _Mapping]]] = ..., tool_calls: _Optional[_Iterable[_Union[_message_pb2.ToolCall, _Mapping]]] = ..., tool_call_id: _Optional[str] = ..., name: _Optional[str] = ..., is_error: _Optional[bool] = ..., tool_results: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ...) -> None: ...
 
 class RenderMessagesResponse(_message.Message):
-    __slots__ = ("messages", "version", "estimated_tokens", "messages_json", "repaired", "system", "dropped_messages", "truncated", "dropped_parts", "converted_parts", "encoding", "tokens_exact")
+    __slots__ = ("messages", "version", "estimated_tokens", "messages_json", "repaired", "system", "dropped_messages", "truncated", "dropped_parts", "converted_parts", "encoding", "tokens_exact", "memory_bank_tokens")
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_TOKENS_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +193,7 @@ class RenderMessagesResponse(_message.Message):
     CONVERTED_PARTS_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     TOKENS_EXACT_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BANK_TOKENS_FIELD_NUMBER: _ClassVar[int]
     messages: _containers.RepeatedCompositeFieldContainer[RenderedMessage]
     version: int
     estimated_tokens: int
@@ -198,7 +206,8 @@ class RenderMessagesResponse(_message.Message):
     converted_parts: int
     encoding: TokenEncoding
     tokens_exact: bool
-    def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ..., system: _Optional[str] = ..., dropped_messages: _Optional[int] = ..., truncated: _Optional[bool] = ..., dropped_parts: _Optional[int] = ..., converted_parts: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., tokens_exact: _Optional[bool] = ...) -> None: ...
+    memory_bank_tokens: int
+    def __init__(self, messages: _Optional[_Iterable[_Union[RenderedMessage, _Mapping]]] = ..., version: _Optional[int] = ..., estimated_tokens: _Optional[int] = ..., messages_json: _Optional[str] = ..., repaired: _Optional[int] = ..., system: _Optional[str] = ..., dropped_messages: _Optional[int] = ..., truncated: _Optional[bool] = ..., dropped_parts: _Optional[int] = ..., converted_parts: _Optional[int] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., tokens_exact: _Optional[bool] = ..., memory_bank_tokens: _Optional[int] = ...) -> None: ...
 
 class SetRoomRenderDefaultsRequest(_message.Message):
     __slots__ = ("room_id", "template", "room_context", "encoding", "expected_version", "durability")
@@ -377,7 +386,7 @@ class GetRoomInfoRequest(_message.Message):
     def __init__(self, room_id: _Optional[str] = ...) -> None: ...
 
 class GetRoomInfoResponse(_message.Message):
-    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes", "template", "room_context", "encoding", "calibration", "token_count", "max_context_tokens", "compaction_threshold", "usage_ratio", "needs_compaction", "output_keys", "archive_trimmed", "current_phase", "archive_count")
+    __slots__ = ("version", "message_count", "limit", "last_role", "rebackfill_requested", "updated_at", "entry_count", "idle_ttl_seconds", "retention_is_default", "expires_at", "exists", "window_bytes", "max_bytes", "template", "room_context", "encoding", "calibration", "token_count", "max_context_tokens", "compaction_threshold", "usage_ratio", "needs_compaction", "output_keys", "archive_trimmed", "current_phase", "archive_count", "metadata", "created_at")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -404,6 +413,8 @@ class GetRoomInfoResponse(_message.Message):
     ARCHIVE_TRIMMED_FIELD_NUMBER: _ClassVar[int]
     CURRENT_PHASE_FIELD_NUMBER: _ClassVar[int]
     ARCHIVE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     version: int
     message_count: int
     limit: int
@@ -430,7 +441,9 @@ class GetRoomInfoResponse(_message.Message):
     archive_trimmed: bool
     current_phase: str
     archive_count: int
-    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., calibration: _Optional[float] = ..., token_count: _Optional[int] = ..., max_context_tokens: _Optional[int] = ..., compaction_threshold: _Optional[float] = ..., usage_ratio: _Optional[float] = ..., needs_compaction: _Optional[bool] = ..., output_keys: _Optional[_Iterable[str]] = ..., archive_trimmed: _Optional[bool] = ..., current_phase: _Optional[str] = ..., archive_count: _Optional[int] = ...) -> None: ...
+    metadata: _metadata_pb2.RoomMetadata
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., message_count: _Optional[int] = ..., limit: _Optional[int] = ..., last_role: _Optional[_Union[_message_pb2.Role, str]] = ..., rebackfill_requested: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., entry_count: _Optional[int] = ..., idle_ttl_seconds: _Optional[int] = ..., retention_is_default: _Optional[bool] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., exists: _Optional[bool] = ..., window_bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., template: _Optional[str] = ..., room_context: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., encoding: _Optional[_Union[TokenEncoding, str]] = ..., calibration: _Optional[float] = ..., token_count: _Optional[int] = ..., max_context_tokens: _Optional[int] = ..., compaction_threshold: _Optional[float] = ..., usage_ratio: _Optional[float] = ..., needs_compaction: _Optional[bool] = ..., output_keys: _Optional[_Iterable[str]] = ..., archive_trimmed: _Optional[bool] = ..., current_phase: _Optional[str] = ..., archive_count: _Optional[int] = ..., metadata: _Optional[_Union[_metadata_pb2.RoomMetadata, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SetAgentOptionsRequest(_message.Message):
     __slots__ = ("room_id", "max_context_tokens", "compaction_threshold", "output_keys", "archive_trimmed", "expected_version", "durability")
@@ -773,20 +786,28 @@ class ReapIdleRoomsResponse(_message.Message):
     def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class ListRoomsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "namespace", "label", "order")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    namespace: str
+    label: str
+    order: _metadata_pb2.ListRoomsOrder
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., namespace: _Optional[str] = ..., label: _Optional[str] = ..., order: _Optional[_Union[_metadata_pb2.ListRoomsOrder, str]] = ...) -> None: ...
 
 class ListRoomsResponse(_message.Message):
-    __slots__ = ("room_ids", "next_page_token")
+    __slots__ = ("room_ids", "next_page_token", "rooms")
     ROOM_IDS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ROOMS_FIELD_NUMBER: _ClassVar[int]
     room_ids: _containers.RepeatedScalarFieldContainer[str]
     next_page_token: str
-    def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    rooms: _containers.RepeatedCompositeFieldContainer[_metadata_pb2.RoomListing]
+    def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ..., rooms: _Optional[_Iterable[_Union[_metadata_pb2.RoomListing, _Mapping]]] = ...) -> None: ...
 
 class RoomCursor(_message.Message):
     __slots__ = ("room_id", "known_version")

@@ -3,6 +3,9 @@
 import grpc
 import warnings
 
+from roomhistory.v1 import export_pb2 as roomhistory_dot_v1_dot_export__pb2
+from roomhistory.v1 import memory_bank_pb2 as roomhistory_dot_v1_dot_memory__bank__pb2
+from roomhistory.v1 import metadata_pb2 as roomhistory_dot_v1_dot_metadata__pb2
 from roomhistory.v1 import room_history_service_pb2 as roomhistory_dot_v1_dot_room__history__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -182,6 +185,56 @@ class RoomHistoryServiceStub:
                 '/roomhistory.v1.RoomHistoryService/UpdateRunCursor',
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.SerializeToString,
                 response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.FromString,
+                _registered_method=True)
+        self.UpdateRoomMetadata = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/UpdateRoomMetadata',
+                request_serializer=roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataResponse.FromString,
+                _registered_method=True)
+        self.SetNamespaceOptions = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/SetNamespaceOptions',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsResponse.FromString,
+                _registered_method=True)
+        self.GetMemoryBank = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/GetMemoryBank',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankResponse.FromString,
+                _registered_method=True)
+        self.ListRoomsNeedingSummary = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/ListRoomsNeedingSummary',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryResponse.FromString,
+                _registered_method=True)
+        self.PutConversationSummary = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/PutConversationSummary',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryResponse.FromString,
+                _registered_method=True)
+        self.PlanRollup = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/PlanRollup',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupResponse.FromString,
+                _registered_method=True)
+        self.CommitRollup = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/CommitRollup',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupResponse.FromString,
+                _registered_method=True)
+        self.RenderMemoryBank = channel.unary_unary(
+                '/roomhistory.v1.RoomHistoryService/RenderMemoryBank',
+                request_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankResponse.FromString,
+                _registered_method=True)
+        self.ExportRooms = channel.unary_stream(
+                '/roomhistory.v1.RoomHistoryService/ExportRooms',
+                request_serializer=roomhistory_dot_v1_dot_export__pb2.ExportRoomsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_export__pb2.ExportRoomsResponse.FromString,
+                _registered_method=True)
+        self.ImportRooms = channel.stream_unary(
+                '/roomhistory.v1.RoomHistoryService/ImportRooms',
+                request_serializer=roomhistory_dot_v1_dot_export__pb2.ImportRoomsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_export__pb2.ImportRoomsResponse.FromString,
                 _registered_method=True)
         self.Watch = channel.unary_stream(
                 '/roomhistory.v1.RoomHistoryService/Watch',
@@ -455,6 +508,84 @@ class RoomHistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateRoomMetadata(self, request, context):
+        """UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+        CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetNamespaceOptions(self, request, context):
+        """SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+        namespace may be shown summaries derived from the others (memory_bank.proto).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMemoryBank(self, request, context):
+        """GetMemoryBank returns a namespace's options and bank entries. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoomsNeedingSummary(self, request, context):
+        """ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+        is newer than their summary, from an activity index (no scan). Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutConversationSummary(self, request, context):
+        """PutConversationSummary upserts a room's conversation entry in its namespace's bank.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanRollup(self, request, context):
+        """PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+        with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+        oldest entries (counted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitRollup(self, request, context):
+        """CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+        ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenderMemoryBank(self, request, context):
+        """RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportRooms(self, request, context):
+        """ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+        records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportRooms(self, request_iterator, context):
+        """ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+        and namespace banks; a refused record is reported and the others are imported.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Watch(self, request, context):
         """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
         current version of every requested room; then one `change` per mutation, in version order per room,
@@ -594,6 +725,56 @@ def add_RoomHistoryServiceServicer_to_server(servicer, server):
                     servicer.UpdateRunCursor,
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.FromString,
                     response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.SerializeToString,
+            ),
+            'UpdateRoomMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRoomMetadata,
+                    request_deserializer=roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataResponse.SerializeToString,
+            ),
+            'SetNamespaceOptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNamespaceOptions,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsResponse.SerializeToString,
+            ),
+            'GetMemoryBank': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemoryBank,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankResponse.SerializeToString,
+            ),
+            'ListRoomsNeedingSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRoomsNeedingSummary,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryResponse.SerializeToString,
+            ),
+            'PutConversationSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutConversationSummary,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryResponse.SerializeToString,
+            ),
+            'PlanRollup': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanRollup,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupResponse.SerializeToString,
+            ),
+            'CommitRollup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitRollup,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupResponse.SerializeToString,
+            ),
+            'RenderMemoryBank': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderMemoryBank,
+                    request_deserializer=roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankResponse.SerializeToString,
+            ),
+            'ExportRooms': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportRooms,
+                    request_deserializer=roomhistory_dot_v1_dot_export__pb2.ExportRoomsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_export__pb2.ExportRoomsResponse.SerializeToString,
+            ),
+            'ImportRooms': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportRooms,
+                    request_deserializer=roomhistory_dot_v1_dot_export__pb2.ImportRoomsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_export__pb2.ImportRoomsResponse.SerializeToString,
             ),
             'Watch': grpc.unary_stream_rpc_method_handler(
                     servicer.Watch,
@@ -1300,6 +1481,276 @@ class RoomHistoryService:
             '/roomhistory.v1.RoomHistoryService/UpdateRunCursor',
             roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorRequest.SerializeToString,
             roomhistory_dot_v1_dot_room__history__service__pb2.UpdateRunCursorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRoomMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/UpdateRoomMetadata',
+            roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataRequest.SerializeToString,
+            roomhistory_dot_v1_dot_metadata__pb2.UpdateRoomMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetNamespaceOptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/SetNamespaceOptions',
+            roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.SetNamespaceOptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemoryBank(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/GetMemoryBank',
+            roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.GetMemoryBankResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoomsNeedingSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ListRoomsNeedingSummary',
+            roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.ListRoomsNeedingSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutConversationSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/PutConversationSummary',
+            roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.PutConversationSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanRollup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/PlanRollup',
+            roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.PlanRollupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitRollup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/CommitRollup',
+            roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.CommitRollupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderMemoryBank(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/RenderMemoryBank',
+            roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankRequest.SerializeToString,
+            roomhistory_dot_v1_dot_memory__bank__pb2.RenderMemoryBankResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportRooms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ExportRooms',
+            roomhistory_dot_v1_dot_export__pb2.ExportRoomsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_export__pb2.ExportRoomsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportRooms(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/roomhistory.v1.RoomHistoryService/ImportRooms',
+            roomhistory_dot_v1_dot_export__pb2.ImportRoomsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_export__pb2.ImportRoomsResponse.FromString,
             options,
             channel_credentials,
             insecure,

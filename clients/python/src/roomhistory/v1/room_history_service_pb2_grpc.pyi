@@ -5,6 +5,9 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from roomhistory.v1 import export_pb2 as _export_pb2
+from roomhistory.v1 import memory_bank_pb2 as _memory_bank_pb2
+from roomhistory.v1 import metadata_pb2 as _metadata_pb2
 from roomhistory.v1 import room_history_service_pb2 as _room_history_service_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -194,6 +197,41 @@ class RoomHistoryServiceStub:
     history: the room's version does not move and no change is published; expected_next_seq makes the
     update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
     """
+    UpdateRoomMetadata: _grpc.UnaryUnaryMultiCallable[_metadata_pb2.UpdateRoomMetadataRequest, _metadata_pb2.UpdateRoomMetadataResponse]
+    """UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+    CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+    """
+    SetNamespaceOptions: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.SetNamespaceOptionsRequest, _memory_bank_pb2.SetNamespaceOptionsResponse]
+    """SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+    namespace may be shown summaries derived from the others (memory_bank.proto).
+    """
+    GetMemoryBank: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.GetMemoryBankRequest, _memory_bank_pb2.GetMemoryBankResponse]
+    """GetMemoryBank returns a namespace's options and bank entries. Read only."""
+    ListRoomsNeedingSummary: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.ListRoomsNeedingSummaryRequest, _memory_bank_pb2.ListRoomsNeedingSummaryResponse]
+    """ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+    is newer than their summary, from an activity index (no scan). Read only.
+    """
+    PutConversationSummary: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.PutConversationSummaryRequest, _memory_bank_pb2.PutConversationSummaryResponse]
+    """PutConversationSummary upserts a room's conversation entry in its namespace's bank."""
+    PlanRollup: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.PlanRollupRequest, _memory_bank_pb2.PlanRollupResponse]
+    """PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+    with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+    oldest entries (counted).
+    """
+    CommitRollup: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.CommitRollupRequest, _memory_bank_pb2.CommitRollupResponse]
+    """CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+    ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+    """
+    RenderMemoryBank: _grpc.UnaryUnaryMultiCallable[_memory_bank_pb2.RenderMemoryBankRequest, _memory_bank_pb2.RenderMemoryBankResponse]
+    """RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only."""
+    ExportRooms: _grpc.UnaryStreamMultiCallable[_export_pb2.ExportRoomsRequest, _export_pb2.ExportRoomsResponse]
+    """ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+    records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+    """
+    ImportRooms: _grpc.StreamUnaryMultiCallable[_export_pb2.ImportRoomsRequest, _export_pb2.ImportRoomsResponse]
+    """ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+    and namespace banks; a refused record is reported and the others are imported.
+    """
     Watch: _grpc.UnaryStreamMultiCallable[_room_history_service_pb2.WatchRequest, _room_history_service_pb2.WatchResponse]
     """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
     current version of every requested room; then one `change` per mutation, in version order per room,
@@ -368,6 +406,41 @@ class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
     """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
     history: the room's version does not move and no change is published; expected_next_seq makes the
     update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+    """
+    UpdateRoomMetadata: _aio.UnaryUnaryMultiCallable[_metadata_pb2.UpdateRoomMetadataRequest, _metadata_pb2.UpdateRoomMetadataResponse]  # type: ignore[assignment]
+    """UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+    CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+    """
+    SetNamespaceOptions: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.SetNamespaceOptionsRequest, _memory_bank_pb2.SetNamespaceOptionsResponse]  # type: ignore[assignment]
+    """SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+    namespace may be shown summaries derived from the others (memory_bank.proto).
+    """
+    GetMemoryBank: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.GetMemoryBankRequest, _memory_bank_pb2.GetMemoryBankResponse]  # type: ignore[assignment]
+    """GetMemoryBank returns a namespace's options and bank entries. Read only."""
+    ListRoomsNeedingSummary: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.ListRoomsNeedingSummaryRequest, _memory_bank_pb2.ListRoomsNeedingSummaryResponse]  # type: ignore[assignment]
+    """ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+    is newer than their summary, from an activity index (no scan). Read only.
+    """
+    PutConversationSummary: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.PutConversationSummaryRequest, _memory_bank_pb2.PutConversationSummaryResponse]  # type: ignore[assignment]
+    """PutConversationSummary upserts a room's conversation entry in its namespace's bank."""
+    PlanRollup: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.PlanRollupRequest, _memory_bank_pb2.PlanRollupResponse]  # type: ignore[assignment]
+    """PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+    with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+    oldest entries (counted).
+    """
+    CommitRollup: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.CommitRollupRequest, _memory_bank_pb2.CommitRollupResponse]  # type: ignore[assignment]
+    """CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+    ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+    """
+    RenderMemoryBank: _aio.UnaryUnaryMultiCallable[_memory_bank_pb2.RenderMemoryBankRequest, _memory_bank_pb2.RenderMemoryBankResponse]  # type: ignore[assignment]
+    """RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only."""
+    ExportRooms: _aio.UnaryStreamMultiCallable[_export_pb2.ExportRoomsRequest, _export_pb2.ExportRoomsResponse]  # type: ignore[assignment]
+    """ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+    records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+    """
+    ImportRooms: _aio.StreamUnaryMultiCallable[_export_pb2.ImportRoomsRequest, _export_pb2.ImportRoomsResponse]  # type: ignore[assignment]
+    """ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+    and namespace banks; a refused record is reported and the others are imported.
     """
     Watch: _aio.UnaryStreamMultiCallable[_room_history_service_pb2.WatchRequest, _room_history_service_pb2.WatchResponse]  # type: ignore[assignment]
     """Watch follows the versions of many rooms on one stream. The first response is `created`, with the
@@ -690,6 +763,101 @@ class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
         """UpdateRunCursor sets a run's cursor (next_seq, values merged). Cursors are worker bookkeeping, not
         history: the room's version does not move and no change is published; expected_next_seq makes the
         update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateRoomMetadata(
+        self,
+        request: _metadata_pb2.UpdateRoomMetadataRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_metadata_pb2.UpdateRoomMetadataResponse, _abc.Awaitable[_metadata_pb2.UpdateRoomMetadataResponse]]:
+        """UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+        CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+        """
+
+    @_abc_1.abstractmethod
+    def SetNamespaceOptions(
+        self,
+        request: _memory_bank_pb2.SetNamespaceOptionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.SetNamespaceOptionsResponse, _abc.Awaitable[_memory_bank_pb2.SetNamespaceOptionsResponse]]:
+        """SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+        namespace may be shown summaries derived from the others (memory_bank.proto).
+        """
+
+    @_abc_1.abstractmethod
+    def GetMemoryBank(
+        self,
+        request: _memory_bank_pb2.GetMemoryBankRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.GetMemoryBankResponse, _abc.Awaitable[_memory_bank_pb2.GetMemoryBankResponse]]:
+        """GetMemoryBank returns a namespace's options and bank entries. Read only."""
+
+    @_abc_1.abstractmethod
+    def ListRoomsNeedingSummary(
+        self,
+        request: _memory_bank_pb2.ListRoomsNeedingSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.ListRoomsNeedingSummaryResponse, _abc.Awaitable[_memory_bank_pb2.ListRoomsNeedingSummaryResponse]]:
+        """ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+        is newer than their summary, from an activity index (no scan). Read only.
+        """
+
+    @_abc_1.abstractmethod
+    def PutConversationSummary(
+        self,
+        request: _memory_bank_pb2.PutConversationSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.PutConversationSummaryResponse, _abc.Awaitable[_memory_bank_pb2.PutConversationSummaryResponse]]:
+        """PutConversationSummary upserts a room's conversation entry in its namespace's bank."""
+
+    @_abc_1.abstractmethod
+    def PlanRollup(
+        self,
+        request: _memory_bank_pb2.PlanRollupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.PlanRollupResponse, _abc.Awaitable[_memory_bank_pb2.PlanRollupResponse]]:
+        """PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+        with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+        oldest entries (counted).
+        """
+
+    @_abc_1.abstractmethod
+    def CommitRollup(
+        self,
+        request: _memory_bank_pb2.CommitRollupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.CommitRollupResponse, _abc.Awaitable[_memory_bank_pb2.CommitRollupResponse]]:
+        """CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+        ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+        """
+
+    @_abc_1.abstractmethod
+    def RenderMemoryBank(
+        self,
+        request: _memory_bank_pb2.RenderMemoryBankRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_memory_bank_pb2.RenderMemoryBankResponse, _abc.Awaitable[_memory_bank_pb2.RenderMemoryBankResponse]]:
+        """RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only."""
+
+    @_abc_1.abstractmethod
+    def ExportRooms(
+        self,
+        request: _export_pb2.ExportRoomsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_export_pb2.ExportRoomsResponse], _abc.AsyncIterator[_export_pb2.ExportRoomsResponse]]:
+        """ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+        records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+        """
+
+    @_abc_1.abstractmethod
+    def ImportRooms(
+        self,
+        request_iterator: _MaybeAsyncIterator[_export_pb2.ImportRoomsRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_export_pb2.ImportRoomsResponse, _abc.Awaitable[_export_pb2.ImportRoomsResponse]]:
+        """ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+        and namespace banks; a refused record is reported and the others are imported.
         """
 
     @_abc_1.abstractmethod

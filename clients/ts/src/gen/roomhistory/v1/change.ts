@@ -66,6 +66,10 @@ export enum ChangeKind {
    * front of the window. A client applying this ends with exactly what GetHistory returns.
    */
   CHANGE_KIND_COMPACT = 15,
+  /** CHANGE_KIND_METADATA - CHANGE_KIND_METADATA: the room's metadata changed (UpdateRoomMetadata); the history is unchanged. */
+  CHANGE_KIND_METADATA = 16,
+  /** CHANGE_KIND_IMPORTED - CHANGE_KIND_IMPORTED: the room was created or replaced whole by ImportRooms; the client fetches it. */
+  CHANGE_KIND_IMPORTED = 17,
   UNRECOGNIZED = -1,
 }
 
@@ -119,6 +123,12 @@ export function changeKindFromJSON(object: any): ChangeKind {
     case 15:
     case "CHANGE_KIND_COMPACT":
       return ChangeKind.CHANGE_KIND_COMPACT;
+    case 16:
+    case "CHANGE_KIND_METADATA":
+      return ChangeKind.CHANGE_KIND_METADATA;
+    case 17:
+    case "CHANGE_KIND_IMPORTED":
+      return ChangeKind.CHANGE_KIND_IMPORTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -160,6 +170,10 @@ export function changeKindToJSON(object: ChangeKind): string {
       return "CHANGE_KIND_PRUNE";
     case ChangeKind.CHANGE_KIND_COMPACT:
       return "CHANGE_KIND_COMPACT";
+    case ChangeKind.CHANGE_KIND_METADATA:
+      return "CHANGE_KIND_METADATA";
+    case ChangeKind.CHANGE_KIND_IMPORTED:
+      return "CHANGE_KIND_IMPORTED";
     case ChangeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -182,7 +196,8 @@ export interface RoomChange {
   kind: ChangeKind;
   /**
    * messages are the appended or changed messages, oldest first. Empty for CLEAR, LIMIT, REBACKFILL,
-   * EXPIRED, DELETED, RETENTION, RENDER_DEFAULTS and RESYNC, and when messages_omitted is true.
+   * EXPIRED, DELETED, RETENTION, RENDER_DEFAULTS, METADATA, IMPORTED and RESYNC, and when
+   * messages_omitted is true.
    */
   messages: Message[];
   /**

@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -23,7 +25,36 @@ import {
 import { Struct } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { RoomChange } from "./change.js";
+import { ExportRoomsRequest, ExportRoomsResponse, ImportRoomsRequest, ImportRoomsResponse } from "./export.js";
+import {
+  CommitRollupRequest,
+  CommitRollupResponse,
+  GetMemoryBankRequest,
+  GetMemoryBankResponse,
+  ListRoomsNeedingSummaryRequest,
+  ListRoomsNeedingSummaryResponse,
+  MemoryBankUse,
+  memoryBankUseFromJSON,
+  memoryBankUseToJSON,
+  PlanRollupRequest,
+  PlanRollupResponse,
+  PutConversationSummaryRequest,
+  PutConversationSummaryResponse,
+  RenderMemoryBankRequest,
+  RenderMemoryBankResponse,
+  SetNamespaceOptionsRequest,
+  SetNamespaceOptionsResponse,
+} from "./memory_bank.js";
 import { ContentPart, Message, Reaction, Role, roleFromJSON, roleToJSON, ToolCall } from "./message.js";
+import {
+  ListRoomsOrder,
+  listRoomsOrderFromJSON,
+  listRoomsOrderToJSON,
+  RoomListing,
+  RoomMetadata,
+  UpdateRoomMetadataRequest,
+  UpdateRoomMetadataResponse,
+} from "./metadata.js";
 
 export const protobufPackage = "roomhistory.v1";
 
@@ -405,6 +436,14 @@ export interface RenderMessagesRequest {
   runId: string;
   /** phase_id, when set, renders only the messages of that phase. */
   phaseId: string;
+  /**
+   * memory_bank is whether the room's namespace memory bank is read (template variable `memory_bank`,
+   * and put before the system prompt with MEMORY_BANK_USE_PREPEND); unspecified means none. A room
+   * without a namespace, or whose namespace's bank is disabled, renders an empty block.
+   */
+  memoryBank: MemoryBankUse;
+  /** memory_bank_max_tokens is the block's budget; zero means the namespace's max_tokens. */
+  memoryBankMaxTokens: number;
 }
 
 /** RenderedMessage is one message in the shape an OpenAI-compatible chat API expects. */
@@ -482,6 +521,8 @@ export interface RenderMessagesResponse {
    * encoding), false when it is an estimate (Anthropic).
    */
   tokensExact: boolean;
+  /** memory_bank_tokens is the size of the memory bank block rendered (o200k_base); zero without one. */
+  memoryBankTokens: number;
 }
 
 /** SetRoomRenderDefaultsRequest sets a room's render defaults. */
@@ -763,6 +804,15 @@ export interface GetRoomInfoResponse {
   currentPhase: string;
   /** archive_count is the number of messages in the room's archive. */
   archiveCount: number;
+  /** metadata is the room's metadata (UpdateRoomMetadata, participants from senders). */
+  metadata:
+    | RoomMetadata
+    | undefined;
+  /**
+   * created_at is when the room was first written; unset for a room never written (and for rooms
+   * written before metadata existed, until their next write).
+   */
+  createdAt: Timestamp | undefined;
 }
 
 /** SetAgentOptionsRequest sets a room's agent options. */
@@ -1168,8 +1218,17 @@ export interface ReapIdleRoomsResponse {
 export interface ListRoomsRequest {
   /** page_size is the most rooms to return; zero means 100, and more than 1000 is read as 1000. */
   pageSize: number;
-  /** page_token is next_page_token from the previous page; empty means the first page. */
+  /**
+   * page_token is next_page_token from the previous page; empty means the first page. A token is only
+   * valid with the same filters and order.
+   */
   pageToken: string;
+  /** namespace, when set, lists only the rooms of that namespace. */
+  namespace: string;
+  /** label, when set, lists only the rooms carrying that label. */
+  label: string;
+  /** order is the order of the rooms; unspecified means by id. */
+  order: ListRoomsOrder;
 }
 
 /** ListRoomsResponse is one page of rooms. */
@@ -1178,6 +1237,11 @@ export interface ListRoomsResponse {
   roomIds: string[];
   /** next_page_token fetches the next page; empty means this was the last page. */
   nextPageToken: string;
+  /**
+   * rooms are the rooms of this page with their title, namespace, labels and last activity, in the
+   * order of room_ids.
+   */
+  rooms: RoomListing[];
 }
 
 /** RoomCursor names a room and the version the client already has of it. */
@@ -1914,6 +1978,8 @@ function createBaseRenderMessagesRequest(): RenderMessagesRequest {
     encoding: 0,
     runId: "",
     phaseId: "",
+    memoryBank: 0,
+    memoryBankMaxTokens: 0,
   };
 }
 
@@ -1954,6 +2020,12 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     }
     if (message.phaseId !== "") {
       writer.uint32(98).string(message.phaseId);
+    }
+    if (message.memoryBank !== 0) {
+      writer.uint32(104).int32(message.memoryBank);
+    }
+    if (message.memoryBankMaxTokens !== 0) {
+      writer.uint32(112).uint32(message.memoryBankMaxTokens);
     }
     return writer;
   },
@@ -2067,6 +2139,22 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
             message.phaseId = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.memoryBank = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.memoryBankMaxTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2125,6 +2213,16 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
         : isSet(object.phase_id)
         ? globalThis.String(object.phase_id)
         : "",
+      memoryBank: isSet(object.memoryBank)
+        ? memoryBankUseFromJSON(object.memoryBank)
+        : isSet(object.memory_bank)
+        ? memoryBankUseFromJSON(object.memory_bank)
+        : 0,
+      memoryBankMaxTokens: isSet(object.memoryBankMaxTokens)
+        ? globalThis.Number(object.memoryBankMaxTokens)
+        : isSet(object.memory_bank_max_tokens)
+        ? globalThis.Number(object.memory_bank_max_tokens)
+        : 0,
     };
   },
 
@@ -2166,6 +2264,12 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     if (message.phaseId !== "") {
       obj.phaseId = message.phaseId;
     }
+    if (message.memoryBank !== 0) {
+      obj.memoryBank = memoryBankUseToJSON(message.memoryBank);
+    }
+    if (message.memoryBankMaxTokens !== 0) {
+      obj.memoryBankMaxTokens = Math.round(message.memoryBankMaxTokens);
+    }
     return obj;
   },
 
@@ -2186,6 +2290,8 @@ export const RenderMessagesRequest: MessageFns<RenderMessagesRequest> = {
     message.encoding = object.encoding ?? 0;
     message.runId = object.runId ?? "";
     message.phaseId = object.phaseId ?? "";
+    message.memoryBank = object.memoryBank ?? 0;
+    message.memoryBankMaxTokens = object.memoryBankMaxTokens ?? 0;
     return message;
   },
 };
@@ -2401,6 +2507,7 @@ function createBaseRenderMessagesResponse(): RenderMessagesResponse {
     convertedParts: 0,
     encoding: 0,
     tokensExact: false,
+    memoryBankTokens: 0,
   };
 }
 
@@ -2441,6 +2548,9 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     }
     if (message.tokensExact !== false) {
       writer.uint32(96).bool(message.tokensExact);
+    }
+    if (message.memoryBankTokens !== 0) {
+      writer.uint32(104).uint32(message.memoryBankTokens);
     }
     return writer;
   },
@@ -2554,6 +2664,14 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
             message.tokensExact = reader.bool();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.memoryBankTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2606,6 +2724,11 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
         : isSet(object.tokens_exact)
         ? globalThis.Boolean(object.tokens_exact)
         : false,
+      memoryBankTokens: isSet(object.memoryBankTokens)
+        ? globalThis.Number(object.memoryBankTokens)
+        : isSet(object.memory_bank_tokens)
+        ? globalThis.Number(object.memory_bank_tokens)
+        : 0,
     };
   },
 
@@ -2647,6 +2770,9 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     if (message.tokensExact !== false) {
       obj.tokensExact = message.tokensExact;
     }
+    if (message.memoryBankTokens !== 0) {
+      obj.memoryBankTokens = Math.round(message.memoryBankTokens);
+    }
     return obj;
   },
 
@@ -2667,6 +2793,7 @@ export const RenderMessagesResponse: MessageFns<RenderMessagesResponse> = {
     message.convertedParts = object.convertedParts ?? 0;
     message.encoding = object.encoding ?? 0;
     message.tokensExact = object.tokensExact ?? false;
+    message.memoryBankTokens = object.memoryBankTokens ?? 0;
     return message;
   },
 };
@@ -4595,6 +4722,8 @@ function createBaseGetRoomInfoResponse(): GetRoomInfoResponse {
     archiveTrimmed: false,
     currentPhase: "",
     archiveCount: 0,
+    metadata: undefined,
+    createdAt: undefined,
   };
 }
 
@@ -4677,6 +4806,12 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     }
     if (message.archiveCount !== 0) {
       writer.uint32(208).uint32(message.archiveCount);
+    }
+    if (message.metadata !== undefined) {
+      RoomMetadata.encode(message.metadata, writer.uint32(218).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(message.createdAt, writer.uint32(226).fork()).join();
     }
     return writer;
   },
@@ -4902,6 +5037,22 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
             message.archiveCount = reader.uint32();
             continue;
           }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.metadata = RoomMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.createdAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5022,6 +5173,12 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
         : isSet(object.archive_count)
         ? globalThis.Number(object.archive_count)
         : 0,
+      metadata: isSet(object.metadata) ? RoomMetadata.fromJSON(object.metadata) : undefined,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
     };
   },
 
@@ -5105,6 +5262,12 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     if (message.archiveCount !== 0) {
       obj.archiveCount = Math.round(message.archiveCount);
     }
+    if (message.metadata !== undefined) {
+      obj.metadata = RoomMetadata.toJSON(message.metadata);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = fromTimestamp(message.createdAt).toISOString();
+    }
     return obj;
   },
 
@@ -5143,6 +5306,12 @@ export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
     message.archiveTrimmed = object.archiveTrimmed ?? false;
     message.currentPhase = object.currentPhase ?? "";
     message.archiveCount = object.archiveCount ?? 0;
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? RoomMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null)
+      ? Timestamp.fromPartial(object.createdAt)
+      : undefined;
     return message;
   },
 };
@@ -9148,7 +9317,7 @@ export const ReapIdleRoomsResponse: MessageFns<ReapIdleRoomsResponse> = {
 };
 
 function createBaseListRoomsRequest(): ListRoomsRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", namespace: "", label: "", order: 0 };
 }
 
 export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
@@ -9158,6 +9327,15 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.label !== "") {
+      writer.uint32(34).string(message.label);
+    }
+    if (message.order !== 0) {
+      writer.uint32(40).int32(message.order);
     }
     return writer;
   },
@@ -9191,6 +9369,30 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.order = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9215,6 +9417,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      order: isSet(object.order) ? listRoomsOrderFromJSON(object.order) : 0,
     };
   },
 
@@ -9226,6 +9431,15 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.order !== 0) {
+      obj.order = listRoomsOrderToJSON(message.order);
+    }
     return obj;
   },
 
@@ -9236,12 +9450,15 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     const message = createBaseListRoomsRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.namespace = object.namespace ?? "";
+    message.label = object.label ?? "";
+    message.order = object.order ?? 0;
     return message;
   },
 };
 
 function createBaseListRoomsResponse(): ListRoomsResponse {
-  return { roomIds: [], nextPageToken: "" };
+  return { roomIds: [], nextPageToken: "", rooms: [] };
 }
 
 export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
@@ -9251,6 +9468,9 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    for (const v of message.rooms) {
+      RoomListing.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -9284,6 +9504,14 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rooms.push(RoomListing.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9308,6 +9536,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomListing.fromJSON(e)) : [],
     };
   },
 
@@ -9319,6 +9548,9 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => RoomListing.toJSON(e));
+    }
     return obj;
   },
 
@@ -9329,6 +9561,7 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
     const message = createBaseListRoomsResponse();
     message.roomIds = object.roomIds?.map((e) => e) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.rooms = object.rooms?.map((e) => RoomListing.fromPartial(e)) || [];
     return message;
   },
 };
@@ -10275,6 +10508,142 @@ export const RoomHistoryServiceService = {
     responseDeserialize: (value: Buffer): UpdateRunCursorResponse => UpdateRunCursorResponse.decode(value),
   },
   /**
+   * UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+   * CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+   */
+  updateRoomMetadata: {
+    path: "/roomhistory.v1.RoomHistoryService/UpdateRoomMetadata" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRoomMetadataRequest): Buffer =>
+      Buffer.from(UpdateRoomMetadataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRoomMetadataRequest => UpdateRoomMetadataRequest.decode(value),
+    responseSerialize: (value: UpdateRoomMetadataResponse): Buffer =>
+      Buffer.from(UpdateRoomMetadataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateRoomMetadataResponse => UpdateRoomMetadataResponse.decode(value),
+  },
+  /**
+   * SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+   * namespace may be shown summaries derived from the others (memory_bank.proto).
+   */
+  setNamespaceOptions: {
+    path: "/roomhistory.v1.RoomHistoryService/SetNamespaceOptions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetNamespaceOptionsRequest): Buffer =>
+      Buffer.from(SetNamespaceOptionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetNamespaceOptionsRequest => SetNamespaceOptionsRequest.decode(value),
+    responseSerialize: (value: SetNamespaceOptionsResponse): Buffer =>
+      Buffer.from(SetNamespaceOptionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetNamespaceOptionsResponse => SetNamespaceOptionsResponse.decode(value),
+  },
+  /** GetMemoryBank returns a namespace's options and bank entries. Read only. */
+  getMemoryBank: {
+    path: "/roomhistory.v1.RoomHistoryService/GetMemoryBank" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMemoryBankRequest): Buffer => Buffer.from(GetMemoryBankRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMemoryBankRequest => GetMemoryBankRequest.decode(value),
+    responseSerialize: (value: GetMemoryBankResponse): Buffer =>
+      Buffer.from(GetMemoryBankResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMemoryBankResponse => GetMemoryBankResponse.decode(value),
+  },
+  /**
+   * ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+   * is newer than their summary, from an activity index (no scan). Read only.
+   */
+  listRoomsNeedingSummary: {
+    path: "/roomhistory.v1.RoomHistoryService/ListRoomsNeedingSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRoomsNeedingSummaryRequest): Buffer =>
+      Buffer.from(ListRoomsNeedingSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRoomsNeedingSummaryRequest => ListRoomsNeedingSummaryRequest.decode(value),
+    responseSerialize: (value: ListRoomsNeedingSummaryResponse): Buffer =>
+      Buffer.from(ListRoomsNeedingSummaryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRoomsNeedingSummaryResponse =>
+      ListRoomsNeedingSummaryResponse.decode(value),
+  },
+  /** PutConversationSummary upserts a room's conversation entry in its namespace's bank. */
+  putConversationSummary: {
+    path: "/roomhistory.v1.RoomHistoryService/PutConversationSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PutConversationSummaryRequest): Buffer =>
+      Buffer.from(PutConversationSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutConversationSummaryRequest => PutConversationSummaryRequest.decode(value),
+    responseSerialize: (value: PutConversationSummaryResponse): Buffer =>
+      Buffer.from(PutConversationSummaryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutConversationSummaryResponse =>
+      PutConversationSummaryResponse.decode(value),
+  },
+  /**
+   * PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+   * with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+   * oldest entries (counted).
+   */
+  planRollup: {
+    path: "/roomhistory.v1.RoomHistoryService/PlanRollup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PlanRollupRequest): Buffer => Buffer.from(PlanRollupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PlanRollupRequest => PlanRollupRequest.decode(value),
+    responseSerialize: (value: PlanRollupResponse): Buffer => Buffer.from(PlanRollupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PlanRollupResponse => PlanRollupResponse.decode(value),
+  },
+  /**
+   * CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+   * ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+   */
+  commitRollup: {
+    path: "/roomhistory.v1.RoomHistoryService/CommitRollup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CommitRollupRequest): Buffer => Buffer.from(CommitRollupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CommitRollupRequest => CommitRollupRequest.decode(value),
+    responseSerialize: (value: CommitRollupResponse): Buffer =>
+      Buffer.from(CommitRollupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CommitRollupResponse => CommitRollupResponse.decode(value),
+  },
+  /** RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only. */
+  renderMemoryBank: {
+    path: "/roomhistory.v1.RoomHistoryService/RenderMemoryBank" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RenderMemoryBankRequest): Buffer =>
+      Buffer.from(RenderMemoryBankRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenderMemoryBankRequest => RenderMemoryBankRequest.decode(value),
+    responseSerialize: (value: RenderMemoryBankResponse): Buffer =>
+      Buffer.from(RenderMemoryBankResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RenderMemoryBankResponse => RenderMemoryBankResponse.decode(value),
+  },
+  /**
+   * ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+   * records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+   */
+  exportRooms: {
+    path: "/roomhistory.v1.RoomHistoryService/ExportRooms" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExportRoomsRequest): Buffer => Buffer.from(ExportRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportRoomsRequest => ExportRoomsRequest.decode(value),
+    responseSerialize: (value: ExportRoomsResponse): Buffer => Buffer.from(ExportRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportRoomsResponse => ExportRoomsResponse.decode(value),
+  },
+  /**
+   * ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+   * and namespace banks; a refused record is reported and the others are imported.
+   */
+  importRooms: {
+    path: "/roomhistory.v1.RoomHistoryService/ImportRooms" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportRoomsRequest): Buffer => Buffer.from(ImportRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportRoomsRequest => ImportRoomsRequest.decode(value),
+    responseSerialize: (value: ImportRoomsResponse): Buffer => Buffer.from(ImportRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportRoomsResponse => ImportRoomsResponse.decode(value),
+  },
+  /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
    * and `progress` when idle. No change is ever skipped silently: a change whose previous_version is not
@@ -10455,6 +10824,48 @@ export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
    * update conditional (ABORTED with reason CURSOR_CONFLICT otherwise). Removed with the room.
    */
   updateRunCursor: handleUnaryCall<UpdateRunCursorRequest, UpdateRunCursorResponse>;
+  /**
+   * UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+   * CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+   */
+  updateRoomMetadata: handleUnaryCall<UpdateRoomMetadataRequest, UpdateRoomMetadataResponse>;
+  /**
+   * SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+   * namespace may be shown summaries derived from the others (memory_bank.proto).
+   */
+  setNamespaceOptions: handleUnaryCall<SetNamespaceOptionsRequest, SetNamespaceOptionsResponse>;
+  /** GetMemoryBank returns a namespace's options and bank entries. Read only. */
+  getMemoryBank: handleUnaryCall<GetMemoryBankRequest, GetMemoryBankResponse>;
+  /**
+   * ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+   * is newer than their summary, from an activity index (no scan). Read only.
+   */
+  listRoomsNeedingSummary: handleUnaryCall<ListRoomsNeedingSummaryRequest, ListRoomsNeedingSummaryResponse>;
+  /** PutConversationSummary upserts a room's conversation entry in its namespace's bank. */
+  putConversationSummary: handleUnaryCall<PutConversationSummaryRequest, PutConversationSummaryResponse>;
+  /**
+   * PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+   * with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+   * oldest entries (counted).
+   */
+  planRollup: handleUnaryCall<PlanRollupRequest, PlanRollupResponse>;
+  /**
+   * CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+   * ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+   */
+  commitRollup: handleUnaryCall<CommitRollupRequest, CommitRollupResponse>;
+  /** RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only. */
+  renderMemoryBank: handleUnaryCall<RenderMemoryBankRequest, RenderMemoryBankResponse>;
+  /**
+   * ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+   * records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+   */
+  exportRooms: handleServerStreamingCall<ExportRoomsRequest, ExportRoomsResponse>;
+  /**
+   * ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+   * and namespace banks; a refused record is reported and the others are imported.
+   */
+  importRooms: handleClientStreamingCall<ImportRoomsRequest, ImportRoomsResponse>;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
@@ -10978,6 +11389,180 @@ export interface RoomHistoryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateRunCursorResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * UpdateRoomMetadata changes a room's title, namespace, participants, labels or summary (one
+   * CHANGE_KIND_METADATA change). Participants are also added by every append from Message.sender.
+   */
+  updateRoomMetadata(
+    request: UpdateRoomMetadataRequest,
+    callback: (error: ServiceError | null, response: UpdateRoomMetadataResponse) => void,
+  ): ClientUnaryCall;
+  updateRoomMetadata(
+    request: UpdateRoomMetadataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateRoomMetadataResponse) => void,
+  ): ClientUnaryCall;
+  updateRoomMetadata(
+    request: UpdateRoomMetadataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateRoomMetadataResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetNamespaceOptions sets a namespace's memory bank options. Enabling the bank means every room of the
+   * namespace may be shown summaries derived from the others (memory_bank.proto).
+   */
+  setNamespaceOptions(
+    request: SetNamespaceOptionsRequest,
+    callback: (error: ServiceError | null, response: SetNamespaceOptionsResponse) => void,
+  ): ClientUnaryCall;
+  setNamespaceOptions(
+    request: SetNamespaceOptionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetNamespaceOptionsResponse) => void,
+  ): ClientUnaryCall;
+  setNamespaceOptions(
+    request: SetNamespaceOptionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetNamespaceOptionsResponse) => void,
+  ): ClientUnaryCall;
+  /** GetMemoryBank returns a namespace's options and bank entries. Read only. */
+  getMemoryBank(
+    request: GetMemoryBankRequest,
+    callback: (error: ServiceError | null, response: GetMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  getMemoryBank(
+    request: GetMemoryBankRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  getMemoryBank(
+    request: GetMemoryBankRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListRoomsNeedingSummary lists a namespace's rooms idle for at least idle_minutes whose newest turn
+   * is newer than their summary, from an activity index (no scan). Read only.
+   */
+  listRoomsNeedingSummary(
+    request: ListRoomsNeedingSummaryRequest,
+    callback: (error: ServiceError | null, response: ListRoomsNeedingSummaryResponse) => void,
+  ): ClientUnaryCall;
+  listRoomsNeedingSummary(
+    request: ListRoomsNeedingSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRoomsNeedingSummaryResponse) => void,
+  ): ClientUnaryCall;
+  listRoomsNeedingSummary(
+    request: ListRoomsNeedingSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRoomsNeedingSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /** PutConversationSummary upserts a room's conversation entry in its namespace's bank. */
+  putConversationSummary(
+    request: PutConversationSummaryRequest,
+    callback: (error: ServiceError | null, response: PutConversationSummaryResponse) => void,
+  ): ClientUnaryCall;
+  putConversationSummary(
+    request: PutConversationSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutConversationSummaryResponse) => void,
+  ): ClientUnaryCall;
+  putConversationSummary(
+    request: PutConversationSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutConversationSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * PlanRollup returns the merges that bring a namespace's bank within budget (restai's ladder), each
+   * with a plan token for CommitRollup; with nothing left to merge and still over budget, it drops the
+   * oldest entries (counted).
+   */
+  planRollup(
+    request: PlanRollupRequest,
+    callback: (error: ServiceError | null, response: PlanRollupResponse) => void,
+  ): ClientUnaryCall;
+  planRollup(
+    request: PlanRollupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PlanRollupResponse) => void,
+  ): ClientUnaryCall;
+  planRollup(
+    request: PlanRollupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PlanRollupResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CommitRollup replaces a planned group's sources with its digest, atomically; ABORTED (reason
+   * ROLLUP_CONFLICT) when any source or the folded digest changed since the plan.
+   */
+  commitRollup(
+    request: CommitRollupRequest,
+    callback: (error: ServiceError | null, response: CommitRollupResponse) => void,
+  ): ClientUnaryCall;
+  commitRollup(
+    request: CommitRollupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CommitRollupResponse) => void,
+  ): ClientUnaryCall;
+  commitRollup(
+    request: CommitRollupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CommitRollupResponse) => void,
+  ): ClientUnaryCall;
+  /** RenderMemoryBank renders a namespace's bank as the block put before a system prompt. Read only. */
+  renderMemoryBank(
+    request: RenderMemoryBankRequest,
+    callback: (error: ServiceError | null, response: RenderMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  renderMemoryBank(
+    request: RenderMemoryBankRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenderMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  renderMemoryBank(
+    request: RenderMemoryBankRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenderMemoryBankResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ExportRooms streams rooms whole (metadata, window, archive, version, settings) and memory banks as
+   * records of the "roomhistory.export.v1" format (export.proto), header first. Read only.
+   */
+  exportRooms(request: ExportRoomsRequest, options?: Partial<CallOptions>): ClientReadableStream<ExportRoomsResponse>;
+  exportRooms(
+    request: ExportRoomsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportRoomsResponse>;
+  /**
+   * ImportRooms takes export records and creates or replaces rooms (one CHANGE_KIND_IMPORTED change each)
+   * and namespace banks; a refused record is reported and the others are imported.
+   */
+  importRooms(
+    callback: (error: ServiceError | null, response: ImportRoomsResponse) => void,
+  ): ClientWritableStream<ImportRoomsRequest>;
+  importRooms(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportRoomsResponse) => void,
+  ): ClientWritableStream<ImportRoomsRequest>;
+  importRooms(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportRoomsResponse) => void,
+  ): ClientWritableStream<ImportRoomsRequest>;
+  importRooms(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportRoomsResponse) => void,
+  ): ClientWritableStream<ImportRoomsRequest>;
   /**
    * Watch follows the versions of many rooms on one stream. The first response is `created`, with the
    * current version of every requested room; then one `change` per mutation, in version order per room,
