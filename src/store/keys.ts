@@ -40,6 +40,18 @@ export interface RoomKeys {
  * suffix, so it has the suffix's word as a later segment: rejecting those (the first segment is
  * never a suffix) makes collisions impossible.
  */
+/** A namespace's keys: see KeySpace.namespace. */
+export interface NamespaceKeys {
+  /** Hash: the namespace's options (SetNamespaceOptions). */
+  options: string;
+  /** Hash: bank entry id -> entry JSON. */
+  bank: string;
+  /** Sorted set: rooms with turns newer than their summary, scored by their newest turn (ms). */
+  pending: string;
+  /** Hash: room id -> the room's version at its newest turn. */
+  pendingVersions: string;
+}
+
 const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem", "archive", "cursors"]);
 
 export class KeySpace {
@@ -79,6 +91,23 @@ export class KeySpace {
   /** Every room, scored by its last mutation (ms, possibly a little old): ReapIdleRooms' candidates. */
   activityIndex(): string {
     return `${this.options.prefix}:activity:${this.layoutTag()}`;
+  }
+
+  /**
+   * A namespace's keys (memory bank, options, activity of its rooms), in the namespace's own slot
+   * (`{ns:<namespace>}`), so that one script may touch them all. Namespaces never share a slot tag with
+   * rooms: room ids cannot contain braces, and this tag starts with "ns:" inside braces.
+   */
+  namespace(namespace: string): NamespaceKeys {
+    const base = `${this.options.prefix}:{ns:${namespace}}`;
+    return {
+      options: `${base}:options`, bank: `${base}:bank`, pending: `${base}:pending`, pendingVersions: `${base}:pendingver`,
+    };
+  }
+
+  /** Every namespace that has options or a bank (score 0, by name), for ExportRooms `all`. */
+  namespaceIndex(): string {
+    return `${this.options.prefix}:namespaces:${this.layoutTag()}`;
   }
 
   private layoutTag(): string {

@@ -2,6 +2,8 @@ import type { Entry } from "../domain/entry.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 import type { RunCursor, RunCursorUpdate } from "./agent-types.js";
 import type { AgentOptions, ArchivePage, RewritePlan } from "./agent-types.js";
+import type { RoomMetadataData, TurnObserver } from "./metadata-types.js";
+import type { ImportMode, ImportOutcome, RoomData } from "./transfer-types.js";
 
 /**
  * The mutation kinds a change event names; the same words travel in the Redis event payload. (A
@@ -10,7 +12,7 @@ import type { AgentOptions, ArchivePage, RewritePlan } from "./agent-types.js";
 export type ChangeKindName =
   | "append" | "update" | "delete" | "reactions" | "clear" | "limit" | "rebackfill"
   | "expired" | "deleted" | "retention" | "render_defaults" | "prune" | "compact"
-  | "agent_options";
+  | "agent_options" | "metadata" | "imported";
 
 /** One mutation of one room, as published by the store. */
 export interface StoreChange {
@@ -108,6 +110,10 @@ export interface RoomSnapshot {
   agentOptions?: AgentOptions;
   /** How many entries the room's archive holds; undefined means none. */
   archiveCount?: number;
+  /** The room's metadata (UpdateRoomMetadata, participants from senders); undefined means none. */
+  metadata?: RoomMetadataData;
+  /** When the room was first written (ISO); undefined when unknown. */
+  createdAt?: string;
 }
 
 /** The tokenizer names a room may store (SetRoomRenderDefaults); "" is the server's default. */
@@ -240,6 +246,19 @@ export interface HistoryStore {
    * update.expectedNextSeq differs, TOO_LARGE past 64 KiB of values, NOT_FOUND when the room does not exist.
    */
   updateRunCursor(roomId: string, runId: string, update: RunCursorUpdate): Promise<RunCursor>;
+  /**
+   * The room whole (ExportRooms); undefined when it does not exist. Read in one snapshot: window,
+   * archive, settings and metadata belong to the same version.
+   */
+  exportRoom(roomId: string): Promise<RoomData | undefined>;
+  /**
+   * Creates or replaces the room with `data`, atomically, publishing one "imported" change; the version
+   * never goes down (ImportOutcome.version). VERSION_CONFLICT when mode.expectedVersion differs,
+   * ALREADY_EXISTS when the room exists and mode allows no replacing.
+   */
+  importRoom(data: RoomData, mode: ImportMode): Promise<ImportOutcome>;
+  /** Sets the one observer told of every namespaced room's new turns (the memory bank's activity index). */
+  setTurnObserver(observer: TurnObserver): void;
   /** Reports when the store becomes reachable (true) or unreachable (false); the health service follows. */
   onAvailability?(listener: (up: boolean) => void): void;
   close(): Promise<void>;

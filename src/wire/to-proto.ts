@@ -20,6 +20,8 @@ const KIND: Record<WatchChangeKind, ChangeKind> = {
   prune: ChangeKind.CHANGE_KIND_PRUNE,
   compact: ChangeKind.CHANGE_KIND_COMPACT,
   agent_options: ChangeKind.CHANGE_KIND_AGENT_OPTIONS,
+  metadata: ChangeKind.CHANGE_KIND_METADATA,
+  imported: ChangeKind.CHANGE_KIND_IMPORTED,
 };
 
 export function toRoomChange(c: WatchChange): RoomChange {

@@ -22,6 +22,9 @@ import { MemoryArchive } from "./archive.js";
 import { agentState, windowTokens } from "../agent-state.js";
 import type { AgentOptions } from "../agent-types.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
+import type { TurnObserver } from "../metadata-types.js";
+import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
+import { notImplemented } from "../../domain/errors.js";
 import type { ArchiveQuery, StoreChange } from "../store.js";
 import { archiveDefaults, archivePage, isArchived, planApplies, rewriteArgs } from "../rewrite.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
@@ -72,6 +75,8 @@ export class MemoryStore implements HistoryStore {
   readonly snapshots: SnapshotCache;
   private readonly rooms = new Map<string, Room>();
   private readonly idempotency: IdempotencyRecords<AppendResult>;
+  /** Told of each namespaced room's new turns (setTurnObserver); undefined until the memory bank sets one. */
+  private turnObserver?: TurnObserver;
 
   constructor(private readonly options: StoreOptions) {
     this.snapshots = new SnapshotCache(options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
@@ -293,6 +298,22 @@ export class MemoryStore implements HistoryStore {
     const rest = from < 0 ? [] : ids.slice(from);
     const roomIds = rest.slice(0, pageSize);
     return { roomIds, next: rest.length > pageSize ? roomIds[roomIds.length - 1] : undefined };
+  }
+
+  // Issue 12: being built (export/import in src/store/*/transfer.ts, the observer with metadata).
+  async exportRoom(roomId: string): Promise<RoomData | undefined> {
+    void roomId;
+    throw notImplemented("ExportRooms");
+  }
+
+  async importRoom(data: RoomData, mode: ImportMode): Promise<ImportOutcome> {
+    void data;
+    void mode;
+    throw notImplemented("ImportRooms");
+  }
+
+  setTurnObserver(observer: TurnObserver): void {
+    this.turnObserver = observer;
   }
 
   async close(): Promise<void> {}

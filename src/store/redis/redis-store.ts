@@ -36,6 +36,9 @@ import { cursorConflict, cursorTooLarge, MAX_CURSOR_VALUES_BYTES, parseCursor } 
 import { rewriteHead as rewriteHeadScript, readArchive as readArchiveScript } from "./rewrite-script-calls.js";
 import { archiveBounds, archiveDefaults, archivePage, rewriteArgs } from "../rewrite.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
+import type { TurnObserver } from "../metadata-types.js";
+import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
+import { notImplemented } from "../../domain/errors.js";
 import type { ArchiveQuery } from "../store.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
@@ -56,6 +59,8 @@ export class RedisStore implements HistoryStore {
   /** The read in flight per room, and the one queued behind it (see read()). */
   private readonly reads = new Map<string, ReadFlight>();
   private readonly legacyMarkers: boolean;
+  /** Told of each namespaced room's new turns (setTurnObserver); undefined until the memory bank sets one. */
+  private turnObserver?: TurnObserver;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -300,6 +305,22 @@ export class RedisStore implements HistoryStore {
   onAvailability(listener: (up: boolean) => void): void {
     this.redis.on("ready", () => listener(true));
     for (const event of ["close", "reconnecting", "end"]) this.redis.on(event, () => listener(false));
+  }
+
+  // Issue 12: being built (export/import in src/store/*/transfer.ts, the observer with metadata).
+  async exportRoom(roomId: string): Promise<RoomData | undefined> {
+    void roomId;
+    throw notImplemented("ExportRooms");
+  }
+
+  async importRoom(data: RoomData, mode: ImportMode): Promise<ImportOutcome> {
+    void data;
+    void mode;
+    throw notImplemented("ImportRooms");
+  }
+
+  setTurnObserver(observer: TurnObserver): void {
+    this.turnObserver = observer;
   }
 
   async close(): Promise<void> {
