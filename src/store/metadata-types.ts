@@ -29,9 +29,9 @@ export interface RoomMetadataData {
   summary: string;
 }
 
-export const EMPTY_METADATA: RoomMetadataData = Object.freeze({
+export const EMPTY_METADATA: Readonly<RoomMetadataData> = Object.freeze({
   title: "", namespace: "", participants: [], labels: [], summary: "",
-}) as RoomMetadataData;
+});
 
 /** The most participants a room keeps; appends from further senders add none. */
 export const MAX_PARTICIPANTS = 256;
