@@ -12,7 +12,9 @@ export type DomainErrorCode =
   | "FAILED_PRECONDITION"
   | "UNIMPLEMENTED"
   /** UpdateRunCursor's expected_next_seq did not match (src/store/run-cursor.ts). */
-  | "CURSOR_CONFLICT";
+  | "CURSOR_CONFLICT"
+  /** ImportRooms: the room exists and the import asked neither to replace it nor at which version. */
+  | "ALREADY_EXISTS";
 
 export class DomainError extends Error {
   constructor(
@@ -51,6 +53,13 @@ export function versionConflict(roomId: string, expected: number, current: numbe
     `version conflict in room ${roomId}: expected ${expected}, current ${current}`,
     { room_id: roomId, expected_version: String(expected), current_version: String(current) },
   );
+}
+
+/** An import (create mode) found the room existing: ALREADY_EXISTS with the room's current version. */
+export function roomAlreadyExists(roomId: string, current: number): DomainError {
+  return new DomainError("ALREADY_EXISTS", `room ${roomId} already exists (version ${current})`, {
+    room_id: roomId, current_version: String(current),
+  });
 }
 
 export function messageNotFound(roomId: string, messageId: string): DomainError {

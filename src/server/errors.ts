@@ -21,6 +21,7 @@ const STATUS_OF: Record<DomainErrorCode, status> = {
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNIMPLEMENTED: status.UNIMPLEMENTED,
   CURSOR_CONFLICT: status.ABORTED,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
 };
 
 /** Builds the error a handler sends, with a google.rpc.ErrorInfo in grpc-status-details-bin. */
