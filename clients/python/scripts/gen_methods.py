@@ -45,16 +45,21 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
          "format: pb.RenderFormat = pb.RENDER_FORMAT_UNSPECIFIED",
          "sender_style: pb.SenderStyle = pb.SENDER_STYLE_UNSPECIFIED",
          "id_markers: pb.IdMarkers = pb.ID_MARKERS_UNSPECIFIED", "max_tokens: int = 0",
-         "encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED", 'run_id: str = ""', 'phase_id: str = ""'],
+         "encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED", 'run_id: str = ""', 'phase_id: str = ""',
+         "memory_bank: bank.MemoryBankUse = bank.MEMORY_BANK_USE_UNSPECIFIED", "memory_bank_max_tokens: int = 0"],
         "pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, "
         "include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, "
-        "id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)",
+        "id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id, "
+        "memory_bank=memory_bank, memory_bank_max_tokens=memory_bank_max_tokens)",
         """The room rendered for a chat API: system prompt from the template (the room's, see
         set_room_render_defaults, when none is named), then the history, as ``messages`` (the default) or,
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
         appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
-        ``run_id`` / ``phase_id`` render only that run's / phase's messages.""",
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages. ``memory_bank`` reads the room's
+        namespace memory bank: MEMORY_BANK_USE_TEMPLATE gives it to the template as ``memory_bank``,
+        MEMORY_BANK_USE_PREPEND also puts it before the system prompt, within ``memory_bank_max_tokens``
+        (0: the namespace's max_tokens); ``memory_bank_tokens`` in the response is its size.""",
     ),
     (
         "set_room_render_defaults", "SetRoomRenderDefaults",
@@ -121,10 +126,14 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
     ),
     (
         "list_rooms", "ListRooms",
-        ["*", "page_size: int = 0", 'page_token: str = ""'],
-        "pb.ListRoomsRequest(page_size=page_size, page_token=page_token)",
-        """One page of room ids, in order; pass next_page_token back for the next page (or use
-        iter_rooms for all of them).""",
+        ["*", "page_size: int = 0", 'page_token: str = ""', 'namespace: str = ""', 'label: str = ""',
+         "order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED"],
+        "pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, "
+        "order=order)",
+        """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
+        with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
+        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
+        filters and order, for the next page (or use iter_rooms for all of them).""",
     ),
     (
         "delete_room", "DeleteRoom",
@@ -230,6 +239,81 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
         ``expected_next_seq`` (0: no cursor yet), CursorConflict-ABORTED when it differs. Moves no version.
         Retried only with an expected_next_seq.""",
     ),
+    (
+        "update_room_metadata", "UpdateRoomMetadata",
+        ["room_id: str", "*", "title: str | None = None", "namespace: str | None = None",
+         "participants: Iterable[meta.Participant] | None = None", "labels: Iterable[str] | None = None",
+         "summary: str | None = None", "expected_version: int | None = None"],
+        "_requests.update_room_metadata(room_id, title, namespace, participants, labels, summary, expected_version)",
+        """Replaces the room's metadata fields given (not None): an empty string or list clears that field,
+        what is left out is kept (the request's update_mask names exactly the fields given). Participants
+        kept by id keep their first/last seen; appends add senders by themselves. Creates an empty room
+        (version 1) when there is none. Watchers get CHANGE_KIND_METADATA; ``version`` is unchanged when
+        nothing changed. Retried only with an expected_version.""",
+    ),
+    (
+        "set_namespace_options", "SetNamespaceOptions",
+        ["namespace: str", "*", "memory_bank_enabled: bool = False", "max_tokens: int = 0", "idle_minutes: int = 0",
+         "max_turns_per_summary: int = 0"],
+        "bank.SetNamespaceOptionsRequest(namespace=namespace, memory_bank_enabled=memory_bank_enabled, "
+        "max_tokens=max_tokens, idle_minutes=idle_minutes, max_turns_per_summary=max_turns_per_summary)",
+        """Sets the namespace's memory bank options, all at once (0: the server's default: max_tokens 2000,
+        idle_minutes 10, max_turns_per_summary 40). PRIVACY: with the bank enabled, every room of the
+        namespace may be shown summaries derived from the other rooms of the namespace (other users'
+        conversations). Never retried (no expected_version to guard a repeat).""",
+    ),
+    (
+        "get_memory_bank", "GetMemoryBank",
+        ["namespace: str"],
+        "bank.GetMemoryBankRequest(namespace=namespace)",
+        """The namespace's options (defaults when never set) and its bank entries, whole.""",
+    ),
+    (
+        "list_rooms_needing_summary", "ListRoomsNeedingSummary",
+        ["namespace: str", "*", "idle_minutes: int = 0", "page_size: int = 0",
+         "as_of: _requests.When | None = None"],
+        "bank.ListRoomsNeedingSummaryRequest(namespace=namespace, idle_minutes=idle_minutes, page_size=page_size, "
+        "as_of=_requests.timestamp(as_of))",
+        """The namespace's rooms idle for at least ``idle_minutes`` (0: the namespace's) at ``as_of`` (None:
+        the server's clock; a naive datetime is UTC) whose newest turn is newer than their summary, least
+        recently active first; ``more`` says a longer page would list more.""",
+    ),
+    (
+        "put_conversation_summary", "PutConversationSummary",
+        ["room_id: str", "summary: str", "covers_version: int", "*", "last_turn_at: _requests.When | None = None",
+         "source_message_count: int = 0"],
+        "bank.PutConversationSummaryRequest(room_id=room_id, summary=summary, covers_version=covers_version, "
+        "last_turn_at=_requests.timestamp(last_turn_at), source_message_count=source_message_count)",
+        """Upserts the room's conversation entry in its namespace's bank (``created``: it had none).
+        SummaryOutdatedError (an AbortedError) when the stored summary covers a newer version than
+        ``covers_version``; FAILED_PRECONDITION when the room's namespace has no enabled bank. Retried: a
+        repeat with the same covers_version replaces the entry with the same text.""",
+    ),
+    (
+        "plan_rollup", "PlanRollup",
+        ["namespace: str", "*", "as_of: _requests.When | None = None"],
+        "bank.PlanRollupRequest(namespace=namespace, as_of=_requests.timestamp(as_of))",
+        """The merges that bring the namespace's bank within budget (empty ``groups`` when it fits), each
+        with the plan token commit_rollup takes; ages are measured at ``as_of`` (None: the server's clock).
+        Retried: a repeat plans from the bank as it is then (it drops entries only while still over budget
+        with nothing left to merge).""",
+    ),
+    (
+        "commit_rollup", "CommitRollup",
+        ["plan: str", "digest_text: str"],
+        "bank.CommitRollupRequest(plan=plan, digest_text=digest_text)",
+        """Replaces a planned group's sources with ``digest_text``, atomically. RollupConflictError (an
+        AbortedError) when a source or the folded digest changed since the plan, which is also what a
+        repeat of a commit that succeeded gets: never retried, plan again instead.""",
+    ),
+    (
+        "render_memory_bank", "RenderMemoryBank",
+        ["namespace: str", "*", "max_tokens: int = 0"],
+        "bank.RenderMemoryBankRequest(namespace=namespace, max_tokens=max_tokens)",
+        """The namespace's bank as the block put before a system prompt (header line, then Recent
+        conversations / By day / By week / By month, newest first), within ``max_tokens`` (0: the
+        namespace's max_tokens); empty text when the bank has no entries.""",
+    ),
 ]
 
 HEADER = '''"""The RPC methods of both clients, generated by clients/python/scripts/gen_methods.py from one table;
@@ -242,7 +326,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from . import _requests
+from .v1 import memory_bank_pb2 as bank
 from .v1 import message_pb2 as msg
+from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
@@ -250,10 +336,18 @@ R = TypeVar("R")
 '''
 
 
+#: The module of an RPC's messages when it is not room_history_service_pb2 (pb).
+MODULE = {
+    "UpdateRoomMetadata": "meta",
+    **{rpc: "bank" for rpc in ["SetNamespaceOptions", "GetMemoryBank", "ListRoomsNeedingSummary",
+                               "PutConversationSummary", "PlanRollup", "CommitRollup", "RenderMemoryBank"]},
+}
+
+
 def method(name: str, rpc: str, params: list[str], request: str, doc: str, is_async: bool) -> str:
     params = [*params] if "*" in params else [*params, "*"]
     signature = ",\n        ".join(["self", *params, "timeout: float | None = None"])
-    response = f"pb.{rpc}Response"
+    response = f"{MODULE.get(rpc, 'pb')}.{rpc}Response"
     head = f"    async def {name}(\n        {signature},\n    ) -> {response}:"
     if not is_async:
         head = head.replace("async def", "def")

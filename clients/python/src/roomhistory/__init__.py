@@ -29,14 +29,17 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     ResourceExhaustedError,
+    RollupConflictError,
     RoomHistoryError,
     RoomNotFollowedError,
+    SummaryOutdatedError,
     UnauthenticatedError,
     UnavailableError,
     VersionConflictError,
 )
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
+from .v1.memory_bank_pb2 import MemoryBankUse, MemoryGranularity
 from .v1.message_pb2 import (
     ContentPart,
     FileData,
@@ -48,6 +51,7 @@ from .v1.message_pb2 import (
     Role,
     ToolCall,
 )
+from .v1.metadata_pb2 import ListRoomsOrder, Participant, RoomMetadata
 from .v1.room_history_service_pb2 import (
     Durability,
     IdMarkers,
@@ -78,9 +82,13 @@ __all__ = [
     "InputAudio",
     "InternalError",
     "InvalidArgumentError",
+    "ListRoomsOrder",
+    "MemoryBankUse",
+    "MemoryGranularity",
     "Message",
     "MessageKind",
     "NotFoundError",
+    "Participant",
     "PermissionDeniedError",
     "Reaction",
     "RenderForm",
@@ -88,14 +96,17 @@ __all__ = [
     "ResourceExhaustedError",
     "RetryPolicy",
     "Role",
+    "RollupConflictError",
     "RoomChange",
     "RoomChangedEvent",
     "RoomChangedWhilePagingError",
     "RoomHistoryClient",
     "RoomHistoryError",
+    "RoomMetadata",
     "RoomMirror",
     "RoomNotFollowedError",
     "SenderStyle",
+    "SummaryOutdatedError",
     "TokenEncoding",
     "ToolCall",
     "UnauthenticatedError",

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from . import _requests
+from .v1 import memory_bank_pb2 as bank
 from .v1 import message_pb2 as msg
+from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
@@ -75,6 +77,8 @@ class SyncMethods:
         encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
         run_id: str = "",
         phase_id: str = "",
+        memory_bank: bank.MemoryBankUse = bank.MEMORY_BANK_USE_UNSPECIFIED,
+        memory_bank_max_tokens: int = 0,
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
         """The room rendered for a chat API: system prompt from the template (the room's, see
@@ -82,8 +86,11 @@ class SyncMethods:
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
         appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
-        ``run_id`` / ``phase_id`` render only that run's / phase's messages."""
-        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages. ``memory_bank`` reads the room's
+        namespace memory bank: MEMORY_BANK_USE_TEMPLATE gives it to the template as ``memory_bank``,
+        MEMORY_BANK_USE_PREPEND also puts it before the system prompt, within ``memory_bank_max_tokens``
+        (0: the namespace's max_tokens); ``memory_bank_tokens`` in the response is its size."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id, memory_bank=memory_bank, memory_bank_max_tokens=memory_bank_max_tokens)
         return self._unary(self._stub.RenderMessages, request, timeout)
 
     def set_room_render_defaults(
@@ -215,11 +222,16 @@ class SyncMethods:
         *,
         page_size: int = 0,
         page_token: str = "",
+        namespace: str = "",
+        label: str = "",
+        order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
         timeout: float | None = None,
     ) -> pb.ListRoomsResponse:
-        """One page of room ids, in order; pass next_page_token back for the next page (or use
-        iter_rooms for all of them)."""
-        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token)
+        """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
+        with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
+        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
+        filters and order, for the next page (or use iter_rooms for all of them)."""
+        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order)
         return self._unary(self._stub.ListRooms, request, timeout)
 
     def delete_room(
@@ -404,6 +416,125 @@ class SyncMethods:
         request = pb.UpdateRunCursorRequest(room_id=room_id, run_id=run_id, next_seq=next_seq, values=dict(values or {}), expected_next_seq=expected_next_seq)
         return self._unary(self._stub.UpdateRunCursor, request, timeout)
 
+    def update_room_metadata(
+        self,
+        room_id: str,
+        *,
+        title: str | None = None,
+        namespace: str | None = None,
+        participants: Iterable[meta.Participant] | None = None,
+        labels: Iterable[str] | None = None,
+        summary: str | None = None,
+        expected_version: int | None = None,
+        timeout: float | None = None,
+    ) -> meta.UpdateRoomMetadataResponse:
+        """Replaces the room's metadata fields given (not None): an empty string or list clears that field,
+        what is left out is kept (the request's update_mask names exactly the fields given). Participants
+        kept by id keep their first/last seen; appends add senders by themselves. Creates an empty room
+        (version 1) when there is none. Watchers get CHANGE_KIND_METADATA; ``version`` is unchanged when
+        nothing changed. Retried only with an expected_version."""
+        request = _requests.update_room_metadata(room_id, title, namespace, participants, labels, summary, expected_version)
+        return self._unary(self._stub.UpdateRoomMetadata, request, timeout)
+
+    def set_namespace_options(
+        self,
+        namespace: str,
+        *,
+        memory_bank_enabled: bool = False,
+        max_tokens: int = 0,
+        idle_minutes: int = 0,
+        max_turns_per_summary: int = 0,
+        timeout: float | None = None,
+    ) -> bank.SetNamespaceOptionsResponse:
+        """Sets the namespace's memory bank options, all at once (0: the server's default: max_tokens 2000,
+        idle_minutes 10, max_turns_per_summary 40). PRIVACY: with the bank enabled, every room of the
+        namespace may be shown summaries derived from the other rooms of the namespace (other users'
+        conversations). Never retried (no expected_version to guard a repeat)."""
+        request = bank.SetNamespaceOptionsRequest(namespace=namespace, memory_bank_enabled=memory_bank_enabled, max_tokens=max_tokens, idle_minutes=idle_minutes, max_turns_per_summary=max_turns_per_summary)
+        return self._unary(self._stub.SetNamespaceOptions, request, timeout)
+
+    def get_memory_bank(
+        self,
+        namespace: str,
+        *,
+        timeout: float | None = None,
+    ) -> bank.GetMemoryBankResponse:
+        """The namespace's options (defaults when never set) and its bank entries, whole."""
+        request = bank.GetMemoryBankRequest(namespace=namespace)
+        return self._unary(self._stub.GetMemoryBank, request, timeout)
+
+    def list_rooms_needing_summary(
+        self,
+        namespace: str,
+        *,
+        idle_minutes: int = 0,
+        page_size: int = 0,
+        as_of: _requests.When | None = None,
+        timeout: float | None = None,
+    ) -> bank.ListRoomsNeedingSummaryResponse:
+        """The namespace's rooms idle for at least ``idle_minutes`` (0: the namespace's) at ``as_of`` (None:
+        the server's clock; a naive datetime is UTC) whose newest turn is newer than their summary, least
+        recently active first; ``more`` says a longer page would list more."""
+        request = bank.ListRoomsNeedingSummaryRequest(namespace=namespace, idle_minutes=idle_minutes, page_size=page_size, as_of=_requests.timestamp(as_of))
+        return self._unary(self._stub.ListRoomsNeedingSummary, request, timeout)
+
+    def put_conversation_summary(
+        self,
+        room_id: str,
+        summary: str,
+        covers_version: int,
+        *,
+        last_turn_at: _requests.When | None = None,
+        source_message_count: int = 0,
+        timeout: float | None = None,
+    ) -> bank.PutConversationSummaryResponse:
+        """Upserts the room's conversation entry in its namespace's bank (``created``: it had none).
+        SummaryOutdatedError (an AbortedError) when the stored summary covers a newer version than
+        ``covers_version``; FAILED_PRECONDITION when the room's namespace has no enabled bank. Retried: a
+        repeat with the same covers_version replaces the entry with the same text."""
+        request = bank.PutConversationSummaryRequest(room_id=room_id, summary=summary, covers_version=covers_version, last_turn_at=_requests.timestamp(last_turn_at), source_message_count=source_message_count)
+        return self._unary(self._stub.PutConversationSummary, request, timeout)
+
+    def plan_rollup(
+        self,
+        namespace: str,
+        *,
+        as_of: _requests.When | None = None,
+        timeout: float | None = None,
+    ) -> bank.PlanRollupResponse:
+        """The merges that bring the namespace's bank within budget (empty ``groups`` when it fits), each
+        with the plan token commit_rollup takes; ages are measured at ``as_of`` (None: the server's clock).
+        Retried: a repeat plans from the bank as it is then (it drops entries only while still over budget
+        with nothing left to merge)."""
+        request = bank.PlanRollupRequest(namespace=namespace, as_of=_requests.timestamp(as_of))
+        return self._unary(self._stub.PlanRollup, request, timeout)
+
+    def commit_rollup(
+        self,
+        plan: str,
+        digest_text: str,
+        *,
+        timeout: float | None = None,
+    ) -> bank.CommitRollupResponse:
+        """Replaces a planned group's sources with ``digest_text``, atomically. RollupConflictError (an
+        AbortedError) when a source or the folded digest changed since the plan, which is also what a
+        repeat of a commit that succeeded gets: never retried, plan again instead."""
+        request = bank.CommitRollupRequest(plan=plan, digest_text=digest_text)
+        return self._unary(self._stub.CommitRollup, request, timeout)
+
+    def render_memory_bank(
+        self,
+        namespace: str,
+        *,
+        max_tokens: int = 0,
+        timeout: float | None = None,
+    ) -> bank.RenderMemoryBankResponse:
+        """The namespace's bank as the block put before a system prompt (header line, then Recent
+        conversations / By day / By week / By month, newest first), within ``max_tokens`` (0: the
+        namespace's max_tokens); empty text when the bank has no entries."""
+        request = bank.RenderMemoryBankRequest(namespace=namespace, max_tokens=max_tokens)
+        return self._unary(self._stub.RenderMemoryBank, request, timeout)
+
 
 class AsyncMethods:
     """The RPC methods of the asyncio client."""
@@ -465,6 +596,8 @@ class AsyncMethods:
         encoding: pb.TokenEncoding = pb.TOKEN_ENCODING_UNSPECIFIED,
         run_id: str = "",
         phase_id: str = "",
+        memory_bank: bank.MemoryBankUse = bank.MEMORY_BANK_USE_UNSPECIFIED,
+        memory_bank_max_tokens: int = 0,
         timeout: float | None = None,
     ) -> pb.RenderMessagesResponse:
         """The room rendered for a chat API: system prompt from the template (the room's, see
@@ -472,8 +605,11 @@ class AsyncMethods:
         with ``form=RenderForm.RENDER_FORM_JSON``, as ``messages_json``. ``format`` picks OpenAI chat (the
         default) or Anthropic messages; ``sender_style``, ``id_markers`` how senders and message ids
         appear; ``max_tokens`` (0: none) keeps only the newest turns that fit, counted in ``encoding``;
-        ``run_id`` / ``phase_id`` render only that run's / phase's messages."""
-        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id)
+        ``run_id`` / ``phase_id`` render only that run's / phase's messages. ``memory_bank`` reads the room's
+        namespace memory bank: MEMORY_BANK_USE_TEMPLATE gives it to the template as ``memory_bank``,
+        MEMORY_BANK_USE_PREPEND also puts it before the system prompt, within ``memory_bank_max_tokens``
+        (0: the namespace's max_tokens); ``memory_bank_tokens`` in the response is its size."""
+        request = pb.RenderMessagesRequest(room_id=room_id, room_context=_requests.struct(room_context), template=template, include_thinking=include_thinking, form=form, format=format, sender_style=sender_style, id_markers=id_markers, max_tokens=max_tokens, encoding=encoding, run_id=run_id, phase_id=phase_id, memory_bank=memory_bank, memory_bank_max_tokens=memory_bank_max_tokens)
         return await self._unary(self._stub.RenderMessages, request, timeout)
 
     async def set_room_render_defaults(
@@ -605,11 +741,16 @@ class AsyncMethods:
         *,
         page_size: int = 0,
         page_token: str = "",
+        namespace: str = "",
+        label: str = "",
+        order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
         timeout: float | None = None,
     ) -> pb.ListRoomsResponse:
-        """One page of room ids, in order; pass next_page_token back for the next page (or use
-        iter_rooms for all of them)."""
-        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token)
+        """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
+        with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
+        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
+        filters and order, for the next page (or use iter_rooms for all of them)."""
+        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order)
         return await self._unary(self._stub.ListRooms, request, timeout)
 
     async def delete_room(
@@ -793,3 +934,122 @@ class AsyncMethods:
         Retried only with an expected_next_seq."""
         request = pb.UpdateRunCursorRequest(room_id=room_id, run_id=run_id, next_seq=next_seq, values=dict(values or {}), expected_next_seq=expected_next_seq)
         return await self._unary(self._stub.UpdateRunCursor, request, timeout)
+
+    async def update_room_metadata(
+        self,
+        room_id: str,
+        *,
+        title: str | None = None,
+        namespace: str | None = None,
+        participants: Iterable[meta.Participant] | None = None,
+        labels: Iterable[str] | None = None,
+        summary: str | None = None,
+        expected_version: int | None = None,
+        timeout: float | None = None,
+    ) -> meta.UpdateRoomMetadataResponse:
+        """Replaces the room's metadata fields given (not None): an empty string or list clears that field,
+        what is left out is kept (the request's update_mask names exactly the fields given). Participants
+        kept by id keep their first/last seen; appends add senders by themselves. Creates an empty room
+        (version 1) when there is none. Watchers get CHANGE_KIND_METADATA; ``version`` is unchanged when
+        nothing changed. Retried only with an expected_version."""
+        request = _requests.update_room_metadata(room_id, title, namespace, participants, labels, summary, expected_version)
+        return await self._unary(self._stub.UpdateRoomMetadata, request, timeout)
+
+    async def set_namespace_options(
+        self,
+        namespace: str,
+        *,
+        memory_bank_enabled: bool = False,
+        max_tokens: int = 0,
+        idle_minutes: int = 0,
+        max_turns_per_summary: int = 0,
+        timeout: float | None = None,
+    ) -> bank.SetNamespaceOptionsResponse:
+        """Sets the namespace's memory bank options, all at once (0: the server's default: max_tokens 2000,
+        idle_minutes 10, max_turns_per_summary 40). PRIVACY: with the bank enabled, every room of the
+        namespace may be shown summaries derived from the other rooms of the namespace (other users'
+        conversations). Never retried (no expected_version to guard a repeat)."""
+        request = bank.SetNamespaceOptionsRequest(namespace=namespace, memory_bank_enabled=memory_bank_enabled, max_tokens=max_tokens, idle_minutes=idle_minutes, max_turns_per_summary=max_turns_per_summary)
+        return await self._unary(self._stub.SetNamespaceOptions, request, timeout)
+
+    async def get_memory_bank(
+        self,
+        namespace: str,
+        *,
+        timeout: float | None = None,
+    ) -> bank.GetMemoryBankResponse:
+        """The namespace's options (defaults when never set) and its bank entries, whole."""
+        request = bank.GetMemoryBankRequest(namespace=namespace)
+        return await self._unary(self._stub.GetMemoryBank, request, timeout)
+
+    async def list_rooms_needing_summary(
+        self,
+        namespace: str,
+        *,
+        idle_minutes: int = 0,
+        page_size: int = 0,
+        as_of: _requests.When | None = None,
+        timeout: float | None = None,
+    ) -> bank.ListRoomsNeedingSummaryResponse:
+        """The namespace's rooms idle for at least ``idle_minutes`` (0: the namespace's) at ``as_of`` (None:
+        the server's clock; a naive datetime is UTC) whose newest turn is newer than their summary, least
+        recently active first; ``more`` says a longer page would list more."""
+        request = bank.ListRoomsNeedingSummaryRequest(namespace=namespace, idle_minutes=idle_minutes, page_size=page_size, as_of=_requests.timestamp(as_of))
+        return await self._unary(self._stub.ListRoomsNeedingSummary, request, timeout)
+
+    async def put_conversation_summary(
+        self,
+        room_id: str,
+        summary: str,
+        covers_version: int,
+        *,
+        last_turn_at: _requests.When | None = None,
+        source_message_count: int = 0,
+        timeout: float | None = None,
+    ) -> bank.PutConversationSummaryResponse:
+        """Upserts the room's conversation entry in its namespace's bank (``created``: it had none).
+        SummaryOutdatedError (an AbortedError) when the stored summary covers a newer version than
+        ``covers_version``; FAILED_PRECONDITION when the room's namespace has no enabled bank. Retried: a
+        repeat with the same covers_version replaces the entry with the same text."""
+        request = bank.PutConversationSummaryRequest(room_id=room_id, summary=summary, covers_version=covers_version, last_turn_at=_requests.timestamp(last_turn_at), source_message_count=source_message_count)
+        return await self._unary(self._stub.PutConversationSummary, request, timeout)
+
+    async def plan_rollup(
+        self,
+        namespace: str,
+        *,
+        as_of: _requests.When | None = None,
+        timeout: float | None = None,
+    ) -> bank.PlanRollupResponse:
+        """The merges that bring the namespace's bank within budget (empty ``groups`` when it fits), each
+        with the plan token commit_rollup takes; ages are measured at ``as_of`` (None: the server's clock).
+        Retried: a repeat plans from the bank as it is then (it drops entries only while still over budget
+        with nothing left to merge)."""
+        request = bank.PlanRollupRequest(namespace=namespace, as_of=_requests.timestamp(as_of))
+        return await self._unary(self._stub.PlanRollup, request, timeout)
+
+    async def commit_rollup(
+        self,
+        plan: str,
+        digest_text: str,
+        *,
+        timeout: float | None = None,
+    ) -> bank.CommitRollupResponse:
+        """Replaces a planned group's sources with ``digest_text``, atomically. RollupConflictError (an
+        AbortedError) when a source or the folded digest changed since the plan, which is also what a
+        repeat of a commit that succeeded gets: never retried, plan again instead."""
+        request = bank.CommitRollupRequest(plan=plan, digest_text=digest_text)
+        return await self._unary(self._stub.CommitRollup, request, timeout)
+
+    async def render_memory_bank(
+        self,
+        namespace: str,
+        *,
+        max_tokens: int = 0,
+        timeout: float | None = None,
+    ) -> bank.RenderMemoryBankResponse:
+        """The namespace's bank as the block put before a system prompt (header line, then Recent
+        conversations / By day / By week / By month, newest first), within ``max_tokens`` (0: the
+        namespace's max_tokens); empty text when the bank has no entries."""
+        request = bank.RenderMemoryBankRequest(namespace=namespace, max_tokens=max_tokens)
+        return await self._unary(self._stub.RenderMemoryBank, request, timeout)

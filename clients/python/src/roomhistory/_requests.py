@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from .convert import from_datetime
+from .v1 import export_pb2 as export
 from .v1 import message_pb2 as msg
+from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2 as pb
 
 #: Reactions as Reaction messages or as a mapping from emoji to count.
@@ -130,6 +132,56 @@ def set_room_retention(
     if idle_ttl_seconds is not None:
         request.idle_ttl_seconds = idle_ttl_seconds
     return write_options(request, expected_version, durability)
+
+
+def update_room_metadata(
+    room_id: str,
+    title: str | None,
+    namespace: str | None,
+    participants: Iterable[meta.Participant] | None,
+    labels: Iterable[str] | None,
+    summary: str | None,
+    expected_version: int | None,
+) -> meta.UpdateRoomMetadataRequest:
+    """A metadata update whose update_mask names exactly the fields given (not None), so an empty value
+    clears its field and a field left out is kept."""
+    request = meta.UpdateRoomMetadataRequest(room_id=room_id)
+    given: list[str] = []
+    for name, value in (("title", title), ("namespace", namespace), ("summary", summary)):
+        if value is not None:
+            setattr(request, name, value)
+            given.append(name)
+    if participants is not None:
+        request.participants.extend(participants)
+        given.append("participants")
+    if labels is not None:
+        request.labels.extend(labels)
+        given.append("labels")
+    request.update_mask.paths.extend(given)
+    if expected_version is not None:
+        request.expected_version = expected_version
+    return request
+
+
+#: What import_rooms takes: export records (the options below apply) or whole ImportRoomsRequests (sent as
+#: they are).
+ImportItem = export.ExportRecord | export.ImportRoomsRequest
+
+
+def export_rooms(room_ids: Iterable[str] | None, namespace: str, everything: bool) -> export.ExportRoomsRequest:
+    return export.ExportRoomsRequest(room_ids=list(room_ids or ()), namespace=namespace, all=everything)
+
+
+def import_request(
+    item: ImportItem, expected_version: int | None, replace_existing: bool
+) -> export.ImportRoomsRequest:
+    """A record as an ImportRoomsRequest with the call's options; a request is sent as it is."""
+    if isinstance(item, export.ImportRoomsRequest):
+        return item
+    request = export.ImportRoomsRequest(record=item, replace_existing=replace_existing)
+    if expected_version is not None:
+        request.expected_version = expected_version
+    return request
 
 
 def watch(cursors: Mapping[str, int], progress_interval: float) -> pb.WatchRequest:

@@ -85,10 +85,15 @@ def is_transient(err: BaseException) -> bool:
 #: leaves no time for another attempt anyway).
 RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
-#: Requests that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then).
+#: Requests that are always safe to repeat: reads, ReapIdleRooms (it expires what is idle then), PlanRollup
+#: (a repeat plans from the bank as it is then) and PutConversationSummary (the same covers_version
+#: replaces the entry with the same text). Not CommitRollup: a repeat after a lost reply is ABORTED
+#: (ROLLUP_CONFLICT), as if another worker had committed; nor SetNamespaceOptions (no expected_version).
 _ALWAYS_SAFE = frozenset(
     {"GetHistoryRequest", "RenderMessagesRequest", "GetRoomInfoRequest", "ListRoomsRequest", "ReapIdleRoomsRequest",
-     "GetArchiveRequest", "SearchHistoryRequest", "ExportSummaryRequest", "GetRunCursorRequest"}
+     "GetArchiveRequest", "SearchHistoryRequest", "ExportSummaryRequest", "GetRunCursorRequest",
+     "GetMemoryBankRequest", "ListRoomsNeedingSummaryRequest", "RenderMemoryBankRequest", "PlanRollupRequest",
+     "PutConversationSummaryRequest"}
 )
 
 

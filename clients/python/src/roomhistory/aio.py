@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import grpc
 import grpc.aio
 
+from . import _requests
 from ._methods import AsyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._trust import TokenProvider, channel_trust
@@ -17,6 +18,8 @@ from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
 from .errors import ClientClosedError, error_from_rpc
+from .v1 import export_pb2 as export
+from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
 R = TypeVar("R")
@@ -116,16 +119,75 @@ class AsyncRoomHistoryClient(AsyncMethods):
                 raise error
             await asyncio.sleep(delay)
 
-    async def iter_rooms(self, *, page_size: int = 0, timeout: float | None = None) -> AsyncIterator[str]:
-        """Every room id ListRooms lists, in order, page after page (``timeout`` per page)."""
+    async def iter_rooms(
+        self,
+        *,
+        page_size: int = 0,
+        namespace: str = "",
+        label: str = "",
+        order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> AsyncIterator[str]:
+        """Every room id ListRooms lists (with its filters and order), page after page (``timeout`` per
+        page)."""
         token = ""
         while True:
-            page = await self.list_rooms(page_size=page_size, page_token=token, timeout=timeout)
+            page = await self.list_rooms(
+                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, timeout=timeout
+            )
             for room_id in page.room_ids:
                 yield room_id
             token = page.next_page_token
             if not token:
                 return
+
+    async def export_rooms(
+        self,
+        room_ids: Iterable[str] | None = None,
+        *,
+        namespace: str = "",
+        all: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[export.ExportRecord]:
+        """RoomHistoryClient.export_rooms as an async iterator: leaving it (or aclose()) cancels the
+        call."""
+        if self._closed:
+            raise ClientClosedError()
+        request = _requests.export_rooms(room_ids, namespace, all)
+        call = self._stub.ExportRooms(request, timeout=timeout)
+        try:
+            async for response in call:
+                yield response.record
+        except grpc.RpcError as err:
+            raise error_from_rpc(err) from None
+        finally:
+            call.cancel()
+
+    async def import_rooms(
+        self,
+        records: Iterable[_requests.ImportItem] | AsyncIterable[_requests.ImportItem],
+        *,
+        expected_version: int | None = None,
+        replace_existing: bool = False,
+        timeout: float | None = None,
+    ) -> export.ImportRoomsResponse:
+        """RoomHistoryClient.import_rooms; ``records`` may also be an async iterable."""
+        if self._closed:
+            raise ClientClosedError()
+
+        async def requests() -> AsyncIterator[export.ImportRoomsRequest]:
+            if isinstance(records, AsyncIterable):
+                async for item in records:
+                    yield _requests.import_request(item, expected_version, replace_existing)
+            else:
+                for item in records:
+                    yield _requests.import_request(item, expected_version, replace_existing)
+
+        try:
+            response: export.ImportRoomsResponse = await self._stub.ImportRooms(requests(), timeout=timeout)
+        except grpc.RpcError as err:
+            raise error_from_rpc(err) from None
+        return response
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import grpc
 
+from . import _requests
 from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, error_from_rpc
+from .v1 import export_pb2 as export
+from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
 R = TypeVar("R")
@@ -147,15 +150,75 @@ class RoomHistoryClient(SyncMethods):
                 raise error
             time.sleep(delay)
 
-    def iter_rooms(self, *, page_size: int = 0, timeout: float | None = None) -> Iterator[str]:
-        """Every room id ListRooms lists, in order, page after page (``timeout`` per page)."""
+    def iter_rooms(
+        self,
+        *,
+        page_size: int = 0,
+        namespace: str = "",
+        label: str = "",
+        order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> Iterator[str]:
+        """Every room id ListRooms lists (with its filters and order), page after page (``timeout`` per
+        page)."""
         token = ""
         while True:
-            page = self.list_rooms(page_size=page_size, page_token=token, timeout=timeout)
+            page = self.list_rooms(
+                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, timeout=timeout
+            )
             yield from page.room_ids
             token = page.next_page_token
             if not token:
                 return
+
+    def export_rooms(
+        self,
+        room_ids: Iterable[str] | None = None,
+        *,
+        namespace: str = "",
+        all: bool = False,
+        timeout: float | None = None,
+    ) -> Iterator[export.ExportRecord]:
+        """The records of an export (format roomhistory.export.v1), header first: the rooms ``room_ids`` (in
+        that order; missing rooms are skipped), or every room of ``namespace`` then its memory bank, or
+        with ``all`` every room then every namespace bank; exactly one of the three. Each room comes whole
+        (metadata, window, archive, version, settings). ``timeout`` bounds the whole stream (None: no
+        deadline, unlike unary calls: an export may be long); not retried. Stopping the iteration (or
+        closing the generator) cancels the call."""
+        if self._closed:
+            raise ClientClosedError()
+        request = _requests.export_rooms(room_ids, namespace, all)
+        call = self._stub.ExportRooms(request, timeout=timeout)
+        try:
+            for response in call:
+                yield response.record
+        except grpc.RpcError as err:
+            raise error_from_rpc(err) from None
+        finally:
+            call.cancel()
+
+    def import_rooms(
+        self,
+        records: Iterable[_requests.ImportItem],
+        *,
+        expected_version: int | None = None,
+        replace_existing: bool = False,
+        timeout: float | None = None,
+    ) -> export.ImportRoomsResponse:
+        """Streams ``records`` (ExportRecords, e.g. from export_rooms or read_export_file, or whole
+        ImportRoomsRequests, sent as they are) to ImportRooms, one at a time. A room record is created
+        (ALREADY_EXISTS when the room exists), replaces the room with ``replace_existing``, or only at
+        ``expected_version``; a namespace record replaces the bank. Refused records are listed in the
+        response's ``failures``, the others are imported; an import never lowers a room's version.
+        ``timeout`` bounds the whole stream (None: no deadline); never retried."""
+        if self._closed:
+            raise ClientClosedError()
+        requests = (_requests.import_request(r, expected_version, replace_existing) for r in records)
+        try:
+            response: export.ImportRoomsResponse = self._stub.ImportRooms(requests, timeout=timeout)
+        except grpc.RpcError as err:
+            raise error_from_rpc(err) from None
+        return response
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None

@@ -73,6 +73,21 @@ class VersionConflictError(AbortedError):
         return self.metadata.get("room_id", "")
 
 
+class SummaryOutdatedError(AbortedError):
+    """ABORTED with reason SUMMARY_OUTDATED: PutConversationSummary's covers_version is older than the
+    version the room's stored summary covers (another worker summarised a newer version)."""
+
+    @property
+    def covers_version(self) -> int:
+        """The version the stored summary covers."""
+        return int(self.metadata.get("covers_version", "0"))
+
+
+class RollupConflictError(AbortedError):
+    """ABORTED with reason ROLLUP_CONFLICT: a source or the folded digest of a roll-up plan changed since
+    PlanRollup (another worker committed it, or a summary was replaced); plan again."""
+
+
 class NotFoundError(RoomHistoryError):
     """NOT_FOUND: the message id is not in the room."""
 
@@ -158,7 +173,7 @@ class RoomNotFollowedError(RoomHistoryError, KeyError):
 
 
 #: The one table from status codes to exceptions (clients/testdata/error-vectors.json); other codes raise
-#: RoomHistoryError. ABORTED with reason VERSION_CONFLICT raises VersionConflictError.
+#: RoomHistoryError. An ABORTED whose reason is in ABORTED_BY_REASON raises that subclass.
 ERROR_BY_CODE: dict[grpc.StatusCode, type[RoomHistoryError]] = {
     grpc.StatusCode.ABORTED: AbortedError,
     grpc.StatusCode.NOT_FOUND: NotFoundError,
@@ -173,14 +188,22 @@ ERROR_BY_CODE: dict[grpc.StatusCode, type[RoomHistoryError]] = {
 }
 
 
+#: ABORTED's reasons that have an exception of their own (any other reason: AbortedError).
+ABORTED_BY_REASON: dict[str, type[AbortedError]] = {
+    "VERSION_CONFLICT": VersionConflictError,
+    "SUMMARY_OUTDATED": SummaryOutdatedError,
+    "ROLLUP_CONFLICT": RollupConflictError,
+}
+
+
 def error_from_rpc(err: grpc.RpcError) -> RoomHistoryError:
     """Turns a failed call (sync or grpc.aio) into the exception its status code maps to."""
     code: grpc.StatusCode = _call(err, "code") or grpc.StatusCode.UNKNOWN
     message: str = _call(err, "details") or code.name
     reason, metadata, retry_delay = _status_details(_call(err, "trailing_metadata") or ())
     cls = ERROR_BY_CODE.get(code, RoomHistoryError)
-    if code == grpc.StatusCode.ABORTED and reason == "VERSION_CONFLICT":
-        cls = VersionConflictError
+    if code == grpc.StatusCode.ABORTED:
+        cls = ABORTED_BY_REASON.get(reason, AbortedError)
     return cls(message, code=code, reason=reason, metadata=metadata, retry_delay=retry_delay)
 
 
