@@ -86,3 +86,19 @@ export function unavailable(why: string): DomainError {
 export function notImplemented(rpc: string): DomainError {
   return new DomainError("UNIMPLEMENTED", `${rpc} is not implemented by this server yet`);
 }
+
+/** A conversation summary older than the stored one: `covers_version` is the stored one. */
+export function summaryOutdated(roomId: string, storedCoversVersion: number): DomainError {
+  return new DomainError("SUMMARY_OUTDATED", `room ${roomId}'s stored summary covers version ${storedCoversVersion}, ` +
+    "newer than this one", { room_id: roomId, covers_version: String(storedCoversVersion) });
+}
+
+/** A roll-up whose sources or digest changed since it was planned: nothing was committed. */
+export function rollupConflict(why: string): DomainError {
+  return new DomainError("ROLLUP_CONFLICT", `the roll-up plan is stale: ${why}; nothing was committed, plan again`);
+}
+
+/** A memory bank operation on a namespace whose bank is off (SetNamespaceOptions). */
+export function bankDisabled(field: string, namespace: string): DomainError {
+  return failedPrecondition(field, `the memory bank of namespace ${namespace} is not enabled (SetNamespaceOptions)`);
+}
