@@ -4,6 +4,9 @@
   RPC, deadlines, failures raised as :mod:`roomhistory.errors` exceptions, and a ``watch`` that resumes
   by itself.
 - :class:`RoomMirror` and :class:`AsyncRoomMirror`: a live in-memory copy of rooms fed by one watch.
+- :mod:`roomhistory.export_file`: export files (roomhistory.export.v1, JSON Lines) written from and
+  imported into a server; :mod:`roomhistory.importers.echo`: the Echo bot's conversation files as export
+  records.
 - The generated messages, re-exported here (``Message``, ``Role``, ...); all of them live in
   :mod:`roomhistory.v1`.
 """
@@ -37,8 +40,20 @@ from .errors import (
     UnavailableError,
     VersionConflictError,
 )
+from .export_file import (
+    EXPORT_FORMAT,
+    ExportFileError,
+    TransferProgress,
+    export_rooms_to_file,
+    export_rooms_to_file_async,
+    import_rooms_from_file,
+    import_rooms_from_file_async,
+    read_export_file,
+    write_export_file,
+)
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
+from .v1.export_pb2 import ExportRecord
 from .v1.memory_bank_pb2 import MemoryBankUse, MemoryGranularity
 from .v1.message_pb2 import (
     ContentPart,
@@ -66,6 +81,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_PROGRESS_INTERVAL",
     "DEFAULT_TIMEOUT",
+    "EXPORT_FORMAT",
     "AbortedError",
     "AsyncRoomHistoryClient",
     "AsyncRoomMirror",
@@ -76,6 +92,8 @@ __all__ = [
     "ContentPart",
     "DeadlineExceededError",
     "Durability",
+    "ExportFileError",
+    "ExportRecord",
     "FileData",
     "IdMarkers",
     "ImageUrl",
@@ -109,15 +127,21 @@ __all__ = [
     "SummaryOutdatedError",
     "TokenEncoding",
     "ToolCall",
+    "TransferProgress",
     "UnauthenticatedError",
     "UnavailableError",
     "VersionConflictError",
     "WatchStream",
     "change_kind",
     "enum_name",
+    "export_rooms_to_file",
+    "export_rooms_to_file_async",
     "from_datetime",
     "from_openai",
+    "import_rooms_from_file",
+    "import_rooms_from_file_async",
     "new_idempotency_key",
+    "read_export_file",
     "read_window",
     "read_window_async",
     "retry_on_conflict",
@@ -126,4 +150,5 @@ __all__ = [
     "to_datetime",
     "to_openai",
     "trust_from_env",
+    "write_export_file",
 ]

@@ -175,9 +175,12 @@ def export_rooms(room_ids: Iterable[str] | None, namespace: str, everything: boo
 def import_request(
     item: ImportItem, expected_version: int | None, replace_existing: bool
 ) -> export.ImportRoomsRequest:
-    """A record as an ImportRoomsRequest with the call's options; a request is sent as it is."""
+    """A record as an ImportRoomsRequest, with the call's options when it is a room record (a namespace
+    record is always replaced); a request is sent as it is."""
     if isinstance(item, export.ImportRoomsRequest):
         return item
+    if item.WhichOneof("record") != "room":
+        return export.ImportRoomsRequest(record=item)
     request = export.ImportRoomsRequest(record=item, replace_existing=replace_existing)
     if expected_version is not None:
         request.expected_version = expected_version

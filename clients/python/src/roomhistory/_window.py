@@ -6,7 +6,8 @@ follows the copy's version and carries what it changed (CLEAR, EXPIRED and DELET
 them: the copy is then empty at the change's version); anything else (a gap, a RESYNC, omitted messages, a
 message the copy does not hold, a kind this client does not know) is read with GetHistory, just the
 appended messages when that is exact. PRUNE replaces messages by seq as UPDATE does; COMPACT puts its
-messages in place of every message up to replaced_through_seq; AGENT_OPTIONS only moves the version. Versions only go forward: a change or a read older than the copy is
+messages in place of every message up to replaced_through_seq; AGENT_OPTIONS and METADATA only move the
+version; IMPORTED (a room replaced whole by ImportRooms) is read. Versions only go forward: a change or a read older than the copy is
 ignored, unless the server's store lost the room (a change whose version is below its previous_version).
 """
 
@@ -27,9 +28,10 @@ CK = change_pb2.ChangeKind
 _REPLACES = (CK.CHANGE_KIND_UPDATE, CK.CHANGE_KIND_DELETE, CK.CHANGE_KIND_REACTIONS, CK.CHANGE_KIND_PRUNE)
 #: Kinds after which the room is empty, whatever came before: applied even after a gap.
 _EMPTIES = (CK.CHANGE_KIND_CLEAR, CK.CHANGE_KIND_EXPIRED, CK.CHANGE_KIND_DELETED)
-#: Kinds that only move the version.
+#: Kinds that only move the version (METADATA: the room's title, participants, labels or summary changed).
 _KEEPS = (
-    CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_RETENTION, CK.CHANGE_KIND_RENDER_DEFAULTS, CK.CHANGE_KIND_AGENT_OPTIONS
+    CK.CHANGE_KIND_REBACKFILL, CK.CHANGE_KIND_RETENTION, CK.CHANGE_KIND_RENDER_DEFAULTS, CK.CHANGE_KIND_AGENT_OPTIONS,
+    CK.CHANGE_KIND_METADATA,
 )
 
 
@@ -114,7 +116,9 @@ def apply_change(window: Sequence[msg.Message], change: change_pb2.RoomChange) -
         return list(window)
     if kind == CK.CHANGE_KIND_COMPACT:
         return _compact(window, change)
-    return None  # RESYNC, or a kind this client does not know yet: never ignored
+    # RESYNC, IMPORTED (ImportRooms replaced the room whole: it carries no messages), or a kind this client
+    # does not know yet: read the room, never ignored.
+    return None
 
 
 def last_seq(window: Sequence[msg.Message]) -> int:
