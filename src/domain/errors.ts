@@ -14,7 +14,11 @@ export type DomainErrorCode =
   /** UpdateRunCursor's expected_next_seq did not match (src/store/run-cursor.ts). */
   | "CURSOR_CONFLICT"
   /** ImportRooms: the room exists and the import asked neither to replace it nor at which version. */
-  | "ALREADY_EXISTS";
+  | "ALREADY_EXISTS"
+  /** PutConversationSummary covers an older room version than the stored summary (src/store/bank). */
+  | "SUMMARY_OUTDATED"
+  /** CommitRollup's sources or digest changed since PlanRollup (src/store/bank). */
+  | "ROLLUP_CONFLICT";
 
 export class DomainError extends Error {
   constructor(
