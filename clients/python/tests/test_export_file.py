@@ -13,7 +13,7 @@ from roomhistory.export_file import (
     EXPORT_FORMAT,
     ExportFileError,
     TransferProgress,
-    header_record,
+    export_header,
     read_export_file,
     record_to_line,
     write_export_file,
@@ -43,12 +43,13 @@ def test_a_file_round_trips_with_a_header_first(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
     records = [room_record("r1"), room_record("r2", 0), namespace_record()]
     seen: list[TransferProgress] = []
-    totals = write_export_file(path, records, source="test", progress=seen.append)
-    assert (totals.rooms, totals.namespaces) == (2, 1) and totals.bytes == path.stat().st_size
-    assert [(p.rooms, p.namespaces) for p in seen] == [(1, 0), (2, 0), (2, 1)]
+    totals = write_export_file(path, records, progress=seen.append)
+    assert (totals.records, totals.rooms, totals.namespaces) == (4, 2, 1)
+    assert [(p.records, p.rooms, p.namespaces) for p in seen] == [(1, 0, 0), (2, 1, 0), (3, 2, 0), (4, 2, 1)]
+    assert not (tmp_path / "out.jsonl.partial").exists()
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 and json.loads(lines[0])["header"]["format"] == EXPORT_FORMAT
-    assert json.loads(lines[0])["header"]["source"] == "test"
+    assert json.loads(lines[0])["header"]["source"] == "roomhistory"
     assert "roomId" in json.loads(lines[1])["room"]  # written with the JSON (camelCase) names
     back = list(read_export_file(path))
     assert back[0].header.format == EXPORT_FORMAT
@@ -58,11 +59,13 @@ def test_a_file_round_trips_with_a_header_first(tmp_path: Path) -> None:
 
 def test_a_header_given_is_kept_and_a_second_one_refused(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
-    header = header_record("echo-bot")
+    header = export_header("echo-bot")
     write_export_file(path, [header, room_record("r")])
     assert next(read_export_file(path)) == header
-    with pytest.raises(ExportFileError, match="line 3: a header can only be the first record"):
+    with pytest.raises(ExportFileError, match=":3: a header after the first record"):
         write_export_file(path, [header, room_record("r"), header])
+    assert next(read_export_file(path)) == header  # the failed write left the file before it alone
+    assert not (tmp_path / "h.jsonl.partial").exists()
     empty = tmp_path / "empty.jsonl"
     write_export_file(empty, [])
     assert [r.WhichOneof("record") for r in read_export_file(empty)] == ["header"]
@@ -89,11 +92,12 @@ def test_original_proto_names_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "first,problem",
     [
-        (None, "line 1: the file is empty"),
-        (json.dumps({"room": {"roomId": "r"}}), "line 1: is not a header"),
-        (json.dumps({"header": {"format": "roomhistory.export.v2"}}), "line 1: format 'roomhistory.export.v2'"),
-        ("{not json", "line 1: is not JSON"),
-        ("[1, 2]", "line 1: is not a JSON object"),
+        (None, 'empty: no "roomhistory.export.v1" header'),
+        (json.dumps({"room": {"roomId": "r"}}), ':1: the first record must be a "roomhistory.export.v1" header'),
+        (json.dumps({"header": {"format": "roomhistory.export.v2"}}), ':1: format "roomhistory.export.v2" is not'),
+        ("{not json", ":1: not JSON"),
+        ("[1, 2]", ":1: not a JSON object"),
+        ("{}", ":1: an ExportRecord holds exactly one of header, room, namespace"),
     ],
 )
 def test_a_file_without_the_header_is_refused_naming_the_line(tmp_path: Path, first: str | None, problem: str) -> None:
@@ -101,15 +105,15 @@ def test_a_file_without_the_header_is_refused_naming_the_line(tmp_path: Path, fi
     path.write_text("" if first is None else first + "\n", encoding="utf-8")
     with pytest.raises(ExportFileError, match=problem) as raised:
         list(read_export_file(path))
-    assert raised.value.line == 1 and str(path) in str(raised.value)
+    assert raised.value.line == (0 if first is None else 1) and str(path) in str(raised.value)
 
 
 def test_a_bad_line_later_is_named_after_the_records_before_it(tmp_path: Path) -> None:
     path = tmp_path / "later.jsonl"
-    good = [record_to_line(header_record()), record_to_line(room_record("r"))]
+    good = [record_to_line(export_header()), record_to_line(room_record("r"))]
     path.write_text("\n".join([*good, '{"room": {"version": "x"}}']) + "\n", encoding="utf-8")
     read: list[export.ExportRecord] = []
-    with pytest.raises(ExportFileError, match="line 3: is not an ExportRecord"):
+    with pytest.raises(ExportFileError, match=":3: not an ExportRecord"):
         for record in read_export_file(path):
             read.append(record)
     assert len(read) == 2  # one line at a time: the good records came before the failure

@@ -44,6 +44,7 @@ from .export_file import (
     EXPORT_FORMAT,
     ExportFileError,
     TransferProgress,
+    export_header,
     export_rooms_to_file,
     export_rooms_to_file_async,
     import_rooms_from_file,
@@ -51,6 +52,7 @@ from .export_file import (
     read_export_file,
     write_export_file,
 )
+from .importers import echo_conversation_to_records
 from .mirror import RoomMirror
 from .v1.change_pb2 import ChangeKind, RoomChange
 from .v1.export_pb2 import ExportRecord
@@ -133,7 +135,9 @@ __all__ = [
     "VersionConflictError",
     "WatchStream",
     "change_kind",
+    "echo_conversation_to_records",
     "enum_name",
+    "export_header",
     "export_rooms_to_file",
     "export_rooms_to_file_async",
     "from_datetime",

@@ -10,6 +10,8 @@ client's writeExportFile / readExportFile read and write the same files.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -34,30 +36,40 @@ PathLike = str | os.PathLike[str]
 
 
 class ExportFileError(ValueError):
-    """A file that is not a roomhistory.export.v1 export: ``line`` (1-based) is the line at fault."""
+    """A file that is not a readable roomhistory.export.v1 export: ``line`` is the line at fault (1-based; 0
+    when it is not about one line). TypeScript: ExportFileError, with the same messages."""
 
     def __init__(self, path: PathLike, line: int, problem: str) -> None:
-        super().__init__(f"{os.fspath(path)}: line {line}: {problem}")
+        where = f"{os.fspath(path)}:{line}" if line else os.fspath(path)
+        super().__init__(f"{where}: {problem}")
         self.path = os.fspath(path)
         self.line = line
 
 
 @dataclass
 class TransferProgress:
-    """How far an export to or an import from a file got: the records of each kind so far (the header not
-    counted) and the bytes written or read."""
+    """Counts of what a file helper wrote, read or sent so far: ``records`` counts every record, the header
+    included; ``rooms`` and ``namespaces`` the room and namespace (memory bank) records."""
 
+    records: int = 0
     rooms: int = 0
     namespaces: int = 0
-    bytes: int = 0
+
+    def count(self, record: export.ExportRecord) -> None:
+        self.records += 1
+        kind = record.WhichOneof("record")
+        if kind == "room":
+            self.rooms += 1
+        elif kind == "namespace":
+            self.namespaces += 1
 
 
-#: Called after every record with the totals so far.
+#: Called after every record with the counts so far (a copy).
 Progress = Callable[[TransferProgress], None]
 
 
-def header_record(source: str = "roomhistory", exported_at: datetime.datetime | None = None) -> export.ExportRecord:
-    """The record that opens an export (``exported_at`` None: now)."""
+def export_header(source: str = "roomhistory", exported_at: datetime.datetime | None = None) -> export.ExportRecord:
+    """A header record for this format, exported at ``exported_at`` (None: now) from ``source``."""
     when = exported_at or datetime.datetime.now(datetime.timezone.utc)
     header = export.ExportHeader(format=EXPORT_FORMAT, exported_at=from_datetime(when), source=source)
     return export.ExportRecord(header=header)
@@ -73,97 +85,115 @@ def line_to_record(line: str, number: int, path: PathLike = "<export>") -> expor
     try:
         value = json.loads(line)
     except ValueError as err:
-        raise ExportFileError(path, number, f"is not JSON ({err})") from None
+        raise ExportFileError(path, number, f"not JSON ({err})") from None
     if not isinstance(value, dict):
-        raise ExportFileError(path, number, "is not a JSON object")
+        raise ExportFileError(path, number, "not a JSON object")
     try:
-        return json_format.ParseDict(value, export.ExportRecord(), ignore_unknown_fields=True)
+        record = json_format.ParseDict(value, export.ExportRecord(), ignore_unknown_fields=True)
     except json_format.ParseError as err:
-        raise ExportFileError(path, number, f"is not an ExportRecord ({err})") from None
+        raise ExportFileError(path, number, f"not an ExportRecord ({err})") from None
+    if record.WhichOneof("record") is None:
+        raise ExportFileError(path, number, "an ExportRecord holds exactly one of header, room, namespace")
+    return record
 
 
-def _check_header(record: export.ExportRecord, number: int, path: PathLike) -> None:
+def _check_format(record: export.ExportRecord, path: PathLike, line: int) -> None:
     if record.WhichOneof("record") != "header":
-        raise ExportFileError(path, number, f'is not a header; a {EXPORT_FORMAT} export starts with {{"header": ...}}')
+        raise ExportFileError(path, line, f'the first record must be a "{EXPORT_FORMAT}" header')
     if record.header.format != EXPORT_FORMAT:
-        raise ExportFileError(path, number, f"format {record.header.format!r} is not {EXPORT_FORMAT!r}")
-
-
-def _count(record: export.ExportRecord, progress: TransferProgress, size: int) -> None:
-    kind = record.WhichOneof("record")
-    if kind == "room":
-        progress.rooms += 1
-    elif kind == "namespace":
-        progress.namespaces += 1
-    progress.bytes += size
+        raise ExportFileError(path, line, f'format {json.dumps(record.header.format)} is not "{EXPORT_FORMAT}"')
 
 
 class _Writer:
-    """Writes records as lines: a header first (the one given, else a new one), and no other header."""
+    """Writes records as lines to ``path + ".partial"``: a header first (the one given, else a new one) and
+    no other header; finish() renames the file to ``path``, abort() removes it."""
 
-    def __init__(self, out: TextIO, path: PathLike, source: str, progress: Progress | None) -> None:
-        self._out, self._path, self._source, self._progress = out, path, source, progress
+    def __init__(self, path: PathLike, out: TextIO, progress: Progress | None) -> None:
+        self._path, self._out, self._progress = path, out, progress
         self.totals = TransferProgress()
-        self._lines = 0
 
     def write(self, record: export.ExportRecord) -> None:
         if record.WhichOneof("record") == "header":
-            if self._lines:
-                raise ExportFileError(self._path, self._lines + 1, "a header can only be the first record")
-            _check_header(record, 1, self._path)
-        elif not self._lines:
-            self._line(header_record(self._source))
+            if self.totals.records:
+                raise ExportFileError(self._path, self.totals.records + 1, "a header after the first record")
+            _check_format(record, self._path, 1)
+        elif not self.totals.records:
+            self._line(export_header())
         self._line(record)
-        if record.WhichOneof("record") != "header" and self._progress:
-            self._progress(TransferProgress(**vars(self.totals)))
 
     def finish(self) -> TransferProgress:
-        if not self._lines:
-            self._line(header_record(self._source))
+        if not self.totals.records:
+            self._line(export_header())
+        self._out.close()
+        os.replace(_partial(self._path), self._path)
         return self.totals
 
+    def abort(self) -> None:
+        self._out.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(_partial(self._path))
+
     def _line(self, record: export.ExportRecord) -> None:
-        text = record_to_line(record) + "\n"
-        self._out.write(text)
-        self._lines += 1
-        _count(record, self.totals, len(text.encode("utf-8")))
+        self._out.write(record_to_line(record) + "\n")
+        self.totals.count(record)
+        if self._progress:
+            self._progress(dataclasses.replace(self.totals))
+
+
+def _partial(path: PathLike) -> str:
+    return os.fspath(path) + ".partial"
+
+
+def _open_partial(path: PathLike) -> TextIO:
+    return open(_partial(path), "w", encoding="utf-8", newline="\n")
 
 
 def write_export_file(
-    path: PathLike, records: Iterable[export.ExportRecord], *, source: str = "roomhistory", progress: Progress | None = None
+    path: PathLike, records: Iterable[export.ExportRecord], *, progress: Progress | None = None
 ) -> TransferProgress:
-    """Writes ``records`` to ``path`` (replacing it) as a roomhistory.export.v1 file, one line each. The first
-    record may be a header (it must name the format); otherwise a header with ``source`` and the time now is
-    written first. Returns the totals written."""
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        writer = _Writer(out, path, source, progress)
+    """Writes ``records`` to ``path``, one line each, and returns the counts. When the first record is not a
+    header, a header (source "roomhistory") is written first; a header of another format, or a header after
+    the first record, is refused with an ExportFileError. The file appears at ``path`` only once complete
+    (it is written as ``path + ".partial"``, then renamed), so a failed export never leaves a file that
+    looks whole."""
+    writer = _Writer(path, _open_partial(path), progress)
+    try:
         for record in records:
             writer.write(record)
-        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.finish()
 
 
-def read_export_file(path: PathLike, *, progress: Progress | None = None) -> Iterator[export.ExportRecord]:
-    """The records of a roomhistory.export.v1 file, header first, one line at a time. ExportFileError, naming
-    the line, for a file without the header (empty, or another first record), of another format, or with a
-    line that is not a record; blank lines are skipped."""
-    totals = TransferProgress()
+def read_export_file(path: PathLike) -> Iterator[export.ExportRecord]:
+    """The records of the export file at ``path``, header first, read line by line (memory bounded by the
+    longest line). Blank lines are skipped. An ExportFileError names the line when the first record is not a
+    header of this format, a line is not a JSON object holding exactly one record, or a header comes again
+    later (an empty file: line 0); a missing file raises the file system's error."""
+    seen = 0
     with open(path, encoding="utf-8") as lines:
-        seen_header = False
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             record = line_to_record(line, number, path)
-            if not seen_header:
-                _check_header(record, number, path)
-                seen_header = True
+            if not seen:
+                _check_format(record, path, number)
             elif record.WhichOneof("record") == "header":
-                raise ExportFileError(path, number, "a header can only be the first record")
-            _count(record, totals, len(line.encode("utf-8")))
+                raise ExportFileError(path, number, "a header after the first record")
+            seen += 1
             yield record
-            if progress and record.WhichOneof("record") != "header":
-                progress(TransferProgress(**vars(totals)))
-        if not seen_header:
-            raise ExportFileError(path, 1, f"the file is empty: no {EXPORT_FORMAT} header")
+    if not seen:
+        raise ExportFileError(path, 0, f'empty: no "{EXPORT_FORMAT}" header')
+
+
+def _counted(records: Iterable[export.ExportRecord], progress: Progress | None) -> Iterator[export.ExportRecord]:
+    totals = TransferProgress()
+    for record in records:
+        yield record
+        totals.count(record)
+        if progress:
+            progress(dataclasses.replace(totals))
 
 
 def export_rooms_to_file(
@@ -176,8 +206,9 @@ def export_rooms_to_file(
     progress: Progress | None = None,
     timeout: float | None = None,
 ) -> TransferProgress:
-    """ExportRooms (``room_ids``, ``namespace`` or ``all``, as client.export_rooms) into a file, record by
-    record as the server streams them. Returns the totals written; ``progress`` is called after each."""
+    """Exports what ``room_ids``, ``namespace`` or ``all`` names (exactly one, as client.export_rooms) into
+    the file at ``path`` (see write_export_file), record by record as the server streams them, and returns
+    the counts; ``progress`` is called after every record."""
     records = client.export_rooms(room_ids, namespace=namespace, all=all, timeout=timeout)
     return write_export_file(path, records, progress=progress)
 
@@ -191,11 +222,12 @@ def import_rooms_from_file(
     *,
     timeout: float | None = None,
 ) -> export.ImportRoomsResponse:
-    """ImportRooms from a file, sent line by line as it is read (header included: the server checks it).
-    ``expected_version`` and ``replace_existing`` apply to every room record, as in client.import_rooms;
-    ``progress`` is called after each record read. Returns the server's report (refused records are in
-    ``failures``); a malformed file raises ExportFileError and cancels the import before it ends."""
-    source = _Source(read_export_file(path, progress=progress))
+    """Imports the export file at ``path`` into the server (client.import_rooms, line by line as the file is
+    read; the header is sent too, and checked again there) and returns the server's report (refused
+    records are in ``failures``). ``expected_version`` and ``replace_existing`` apply to every room record.
+    A file that is not a valid export raises ExportFileError, and the import stops there: records before
+    the bad line may have been imported. ``progress`` counts the records sent."""
+    source = _Source(_counted(read_export_file(path), progress))
     try:
         return client.import_rooms(
             source, expected_version=expected_version, replace_existing=replace_existing, timeout=timeout
@@ -215,18 +247,18 @@ async def export_rooms_to_file_async(
     timeout: float | None = None,
 ) -> TransferProgress:
     """export_rooms_to_file for the asyncio client (each line is written to the file's buffer as its record
-    arrives; the file is opened and closed in a thread)."""
+    arrives; the file is opened in a thread)."""
     records: AsyncIterable[export.ExportRecord] = client.export_rooms(
         room_ids, namespace=namespace, all=all, timeout=timeout
     )
-    out = await asyncio.to_thread(open, path, "w", encoding="utf-8", newline="\n")
+    writer = _Writer(path, await asyncio.to_thread(_open_partial, path), progress)
     try:
-        writer = _Writer(out, path, "roomhistory", progress)
         async for record in records:
             writer.write(record)
-        return writer.finish()
-    finally:
-        await asyncio.to_thread(out.close)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.finish()
 
 
 async def import_rooms_from_file_async(
@@ -238,8 +270,9 @@ async def import_rooms_from_file_async(
     *,
     timeout: float | None = None,
 ) -> export.ImportRoomsResponse:
-    """import_rooms_from_file for the asyncio client."""
-    source = _Source(read_export_file(path, progress=progress))
+    """import_rooms_from_file for the asyncio client (the file is read with blocking reads, one line at a
+    time)."""
+    source = _Source(_counted(read_export_file(path), progress))
     try:
         return await client.import_rooms(
             source, expected_version=expected_version, replace_existing=replace_existing, timeout=timeout
