@@ -135,10 +135,15 @@ export function retryWait(
   return wait < remainingMs ? wait : undefined;
 }
 
-/** The unary RPCs that are always safe to repeat: reads, and ReapIdleRooms (it expires what is idle then). */
+/**
+ * The unary RPCs that are always safe to repeat: reads; ReapIdleRooms and PlanRollup (a repeat acts on
+ * what is there then, as any later call would); PutConversationSummary (the same covers_version replaces
+ * the entry). CommitRollup is not: a repeat after a lost reply is refused with ROLLUP_CONFLICT.
+ */
 const ALWAYS_SAFE = new Set([
   "getHistory", "renderMessages", "getRoomInfo", "listRooms", "reapIdleRooms",
   "getArchive", "searchHistory", "exportSummary", "getRunCursor",
+  "getMemoryBank", "listRoomsNeedingSummary", "renderMemoryBank", "putConversationSummary", "planRollup",
 ]);
 
 /**

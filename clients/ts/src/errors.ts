@@ -84,6 +84,23 @@ export class VersionConflictError extends AbortedError {
   }
 }
 
+/**
+ * ABORTED with reason SUMMARY_OUTDATED: PutConversationSummary's covers_version is older than the version
+ * the room's stored summary covers (another consolidation worker got there first with a newer one).
+ */
+export class SummaryOutdatedError extends AbortedError {
+  /** coversVersion is the version the stored summary covers; 0 when the server did not say. */
+  get coversVersion(): number {
+    return Number(this.detail.metadata.covers_version ?? 0);
+  }
+}
+
+/**
+ * ABORTED with reason ROLLUP_CONFLICT: CommitRollup's plan is stale (a source or the folded digest changed
+ * or is gone since PlanRollup, e.g. another worker committed it). Nothing was changed: plan again.
+ */
+export class RollupConflictError extends AbortedError {}
+
 /** NOT_FOUND: the message named does not exist in the room. */
 export class NotFoundError extends RoomHistoryError {
   /** messageId is the id that was not found; empty when the server did not say. */
@@ -169,7 +186,8 @@ type ErrorClass = new (code: number, details: string, detail: ErrorDetail) => Ro
 
 /**
  * The one table from gRPC status codes to error classes (clients/testdata/error-vectors.json); codes not
- * listed become RoomHistoryError. ABORTED with reason VERSION_CONFLICT is a VersionConflictError.
+ * listed become RoomHistoryError. ABORTED with reason VERSION_CONFLICT is a VersionConflictError,
+ * SUMMARY_OUTDATED a SummaryOutdatedError, ROLLUP_CONFLICT a RollupConflictError.
  */
 const ERROR_CLASS: Partial<Record<number, ErrorClass>> = {
   [status.ABORTED]: AbortedError,
@@ -184,6 +202,13 @@ const ERROR_CLASS: Partial<Record<number, ErrorClass>> = {
   [status.PERMISSION_DENIED]: PermissionDeniedError,
 };
 
+/** ABORTED's reasons that have their own class; any other reason is a plain AbortedError. */
+const ABORTED_REASONS: Partial<Record<string, ErrorClass>> = {
+  VERSION_CONFLICT: VersionConflictError,
+  SUMMARY_OUTDATED: SummaryOutdatedError,
+  ROLLUP_CONFLICT: RollupConflictError,
+};
+
 /** Turns a grpc-js error (or anything thrown) into the matching RoomHistoryError. */
 export function toRoomHistoryError(err: unknown): RoomHistoryError {
   if (err instanceof RoomHistoryError) return err;
@@ -191,8 +216,9 @@ export function toRoomHistoryError(err: unknown): RoomHistoryError {
   if (typeof e?.code !== "number") return new RoomHistoryError(status.UNKNOWN, String((err as Error)?.message ?? err));
   const detail = readDetail(e);
   const details = e.details ?? e.message ?? "";
-  if (e.code === status.ABORTED && detail.reason === "VERSION_CONFLICT") {
-    return new VersionConflictError(e.code, details, detail);
+  if (e.code === status.ABORTED) {
+    const Reasoned = ABORTED_REASONS[detail.reason];
+    if (Reasoned) return new Reasoned(e.code, details, detail);
   }
   const Class = ERROR_CLASS[e.code] ?? RoomHistoryError;
   return new Class(e.code, details, detail);

@@ -6,6 +6,8 @@
  * - RoomHistoryClient.watch(): a Watch that resumes by itself after disconnects and restarts.
  * - RoomMirror: the windows of the rooms a worker follows, in memory, kept current by one watch.
  * - Trust: `tls` (CA, client certificate) and `token`/`tokenProvider` options of RoomHistoryClient.
+ * - Room metadata and the namespace memory bank (memory-bank.ts); exportRooms/importRooms (transfer.ts),
+ *   the "roomhistory.export.v1" file helpers (export-file.ts) and the Echo bot importer (echo.ts).
  *
  * The generated messages (ts-proto) are re-exported; every one has fromPartial/encode/decode. The
  * rest of the generated code is under "@roomhistory/client/gen/...".
@@ -23,8 +25,17 @@ export { DEFAULT_PAGE_SIZE, readWindow, RoomChangedWhilePagingError } from "./pa
 export {
   RoomHistoryError, AbortedError, VersionConflictError, NotFoundError, InvalidArgumentError, ResourceExhaustedError,
   UnavailableError, DeadlineExceededError, CancelledError, ClientClosedError, InternalError, RoomNotFollowedError,
-  UnauthenticatedError, PermissionDeniedError, toRoomHistoryError, type ErrorDetail,
+  UnauthenticatedError, PermissionDeniedError, SummaryOutdatedError, RollupConflictError, toRoomHistoryError,
+  type ErrorDetail,
 } from "./errors.js";
+export { toImportRequest, type ImportItem, type ImportOptions } from "./transfer.js";
+export {
+  EXPORT_FORMAT, ExportFileError, exportHeader, exportRoomsToFile, importRoomsFromFile, readExportFile, writeExportFile,
+  type FileTransferOptions, type TransferProgress,
+} from "./export-file.js";
+export {
+  echoConversationToRecords, type EchoConversation, type EchoImportOptions, type EchoMessage,
+} from "./echo.js";
 export {
   Backoff, CONFLICT_BACKOFF, DEFAULT_BACKOFF, MAX_RETRY_INFO_DELAY_MS, isRetryableStatus, isTransient,
   resumeDelay, retryOnConflict, retrySafe, retryWait, shouldResume, type BackoffOptions,
@@ -54,4 +65,17 @@ export {
   GetRunCursorResponse, PruneToolResultsRequest, PruneToolResultsResponse, SearchHistoryRequest, SearchHistoryResponse,
   SearchHit, SetAgentOptionsRequest, SetAgentOptionsResponse, UpdateRunCursorRequest, UpdateRunCursorResponse,
 } from "./gen/roomhistory/v1/room_history_service.js";
+export {
+  ListRoomsOrder, Participant, RoomListing, RoomMetadata, UpdateRoomMetadataRequest, UpdateRoomMetadataResponse,
+} from "./gen/roomhistory/v1/metadata.js";
+export {
+  CommitRollupRequest, CommitRollupResponse, GetMemoryBankRequest, GetMemoryBankResponse, ListRoomsNeedingSummaryRequest,
+  ListRoomsNeedingSummaryResponse, MemoryBankEntry, MemoryBankUse, MemoryGranularity, NamespaceOptions, PlanRollupRequest,
+  PlanRollupResponse, PutConversationSummaryRequest, PutConversationSummaryResponse, RenderMemoryBankRequest,
+  RenderMemoryBankResponse, RollupGroup, RoomNeedingSummary, SetNamespaceOptionsRequest, SetNamespaceOptionsResponse,
+} from "./gen/roomhistory/v1/memory_bank.js";
+export {
+  ExportedAgentOptions, ExportedNamespace, ExportedRenderDefaults, ExportedRoom, ExportedRunCursor, ExportHeader,
+  ExportRecord, ExportRoomsRequest, ExportRoomsResponse, ImportFailure, ImportRoomsRequest, ImportRoomsResponse,
+} from "./gen/roomhistory/v1/export.js";
 export { Timestamp } from "./gen/google/protobuf/timestamp.js";

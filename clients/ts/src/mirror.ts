@@ -2,8 +2,10 @@
  * RoomMirror: the windows of the rooms a worker follows, kept in memory from ONE watch stream. A change
  * that continues the mirror's version is applied as it comes (an expiry or a deletion empties the copy);
  * anything else (a gap, a RESYNC, omitted messages, a kind this client does not know) is settled with one
- * GetHistory read, in pages at one version (paging.ts). The rules are in window.ts. No polling: an idle
- * room costs nothing. It replaces the legacy per-worker ConversationManager and its
+ * GetHistory read, in pages at one version (paging.ts). A metadata change (CHANGE_KIND_METADATA) moves
+ * the version and leaves the messages; a room replaced by ImportRooms (CHANGE_KIND_IMPORTED) is read
+ * again whole. Either way "changed" is emitted with the change. The rules are in window.ts. No polling:
+ * an idle room costs nothing. It replaces the legacy per-worker ConversationManager and its
  * ensure_fresh_from_redis polling.
  */
 import { EventEmitter } from "node:events";

@@ -96,7 +96,10 @@ export function applyChange(window: readonly Message[], change: RoomChange): rea
     case ChangeKind.CHANGE_KIND_RETENTION:
     case ChangeKind.CHANGE_KIND_RENDER_DEFAULTS:
     case ChangeKind.CHANGE_KIND_AGENT_OPTIONS:
+    case ChangeKind.CHANGE_KIND_METADATA:
       return window;
+    case ChangeKind.CHANGE_KIND_IMPORTED:
+      return undefined; // the room was replaced whole by ImportRooms: read it, as after a RESYNC
     default:
       return undefined; // RESYNC, or a kind this client does not know yet: never ignored
   }
