@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
+from procs import run_ts
 
 from roomhistory import Message, Role
 from roomhistory.export_file import (
@@ -125,3 +127,39 @@ def test_reading_is_lazy(tmp_path: Path) -> None:
     records = read_export_file(path)
     assert next(records).WhichOneof("record") == "header"
     assert next(records).room.room_id == "r0"
+
+
+def rich_room(room_id: str) -> export.ExportRecord:
+    """A room with what a file must carry across languages: 64-bit numbers, timestamps (milliseconds, as
+    the server stores them), a Struct, a map, an optional zero, tool calls, non-ASCII text."""
+    record = room_record(room_id, 3)
+    room = record.room
+    room.version = 2**53 - 1
+    room.messages[0].created_at.FromJsonString("2026-11-22T08:00:00.123Z")
+    room.messages[1].tool_calls.add(id="call_1", name="search", arguments='{"q":"ü"}')
+    room.messages[1].metadata["k"] = "v ✓"
+    room.render_defaults.room_context.update({"lang": "de", "n": 2, "nested": {"x": [1, "a"]}})
+    room.agent_options.output_keys.extend(["answer"])
+    room.run_cursors.add(run_id="run-1", next_seq=4, values={"a": "b"})
+    room.metadata.participants.add(id="u1", display_name="Zoë")
+    room.metadata.participants[0].first_seen.FromJsonString("2026-11-22T07:59:00Z")
+    return record
+
+
+def test_a_python_file_reads_in_typescript_and_back(tmp_path: Path) -> None:
+    path = tmp_path / "py.jsonl"
+    records = [rich_room("r1"), namespace_record(), rich_room("r2")]
+    write_export_file(path, records)
+    out = run_ts("transfer.ts", "read", str(path))
+    from_ts = [json_format.ParseDict(json.loads(line), export.ExportRecord()) for line in out.splitlines()]
+    assert from_ts[0].header.format == EXPORT_FORMAT and from_ts[1:] == records
+
+
+def test_a_typescript_file_reads_in_python(tmp_path: Path) -> None:
+    path = tmp_path / "ts.jsonl"
+    records = [rich_room("r1"), namespace_record()]
+    lines = "".join(record_to_line(r) + "\n" for r in records)
+    totals = json.loads(run_ts("transfer.ts", "write", str(path), input=lines))
+    assert totals == {"records": 3, "rooms": 1, "namespaces": 1}
+    back = list(read_export_file(path))
+    assert back[0].header.format == EXPORT_FORMAT and back[1:] == records
