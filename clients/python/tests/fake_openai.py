@@ -1,12 +1,15 @@
 """A local OpenAI-compatible chat endpoint for the example agent worker's test: a stdlib http.server on
 127.0.0.1 answering POST /v1/chat/completions. A request with tools gets a read_page tool call, page after
 page, until ``pages`` were asked for, then a final answer; a request without tools (a summary) gets a
-summary. Every request body is kept, so a test sees what the model was sent."""
+summary, or what ``reply(body)`` returns when given: a text (possibly empty) or an HTTP status to fail
+with (the consolidation worker's tests). Every request body is kept, so a test sees what the model was
+sent."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,8 +20,9 @@ SUMMARY = "Summary: the task is to read the pages; pages read so far were long l
 class FakeOpenAI:
     """Start with ``with FakeOpenAI(pages=3) as api:``; ``api.base_url`` goes to the OpenAI client."""
 
-    def __init__(self, pages: int) -> None:
+    def __init__(self, pages: int = 0, *, reply: Callable[[dict[str, Any]], str | int] | None = None) -> None:
         self.pages = pages
+        self.reply = reply
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -41,7 +45,10 @@ class FakeOpenAI:
             self.requests.append(body)
             asked = sum(1 for r in self.requests if r.get("tools"))
         if not body.get("tools"):
-            message: dict[str, Any] = {"role": "assistant", "content": SUMMARY}
+            text = self.reply(body) if self.reply else SUMMARY
+            if isinstance(text, int):
+                return {"status": text}
+            message: dict[str, Any] = {"role": "assistant", "content": text}
         elif asked <= self.pages:
             call = {"id": f"call_{asked}", "type": "function",
                     "function": {"name": "read_page", "arguments": json.dumps({"page": asked})}}
@@ -62,7 +69,11 @@ class FakeOpenAI:
                     self.send_error(404)
                     return
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                out = json.dumps(fake.answer(body)).encode()
+                answer = fake.answer(body)
+                if "status" in answer:
+                    self.send_error(answer["status"], "the fake model fails as asked")
+                    return
+                out = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
