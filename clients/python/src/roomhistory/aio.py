@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -148,7 +148,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
         namespace: str = "",
         all: bool = False,
         timeout: float | None = None,
-    ) -> AsyncIterator[export.ExportRecord]:
+    ) -> AsyncGenerator[export.ExportRecord, None]:
         """RoomHistoryClient.export_rooms as an async iterator: leaving it (or aclose()) cancels the
         call."""
         if self._closed:

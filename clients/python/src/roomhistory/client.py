@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -178,7 +178,7 @@ class RoomHistoryClient(SyncMethods):
         namespace: str = "",
         all: bool = False,
         timeout: float | None = None,
-    ) -> Iterator[export.ExportRecord]:
+    ) -> Generator[export.ExportRecord, None, None]:
         """The records of an export (format roomhistory.export.v1), header first: the rooms ``room_ids`` (in
         that order; missing rooms are skipped), or every room of ``namespace`` then its memory bank, or
         with ``all`` every room then every namespace bank; exactly one of the three. Each room comes whole
