@@ -53,7 +53,7 @@ class Follower:
         self._room_ns: dict[str, str] = {}
         self._idle: dict[str, datetime.timedelta] = {ns: datetime.timedelta(minutes=10) for ns in self.namespaces}
         self._due: dict[str, datetime.datetime] = {}  # room -> when its idle timer fires (worker's clock)
-        self._retry = True  # a pass is owed at the next listing (the first one, or a failed/skipped pass)
+        self._retry = set(self.namespaces)  # passes owed at the next listing (the first, failed or skipped ones)
         self._watch = self.client.watch([])
         self._reader = threading.Thread(target=self._read_changes, name="consolidate-watch", daemon=True)
 
@@ -89,10 +89,9 @@ class Follower:
         try:
             while True:
                 if time.monotonic() >= next_listing:
-                    new_rooms = self._relist()
+                    owed = self._relist() | self._retry
                     next_listing = time.monotonic() + self.relist_seconds
-                    if new_rooms or self._retry:
-                        self._pass(self.namespaces)
+                    self._pass([ns for ns in self.namespaces if ns in owed])
                 due = self._take_due()
                 if due:
                     self._pass(due)
@@ -138,20 +137,20 @@ class Follower:
             return not self._stopped
 
     def _pass(self, namespaces: list[str]) -> None:
-        self._retry = False
         for ns in namespaces:
+            self._retry.discard(ns)
             try:
                 report = self.worker.consolidate(ns)
             except RoomHistoryError as err:
                 log.warning("namespace %s: pass failed, retried at the next listing: %s", ns, err)
-                self._retry = True
+                self._retry.add(ns)
                 continue
             if report.skipped:
-                self._retry = True
+                self._retry.add(ns)
 
-    def _relist(self) -> bool:
+    def _relist(self) -> set[str]:
         """Lists the namespaces' rooms and their idle_minutes, and watches the rooms (newest activity
-        first, up to the watch's limit). True when rooms were found that were not followed before."""
+        first, up to the watch's limit). Returns the namespaces where rooms not followed before turned up."""
         rooms: dict[str, str] = {}
         try:
             for ns in self.namespaces:
@@ -165,8 +164,7 @@ class Follower:
                     self._idle[ns] = idle
         except RoomHistoryError as err:
             log.warning("listing the namespaces' rooms failed, retried in %.0f s: %s", self.relist_seconds, err)
-            self._retry = True
-            return False
+            return set()
         with self._cond:
             before = self._room_ns
             self._room_ns = rooms
@@ -179,4 +177,4 @@ class Follower:
             self._watch.add(new)
         if new or gone:
             log.info("following %d rooms (%d new, %d left)", len(rooms), len(new), len(gone))
-        return bool(new)
+        return {rooms[r] for r in new}

@@ -119,10 +119,9 @@ class Model:
     """One chat completion per summary or digest; ``llm`` is an ``openai.OpenAI`` (or anything with its
     ``chat.completions.create``)."""
 
-    def __init__(self, llm: Any, model: str, *, max_tokens: int = 400) -> None:
+    def __init__(self, llm: Any, model: str) -> None:
         self.llm = llm
         self.model = model
-        self.max_tokens = max_tokens
 
     def summarize(self, turns: list[msg.Message]) -> str | None:
         return self._complete(SUMMARY_INSTRUCTIONS, transcript(turns))
@@ -134,9 +133,8 @@ class Model:
         try:
             response = self.llm.chat.completions.create(
                 model=self.model,
+                # No max_tokens / temperature: reasoning models refuse them; the instructions bound the length.
                 messages=[{"role": "system", "content": instructions}, {"role": "user", "content": text}],
-                max_tokens=self.max_tokens,
-                temperature=0.2,
             )
             answer = (response.choices[0].message.content or "").strip() if response.choices else ""
         except Exception as err:  # any failure of the endpoint (HTTP, connection, a malformed answer): skip
