@@ -93,6 +93,26 @@ export class KeySpace {
     return `${this.options.prefix}:activity:${this.layoutTag()}`;
   }
 
+  /** The rooms of a namespace (score 0, ordered by id): ListRooms' namespace filter. */
+  namespaceRoomIndex(namespace: string): string {
+    return `${this.options.prefix}:nsrooms:${this.layoutTag()}:${namespace}`;
+  }
+
+  /** The rooms of a namespace scored by their last mutation (ms), as activityIndex(). */
+  namespaceActivityIndex(namespace: string): string {
+    return `${this.options.prefix}:nsactivity:${this.layoutTag()}:${namespace}`;
+  }
+
+  /** The rooms carrying a label (score 0, ordered by id): ListRooms' label filter. */
+  labelIndex(label: string): string {
+    return `${this.options.prefix}:label:${this.layoutTag()}:${label}`;
+  }
+
+  /** The rooms carrying a label scored by their last mutation (ms), as activityIndex(). */
+  labelActivityIndex(label: string): string {
+    return `${this.options.prefix}:labelactivity:${this.layoutTag()}:${label}`;
+  }
+
   /**
    * A namespace's keys (memory bank, options, activity of its rooms), in the namespace's own slot
    * (`{ns:<namespace>}`), so that one script may touch them all. Namespaces never share a slot tag with

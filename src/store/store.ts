@@ -175,8 +175,51 @@ export interface LimitResult {
 
 export interface RoomPage {
   roomIds: string[];
-  /** The last room of the page when more may follow; undefined on the last page. */
+  /**
+   * Where the next page starts when more may follow (the last room id of the page in id order, an
+   * activity cursor, src/store/room-query.ts, in activity order); undefined on the last page.
+   */
   next?: string;
+  /** The page's rooms with their listing fields, in the order of roomIds (listRooms fills it). */
+  rooms?: RoomListingData[];
+}
+
+/** Which rooms listRooms returns, in which order; every field optional (all rooms, by id). */
+export interface RoomQuery {
+  /** Only the rooms of this namespace. */
+  namespace?: string;
+  /** Only the rooms carrying this label. */
+  label?: string;
+  /** "id" (byte order, the default) or "activity" (last mutation, newest first). */
+  order?: "id" | "activity";
+}
+
+/** One room of a listing (ListRooms' RoomListing). */
+export interface RoomListingData {
+  roomId: string;
+  title: string;
+  namespace: string;
+  labels: string[];
+  /** The room's last mutation (ms) as the activity index has it; undefined when unknown. */
+  lastActivityMs?: number;
+}
+
+/** The fields UpdateRoomMetadata replaces; an undefined field is kept. */
+export interface MetadataUpdate {
+  title?: string;
+  namespace?: string;
+  /** Replace the participants: ids kept keep their first and last seen. Unique ids, at most 256. */
+  participants?: { id: string; displayName: string }[];
+  /** Sorted, without duplicates. */
+  labels?: string[];
+  summary?: string;
+}
+
+export interface MetadataResult {
+  version: number;
+  metadata: RoomMetadataData;
+  /** False when the update left everything as it was (no version bump, no change). */
+  changed: boolean;
 }
 
 /** Receives the changes of subscribed rooms: the watch hub, one per process. */
@@ -225,7 +268,13 @@ export interface HistoryStore {
   /** Expires idle rooms (each: one "expired" change); with dryRun only lists them. */
   reapIdle(request: ReapRequest): Promise<ReapResult>;
   versions(roomIds: readonly string[]): Promise<number[]>;
-  listRooms(pageSize: number, after?: string): Promise<RoomPage>;
+  /** A page of existing rooms: `after` is the previous page's `next`, valid only with the same query. */
+  listRooms(pageSize: number, after?: string, query?: RoomQuery): Promise<RoomPage>;
+  /**
+   * Replaces the metadata fields `update` names: one "metadata" change, creating the room if it does not
+   * exist; nothing at all (changed false) when the room exists and the update leaves it as it was.
+   */
+  updateMetadata(roomId: string, update: MetadataUpdate, opts?: WriteOptions): Promise<MetadataResult>;
   /**
    * Applies a rewrite planned from one snapshot (src/agent): replaces the window's first
    * plan.replaceCount entries by plan.head, moves the originals of plan.archived to the archive, bumps

@@ -17,10 +17,12 @@
     ARGV[12] what a replay returns besides version, seqs and trimmed: JSON [[id, created_at], ...]
     ARGV[13] the server's default byte budget of a room (ROOMHISTORY_MAX_ROOM_BYTES)
     ARGV[14] archive max bytes (0: no limit), ARGV[15] archive ttl seconds (0: none)
-    ARGV[16..] entries, JSON objects without "seq" (it is assigned here)
+    ARGV[16] the batch's distinct senders, JSON [[id, first ms, last ms], ...] (their entries'
+             created_at), or '' for none: each becomes or refreshes a participant (includes/metadata.lua)
+    ARGV[17..] entries, JSON objects without "seq" (it is assigned here)
 
   Output:
-    { OK, version, room hint, expiry hint, activity hint, first seq, trimmed, 0 }
+    { OK, version, room hint, expiry hint, activity hint, first seq, trimmed, 0, namespace or '' }
     { OK, version, '', '', '', first seq, trimmed, 1, replay JSON }  a replay (nothing written)
     { VERSION_CONFLICT, current version }
     { IDEMPOTENCY_MISMATCH }  the key was used for other messages
@@ -29,12 +31,13 @@
 --- @include "common"
 --- @include "archive"
 --- @include "trim"
+--- @include "metadata"
 
 local ctx = args()
 local idem_key, idem_ttl, fingerprint = ARGV[9], tonumber(ARGV[10]), ARGV[11]
 local default_max = tonumber(ARGV[13])
 local archive_max, archive_ttl = tonumber(ARGV[14]), tonumber(ARGV[15])
-local FIRST_ENTRY = 16
+local FIRST_ENTRY = 17
 
 if idem_key ~= '' then
   local record = rcall('GET', KEYS[6])
@@ -75,10 +78,11 @@ local archiving = rcall('HGET', ctx.meta, 'atr') == '1'
 trimmed, n, bytes, tok, dropped = trim_front(ctx.list, n, limit, bytes, max_bytes, tok, archiving)
 archive_trimmed(ctx.meta, ctx.archive, dropped, archive_max, archive_ttl)
 save_count(ctx.list, ctx.meta, n, len + count - trimmed, bytes, tok)
+note_senders(ctx.meta, ARGV[16])
 local hints
 version, hints = commit(ctx, now, 'append', stored, trimmed)
 if idem_key ~= '' then
   rcall('SET', KEYS[6], version .. '|' .. first_seq .. '|' .. trimmed .. '|' .. fingerprint .. '|' .. ARGV[12],
     'EX', idem_ttl)
 end
-return reply(version, hints, first_seq, trimmed, 0)
+return reply(version, hints, first_seq, trimmed, 0, rcall('HGET', ctx.meta, 'ns') or '')

@@ -19,10 +19,12 @@
       own byte budget or '', template or '', room_context JSON or '', encoding or '',
       calibration sums of inputs and of estimates and samples (each or ''),
       agent options: context budget, compaction threshold, output keys JSON, archive_trimmed '1' (each
-      or ''), archive count, entry JSON... }
+      or ''), archive count, metadata JSON (includes/metadata.lua: the metadata fields and crt; '' when
+      the cached copy is current: every metadata change bumps the version), entry JSON... }
 ]]
 local rcall = redis.call
-local FIRST_ENTRY = 23
+--- @include "metadata"
+local FIRST_ENTRY = 24
 local meta = rcall('HMGET', KEYS[3], 'limit', 'rebackfill', 'updated_at', 'epoch', 'ttl', 'upd_ms', 'gone', 'mb',
   'tpl', 'ctx', 'enc', 'cui', 'cue', 'cun', 'mct', 'cth', 'okeys', 'atr')
 local version = tonumber(rcall('GET', KEYS[2]) or '0')
@@ -37,8 +39,10 @@ for _, v in ipairs({ meta[15] or '', meta[16] or '', meta[17] or '', meta[18] or
 end
 if epoch ~= '' and epoch == ARGV[1] and tostring(version) == ARGV[2] and tostring(len) == ARGV[3] then
   out[7] = 1
+  out[23] = ''
   return out
 end
+out[23] = metadata_json(KEYS[3])
 local entries = rcall('LRANGE', KEYS[1], 0, -1)
 for i = 1, #entries do out[FIRST_ENTRY - 1 + i] = entries[i] end
 return out

@@ -22,13 +22,18 @@ import { MemoryArchive } from "./archive.js";
 import { agentState, windowTokens } from "../agent-state.js";
 import type { AgentOptions } from "../agent-types.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
-import type { TurnObserver } from "../metadata-types.js";
+import { EMPTY_METADATA, type TurnObserver } from "../metadata-types.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
 import { notImplemented } from "../../domain/errors.js";
 import type { ArchiveQuery, StoreChange } from "../store.js";
 import { archiveDefaults, archivePage, isArchived, planApplies, rewriteArgs } from "../rewrite.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
 import { applyCursorUpdate, cursorOf, type StoredCursor } from "../run-cursor.js";
+import type { MetadataResult, MetadataUpdate, RoomQuery } from "../store.js";
+import { sendersOf } from "../senders.js";
+import { applyUpdate, emptyMetadata, metadataData, noteSenders, type MemoryMetadata } from "./metadata.js";
+import { listingOf, pageByActivity, pageById } from "./listing.js";
+import { matchesQuery } from "../room-query.js";
 
 interface Room {
   entries: Entry[];
@@ -57,6 +62,10 @@ interface Room {
   archive?: MemoryArchive;
   /** The last version that changed more than the window's tail (meta `hv`, commit() in common.lua). */
   headVersion?: number;
+  /** UpdateRoomMetadata and participants from senders; kept by a clear, dropped with the room. */
+  metadata?: MemoryMetadata;
+  /** When the room was first written (ms; meta `crt`); dropped with the room. */
+  createdMs?: number;
   /** Set on a tombstone: the room was deleted or expired; only version and seq remain. */
   gone?: "deleted" | "expired";
   /** When a tombstone is forgotten (ms); undefined keeps it. */
@@ -102,8 +111,11 @@ export class MemoryStore implements HistoryStore {
     room.entries.push(...stored.map(clone));
     room.sizes.push(...sizes);
     const trimmed = this.trim(room);
+    const senders = sendersOf(entries);
+    if (senders.length) noteSenders((room.metadata ??= emptyMetadata()), senders);
     this.commit(roomId, room, "append", stored, trimmed);
     const result = { version: room.version, entries: stored, trimmed, replayed: false };
+    if (room.metadata?.namespace) this.tellTurn(roomId, room.metadata.namespace, room.version);
     if (key) this.idempotency.set(roomId, key, opts.fingerprint ?? "", structuredClone(result));
     return result;
   }
@@ -128,6 +140,8 @@ export class MemoryStore implements HistoryStore {
       renderDefaults: renderDefaultsOf(room),
       agentOptions: room?.agent && { ...room.agent, outputKeys: [...room.agent.outputKeys] },
       archiveCount: room?.archive?.count ?? 0,
+      metadata: metadataData(room?.metadata),
+      createdAt: room?.createdMs === undefined ? undefined : new Date(room.createdMs).toISOString(),
     };
     if (room) room.snapshot = snapshot;
     return snapshot;
@@ -186,6 +200,18 @@ export class MemoryStore implements HistoryStore {
     room.rebackfill = false;
     this.commit(roomId, room, "rebackfill", [], 0);
     return { version: room.version };
+  }
+
+  /** As update-room-metadata-5.lua: creates a missing room; a no-op on an existing room changes nothing. */
+  async updateMetadata(roomId: string, update: MetadataUpdate, opts: WriteOptions = {}): Promise<MetadataResult> {
+    const room = this.begin(roomId, opts);
+    const existed = this.exists(room);
+    const before = room.metadata?.namespace ?? "";
+    const changed = applyUpdate((room.metadata ??= emptyMetadata()), update) || !existed;
+    if (changed) this.commit(roomId, room, "metadata", [], 0);
+    const after = room.metadata.namespace;
+    if (changed && after && after !== before && room.entries.length > 0) this.tellTurn(roomId, after, room.version);
+    return { version: room.version, metadata: metadataData(room.metadata), changed };
   }
 
   async deleteRoom(roomId: string, opts: WriteOptions = {}): Promise<{ version: number; deleted: boolean }> {
@@ -292,12 +318,12 @@ export class MemoryStore implements HistoryStore {
     return roomIds.map((id) => this.peek(id)?.version ?? 0);
   }
 
-  async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
-    const ids = [...this.rooms.keys()].filter((id) => this.exists(this.peek(id))).sort(byCodeUnit);
-    const from = after === undefined ? 0 : ids.findIndex((id) => byCodeUnit(id, after) > 0);
-    const rest = from < 0 ? [] : ids.slice(from);
-    const roomIds = rest.slice(0, pageSize);
-    return { roomIds, next: rest.length > pageSize ? roomIds[roomIds.length - 1] : undefined };
+  async listRooms(pageSize: number, after?: string, query: RoomQuery = {}): Promise<RoomPage> {
+    const rooms = [...this.rooms.keys()]
+      .filter((id) => this.exists(this.peek(id)))
+      .map((id) => listingOf(id, this.rooms.get(id)!))
+      .filter((r) => matchesQuery(query, r.namespace, r.labels));
+    return query.order === "activity" ? pageByActivity(rooms, pageSize, after) : pageById(rooms, pageSize, after);
   }
 
   // Issue 12: being built (export/import in src/store/*/transfer.ts, the observer with metadata).
@@ -314,6 +340,15 @@ export class MemoryStore implements HistoryStore {
 
   setTurnObserver(observer: TurnObserver): void {
     this.turnObserver = observer;
+  }
+
+  /** Tells the turn observer; its failure never fails the write that was already committed. */
+  private tellTurn(roomId: string, namespace: string, version: number): void {
+    try {
+      this.turnObserver?.({ roomId, namespace, version, atMs: Date.now() });
+    } catch {
+      // The observer's own failure is its business: the write is committed.
+    }
   }
 
   async close(): Promise<void> {}
@@ -356,6 +391,7 @@ export class MemoryStore implements HistoryStore {
     Object.assign(room, {
       entries: [], sizes: [], limit: undefined, maxBytes: undefined, rebackfill: false, updatedAt: undefined, updMs: 0, ttl: undefined,
       render: undefined, usage: undefined, agent: undefined, cursors: undefined, archive: undefined, headVersion: undefined, gone: kind,
+      metadata: undefined, createdMs: undefined,
       forgetAt: tombstone > 0 ? Date.now() + tombstone * 1000 : undefined,
     });
     this.publish(roomId, room, kind, [], 0);
@@ -392,6 +428,7 @@ export class MemoryStore implements HistoryStore {
     room.forgetAt = undefined;
     room.updatedAt = nowIso();
     room.updMs = Date.now();
+    room.createdMs ??= room.updMs;
     this.publish(roomId, room, kind, entries, trimmed, extra);
     if (kind !== "append" || trimmed !== 0) room.headVersion = room.version;
     else room.headVersion ??= room.version;
@@ -463,9 +500,4 @@ function clone(entry: Entry): Entry {
 function findLastIndex<T>(items: T[], test: (item: T) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
   return -1;
-}
-
-/** Redis orders ZRANGEBYLEX by bytes; comparing UTF-16 code units agrees for the room id charset. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -27,7 +27,11 @@ import { isConflict, type Conflict, type IndexHints, type MutationHead } from ".
 import { guardRedis, type GuardOptions } from "./redis-errors.js";
 import { RedisFeed, feedTimings, type FeedOptions } from "./redis-feed.js";
 import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
-import { RoomIndexes } from "./room-indexes.js";
+import { RoomIndexes, type MetadataMove } from "./room-indexes.js";
+import { RoomListing } from "./room-listing.js";
+import { defineMetadataScripts, readMetadata, updateRoomMetadata } from "./metadata-script-calls.js";
+import { sendersOf } from "../senders.js";
+import type { MetadataResult, MetadataUpdate, RoomQuery } from "../store.js";
 import { waitForReplicas } from "./durability.js";
 import { reapIdleRooms } from "./reaper.js";
 import * as cursorCalls from "./cursor-script-calls.js";
@@ -54,6 +58,7 @@ export class RedisStore implements HistoryStore {
   readonly kind = "redis";
   readonly feed: RedisFeed;
   readonly indexes: RoomIndexes;
+  private readonly listing: RoomListing;
   private readonly keys: KeySpace;
   readonly snapshots: SnapshotCache;
   /** The read in flight per room, and the one queued behind it (see read()). */
@@ -72,6 +77,8 @@ export class RedisStore implements HistoryStore {
     defineScripts(redis);
     this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? feedTimings(redis));
     this.indexes = new RoomIndexes(redis, this.keys, options.logger, (call) => this.run(call));
+    this.listing = new RoomListing(redis, this.keys, (call) => this.run(READ, call));
+    defineMetadataScripts(redis);
   }
 
   async append(roomId: string, entries: Entry[], opts: AppendOptions = {}): Promise<AppendResult> {
@@ -84,13 +91,14 @@ export class RedisStore implements HistoryStore {
       idempotencyRecord: `${k.idem}:${key}`, idempotencyKey: key,
       idempotencyTtlSeconds: this.options.idempotencyTtlSeconds || DEFAULT_IDEMPOTENCY_TTL_SECONDS,
       fingerprint: opts.fingerprint ?? "", replay, maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(),
-      entries: stored.map(encodeEntry),
+      senders: sendersOf(entries), entries: stored.map(encodeEntry),
     }), key !== "");
     if (reply.code === ScriptCode.IDEMPOTENCY_MISMATCH) {
       throw invalid("idempotency_key", `was already used in room ${roomId} for other messages`);
     }
     if (reply.code === ScriptCode.TOO_LARGE) throw messageOverBudget(reply.index, reply.size, reply.budget);
     const { version, firstSeq, trimmed } = reply;
+    if (!reply.replayed && reply.namespace) this.tellTurn(roomId, reply.namespace, version);
     const ids = reply.replayed ? (JSON.parse(reply.replay) as [string, string][]) : undefined;
     const result = entries.map((e, i) => {
       const out: Entry = { ...e, seq: firstSeq + i };
@@ -152,6 +160,7 @@ export class RedisStore implements HistoryStore {
       renderDefaults: renderDefaultsOf(reply, roomId, this.options.logger),
       agentOptions: agentOptionsOf(reply),
       archiveCount: reply.archiveCount,
+      ...snapshotMetadata(reply.metadataJson),
     };
     if (reply.epoch !== "") {
       const readTag: ReadTag = { epoch: reply.epoch, length: reply.length };
@@ -204,6 +213,17 @@ export class RedisStore implements HistoryStore {
   async discardRebackfill(roomId: string, opts: WriteOptions = {}): Promise<{ version: number }> {
     const reply = await this.mutate(roomId, opts, (head) => scripts.discardRebackfill(this.redis, head));
     return { version: reply.version };
+  }
+
+  async updateMetadata(roomId: string, update: MetadataUpdate, opts: WriteOptions = {}): Promise<MetadataResult> {
+    const reply = await this.mutate(roomId, opts, (head) => updateRoomMetadata(this.redis, head, update), false,
+      (r) => ({ namespaceBefore: r.namespaceBefore, namespaceAfter: r.namespaceAfter, labelsBefore: r.labelsBefore, labelsAfter: r.labelsAfter }));
+    const { version, metadata, changed } = reply;
+    // A room with turns that moved into a namespace joins its memory bank's activity like a new turn.
+    if (changed && reply.namespaceAfter && reply.namespaceAfter !== reply.namespaceBefore && reply.windowLength > 0) {
+      this.tellTurn(roomId, reply.namespaceAfter, version);
+    }
+    return { version, metadata, changed };
   }
 
   async deleteRoom(roomId: string, opts: WriteOptions = {}): Promise<{ version: number; deleted: boolean }> {
@@ -298,8 +318,8 @@ export class RedisStore implements HistoryStore {
     );
   }
 
-  async listRooms(pageSize: number, after?: string): Promise<RoomPage> {
-    return this.indexes.list(pageSize, after);
+  async listRooms(pageSize: number, after?: string, query: RoomQuery = {}): Promise<RoomPage> {
+    return this.listing.list(pageSize, after, query);
   }
 
   onAvailability(listener: (up: boolean) => void): void {
@@ -323,6 +343,15 @@ export class RedisStore implements HistoryStore {
     this.turnObserver = observer;
   }
 
+  /** Tells the turn observer; its failure never fails the write that was already committed. */
+  private tellTurn(roomId: string, namespace: string, version: number): void {
+    try {
+      this.turnObserver?.({ roomId, namespace, version, atMs: Date.now() });
+    } catch (err) {
+      this.options.logger.warn({ roomId, err: (err as Error).message }, "turn observer failed");
+    }
+  }
+
   async close(): Promise<void> {
     await this.feed.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -336,13 +365,14 @@ export class RedisStore implements HistoryStore {
    */
   private async mutate<R extends { code: ScriptCode; hints?: IndexHints }>(
     roomId: string, opts: WriteOptions, script: (head: MutationHead) => Promise<R | Conflict>, idempotent = false,
+    moved?: (reply: R) => MetadataMove,
   ): Promise<R> {
     const k = this.roomKeys(roomId);
     const head = this.head(roomId, k, opts);
     const reply = await this.run({ idempotent }, () => script(head));
     if (reply.code !== ScriptCode.OK) await this.unindexIfGone(roomId, k);
     if (isConflict(reply)) throw versionConflict(roomId, opts.expectedVersion ?? 0, reply.currentVersion);
-    if (reply.code === ScriptCode.OK && reply.hints) await this.indexes.apply(roomId, reply.hints);
+    if (reply.code === ScriptCode.OK && reply.hints) await this.indexes.apply(roomId, reply.hints, moved?.(reply));
     const durability = opts.durability ?? this.options.durability;
     if (reply.code === ScriptCode.OK && durability) await this.run(() => waitForReplicas(this.redis, k.list, durability));
     return reply;
@@ -429,6 +459,13 @@ interface ReadFlight {
 /** The value and legacy content tag a patch sends to patch-message-5.lua. */
 /** Reads may be tried again after a lost connection: running one twice changes nothing. */
 const READ: GuardOptions = { idempotent: true };
+
+/** A snapshot's metadata fields from read-room-5.lua's metadata JSON (none on a cache hit: see read()). */
+function snapshotMetadata(json: string): Pick<RoomSnapshot, "metadata" | "createdAt"> {
+  const read = readMetadata(json);
+  if (!read) return {};
+  return read.createdAt === undefined ? { metadata: read.metadata } : { metadata: read.metadata, createdAt: read.createdAt };
+}
 
 function patchArgs(patch: MessagePatch): [string, string] {
   switch (patch.op) {

@@ -3,6 +3,27 @@ import type { Logger } from "pino";
 import type { KeySpace } from "../keys.js";
 import type { RoomPage } from "../store.js";
 import type { IndexHints } from "./script-calls.js";
+import { labelsOfField } from "./metadata-script-calls.js";
+
+/** What a metadata update changed of the room's namespace and labels (update-room-metadata-5.lua). */
+export interface MetadataMove {
+  namespaceBefore: string;
+  namespaceAfter: string;
+  labelsBefore: string[];
+  labelsAfter: string[];
+}
+
+/**
+ * An activity hint: "<ms>", or "<ms> <JSON [namespace, labels JSON]>" for a room with a namespace or
+ * labels (index_hints() in includes/common.lua); undefined for "" (nothing to do).
+ */
+export function parseActivity(hint: string): { score: number; namespace: string; labels: string[] } | undefined {
+  if (!hint) return undefined;
+  const space = hint.indexOf(" ");
+  if (space < 0) return { score: Number(hint), namespace: "", labels: [] };
+  const [namespace, labels] = JSON.parse(hint.slice(space + 1)) as [string, string];
+  return { score: Number(hint.slice(0, space)), namespace, labels: labelsOfField(labels) };
+}
 
 type Run = <T>(call: () => Promise<T>) => Promise<T>;
 
@@ -21,12 +42,18 @@ export class RoomIndexes {
     private readonly run: Run,
   ) {}
 
-  async apply(roomId: string, hints: IndexHints): Promise<void> {
+  async apply(roomId: string, hints: IndexHints, moved?: MetadataMove): Promise<void> {
     const ops: Promise<unknown>[] = [];
     if (hints.addRoom) ops.push(this.redis.zadd(this.keys.roomIndex(), 0, roomId));
     if (hints.expiry === "-") ops.push(this.redis.zrem(this.keys.expiryIndex(), roomId));
     else if (hints.expiry) ops.push(this.redis.zadd(this.keys.expiryIndex(), hints.expiry, roomId));
-    if (hints.activity) ops.push(this.redis.zadd(this.keys.activityIndex(), hints.activity, roomId));
+    const activity = parseActivity(hints.activity);
+    if (activity) {
+      ops.push(this.redis.zadd(this.keys.activityIndex(), activity.score, roomId));
+      // Re-adding to the by-id sets on every activity hint is what retries a failed move on the next write.
+      ops.push(...this.scoreIn(roomId, activity.namespace, activity.labels, activity.score));
+    }
+    if (moved) ops.push(...this.move(roomId, moved, activity?.score ?? Date.now()));
     if (ops.length === 0) return;
     try {
       await this.run(() => Promise.all(ops));
@@ -44,10 +71,13 @@ export class RoomIndexes {
   async unindex(roomId: string): Promise<void> {
     const k = this.keys.room(roomId);
     try {
+      // bury() keeps the room's namespace and labels as gns/glb so that their indexes can be left too.
+      const [ns, labels] = await this.run(() => this.redis.hmget(k.meta, "gns", "glb"));
       await this.run(() => Promise.all([
         this.redis.zrem(this.keys.roomIndex(), roomId),
         this.redis.zrem(this.keys.expiryIndex(), roomId),
         this.redis.zrem(this.keys.activityIndex(), roomId),
+        ...this.leave(roomId, ns ?? "", labelsOfField(labels ?? "")),
       ]));
       const [gone, xi, ai] = await this.run(() => this.redis.hmget(k.meta, "gone", "xi", "ai"));
       const revived = gone === null && (await this.run(() => this.redis.exists(k.version, k.list))) > 0;
@@ -66,6 +96,45 @@ export class RoomIndexes {
   async candidates(byActivity: boolean, cutoff: number, offset: number, count: number): Promise<string[]> {
     const index = byActivity ? this.keys.activityIndex() : this.keys.expiryIndex();
     return this.run(() => this.redis.zrangebyscore(index, "-inf", cutoff, "LIMIT", offset, count));
+  }
+
+  /** ZADDs of the room into its namespace's and labels' indexes (by id and by activity `score`). */
+  private scoreIn(roomId: string, namespace: string, labels: readonly string[], score: number): Promise<unknown>[] {
+    const ops: Promise<unknown>[] = [];
+    if (namespace) {
+      ops.push(this.redis.zadd(this.keys.namespaceRoomIndex(namespace), 0, roomId));
+      ops.push(this.redis.zadd(this.keys.namespaceActivityIndex(namespace), score, roomId));
+    }
+    for (const label of labels) {
+      ops.push(this.redis.zadd(this.keys.labelIndex(label), 0, roomId));
+      ops.push(this.redis.zadd(this.keys.labelActivityIndex(label), score, roomId));
+    }
+    return ops;
+  }
+
+  /** ZREMs of the room from a namespace's and labels' indexes. */
+  private leave(roomId: string, namespace: string, labels: readonly string[]): Promise<unknown>[] {
+    const ops: Promise<unknown>[] = [];
+    if (namespace) {
+      ops.push(this.redis.zrem(this.keys.namespaceRoomIndex(namespace), roomId));
+      ops.push(this.redis.zrem(this.keys.namespaceActivityIndex(namespace), roomId));
+    }
+    for (const label of labels) {
+      ops.push(this.redis.zrem(this.keys.labelIndex(label), roomId));
+      ops.push(this.redis.zrem(this.keys.labelActivityIndex(label), roomId));
+    }
+    return ops;
+  }
+
+  /** A metadata update's index changes: out of what the room left, into what it joined. */
+  private move(roomId: string, m: MetadataMove, score: number): Promise<unknown>[] {
+    const goneLabels = m.labelsBefore.filter((l) => !m.labelsAfter.includes(l));
+    const newLabels = m.labelsAfter.filter((l) => !m.labelsBefore.includes(l));
+    const nsChanged = m.namespaceBefore !== m.namespaceAfter;
+    return [
+      ...this.leave(roomId, nsChanged ? m.namespaceBefore : "", goneLabels),
+      ...this.scoreIn(roomId, nsChanged ? m.namespaceAfter : "", newLabels, score),
+    ];
   }
 
   async list(pageSize: number, after?: string): Promise<RoomPage> {

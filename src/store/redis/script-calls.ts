@@ -107,12 +107,15 @@ export interface AppendArgs {
   maxRoomBytes: number;
   /** ARGV[14..15]. */
   archive: TrimArchive;
+  /** The batch's distinct senders with the created_at (ms) of their first and last entry (ARGV[16]). */
+  senders: [string, number, number][];
   /** Entries as JSON, without "seq". */
   entries: string[];
 }
 
 export type AppendReply =
-  | (Committed & { firstSeq: number; trimmed: number; replayed: false })
+  /** `namespace`: the room's namespace after the append ("" for none), for the turn observer. */
+  | (Committed & { firstSeq: number; trimmed: number; replayed: false; namespace: string })
   | (Committed & { firstSeq: number; trimmed: number; replayed: true; replay: string })
   | Conflict
   | { code: ScriptCode.IDEMPOTENCY_MISMATCH }
@@ -122,7 +125,7 @@ export async function append(redis: Client, head: MutationHead, a: AppendArgs): 
   const reply = await redis.rhAppend(
     ...headKeys(head), a.idempotencyRecord, ...headArgv(head),
     a.idempotencyKey, a.idempotencyTtlSeconds, a.fingerprint, a.replay, a.maxRoomBytes,
-    a.archive.maxBytes, a.archive.ttlSeconds, ...a.entries,
+    a.archive.maxBytes, a.archive.ttlSeconds, a.senders.length ? JSON.stringify(a.senders) : "", ...a.entries,
   );
   if (reply[0] === ScriptCode.IDEMPOTENCY_MISMATCH) return { code: ScriptCode.IDEMPOTENCY_MISMATCH };
   if (reply[0] === ScriptCode.TOO_LARGE) {
@@ -135,7 +138,7 @@ export async function append(redis: Client, head: MutationHead, a: AppendArgs): 
   const [firstSeq, trimmed] = [5, 6].map((i) => Number(reply[i]));
   return Number(reply[7]) === 1
     ? { ...done, firstSeq, trimmed, replayed: true, replay: String(reply[8]) }
-    : { ...done, firstSeq, trimmed, replayed: false };
+    : { ...done, firstSeq, trimmed, replayed: false, namespace: String(reply[8] ?? "") };
 }
 
 // ---- patch-message-5.lua
@@ -369,6 +372,8 @@ export interface ReadRoomReply {
   outputKeysJson: string;
   archiveTrimmed: string;
   archiveCount: number;
+  /** The metadata fields and crt as JSON (includes/metadata.lua); "" on a cache hit. */
+  metadataJson: string;
   entries: string[];
 }
 
@@ -384,7 +389,7 @@ export async function readRoom(redis: Client, a: ReadRoomArgs): Promise<ReadRoom
     epoch: String(epoch), length: Number(length), hit: hit === 1, ttl: String(ttl), updatedMs: String(updatedMs),
     exists: exists === 1, maxBytes: String(maxBytes), template, contextJson, encoding, sumInput, sumEstimate, samples,
     maxContextTokens, threshold, outputKeysJson, archiveTrimmed, archiveCount: Number(reply[21]),
-    entries: reply.slice(22).map(String),
+    metadataJson: String(reply[22] ?? ""), entries: reply.slice(23).map(String),
   };
 }
 

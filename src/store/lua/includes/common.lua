@@ -26,7 +26,9 @@ local INDEX_SLACK_MS = 1000
 --                                                ttl, epoch, n, len, nt, b, tok, idx, xi, ai, gone; render
 --                                                defaults tpl, ctx, enc; calibration sums cui, cue, cun;
 --                                                agent options mct, cth, okeys, atr; archive bytes ab;
---                                                hv: commit())
+--                                                hv, crt: commit(); metadata title, ns, labels,
+--                                                summary, p:<id>, pc: includes/metadata.lua;
+--                                                tombstone gns, glb: bury())
 --   KEYS[4] archive key  {prefix}:{room}:archive (sorted set, includes/archive.lua)
 --   KEYS[5] cursors key  {prefix}:{room}:cursors (hash of run cursors, update-run-cursor-5.lua)
 --   KEYS[6..] the script's own keys
@@ -158,8 +160,13 @@ end
 -- every mutation script takes them (KEYS[4], KEYS[5]).
 local function bury(ctx, kind)
   local seq = rcall('HGET', ctx.meta, 'seq') or '0'
+  -- The metadata goes with the room; its namespace and labels stay as gns/glb until the caller has
+  -- taken the room out of their indexes (RoomIndexes.unindex), and until a write revives the room.
+  local indexed = rcall('HMGET', ctx.meta, 'ns', 'labels')
   rcall('DEL', ctx.list, ctx.meta, ctx.archive, ctx.cursors)
   rcall('HSET', ctx.meta, 'seq', seq, 'gone', kind)
+  if indexed[1] then rcall('HSET', ctx.meta, 'gns', indexed[1]) end
+  if indexed[2] then rcall('HSET', ctx.meta, 'glb', indexed[2]) end
   local version = rcall('INCR', ctx.ver)
   if ctx.tomb_ttl > 0 then
     rcall('EXPIRE', ctx.ver, ctx.tomb_ttl)
@@ -219,6 +226,10 @@ local function index_hints(ctx, now)
   if not meta[2] or now - tonumber(meta[2]) >= INDEX_SLACK_MS then
     rcall('HSET', ctx.meta, 'ai', now)
     activity = tostring(now)
+    -- A room with a namespace or labels is also scored in their activity indexes: the hint carries
+    -- them after a space, as JSON [namespace, labels JSON] (read by parseActivity, room-indexes.ts).
+    local m = rcall('HMGET', ctx.meta, 'ns', 'labels')
+    if m[1] or m[2] then activity = activity .. ' ' .. cjson.encode({ m[1] or '', m[2] or '' }) end
   end
   return { add_room, expiry, activity }
 end
@@ -227,7 +238,10 @@ end
 -- time, revives a tombstone, publishes one change. Returns the new version and the index hints.
 local function commit(ctx, now, kind, entries, trimmed, extra)
   local version = rcall('INCR', ctx.ver)
-  rcall('HDEL', ctx.meta, 'gone')
+  rcall('HDEL', ctx.meta, 'gone', 'gns', 'glb')
+  -- crt: when the room was first written (GetRoomInfo.created_at); a room recreated after a delete or
+  -- an expiry gets a new one (bury() drops the meta hash).
+  rcall('HSETNX', ctx.meta, 'crt', now)
   -- hv: the last version that changed more than the window's tail. A plan of the window's front
   -- (rewrite-head-5.lua) made at or after it still applies after later pure appends. A room without
   -- one (written before it existed) takes this version: whatever changed its head came before.
