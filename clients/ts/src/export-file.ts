@@ -1,7 +1,7 @@
 /**
  * The file form of an export, "roomhistory.export.v1" (export.proto): JSON Lines, one ExportRecord per
  * line in the proto3 JSON mapping (the generated toJSON; fromJSON reads camelCase and original snake_case
- * field names alike), the header on the first line. Python's roomhistory.export_file writes and reads
+ * field names alike; json-times.ts keeps timestamps to the nanosecond), the header on the first line. Python's roomhistory.export_file writes and reads
  * the same files. Everything here streams: a file of any size is written and read one record at a time.
  */
 import { createReadStream, createWriteStream } from "node:fs";
@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import type { CallOptions, PartialRequest } from "./core.js";
 import type { RoomHistoryClient } from "./client.js";
 import { ExportRecord, type ExportRoomsRequest, type ImportRoomsResponse } from "./gen/roomhistory/v1/export.js";
+import { readExactTimes, withExactTimes } from "./json-times.js";
 import type { ImportOptions } from "./transfer.js";
 
 /** The one format this client writes and reads. */
@@ -64,7 +65,7 @@ export async function writeExportFile(
   failed.catch(() => undefined);
   const progress: TransferProgress = { records: 0, rooms: 0, namespaces: 0 };
   const write = async (record: ExportRecord) => {
-    if (!out.write(`${JSON.stringify(ExportRecord.toJSON(record))}\n`)) await Promise.race([once(out, "drain"), failed]);
+    if (!out.write(`${recordToLine(record)}\n`)) await Promise.race([once(out, "drain"), failed]);
     count(progress, record);
     options.onProgress?.({ ...progress });
   };
@@ -150,6 +151,22 @@ export async function importRoomsFromFile(
   return client.importRooms(counted(), rest);
 }
 
+/**
+ * One line of the file form (no newline): the record in proto3 JSON (camelCase names, timestamps to the
+ * nanosecond).
+ */
+export function recordToLine(record: ExportRecord): string {
+  return JSON.stringify(withExactTimes(record, ExportRecord.toJSON(record)));
+}
+
+/**
+ * A line of the file form as a record (camelCase or snake_case names); ExportFileError naming the line
+ * (`lineNumber` of `path`) when it is not a JSON object holding exactly one record.
+ */
+export function lineToRecord(line: string, lineNumber = 1, path = "<export>"): ExportRecord {
+  return parseLine(line, path, lineNumber);
+}
+
 function parseLine(line: string, path: string, number: number): ExportRecord {
   let json: unknown;
   try {
@@ -162,7 +179,7 @@ function parseLine(line: string, path: string, number: number): ExportRecord {
   }
   let record: ExportRecord;
   try {
-    record = ExportRecord.fromJSON(json);
+    record = readExactTimes(ExportRecord.fromJSON(json), json);
   } catch (err) {
     throw new ExportFileError(path, number, `not an ExportRecord (${(err as Error).message})`);
   }

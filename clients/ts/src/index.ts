@@ -30,8 +30,8 @@ export {
 } from "./errors.js";
 export { toImportRequest, type ImportItem, type ImportOptions } from "./transfer.js";
 export {
-  EXPORT_FORMAT, ExportFileError, exportHeader, exportRoomsToFile, importRoomsFromFile, readExportFile, writeExportFile,
-  type FileTransferOptions, type TransferProgress,
+  EXPORT_FORMAT, ExportFileError, exportHeader, exportRoomsToFile, importRoomsFromFile, lineToRecord, readExportFile,
+  recordToLine, writeExportFile, type FileTransferOptions, type TransferProgress,
 } from "./export-file.js";
 export {
   echoConversationToRecords, type EchoConversation, type EchoImportOptions, type EchoMessage,
