@@ -17,7 +17,7 @@ from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
-from .errors import ClientClosedError, error_from_rpc
+from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
 from .v1 import export_pb2 as export
 from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -159,7 +159,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
             async for response in call:
                 yield response.record
         except grpc.RpcError as err:
-            raise error_from_rpc(err) from None
+            raise self._stream_error(err) from None
         finally:
             call.cancel()
 
@@ -186,8 +186,18 @@ class AsyncRoomHistoryClient(AsyncMethods):
         try:
             response: export.ImportRoomsResponse = await self._stub.ImportRooms(requests(), timeout=timeout)
         except grpc.RpcError as err:
-            raise error_from_rpc(err) from None
+            raise self._stream_error(err) from None
+        except (asyncio.CancelledError, grpc.aio.UsageError) as err:
+            if not self._closed:
+                raise
+            raise ClientClosedError("the client was closed during the call") from err
         return response
+
+    def _stream_error(self, err: grpc.RpcError) -> RoomHistoryError:
+        """A stream's failure as a typed error; ClientClosedError when close() ended it."""
+        if self._closed:
+            return ClientClosedError("the client was closed during the call")
+        return error_from_rpc(err)
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None

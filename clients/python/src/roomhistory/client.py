@@ -14,7 +14,7 @@ from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
-from .errors import ClientClosedError, error_from_rpc
+from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
 from .v1 import export_pb2 as export
 from .v1 import metadata_pb2 as meta
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -188,12 +188,15 @@ class RoomHistoryClient(SyncMethods):
         if self._closed:
             raise ClientClosedError()
         request = _requests.export_rooms(room_ids, namespace, all)
-        call = self._stub.ExportRooms(request, timeout=timeout)
+        try:
+            call = self._stub.ExportRooms(request, timeout=timeout)
+        except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
+            raise ClientClosedError() from err
         try:
             for response in call:
                 yield response.record
         except grpc.RpcError as err:
-            raise error_from_rpc(err) from None
+            raise self._stream_error(err) from None
         finally:
             call.cancel()
 
@@ -217,8 +220,18 @@ class RoomHistoryClient(SyncMethods):
         try:
             response: export.ImportRoomsResponse = self._stub.ImportRooms(requests, timeout=timeout)
         except grpc.RpcError as err:
-            raise error_from_rpc(err) from None
+            raise self._stream_error(err) from None
+        except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
+            if not self._closed:
+                raise
+            raise ClientClosedError() from err
         return response
+
+    def _stream_error(self, err: grpc.RpcError) -> RoomHistoryError:
+        """A stream's failure as a typed error; ClientClosedError when close() ended it."""
+        if self._closed:
+            return ClientClosedError("the client was closed during the call")
+        return error_from_rpc(err)
 
     def watch(
         self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
