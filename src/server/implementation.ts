@@ -6,12 +6,14 @@
  *
  * `toGrpc` turns such an implementation into what grpc-js runs, for every method of the definition:
  * requests decoded with field errors (decode.ts), pre-encoded replies passed through (Encoded), and
- * every failure turned into a status by the one error table (errors.ts).
+ * every failure turned into a status by the one error table (errors.ts). Three kinds of RPC: unary,
+ * server-streaming (Watch, ExportRooms) and client-streaming (ImportRooms).
  */
 import type {
-  handleServerStreamingCall, handleUnaryCall, MethodDefinition, ServerWritableStream,
-  ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation,
+  handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, MethodDefinition, ServerReadableStream,
+  ServerWritableStream, ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { RoomHistoryServiceService } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Encoded } from "../wire/encoded.js";
@@ -23,9 +25,13 @@ type Definition = typeof RoomHistoryServiceService;
 export type MethodName = keyof Definition;
 export type RequestOf<K extends MethodName> = ReturnType<Definition[K]["requestDeserialize"]>;
 export type ResponseOf<K extends MethodName> = Parameters<Definition[K]["responseSerialize"]>[0];
-/** The methods whose replies are a stream (Watch). */
+/** The methods whose replies are a stream (Watch, ExportRooms). */
 export type StreamName = { [K in MethodName]: Definition[K]["responseStream"] extends true ? K : never }[MethodName];
-export type UnaryName = Exclude<MethodName, StreamName>;
+/** The methods whose requests are a stream and whose reply is one message (ImportRooms). */
+export type ClientStreamName = {
+  [K in MethodName]: Definition[K]["requestStream"] extends true ? (Definition[K]["responseStream"] extends true ? never : K) : never
+}[MethodName];
+export type UnaryName = Exclude<MethodName, StreamName | ClientStreamName>;
 
 /** A unary RPC: its request in, its reply (or that reply encoded ahead of time) out; throws DomainErrors. */
 export type UnaryHandler<K extends UnaryName> = (request: RequestOf<K>) => Promise<ResponseOf<K> | Encoded>;
@@ -33,10 +39,19 @@ export type UnaryHandler<K extends UnaryName> = (request: RequestOf<K>) => Promi
 export type StreamHandler<K extends StreamName> =
   (request: RequestOf<K>, call: ServerWritableStream<unknown, ResponseOf<K>>) => Promise<void>;
 
+/**
+ * A client-streaming RPC: reads the requests (each decoded, a bad one thrown as its field error when
+ * the iteration reaches it) and returns the one reply; throws DomainErrors. The call is there for its
+ * `cancelled` flag; the iteration ends with an error when the client cancels.
+ */
+export type ClientStreamHandler<K extends ClientStreamName> =
+  (requests: AsyncIterable<RequestOf<K>>, call: ServerReadableStream<unknown, ResponseOf<K>>) => Promise<ResponseOf<K>>;
+
 export type UnaryHandlers = { [K in UnaryName]: UnaryHandler<K> };
 export type StreamHandlers = { [K in StreamName]: StreamHandler<K> };
+export type ClientStreamHandlers = { [K in ClientStreamName]: ClientStreamHandler<K> };
 /** Every RPC of RoomHistoryService with its handler. */
-export type ServiceImplementation = UnaryHandlers & StreamHandlers;
+export type ServiceImplementation = UnaryHandlers & StreamHandlers & ClientStreamHandlers;
 
 /** The generated definition, each method typed by its own request and response. */
 const METHODS: { [K in MethodName]: MethodDefinition<RequestOf<K>, ResponseOf<K>> } = RoomHistoryServiceService;
@@ -72,6 +87,10 @@ function isStreamName(name: MethodName): name is StreamName {
   return METHODS[name].responseStream;
 }
 
+function isClientStreamName(name: MethodName): name is ClientStreamName {
+  return METHODS[name].requestStream && !METHODS[name].responseStream;
+}
+
 function served<K extends MethodName>(name: K): ServedMethod<RequestOf<K>, ResponseOf<K>> {
   const method: MethodDefinition<RequestOf<K>, ResponseOf<K>> = METHODS[name];
   return { ...method, requestDeserialize: withFieldErrors(method), responseSerialize: passEncoded(method.responseSerialize) };
@@ -83,7 +102,9 @@ function passEncoded<Res>(serialize: Serialize<Res>): Serialize<Res | Encoded> {
 }
 
 function handlerOf(name: MethodName, implementation: ServiceImplementation, logger: Logger): UntypedHandleCall {
-  return isStreamName(name) ? streamCall(name, implementation, logger) : unaryCall(name, implementation, logger);
+  if (isStreamName(name)) return streamCall(name, implementation, logger);
+  if (isClientStreamName(name)) return clientStreamCall(name, implementation, logger);
+  return unaryCall(name, implementation, logger);
 }
 
 function unaryCall<K extends UnaryName>(
@@ -108,4 +129,26 @@ function streamCall<K extends StreamName>(
       .then(() => handle(decoded(call.request), call))
       .catch((err: unknown) => call.emit("error", toServiceError(err, logger, name)));
   };
+}
+
+function clientStreamCall<K extends ClientStreamName>(
+  name: K, implementation: ClientStreamHandlers, logger: Logger,
+): handleClientStreamingCall<RequestOf<K> | UndecodedRequest, ResponseOf<K>> {
+  const handle: ClientStreamHandler<K> = implementation[name];
+  return (call, callback) => {
+    Promise.resolve().then(() => handle(decodedStream<RequestOf<K>>(call), call)).then(
+      (res) => callback(null, res),
+      // After a cancel nothing reaches the client; the callback still settles the call once.
+      (err: unknown) => callback(call.cancelled ? { code: status.CANCELLED, details: "cancelled" } : toServiceError(err, logger, name)),
+    );
+  };
+}
+
+/**
+ * The call's requests, each decoded as it is reached: reading pulls one message at a time from the
+ * client (grpc-js asks for the next message only when the stream's buffer has room), so a handler
+ * that awaits each request keeps the server's memory bounded however long the stream is.
+ */
+async function* decodedStream<Req>(call: AsyncIterable<unknown>): AsyncGenerator<Req> {
+  for await (const request of call) yield decoded(request as Req | UndecodedRequest);
 }

@@ -6,6 +6,9 @@ import { RoomHistoryHandlers } from "../service/room-history.js";
 import { AgentReads } from "../service/agent-reads.js";
 import { CompactionHandlers } from "../service/compaction.js";
 import { PruneArchiveHandlers } from "../service/prune-archive.js";
+import { TransferHandlers } from "../service/transfer.js";
+import type { BankTransfer } from "../store/bank/bank-types.js";
+import { toServiceError } from "./errors.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import type { HistoryStore } from "../store/store.js";
@@ -45,6 +48,8 @@ export interface ServerDeps {
   reflection?: boolean;
   /** Tokens, scopes and quotas (src/auth); undefined: every call is allowed. */
   auth?: AuthOptions;
+  /** The namespace banks ExportRooms and ImportRooms carry; undefined: rooms only. */
+  bankTransfer?: BankTransfer;
 }
 
 export interface RunningServer {
@@ -78,8 +83,15 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   const reaper = new Reaper(deps.store, deps.logger, deps.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS);
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
   const prune = new PruneArchiveHandlers(deps.store, { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
+  const transfer = new TransferHandlers({
+    store: deps.store, limits: deps.limits, bank: deps.bankTransfer,
+    statusOf: (err) => {
+      const { code, details } = toServiceError(err, deps.logger, "ImportRooms");
+      return { code: code ?? 2, message: details ?? err.message };
+    },
+  });
   const { definition, handlers: grpcHandlers } = toGrpc(
-    serviceImplementation(handlers, watch, agent, compaction, prune), deps.logger);
+    serviceImplementation(handlers, watch, agent, compaction, prune, transfer), deps.logger);
   server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -131,7 +143,7 @@ function drain(server: Server, graceMs: number): Promise<void> {
 /** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
 function serviceImplementation(
   h: RoomHistoryHandlers, watch: WatchService, agent: AgentReads, compaction: CompactionHandlers,
-  prune: PruneArchiveHandlers,
+  prune: PruneArchiveHandlers, transfer: TransferHandlers,
 ): ServiceImplementation {
   return {
     appendMessages: (req) => h.appendMessages(req),
@@ -170,7 +182,7 @@ function serviceImplementation(
     planRollup: () => Promise.reject(notImplemented("PlanRollup")),
     commitRollup: () => Promise.reject(notImplemented("CommitRollup")),
     renderMemoryBank: () => Promise.reject(notImplemented("RenderMemoryBank")),
-    exportRooms: () => Promise.reject(notImplemented("ExportRooms")),
-    importRooms: () => Promise.reject(notImplemented("ImportRooms")),
+    exportRooms: (req, call) => transfer.exportRooms(req, call),
+    importRooms: (requests) => transfer.importRooms(requests),
   };
 }

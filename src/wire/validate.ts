@@ -64,7 +64,7 @@ export function checkBatch(messages: Message[], encodedSizes: number[], limits: 
   });
 }
 
-function checkMessage(m: Message, at: string): void {
+export function checkMessage(m: Message, at: string): void {
   if (![Role.ROLE_USER, Role.ROLE_ASSISTANT, Role.ROLE_SYSTEM, Role.ROLE_TOOL].includes(m.role)) {
     throw invalid(`${at}.role`, "must be ROLE_USER, ROLE_ASSISTANT, ROLE_SYSTEM or ROLE_TOOL");
   }

@@ -54,19 +54,30 @@ export function requestFor(name: MethodName, roomId: string): unknown {
 type Callback = (err: ServiceError | null, res: unknown) => void;
 
 /**
- * Calls `name` with the client; resolves with undefined when it succeeds (a Watch: once `created`
- * arrives, then cancels it), or with its error.
+ * Calls `name` with the client; resolves with undefined when it succeeds (a Watch or an ExportRooms:
+ * once its first response arrives, then cancels it; an ImportRooms: one record, then its reply), or
+ * with its error.
  */
 export function callOutcome(client: RoomHistoryServiceClient, name: MethodName, roomId: string): Promise<ServiceError | undefined> {
   const request = requestFor(name, roomId);
-  if (name === "watch") {
+  if (name === "watch" || name === "exportRooms") {
     return new Promise((resolve) => {
-      const stream = client.watch(request as pb.WatchRequest);
+      const stream = name === "watch"
+        ? client.watch(request as pb.WatchRequest)
+        : client.exportRooms(request as ex.ExportRoomsRequest);
       stream.on("data", () => {
         resolve(undefined);
         stream.cancel();
       });
       stream.on("error", (e: ServiceError) => resolve(e));
+    });
+  }
+  if (name === "importRooms") {
+    // A client stream: one record, then the end of the stream.
+    return new Promise((resolve) => {
+      const call = client.importRooms(new Metadata(), (err) => resolve(err ?? undefined));
+      call.write(request as ex.ImportRoomsRequest);
+      call.end();
     });
   }
   const unary = client as unknown as Record<string, (req: unknown, md: Metadata, cb: Callback) => unknown>;
