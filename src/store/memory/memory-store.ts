@@ -24,7 +24,7 @@ import type { AgentOptions } from "../agent-types.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
 import { EMPTY_METADATA, type TurnObserver } from "../metadata-types.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
-import { notImplemented } from "../../domain/errors.js";
+import { exportRoom as exportRoomWhole, importRoom as importRoomWhole, type MemoryTransferAccess } from "./transfer.js";
 import type { ArchiveQuery, StoreChange } from "../store.js";
 import { archiveDefaults, archivePage, isArchived, planApplies, rewriteArgs } from "../rewrite.js";
 import type { RunCursor, RunCursorUpdate } from "../agent-types.js";
@@ -35,7 +35,7 @@ import { applyUpdate, emptyMetadata, metadataData, noteSenders, type MemoryMetad
 import { listingOf, pageByActivity, pageById } from "./listing.js";
 import { matchesQuery } from "../room-query.js";
 
-interface Room {
+export interface Room {
   entries: Entry[];
   /** sizes[i] is entries[i]'s stored size (entryBytes), as the Redis store counts `#raw`. */
   sizes: number[];
@@ -326,16 +326,22 @@ export class MemoryStore implements HistoryStore {
     return query.order === "activity" ? pageByActivity(rooms, pageSize, after) : pageById(rooms, pageSize, after);
   }
 
-  // Issue 12: being built (export/import in src/store/*/transfer.ts, the observer with metadata).
   async exportRoom(roomId: string): Promise<RoomData | undefined> {
-    void roomId;
-    throw notImplemented("ExportRooms");
+    return exportRoomWhole(this.transferAccess(), roomId);
   }
 
   async importRoom(data: RoomData, mode: ImportMode): Promise<ImportOutcome> {
-    void data;
-    void mode;
-    throw notImplemented("ImportRooms");
+    return importRoomWhole(this.transferAccess(), data, mode);
+  }
+
+  /** What src/store/memory/transfer.ts needs of this store. */
+  private transferAccess(): MemoryTransferAccess {
+    return {
+      options: this.options, peek: (id) => this.peek(id), room: (id) => this.room(id), exists: (room) => this.exists(room),
+      expireIfDue: (id) => this.expireIfDue(id), commit: (id, room, kind) => this.commit(id, room, kind, [], 0),
+      // Until the memory Room keeps metadata (issue 12, H1): none.
+      metadataOf: () => ({ metadata: structuredClone(EMPTY_METADATA) }), setMetadata: () => undefined,
+    };
   }
 
   setTurnObserver(observer: TurnObserver): void {

@@ -42,7 +42,7 @@ import { archiveBounds, archiveDefaults, archivePage, rewriteArgs } from "../rew
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
 import type { TurnObserver } from "../metadata-types.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
-import { notImplemented } from "../../domain/errors.js";
+import { exportRoom as exportRoomWhole, importRoom as importRoomWhole, type RedisTransferAccess } from "./transfer.js";
 import type { ArchiveQuery } from "../store.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
@@ -327,16 +327,21 @@ export class RedisStore implements HistoryStore {
     for (const event of ["close", "reconnecting", "end"]) this.redis.on(event, () => listener(false));
   }
 
-  // Issue 12: being built (export/import in src/store/*/transfer.ts, the observer with metadata).
   async exportRoom(roomId: string): Promise<RoomData | undefined> {
-    void roomId;
-    throw notImplemented("ExportRooms");
+    return exportRoomWhole(this.transferAccess(), roomId);
   }
 
   async importRoom(data: RoomData, mode: ImportMode): Promise<ImportOutcome> {
-    void data;
-    void mode;
-    throw notImplemented("ImportRooms");
+    return importRoomWhole(this.transferAccess(), data, mode);
+  }
+
+  /** What src/store/redis/transfer.ts needs of this store. */
+  private transferAccess(): RedisTransferAccess {
+    return {
+      redis: this.redis, roomKeys: (id) => this.roomKeys(id), read: (call) => this.run(READ, call),
+      mutate: (id, opts, script) => this.mutate(id, opts, script), legacyMarkers: this.legacyMarkers,
+      maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(), logger: this.options.logger,
+    };
   }
 
   setTurnObserver(observer: TurnObserver): void {

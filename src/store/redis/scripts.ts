@@ -11,6 +11,8 @@ export enum ScriptCode {
   NOT_DUE = -4,
   TOO_LARGE = -5,
   ROOM_NOT_FOUND = -6,
+  /** import-room-5.lua: the room exists and the import may not replace it. */
+  ALREADY_EXISTS = -7,
 }
 
 const LUA_DIR = fileURLToPath(new URL("../lua/", import.meta.url));
@@ -43,6 +45,8 @@ const SCRIPTS = {
   rhReadArchive: "read-archive-1.lua",
   rhGetRunCursor: "get-run-cursor-5.lua",
   rhUpdateRunCursor: "update-run-cursor-5.lua",
+  rhExportRoom: "export-room-5.lua",
+  rhImportRoom: "import-room-5.lua",
 } as const;
 
 /**
@@ -80,5 +84,7 @@ declare module "ioredis" {
     rhReadArchive(...args: (string | number)[]): Result<Reply, Context>;
     rhGetRunCursor(...args: (string | number)[]): Result<Reply, Context>;
     rhUpdateRunCursor(...args: (string | number)[]): Result<Reply, Context>;
+    rhExportRoom(...args: (string | number)[]): Result<Reply | null, Context>;
+    rhImportRoom(...args: (string | number)[]): Result<Reply, Context>;
   }
 }
