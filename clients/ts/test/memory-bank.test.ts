@@ -79,8 +79,10 @@ describe("room metadata", () => {
     expect(byNs.roomIds.sort()).toEqual([first.roomId, second.roomId].sort());
     expect((await client.listRooms({ namespace: ns, label: "x" })).roomIds).toEqual([first.roomId]);
     const recent = await client.listRooms({ namespace: ns, order: ListRoomsOrder.LIST_ROOMS_ORDER_LAST_ACTIVITY });
-    expect(recent.roomIds).toEqual([first.roomId, second.roomId]);
-    expect(recent.rooms[0]).toMatchObject({ roomId: first.roomId, namespace: ns, labels: ["x"] });
+    expect(recent.roomIds.sort()).toEqual([first.roomId, second.roomId].sort());
+    const ms = recent.rooms.map((r) => r.lastActivity!.seconds * 1000 + r.lastActivity!.nanos / 1e6);
+    expect(ms).toEqual([...ms].sort((x, y) => y - x)); // newest first
+    expect(recent.rooms.find((r) => r.roomId === first.roomId)).toMatchObject({ namespace: ns, labels: ["x"] });
   });
 });
 

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as api from "@roomhistory/client";
 import type { RoomHistoryClientOptions, TlsOptions } from "@roomhistory/client";
+import { RoomHistoryServiceService } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
 interface Parity {
   rows: { what: string; ts: string | string[] | null; python: string[] | null }[];
@@ -53,6 +54,13 @@ describe("parity table (clients/testdata/parity.json)", () => {
 
   it.each(names)("%s exists", (name) => {
     expect(exists(name)).toBe(true);
+  });
+
+  it("every RPC of the service is a RoomHistoryClient method of its name, with a row", () => {
+    const rpcs = Object.keys(RoomHistoryServiceService);
+    const client = api.RoomHistoryClient.prototype as unknown as Record<string, unknown>;
+    expect(rpcs.filter((m) => typeof client[m] !== "function")).toEqual([]);
+    expect(rpcs.filter((m) => m !== "watch" && !names.includes(`RoomHistoryClient.${m}`))).toEqual([]);
   });
 
   it("every exported error class has a row", () => {
