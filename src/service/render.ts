@@ -1,8 +1,9 @@
 /**
  * RenderMessages' assembly. The history depends only on the snapshot and the options, so it is shaped
  * and counted once per room version and options (prepare) and, for each budget cut, encoded once
- * (historyBytes); the system prompt depends on the request and is rendered every time. A reply
- * carries one form: `messages` or `messages_json`, never both.
+ * (historyBytes); the system prompt depends on the request (src/prompt/templates.ts keeps its renders),
+ * and the whole reply is kept per snapshot, options and system prompt text. A reply carries one form:
+ * `messages` or `messages_json`, never both.
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
@@ -18,6 +19,8 @@ import type { Shaped } from "../prompt/formats/shaped.js";
 import type { RoomSnapshot } from "../store/store.js";
 import type { Derived } from "../store/snapshot-cache.js";
 import { Encoded } from "../wire/encoded.js";
+import { ReplySlot } from "../prompt/response-cache.js";
+import { MemoryBankUse } from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
 import { encodingValue, renderOptions, shapeKey, type RenderOptions } from "./render-options.js";
 import { fromAnthropic, fromOpenAI } from "./render-proto.js";
 
@@ -121,13 +124,36 @@ function cutOf(prep: PreparedHistory, system: string, o: RenderOptions): Cut {
 }
 
 /**
+ * The reply, serialised: kept whole per snapshot, options and system prompt (an unchanged render is
+ * handed out again), else assembled by assembleReply.
+ */
+export function encodedRenderResponse(
+  snap: RoomSnapshot, system: string, options: RenderOptions = renderOptions({}), memoize: Memoize = NO_MEMO,
+): EncodedRender {
+  if (memoize === NO_MEMO) return assembleReply(snap, system, options, memoize);
+  // The whole reply is kept per snapshot, options and system prompt (src/prompt/response-cache.ts).
+  const o = options;
+  const slot = memoize(`reply:${shapeKey(o)}:${o.form}:${o.maxTokens}:${o.scale}`,
+    () => ReplySlot.sizedFor<EncodedRender>(system));
+  const kept = slot.get(system);
+  if (kept) return kept;
+  const made = assembleReply(snap, system, o, memoize);
+  slot.set(system, made);
+  return made;
+}
+
+/** A reply serialised, and its estimate (ReportUsage compares with it). */
+export interface EncodedRender {
+  reply: Encoded;
+  estimatedTokens: number;
+}
+
+/**
  * The reply, serialised by pasting the cached history bytes behind the per-call head: protobuf allows
  * a message's fields in any order, and a repeated field's entries are read in the order they come, so
  * the system message still precedes the history.
  */
-export function encodedRenderResponse(
-  snap: RoomSnapshot, system: string, options: RenderOptions = renderOptions({}), memoize: Memoize = NO_MEMO,
-): { reply: Encoded; estimatedTokens: number } {
+function assembleReply(snap: RoomSnapshot, system: string, options: RenderOptions, memoize: Memoize): EncodedRender {
   const o = options;
   const key = shapeKey(o);
   const prep = memoize(`render:${key}`, () => ({ value: prepareHistory(snap, o), bytes: preparedBytes(snap) }));
@@ -154,6 +180,26 @@ export function encodedRenderResponse(
 /** What a prepared history holds: its pieces are about the snapshot's JSON again, plus the arrays. */
 function preparedBytes(snap: RoomSnapshot): number {
   return 2 * snap.bytes + 64 * snap.entries.length;
+}
+
+/**
+ * The render made ahead of the read, from the snapshot the store holds, while the read revalidates it
+ * (src/service/room-history.ts): the caller uses it only when the read returns that very snapshot, so
+ * the CPU of a render overlaps the Redis round trip and freshness is the read's. Undefined when nothing
+ * is cached, when the request reads the memory bank (a read of its own, made after the room's), or when
+ * rendering fails (the render after the read then reports the error).
+ */
+export function renderAhead<T>(
+  snapshot: RoomSnapshot | undefined, req: { memoryBank?: MemoryBankUse }, render: (from: RoomSnapshot) => T,
+): { from: RoomSnapshot; made: T } | undefined {
+  const bank = req.memoryBank ?? MemoryBankUse.MEMORY_BANK_USE_UNSPECIFIED;
+  const readsBank = bank !== MemoryBankUse.MEMORY_BANK_USE_UNSPECIFIED && bank !== MemoryBankUse.MEMORY_BANK_USE_NONE;
+  if (!snapshot || readsBank) return undefined;
+  try {
+    return { from: snapshot, made: render(snapshot) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The reply as an object: what encodedRenderResponse serialises, and the reference its tests check. */

@@ -5,12 +5,12 @@
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { structSize } from "../wire/struct-size.js";
-import { clampLimit, type HistoryStore } from "../store/store.js";
+import { clampLimit, type HistoryStore, type RoomSnapshot } from "../store/store.js";
 import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
 import { entryToMessage, isoToTimestamp, messageToEntry, roleFromName, timestampToIso } from "../wire/convert.js";
 import { Encoded, EncodedWindow } from "../wire/encoded.js";
-import { encodedRenderResponse, renderOptions } from "./render.js";
+import { encodedRenderResponse, renderAhead, renderOptions } from "./render.js";
 import { rememberEstimate } from "./usage-memory.js";
 import { cursorAfter, cursorStart, decodeHistoryToken, encodeHistoryToken, historyStart } from "./history.js";
 import * as check from "../wire/validate.js";
@@ -22,7 +22,7 @@ import { editedTokens, withTokens } from "./entry-tokens.js";
 import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
 import { listInScope, requestScope } from "../auth/scope.js";
 import { agentInfo, setAgentOptions } from "./agent-options.js";
-import { filteredSnapshot, filterKey, runFilter, type Derive } from "./run-filter.js";
+import { filteredSnapshot, filterKey, runFilter, type Derive, type RunFilter } from "./run-filter.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -82,7 +82,26 @@ export class RoomHistoryHandlers {
     // ts-proto hands google.protobuf.Struct over as a plain object already.
     if (req.roomContext) check.checkContextSize(structSize(req.roomContext), this.limits);
     const filter = runFilter(req);
-    const read = await this.store.read(roomId);
+    // The read goes out first (the store revalidates its cached snapshot in one round trip); while it
+    // is on its way the render is made from that cached snapshot (renderAhead), and it is answered only
+    // if the read returns that very snapshot: never older than a write acknowledged before the call.
+    const reading = this.store.read(roomId);
+    const ahead = renderAhead(this.store.snapshots.get(roomId)?.snapshot, req,
+      (from) => this.renderSnapshot(roomId, from, req, filter));
+    const read = await reading;
+    const { reply, estimatedTokens, version, format } = ahead?.from === read
+      ? ahead.made : this.renderSnapshot(roomId, read, req, filter);
+    if (reply.length > this.maxReplyBytes) {
+      throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
+        `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
+    }
+    // ReportUsage may omit estimated_tokens: it then compares with this render's estimate.
+    rememberEstimate(roomId, version, format, estimatedTokens);
+    return reply;
+  }
+
+  /** RenderMessages' reply from one snapshot of the room (synchronous: renderAhead runs it ahead of the read). */
+  private renderSnapshot(roomId: string, read: RoomSnapshot, req: pb.RenderMessagesRequest, filter: RunFilter | undefined) {
     const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, key, make);
     // A run/phase filter renders the matching messages only (tool calls repaired after the filter).
     const snap = filteredSnapshot(read, filter, derive);
@@ -90,15 +109,8 @@ export class RoomHistoryHandlers {
     const options = renderOptions(req, room);
     const context = { ...room?.context, ...req.roomContext, room_id: roomId };
     const system = this.templates.render(req.template || room?.template || "", context);
-    const { reply, estimatedTokens } = encodedRenderResponse(snap, system, options,
-      (key, make) => derive(filterKey(filter, key), make));
-    if (reply.length > this.maxReplyBytes) {
-      throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
-        `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
-    }
-    // ReportUsage may omit estimated_tokens: it then compares with this render's estimate.
-    rememberEstimate(roomId, snap.version, options.format, estimatedTokens);
-    return reply;
+    const made = encodedRenderResponse(snap, system, options, (key, make) => derive(filterKey(filter, key), make));
+    return { ...made, version: snap.version, format: options.format };
   }
 
   async updateMessage(req: pb.UpdateMessageRequest): Promise<pb.UpdateMessageResponse> {
