@@ -130,12 +130,14 @@ def test_reading_is_lazy(tmp_path: Path) -> None:
 
 
 def rich_room(room_id: str) -> export.ExportRecord:
-    """A room with what a file must carry across languages: 64-bit numbers, timestamps (milliseconds, as
-    the server stores them), a Struct, a map, an optional zero, tool calls, non-ASCII text."""
+    """A room with what a file must carry across languages: 64-bit numbers, timestamps (to the nanosecond,
+    and before 1970), a Struct, a map, an optional zero, tool calls, non-ASCII text."""
     record = room_record(room_id, 3)
     room = record.room
     room.version = 2**53 - 1
-    room.messages[0].created_at.FromJsonString("2026-11-22T08:00:00.123Z")
+    room.messages[0].created_at.FromJsonString("2026-11-22T08:00:00.123456789Z")
+    room.messages[1].created_at.FromJsonString("1969-12-31T23:59:59.500Z")
+    room.messages[2].created_at.FromJsonString("2026-11-22T08:00:01Z")
     room.messages[1].tool_calls.add(id="call_1", name="search", arguments='{"q":"ü"}')
     room.messages[1].metadata["k"] = "v ✓"
     room.render_defaults.room_context.update({"lang": "de", "n": 2, "nested": {"x": [1, "a"]}})
