@@ -43,7 +43,9 @@ export class RoomHistoryClient extends TransferClient {
 
   /**
    * RenderMessages: the room ready for a chat API (`format`: OpenAI chat by default, or Anthropic
-   * messages; `senderStyle`, `idMarkers`, `maxTokens` with `encoding`: see the proto). Retried.
+   * messages; `senderStyle`, `idMarkers`, `maxTokens` with `encoding`: see the proto; `memoryBank`: the
+   * namespace's memory bank block for the template, or also before the system prompt, within
+   * `memoryBankMaxTokens`). Retried.
    */
   renderMessages(
     req: PartialRequest<pb.RenderMessagesRequest>, opts?: CallOptions,
@@ -109,16 +111,25 @@ export class RoomHistoryClient extends TransferClient {
     return this.unary("getRoomInfo", pb.GetRoomInfoRequest.fromPartial(req), opts);
   }
 
-  /** ListRooms: one page of room ids. Retried. */
+  /**
+   * ListRooms: one page of room ids (and `rooms`: their title, namespace, labels and last activity),
+   * optionally only a `namespace`'s or a `label`'s, by id or by last activity (`order`). Retried.
+   */
   listRooms(req: PartialRequest<pb.ListRoomsRequest> = {}, opts?: CallOptions): Promise<pb.ListRoomsResponse> {
     return this.unary("listRooms", pb.ListRoomsRequest.fromPartial(req), opts);
   }
 
-  /** Every room id ListRooms lists, in order, page after page (`opts` apply to each page's call). */
-  async *iterRooms(pageSize = 0, opts?: CallOptions): AsyncGenerator<string, void, undefined> {
+  /**
+   * Every room id ListRooms lists, in order, page after page (`opts` apply to each page's call). The first
+   * argument is the page size, or the request without its pageToken: `{ pageSize, namespace, label, order }`.
+   */
+  async *iterRooms(
+    request: number | Omit<PartialRequest<pb.ListRoomsRequest>, "pageToken"> = 0, opts?: CallOptions,
+  ): AsyncGenerator<string, void, undefined> {
+    const filters = typeof request === "number" ? { pageSize: request } : request;
     let pageToken = "";
     do {
-      const page = await this.listRooms({ pageSize, pageToken }, opts);
+      const page = await this.listRooms({ ...filters, pageToken }, opts);
       yield* page.roomIds;
       pageToken = page.nextPageToken;
     } while (pageToken);

@@ -78,6 +78,9 @@ describe("room metadata", () => {
     const byNs = await client.listRooms({ namespace: ns });
     expect(byNs.roomIds.sort()).toEqual([first.roomId, second.roomId].sort());
     expect((await client.listRooms({ namespace: ns, label: "x" })).roomIds).toEqual([first.roomId]);
+    const paged: string[] = [];
+    for await (const id of client.iterRooms({ namespace: ns, pageSize: 1 })) paged.push(id);
+    expect(paged).toEqual([first.roomId, second.roomId].sort());
     const recent = await client.listRooms({ namespace: ns, order: ListRoomsOrder.LIST_ROOMS_ORDER_LAST_ACTIVITY });
     expect(recent.roomIds.sort()).toEqual([first.roomId, second.roomId].sort());
     const ms = recent.rooms.map((r) => r.lastActivity!.seconds * 1000 + r.lastActivity!.nanos / 1e6);
