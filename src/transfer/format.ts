@@ -1,11 +1,11 @@
 /**
  * The export format "roomhistory.export.v1" (export.proto): JSON Lines, one ExportRecord per line in
  * the proto3 JSON mapping, header first. This module turns the stores' RoomData and BankData into
- * records and back, and records into lines and back; nothing here touches a store or the network, so
- * the RPCs, the importers and the benchmarks share it.
+ * records and back; nothing here touches a store or the network. (The file form, one record per line,
+ * is the TypeScript client's export-file.ts: the importers and the benchmark write and read it there.)
  */
-import {
-  ExportRecord, type ExportHeader, type ExportedNamespace, type ExportedRoom,
+import type {
+  ExportRecord, ExportHeader, ExportedNamespace, ExportedRoom,
 } from "@roomhistory/client/gen/roomhistory/v1/export.js";
 import type { Timestamp } from "@roomhistory/client/gen/google/protobuf/timestamp.js";
 import { MemoryGranularity, type MemoryBankEntry } from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
@@ -31,23 +31,6 @@ export function checkHeader(header: ExportHeader, field = "record.header.format"
   if (header.format !== EXPORT_FORMAT) {
     throw invalid(field, `must be "${EXPORT_FORMAT}", not ${JSON.stringify(header.format)}`);
   }
-}
-
-/** One line of the file form (no newline): the record in proto3 JSON. */
-export function recordToLine(record: ExportRecord): string {
-  return JSON.stringify(ExportRecord.toJSON(record));
-}
-
-/** A line of the file form; INVALID_ARGUMENT naming the line when it is not a JSON object. */
-export function lineToRecord(line: string, lineNumber: number): ExportRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (err) {
-    throw invalid(`line ${lineNumber}`, `is not JSON (${(err as Error).message})`);
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw invalid(`line ${lineNumber}`, "is not a JSON object");
-  return ExportRecord.fromJSON(json);
 }
 
 export function msToTimestamp(ms: number): Timestamp {
