@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CancelledError, ChangeKind, EXPORT_FORMAT, ExportFileError, GetHistoryResponse, InvalidArgumentError, Role,
+  CancelledError, ChangeKind, ClientClosedError, EXPORT_FORMAT, ExportFileError, GetHistoryResponse, InvalidArgumentError, Role,
   RoomHistoryClient, RoomMirror, echoConversationToRecords, exportHeader, exportRoomsToFile, importRoomsFromFile,
   type ExportRecord, type RoomChangedEvent, type TransferProgress,
 } from "@roomhistory/client";
@@ -144,6 +144,18 @@ describe("exportRooms / importRooms", () => {
       break;
     }
     expect(first?.header).toBeDefined();
+  });
+
+  it("close() ends an export in flight with ClientClosedError; a closed client refuses both streams", async () => {
+    const roomIds = [newRoom("closing"), newRoom("closing")];
+    for (const roomId of roomIds) await seed(roomId, 1);
+    const c = new RoomHistoryClient(serverA.address);
+    const err = await (async () => {
+      for await (const r of c.exportRooms({ roomIds })) if (r.header) c.close();
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClientClosedError);
+    expect(await collect(c.exportRooms({ roomIds })).catch((e: unknown) => e)).toBeInstanceOf(ClientClosedError);
+    expect(await c.importRooms([]).catch((e: unknown) => e)).toBeInstanceOf(ClientClosedError);
   });
 
   it("importRooms takes an async iterable of records and whole requests; a wrong header fails the stream", async () => {
