@@ -85,14 +85,19 @@ export class TransferClient extends MemoryBankClient {
     const cancel = () => call.cancel();
     const untrack = this.trackStream(cancel);
     signal?.addEventListener("abort", cancel, { once: true });
+    // The call's end (a failure, the signal, close()) stops the loop even while `records` is still
+    // producing its next item: the import then rejects at once and the source is closed.
+    const settled = done.then((): typeof END => END, (): typeof END => END);
+    const source = iterate(records);
     try {
-      for await (const item of records) {
+      for (;;) {
+        const next = await Promise.race([source.next(), settled]);
+        if (next === END || next.done) break;
+        if (!call.write(toImportRequest(next.value, opts))) await Promise.race([once(call, "drain"), settled]);
         if (ended) break;
-        if (!call.write(toImportRequest(item, opts))) {
-          await Promise.race([once(call, "drain"), done.then(() => undefined, () => undefined)]);
-        }
       }
-      if (!ended) call.end();
+      if (ended) void source.return?.(undefined);
+      else call.end();
     } catch (err) {
       call.cancel();
       throw err;
@@ -112,6 +117,12 @@ export class TransferClient extends MemoryBankClient {
     if (this.closed) return new ClientClosedError("the client was closed during the call");
     return toRoomHistoryError(err);
   }
+}
+
+const END = Symbol("end");
+
+function iterate<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> | Iterator<T> {
+  return Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
 }
 
 /** An ImportRoomsRequest for `item`: as it is when it is one, else the record with the options. */

@@ -158,6 +158,18 @@ describe("exportRooms / importRooms", () => {
     expect(await c.importRooms([]).catch((e: unknown) => e)).toBeInstanceOf(ClientClosedError);
   });
 
+  it("an abort ends an import at once, even while its source is still producing", async () => {
+    const controller = new AbortController();
+    async function* stalled() {
+      yield exportHeader();
+      controller.abort(new Error("stop"));
+      await new Promise(() => undefined); // a source that never produces again
+    }
+    const err = await b.importRooms(stalled(), { signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).cause).toEqual(new Error("stop"));
+  });
+
   it("importRooms takes an async iterable of records and whole requests; a wrong header fails the stream", async () => {
     const roomId = newRoom("echo");
     const [header, room] = echoConversationToRecords({
