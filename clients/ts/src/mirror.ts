@@ -48,8 +48,8 @@ export interface RoomChangedEvent {
 
 /**
  * Settings of one RoomMirror.render: the call's (timeoutMs, signal) and RenderMessagesRequest's render
- * options (form, includeThinking, format, senderStyle, idMarkers, maxTokens, encoding), as for
- * RoomHistoryClient.renderMessages.
+ * options (form, includeThinking, format, senderStyle, idMarkers, maxTokens, encoding, memoryBank,
+ * memoryBankMaxTokens, ...), as for RoomHistoryClient.renderMessages.
  */
 export type RenderOptions = CallOptions & Omit<PartialRequest<pb.RenderMessagesRequest>, "roomId" | "roomContext" | "template">;
 
