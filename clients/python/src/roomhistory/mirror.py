@@ -147,7 +147,8 @@ class RoomMirror:
         self, room_id: str, room_context: Mapping[str, Any] | None = None, **options: Any
     ) -> pb.RenderMessagesResponse:
         """RenderMessages for the room (template, include_thinking, format, sender_style, id_markers, max_tokens,
-        encoding and timeout as for the client's render_messages)."""
+        encoding, run_id, phase_id, memory_bank, memory_bank_max_tokens and timeout as for the client's
+        render_messages)."""
         self.version(room_id)
         return self._client.render_messages(room_id, room_context, **options)
 
