@@ -5,7 +5,10 @@
  * Against the grpc-js echo server answering with the very bytes the service returned for that format,
  * so client, transport and sizes are identical; service and echo rounds interleave. At c=1 a third side
  * runs in the same rounds: the same server on its in-memory store, which shows what the render costs
- * apart from the Redis round trip every read makes.
+ * apart from the Redis round trip every read makes; and a fourth, the echo that revalidates the room
+ * in Redis before answering (baselines/echo-read-server.ts: the service's RedisStore.read of the
+ * unchanged room, one round trip, no render): the best any server that asks Redis once per render can
+ * do (src/service/room-history.ts renders ahead while that read is on its way).
  */
 import { type Context, type Scenario, serviceEnv, size } from "../lib/context.js";
 import { alternate, closedLoop, cpuPerOp, throughput, withCpu, type LoadResult } from "../lib/load.js";
@@ -27,7 +30,8 @@ const FORMATS = [
 ] as const;
 
 type Api = ReturnType<typeof rpc>;
-type Side = "service" | "memory" | "echo";
+type Side = "service" | "memory" | "echo" | "echoRead";
+type Sides = Partial<Record<Side, LoadResult>> & Record<"service" | "echo", LoadResult>;
 
 export const renderBudgetScenario: Scenario = {
   name: S,
@@ -37,9 +41,13 @@ export const renderBudgetScenario: Scenario = {
     const service = await ServiceProcess.start(serviceEnv(ctx, S));
     const memory = await ServiceProcess.start({ ...serviceEnv(ctx, S), ROOMHISTORY_REDIS_URL: "" });
     const echo = await Helper.start<{ address: string }, never>("baselines/echo-server.ts");
-    const clients = [newClient(service.address), newClient(memory.address), newClient(echo.info.address)];
+    // The service's Redis and key prefix: it revalidates the very room the service renders.
+    const echoRead = await Helper.start<{ address: string }, never>("baselines/echo-read-server.ts",
+      { ...serviceEnv(ctx, S), ECHO_READ_ROOM: ROOM });
+    const clients = [newClient(service.address), newClient(memory.address), newClient(echo.info.address),
+      newClient(echoRead.info.address)];
     try {
-      const [svc, mem, bare] = clients.map(rpc);
+      const [svc, mem, bare, bareRead] = clients.map(rpc);
       for (const api of [svc, mem]) for (let i = 0; i < WINDOW; i++) await api.append(appendRequest(ROOM, i));
       const measured = [];
       for (const { label, format } of FORMATS) measured.push({ label, ...await budgetRequest(ctx, label, format, svc) });
@@ -50,13 +58,14 @@ export const renderBudgetScenario: Scenario = {
       }
       const figures: Figure[] = [];
       for (const { label, req, reply } of measured) {
-        await echo.call("setReply", { method: "RenderMessages", base64: Buffer.from(reply).toString("base64") });
+        for (const h of [echo, echoRead]) await h.call("setReply", { method: "RenderMessages", base64: Buffer.from(reply).toString("base64") });
         const calls: Record<Side, () => Promise<unknown>> = {
           service: () => svc.render(req), memory: () => mem.render(req), echo: () => bare.render(req),
+          echoRead: () => bareRead.render(req),
         };
-        const pids: Record<Side, number> = { service: service.pid, memory: memory.pid, echo: echo.pid };
+        const pids: Record<Side, number> = { service: service.pid, memory: memory.pid, echo: echo.pid, echoRead: echoRead.pid };
         for (const concurrency of [1, 50]) {
-          const sides: Side[] = concurrency === 1 ? ["service", "memory", "echo"] : ["service", "echo"];
+          const sides: Side[] = concurrency === 1 ? ["service", "memory", "echo", "echoRead"] : ["service", "echo"];
           const r = await measure(ctx, `RenderMessages ${label} max_tokens c=${concurrency}`, concurrency, sides, calls, pids);
           figures.push(...budgetFigures(`RenderMessages ${label} max_tokens`, concurrency, r));
           ctx.details[`render_${label}_c${concurrency}`] = Object.fromEntries(Object.entries(r).map(([k, v]) =>
@@ -66,7 +75,7 @@ export const renderBudgetScenario: Scenario = {
       return figures;
     } finally {
       for (const c of clients) c.close();
-      await Promise.all([service.stop(), memory.stop(), echo.stop()]);
+      await Promise.all([service.stop(), memory.stop(), echo.stop(), echoRead.stop()]);
     }
   },
 };
@@ -93,7 +102,7 @@ async function budgetRequest(
 async function measure(
   ctx: Context, what: string, concurrency: number, sides: Side[],
   calls: Record<Side, () => Promise<unknown>>, pids: Record<Side, number>,
-): Promise<Partial<Record<Side, LoadResult>> & Record<"service" | "echo", LoadResult>> {
+): Promise<Sides> {
   const bounds = { concurrency, durationMs: size(ctx, 2500, 1000), maxOps: 1_000_000 };
   for (const side of sides) await closedLoop(calls[side], { ...bounds, durationMs: 500 });
   ctx.log(`${what}: ${size(ctx, 3, 1)} alternating rounds of ${sides.join(", ")}`);
@@ -102,7 +111,7 @@ async function measure(
   return alternate(runs, size(ctx, 3, 1));
 }
 
-function budgetFigures(label: string, c: number, r: Partial<Record<Side, LoadResult>> & Record<"service" | "echo", LoadResult>): Figure[] {
+function budgetFigures(label: string, c: number, r: Sides): Figure[] {
   const figures = echoFigures(S, `${label} c=${c}`, r, {
     throughput: {
       goal: { op: ">=", ratio: 0.7 },
@@ -118,6 +127,15 @@ function budgetFigures(label: string, c: number, r: Partial<Record<Side, LoadRes
       scenario: S, name: `${label} c=${c} throughput, in-memory store`, unit: "ops/s", service: throughput(r.memory),
       baseline: throughput(r.echo), baselineName: "grpc-js echo, same bytes",
       note: "the same server without Redis, in the same rounds: the render's own cost",
+    });
+  }
+  if (r.echoRead) {
+    figures.push({
+      scenario: S, name: `${label} c=${c} throughput vs echo that revalidates in Redis`, unit: "ops/s",
+      service: throughput(r.service), baseline: throughput(r.echoRead), baselineName: "echo + RedisStore.read",
+      note: `the same echo answering only after one revalidation round trip (baselines/echo-read-server.ts) ` +
+        `reached ${(throughput(r.echoRead) / throughput(r.echo)).toFixed(2)}× the bare echo in the same rounds: ` +
+        "the best a design that asks Redis once per render can do on this machine",
     });
   }
   return figures;
