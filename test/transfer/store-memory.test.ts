@@ -4,4 +4,4 @@ import { transferStoreConformance } from "./store-suite.js";
 transferStoreConformance("memory", async (options) => {
   const store = new MemoryStore(options);
   return { store, close: () => store.close() };
-}, { metadata: false }); // until the memory store's Room keeps metadata (issue 12)
+});

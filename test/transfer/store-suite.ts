@@ -56,8 +56,7 @@ async function richRoom(store: HistoryStore, room: string): Promise<void> {
   await store.updateRunCursor(room, "run-0", { values: {} });
 }
 
-/** `metadata` false skips the metadata case, for a store that does not keep metadata yet. */
-export function transferStoreConformance(name: string, factory: StoreFactory, { metadata = true } = {}): void {
+export function transferStoreConformance(name: string, factory: StoreFactory): void {
   describe(`${name} store export/import conformance`, () => {
     const fixtures: StoreFixture[] = [];
     const open = async (options: Partial<StoreOptions> = {}) => {
@@ -97,7 +96,7 @@ export function transferStoreConformance(name: string, factory: StoreFactory, { 
       expect((await b.read("r")).entries.map((e) => e.seq)).toEqual((await a.read("r")).entries.map((e) => e.seq));
     });
 
-    it.runIf(metadata)("keeps metadata, created_at and updated_at", async () => {
+    it("keeps metadata, created_at and updated_at", async () => {
       const b = await open();
       const data: RoomData = {
         roomId: "m", version: 7, lastSeq: 40, rebackfill: false,
@@ -183,6 +182,28 @@ export function transferStoreConformance(name: string, factory: StoreFactory, { 
       expect(changes.map((c) => [c.kind, c.version, c.previousVersion, c.entries.length])).toEqual([
         ["imported", 2, 1, 0], ["append", 3, 2, 1],
       ]);
+    });
+
+    it("moves the room between namespace and label listings; tells the turn observer of namespaced turns", async () => {
+      const b = await open();
+      const turns: [string, string, number][] = [];
+      b.setTurnObserver((t) => turns.push([t.roomId, t.namespace, t.version]));
+      const meta = (namespace: string, labels: string[]) => ({ title: "", namespace, participants: [], labels, summary: "" });
+      const data: RoomData = {
+        roomId: "n", version: 4, lastSeq: 1, rebackfill: false, metadata: meta("ns-a", ["red"]),
+        entries: [user({ seq: 1 })], archive: [], runCursors: [],
+      };
+      await b.importRoom(data, { replaceExisting: false });
+      expect((await b.listRooms(10, undefined, { namespace: "ns-a" })).roomIds).toEqual(["n"]);
+      expect((await b.listRooms(10, undefined, { label: "red" })).roomIds).toEqual(["n"]);
+      await b.importRoom({ ...data, metadata: meta("ns-b", ["blue"]) }, { replaceExisting: true });
+      expect((await b.listRooms(10, undefined, { namespace: "ns-a" })).roomIds).toEqual([]);
+      expect((await b.listRooms(10, undefined, { label: "red" })).roomIds).toEqual([]);
+      expect((await b.listRooms(10, undefined, { namespace: "ns-b", order: "activity" })).roomIds).toEqual(["n"]);
+      expect((await b.listRooms(10, undefined, { label: "blue" })).roomIds).toEqual(["n"]);
+      // A room without turns has nothing to summarise.
+      await b.importRoom({ ...data, roomId: "quiet", entries: [] }, { replaceExisting: false });
+      expect(turns).toEqual([["n", "ns-a", 4], ["n", "ns-b", 5]]);
     });
 
     it("refuses a window over the room's byte budget (RESOURCE_EXHAUSTED naming messages) and writes nothing", async () => {

@@ -29,7 +29,9 @@
              items: run id, cursor JSON, ...
 
   Output:
-    { OK, version, room hint, expiry hint, activity hint, 1 when the room existed (replaced) else 0 }
+    { OK, version, room hint, expiry hint, activity hint, 1 when the room existed (replaced) else 0,
+      namespace before, namespace after, labels JSON before, labels JSON after ('' for none: the
+      namespace and label indexes follow the move, RoomIndexes.apply) }
     { VERSION_CONFLICT, current version }
     { ALREADY_EXISTS, current version }
 ]]
@@ -46,7 +48,7 @@ local now = now_ms()
 local m, w, a, c = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
 local first = 19
 
--- Runs `command key <items>` over ARGV[from..from+count-1], `step` items at a time (pairs stay whole).
+-- Runs `command key <items>` over ARGV[from..from+count-1], CHUNK items at a time (even: pairs stay whole).
 local function chunked(command, key, from, count)
   local i = from
   while i < from + count do
@@ -63,6 +65,7 @@ local existed = room_exists(ctx)
 if ctx.expected == '' and existed and ARGV[9] ~= '1' then return { ALREADY_EXISTS, current } end
 
 local seq = math.max(tonumber(rcall('HGET', ctx.meta, 'seq') or '0'), tonumber(ARGV[11]))
+local before = rcall('HMGET', ctx.meta, 'ns', 'labels')
 rcall('DEL', ctx.list, ctx.meta, ctx.archive, ctx.cursors)
 if m > 0 then chunked('HSET', ctx.meta, first, m) end
 rcall('HSET', ctx.meta, 'seq', seq)
@@ -79,4 +82,5 @@ if c > 0 then chunked('HSET', ctx.cursors, first + m + w + a, c) end
 rcall('SET', ctx.ver, math.max(tonumber(ARGV[10]), current + 1) - 1)
 local version, hints = commit(ctx, now, 'imported', {}, 0)
 if ARGV[14] ~= '' then rcall('HSET', ctx.meta, 'updated_at', ARGV[14]) end
-return reply(version, hints, existed and 1 or 0)
+local after = rcall('HMGET', ctx.meta, 'ns', 'labels')
+return reply(version, hints, existed and 1 or 0, before[1] or '', after[1] or '', before[2] or '', after[2] or '')

@@ -22,7 +22,7 @@ import { MemoryArchive } from "./archive.js";
 import { agentState, windowTokens } from "../agent-state.js";
 import type { AgentOptions } from "../agent-types.js";
 import type { ArchivePage, RewritePlan } from "../agent-types.js";
-import { EMPTY_METADATA, type TurnObserver } from "../metadata-types.js";
+import type { TurnObserver } from "../metadata-types.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
 import { exportRoom as exportRoomWhole, importRoom as importRoomWhole, type MemoryTransferAccess } from "./transfer.js";
 import type { ArchiveQuery, StoreChange } from "../store.js";
@@ -339,8 +339,7 @@ export class MemoryStore implements HistoryStore {
     return {
       options: this.options, peek: (id) => this.peek(id), room: (id) => this.room(id), exists: (room) => this.exists(room),
       expireIfDue: (id) => this.expireIfDue(id), commit: (id, room, kind) => this.commit(id, room, kind, [], 0),
-      // Until the memory Room keeps metadata (issue 12, H1): none.
-      metadataOf: () => ({ metadata: structuredClone(EMPTY_METADATA) }), setMetadata: () => undefined,
+      tellTurn: (id, ns, version) => this.tellTurn(id, ns, version),
     };
   }
 

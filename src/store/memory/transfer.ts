@@ -13,6 +13,7 @@ import type { ArchiveQuery, StoreOptions } from "../store.js";
 import { checkWindowBudget, importBudget, importedSeq, importedVersion } from "../transfer-rules.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
 import { MemoryArchive } from "./archive.js";
+import { metadataData, type MemoryMetadata } from "./metadata.js";
 import type { Room } from "./memory-store.js";
 
 /** What the two functions below need of the MemoryStore (its private parts, handed over by the store). */
@@ -24,11 +25,10 @@ export interface MemoryTransferAccess {
   room(roomId: string): Room;
   exists(room: Room | undefined): boolean;
   expireIfDue(roomId: string): void;
-  /** Bumps the version, stamps the write time and publishes one change (MemoryStore.commit). */
+  /** Bumps the version, stamps the write (and creation, when unset) time and publishes one change (MemoryStore.commit). */
   commit(roomId: string, room: Room, kind: "imported"): void;
-  /** The room's metadata and creation time (ms), as the store keeps them. */
-  metadataOf(room: Room): { metadata: RoomMetadataData; createdMs?: number };
-  setMetadata(room: Room, metadata: RoomMetadataData, createdMs: number | undefined): void;
+  /** Tells the turn observer (the memory bank's activity index) of a namespaced room's turns. */
+  tellTurn(roomId: string, namespace: string, version: number): void;
 }
 
 /** Every row of an archive, in one page. */
@@ -37,12 +37,11 @@ const WHOLE_ARCHIVE: ArchiveQuery = { fromSeq: 0, toSeq: 0, limit: Number.MAX_SA
 export function exportRoom(access: MemoryTransferAccess, roomId: string): RoomData | undefined {
   const room = access.peek(roomId);
   if (!room || !access.exists(room)) return undefined;
-  const { metadata, createdMs } = access.metadataOf(room);
   const data: RoomData = {
     roomId, version: room.version, lastSeq: room.seq,
     limit: room.limit, maxBytes: room.maxBytes, ttlSeconds: room.ttl, rebackfill: room.rebackfill,
-    metadata: structuredClone(metadata),
-    createdAt: createdMs === undefined ? undefined : new Date(createdMs).toISOString(),
+    metadata: metadataData(room.metadata),
+    createdAt: room.createdMs === undefined ? undefined : new Date(room.createdMs).toISOString(),
     updatedAt: room.updatedAt,
     entries: room.entries.map(clone),
     archive: room.archive?.page(WHOLE_ARCHIVE).rows.flatMap((row) => decodeEntry(row.entry) ?? []) ?? [],
@@ -75,20 +74,26 @@ export function importRoom(access: MemoryTransferAccess, data: RoomData, mode: I
     render: data.renderDefaults && structuredClone(data.renderDefaults), usage: undefined,
     agent: data.agentOptions && { ...data.agentOptions, outputKeys: [...data.agentOptions.outputKeys] },
     cursors: cursorsOf(data), archive: archiveOf(data, access.options), headVersion: undefined,
+    metadata: memoryMetadata(data.metadata), createdMs: createdMsOf(data),
   } satisfies Partial<Room>);
-  const created = data.createdAt === undefined ? NaN : Date.parse(data.createdAt);
-  access.setMetadata(room, normalized(data.metadata), Number.isFinite(created) ? created : undefined);
   access.commit(data.roomId, room, "imported");
   // The room keeps the record's updated_at; idle retention counts from now (commit's updMs).
   if (data.updatedAt) room.updatedAt = data.updatedAt;
+  // Turns that arrive in a namespace join its memory bank's activity, as a moved room's do.
+  if (data.metadata.namespace && entries.length > 0) access.tellTurn(data.roomId, data.metadata.namespace, room.version);
   return { version: room.version, replaced };
 }
 
 /** As the Redis store keeps metadata: labels sorted without duplicates, participants by id. */
-function normalized(m: RoomMetadataData): RoomMetadataData {
-  const participants = [...new Map(m.participants.map((p) => [p.id, { ...p }])).values()]
-    .sort((a, b) => Buffer.compare(Buffer.from(a.id), Buffer.from(b.id)));
-  return { ...m, labels: [...new Set(m.labels)].sort(), participants };
+function memoryMetadata(m: RoomMetadataData): MemoryMetadata {
+  const participants = new Map(m.participants.map((p) => [p.id, { ...p }]));
+  return { title: m.title, namespace: m.namespace, summary: m.summary, labels: [...new Set(m.labels)].sort(), participants };
+}
+
+/** When the room was first written; undefined (commit then takes now, as crt) when unknown. */
+function createdMsOf(data: RoomData): number | undefined {
+  const ms = data.createdAt === undefined ? NaN : Date.parse(data.createdAt);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** The room's render defaults, only when one of them is set (as the meta fields tpl, ctx, enc). */

@@ -339,7 +339,8 @@ export class RedisStore implements HistoryStore {
   private transferAccess(): RedisTransferAccess {
     return {
       redis: this.redis, roomKeys: (id) => this.roomKeys(id), read: (call) => this.run(READ, call),
-      mutate: (id, opts, script) => this.mutate(id, opts, script), legacyMarkers: this.legacyMarkers,
+      mutate: (id, opts, script, moved) => this.mutate(id, opts, script, false, moved),
+      tellTurn: (id, ns, version) => this.tellTurn(id, ns, version), legacyMarkers: this.legacyMarkers,
       maxRoomBytes: this.maxRoomBytes, archive: this.trimArchive(), logger: this.options.logger,
     };
   }

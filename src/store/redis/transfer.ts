@@ -16,6 +16,8 @@ import type { RenderEncodingName, RenderSettings, WriteOptions } from "../store.
 import { checkWindowBudget, importBudget, importedSeq } from "../transfer-rules.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
 import { createdAtOf, metadataFromFields, PARTICIPANT_FIELD_PREFIX } from "./metadata-fields.js";
+import { labelsOfField } from "./metadata-script-calls.js";
+import type { MetadataMove } from "./room-indexes.js";
 import {
   headArgv, headKeys, roomKeyList, type Committed, type Conflict, type IndexHints, type MutationHead, type TrimArchive,
 } from "./script-calls.js";
@@ -31,7 +33,10 @@ export interface RedisTransferAccess {
   /** RedisStore.mutate: the CAS error, the index hints, the durability wait. */
   mutate(
     roomId: string, opts: WriteOptions, script: (head: MutationHead) => Promise<ImportReply | Conflict>,
+    moved: (reply: ImportReply) => MetadataMove,
   ): Promise<ImportReply>;
+  /** Tells the turn observer (the memory bank's activity index) of a namespaced room's turns. */
+  tellTurn(roomId: string, namespace: string, version: number): void;
   legacyMarkers: boolean;
   /** The server's byte budget of a room. */
   maxRoomBytes: number;
@@ -40,8 +45,11 @@ export interface RedisTransferAccess {
   logger: Logger;
 }
 
+/** Only a committed import moves the room (mutate() asks only then). */
+const NO_MOVE: MetadataMove = { namespaceBefore: "", namespaceAfter: "", labelsBefore: [], labelsAfter: [] };
+
 type ImportReply =
-  | (Committed & { replaced: boolean })
+  | (Committed & { replaced: boolean; move: MetadataMove })
   | { code: ScriptCode.ALREADY_EXISTS; currentVersion: number; hints?: IndexHints };
 
 export async function exportRoom(access: RedisTransferAccess, roomId: string): Promise<RoomData | undefined> {
@@ -81,6 +89,7 @@ export async function importRoom(access: RedisTransferAccess, data: RoomData, mo
   const archive = data.archive.flatMap((e) => [String(e.seq ?? 0), stored(e)]);
   const cursors = data.runCursors.flatMap((c) => [c.runId, JSON.stringify({ next_seq: String(c.nextSeq), values: c.values })]);
   const opts: WriteOptions = { expectedVersion: mode.expectedVersion };
+  const moved = (r: ImportReply) => (r.code === ScriptCode.OK ? r.move : NO_MOVE);
   const reply = await access.mutate(data.roomId, opts, async (head) => {
     const raw = await access.redis.rhImportRoom(
       ...headKeys(head), ...headArgv(head), mode.replaceExisting ? "1" : "", Math.trunc(data.version), importedSeq(data),
@@ -88,8 +97,10 @@ export async function importRoom(access: RedisTransferAccess, data: RoomData, mo
       meta.length, window.length, archive.length, cursors.length, ...meta, ...window, ...archive, ...cursors,
     );
     return importReply(raw);
-  });
+  }, moved);
   if (reply.code === ScriptCode.ALREADY_EXISTS) throw roomAlreadyExists(data.roomId, reply.currentVersion);
+  // Turns that arrive in a namespace join its memory bank's activity, as a moved room's do.
+  if (data.metadata.namespace && data.entries.length > 0) access.tellTurn(data.roomId, data.metadata.namespace, reply.version);
   return { version: reply.version, replaced: reply.replaced };
 }
 
@@ -99,11 +110,14 @@ function importReply(reply: (string | number)[]): ImportReply | Conflict {
       return { code: ScriptCode.VERSION_CONFLICT, currentVersion: Number(reply[1]) };
     case ScriptCode.ALREADY_EXISTS:
       return { code: ScriptCode.ALREADY_EXISTS, currentVersion: Number(reply[1]) };
-    case ScriptCode.OK:
+    case ScriptCode.OK: {
+      const [namespaceBefore, namespaceAfter, labelsBefore, labelsAfter] = reply.slice(6, 10).map(String);
       return {
         code: ScriptCode.OK, version: Number(reply[1]), replaced: Number(reply[5]) === 1,
         hints: { addRoom: Number(reply[2]) === 1, expiry: String(reply[3]), activity: String(reply[4]) },
+        move: { namespaceBefore, namespaceAfter, labelsBefore: labelsOfField(labelsBefore), labelsAfter: labelsOfField(labelsAfter) },
       };
+    }
     default:
       throw new Error(`import-room-5.lua returned an unexpected reply: ${JSON.stringify(reply.slice(0, 3))}`);
   }
