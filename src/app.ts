@@ -11,6 +11,9 @@ import { RedisAvailability } from "./store/redis/availability.js";
 import { feedTimings, probeInterval } from "./store/redis/redis-feed.js";
 import { LegacyBridge } from "./store/redis/legacy-bridge.js";
 import { checkRoomId } from "./wire/validate.js";
+import type { BankStore } from "./store/bank/bank-store.js";
+import { MemoryBank } from "./store/bank/memory-bank.js";
+import { RedisBank } from "./store/bank/redis-bank.js";
 
 /**
  * The read script goes out at once instead of waiting for the next auto-pipeline flush: a serial
@@ -72,6 +75,8 @@ function clusterOptions(config: Config) {
 
 export interface Backend {
   store: HistoryStore;
+  /** The namespace memory banks, on the same Redis (or in memory) as the store. */
+  bank: BankStore;
   /** Redis health for the health service (undefined for the in-memory store). */
   availability?: RedisAvailability;
 }
@@ -94,7 +99,7 @@ export function createBackend(config: Config, logger: Logger): Backend {
     archiveMaxBytes: config.archiveMaxBytes,
     archiveTtlSeconds: config.archiveTtlSeconds,
   };
-  if (!config.redisUrl && !config.redisCluster) return { store: new MemoryStore(shared) };
+  if (!config.redisUrl && !config.redisCluster) return withBank({ store: new MemoryStore(shared) }, new MemoryBank(), logger);
   const redis = config.redisCluster
     ? new Cluster(config.redisCluster.map(parseHostPort), clusterOptions(config))
     : new Redis(config.redisUrl!, redisOptions(config));
@@ -105,7 +110,19 @@ export function createBackend(config: Config, logger: Logger): Backend {
     ...shared, prefix: config.keyPrefix, hashTag: config.keyHashTag, logger,
     feed: feedTimings(redis),
   });
-  return { store, availability };
+  return withBank({ store, availability }, new RedisBank(redis, { prefix: config.keyPrefix, hashTag: config.keyHashTag }), logger);
+}
+
+/**
+ * The bank's activity index follows every namespaced room's turns through the store's turn observer;
+ * a failure there is logged, never thrown (the turn is committed; the room is noted on its next turn).
+ */
+function withBank(backend: Omit<Backend, "bank">, bank: BankStore, logger: Logger): Backend {
+  backend.store.setTurnObserver((t) => {
+    bank.noteTurn(t.roomId, t.namespace, t.version, t.atMs).catch((err: Error) =>
+      logger.warn({ roomId: t.roomId, namespace: t.namespace, err: err.message }, "memory bank: noting a turn failed"));
+  });
+  return { ...backend, bank };
 }
 
 function parseHostPort(hostPort: string): { host: string; port: number } {
@@ -119,10 +136,10 @@ export function createLogger(level: string): Logger {
 
 /** Builds the store, the templates and the server from a config: what main.ts and the tests share. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
-  const { store, availability } = createBackend(config, logger);
+  const { store, availability, bank } = createBackend(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
   const app = await startServer({
-    store, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
+    store, bank, bankTransfer: bank, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
     maxReplyBytes: config.maxReplyBytes,

@@ -29,7 +29,7 @@ export const LADDER: readonly LadderStep[] = [
 
 /** One merge: `sources` (oldest first) become the digest `<to>:<periodKey>`; `folded` is that digest when it exists. */
 export interface PlannedGroup {
-  from: Granularity;
+  from: Exclude<Granularity, "month">;
   to: DigestGranularity;
   periodKey: string;
   sources: BankEntryData[];

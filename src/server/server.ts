@@ -8,6 +8,8 @@ import { CompactionHandlers } from "../service/compaction.js";
 import { PruneArchiveHandlers } from "../service/prune-archive.js";
 import { TransferHandlers } from "../service/transfer.js";
 import type { BankTransfer } from "../store/bank/bank-types.js";
+import type { BankStore } from "../store/bank/bank-store.js";
+import { MemoryBankHandlers } from "../service/memory-bank.js";
 import { toServiceError } from "./errors.js";
 import type { Limits } from "../wire/validate.js";
 import type { PromptTemplates } from "../prompt/templates.js";
@@ -50,6 +52,8 @@ export interface ServerDeps {
   auth?: AuthOptions;
   /** The namespace banks ExportRooms and ImportRooms carry; undefined: rooms only. */
   bankTransfer?: BankTransfer;
+  /** The namespace memory banks (src/store/bank); undefined: the bank RPCs answer UNIMPLEMENTED. */
+  bank?: BankStore;
 }
 
 export interface RunningServer {
@@ -91,7 +95,8 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     },
   });
   const { definition, handlers: grpcHandlers } = toGrpc(
-    serviceImplementation(handlers, watch, agent, compaction, prune, transfer), deps.logger);
+    serviceImplementation(handlers, watch, agent, compaction, prune, transfer, deps.bank && new MemoryBankHandlers(deps.store, deps.bank)),
+    deps.logger);
   server.addService(definition, grpcHandlers);
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -143,8 +148,10 @@ function drain(server: Server, graceMs: number): Promise<void> {
 /** Every RPC with its handler: the compiler holds this to the proto (implementation.ts). */
 function serviceImplementation(
   h: RoomHistoryHandlers, watch: WatchService, agent: AgentReads, compaction: CompactionHandlers,
-  prune: PruneArchiveHandlers, transfer: TransferHandlers,
+  prune: PruneArchiveHandlers, transfer: TransferHandlers, bank: MemoryBankHandlers | undefined,
 ): ServiceImplementation {
+  const banked = <T>(rpc: string, call: (b: MemoryBankHandlers) => Promise<T>) =>
+    bank ? call(bank) : Promise.reject(notImplemented(rpc));
   return {
     appendMessages: (req) => h.appendMessages(req),
     getHistory: (req) => h.getHistory(req),
@@ -175,13 +182,13 @@ function serviceImplementation(
     watch: (req, call) => watch.open(req, call),
     // Issue 12 (rooms that remember): being built.
     updateRoomMetadata: () => Promise.reject(notImplemented("UpdateRoomMetadata")),
-    setNamespaceOptions: () => Promise.reject(notImplemented("SetNamespaceOptions")),
-    getMemoryBank: () => Promise.reject(notImplemented("GetMemoryBank")),
-    listRoomsNeedingSummary: () => Promise.reject(notImplemented("ListRoomsNeedingSummary")),
-    putConversationSummary: () => Promise.reject(notImplemented("PutConversationSummary")),
-    planRollup: () => Promise.reject(notImplemented("PlanRollup")),
-    commitRollup: () => Promise.reject(notImplemented("CommitRollup")),
-    renderMemoryBank: () => Promise.reject(notImplemented("RenderMemoryBank")),
+    setNamespaceOptions: (req) => banked("SetNamespaceOptions", (b) => b.setNamespaceOptions(req)),
+    getMemoryBank: (req) => banked("GetMemoryBank", (b) => b.getMemoryBank(req)),
+    listRoomsNeedingSummary: (req) => banked("ListRoomsNeedingSummary", (b) => b.listRoomsNeedingSummary(req)),
+    putConversationSummary: (req) => banked("PutConversationSummary", (b) => b.putConversationSummary(req)),
+    planRollup: (req) => banked("PlanRollup", (b) => b.planRollup(req)),
+    commitRollup: (req) => banked("CommitRollup", (b) => b.commitRollup(req)),
+    renderMemoryBank: (req) => banked("RenderMemoryBank", (b) => b.renderMemoryBank(req)),
     exportRooms: (req, call) => transfer.exportRooms(req, call),
     importRooms: (requests) => transfer.importRooms(requests),
   };

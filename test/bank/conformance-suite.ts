@@ -22,7 +22,7 @@ export function put(roomId: string, coversVersion: number, tokenCount = 10, ageD
 }
 
 export function refOf(ns: string, g: PlannedGroup): PlanRef {
-  return { namespace: ns, from: g.from as PlanRef["from"], to: g.to, periodKey: g.periodKey,
+  return { namespace: ns, from: g.from, to: g.to, periodKey: g.periodKey,
     sources: g.sources.map((s) => ({ id: s.id, revision: s.revision })), foldedRevision: g.folded?.revision ?? 0 };
 }
 
