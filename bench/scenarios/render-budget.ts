@@ -115,10 +115,11 @@ function budgetFigures(label: string, c: number, r: Sides): Figure[] {
   const figures = echoFigures(S, `${label} c=${c}`, r, {
     throughput: {
       goal: { op: ">=", ratio: 0.7 },
-      note: "every call makes one Redis round trip (read-room-5.lua) that a serial caller waits for, and the echo " +
-        "answers from memory; the in-memory store row, from the same rounds, is the same server without that " +
-        "round trip (the render's own cost: rendered-prompt cache, budget cut over per-message token counts, " +
-        "history bytes kept per room version and cut)",
+      note: "every call makes one Redis round trip (read-room-5.lua, revalidating the cached room) that a serial " +
+        "caller waits for, and the echo answers from memory; the render is made while that read is on its way and " +
+        "an unchanged one is a kept reply. The in-memory store row is the same server without the round trip; the " +
+        "'echo that revalidates in Redis' row is the bound of any design asking Redis once per render " +
+        "(bench/profiles/render.md)",
     },
     cpuName: c === 50 ? `${label} server CPU per call` : undefined,
   });
