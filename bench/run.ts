@@ -26,10 +26,11 @@ import { durabilityScenario } from "./scenarios/durability.js";
 import { largeScenario } from "./scenarios/large.js";
 import { trustScenario } from "./scenarios/trust.js";
 import { agentScenario } from "./scenarios/agent.js";
+import { transferScenario } from "./scenarios/transfer.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, renderBudgetScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario,
-  pythonScenario, durabilityScenario, largeScenario, trustScenario, agentScenario,
+  pythonScenario, durabilityScenario, largeScenario, trustScenario, agentScenario, transferScenario,
 ];
 
 const { values } = parseArgs({

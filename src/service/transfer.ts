@@ -2,10 +2,11 @@
  * ExportRooms and ImportRooms (issue 12): rooms whole and namespace banks as records of the
  * "roomhistory.export.v1" format (src/transfer/format.ts).
  *
- * Both keep the server's memory bounded by the size of one room, whatever the number of rooms: an
- * export reads one room at a time (paging through the room index for `namespace` and `all`) and waits
- * for 'drain' when the call's buffer is full, so a slow reader holds back the reads instead of filling
- * the server; an import awaits each record before it asks for the next (implementation.ts).
+ * Both keep the server's memory bounded by a few rooms, whatever the number of rooms: an export reads
+ * rooms in order with a few reads ahead (paging through the room index for `namespace` and `all`) and
+ * waits for 'drain' when the call's buffer is full, so a slow reader holds back the reads instead of
+ * filling the server; an import has a few records in hand at a time and asks for the next only then
+ * (implementation.ts).
  */
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type * as ex from "@roomhistory/client/gen/roomhistory/v1/export.js";
@@ -22,6 +23,10 @@ import { roomFromRecord } from "./transfer-room.js";
 export const MAX_EXPORT_ROOM_IDS = 10_000;
 /** Rooms read from the room index per page by `namespace` and `all`. */
 const INDEX_PAGE = 100;
+/** Room reads an export keeps in flight ahead of the room it writes. */
+const EXPORT_READ_AHEAD = 4;
+/** Records an import converts and writes at once (in stream order per room). */
+const IMPORT_CONCURRENCY = 4;
 
 export interface TransferDeps {
   store: HistoryStore;
@@ -53,14 +58,38 @@ export class TransferHandlers {
     call.end();
   }
 
+  /**
+   * Records are taken in stream order; up to IMPORT_CONCURRENCY of them are converted and written at
+   * once, so one record's Redis round trip overlaps the next one's token counting. Records of the same
+   * room (or namespace) still apply in stream order: each waits for the previous one of its key.
+   */
   async importRooms(requests: AsyncIterable<ex.ImportRoomsRequest>): Promise<ex.ImportRoomsResponse> {
     const report = new ImportReport();
+    const active = new Set<Promise<void>>();
+    const lastOfKey = new Map<string, Promise<void>>();
+    let fault: { err: unknown } | undefined;
     for await (const req of requests) {
+      if (fault) break;
       const record = req.record;
       // A wrong header fails the whole stream: nothing after it can be read as this format.
-      if (record?.header) checkHeader(record.header);
-      else await this.importOne(req, report);
+      if (record?.header) {
+        checkHeader(record.header);
+        continue;
+      }
+      const key = record?.room ? `room:${record.room.roomId}` : `namespace:${record?.namespace?.options?.namespace ?? ""}`;
+      const previous = lastOfKey.get(key);
+      const run = (previous ?? Promise.resolve()).then(() => this.importOne(req, report));
+      // `settled` never rejects: the first fault is kept and rethrown below, once.
+      const settled: Promise<void> = run.then(() => undefined, (err: unknown) => void (fault ??= { err })).then(() => {
+        active.delete(settled);
+        if (lastOfKey.get(key) === settled) lastOfKey.delete(key);
+      });
+      active.add(settled);
+      lastOfKey.set(key, settled);
+      if (active.size >= IMPORT_CONCURRENCY) await Promise.race(active);
     }
+    await Promise.all(active);
+    if (fault) throw fault.err;
     return report.response();
   }
 
@@ -90,19 +119,27 @@ export class TransferHandlers {
     }
   }
 
-  /** The selected rooms, one read at a time. */
+  /**
+   * The selected rooms, in order, with up to EXPORT_READ_AHEAD reads in flight: the next rooms are read
+   * while the current one is written, and no more than that many wait in memory.
+   */
   private async *roomsOf(selection: Selection): AsyncGenerator<RoomData> {
-    if ("roomIds" in selection) {
-      for (const roomId of selection.roomIds) {
-        const room = await this.deps.store.exportRoom(roomId);
-        if (room) yield room;
-      }
-      return;
+    const pending: Promise<RoomData | undefined>[] = [];
+    const ids = "roomIds" in selection ? selection.roomIds : this.allRoomIds();
+    // Until the room index can be read by namespace, a namespace export filters every room.
+    const wanted = (room: RoomData | undefined): room is RoomData =>
+      room !== undefined && (!("namespace" in selection) || room.metadata.namespace === selection.namespace);
+    for await (const roomId of ids) {
+      const read = this.deps.store.exportRoom(roomId);
+      read.catch(() => undefined); // awaited below in its turn; not an unhandled rejection meanwhile
+      pending.push(read);
+      if (pending.length < EXPORT_READ_AHEAD) continue;
+      const room = await pending.shift()!;
+      if (wanted(room)) yield room;
     }
-    for await (const roomId of this.allRoomIds()) {
-      const room = await this.deps.store.exportRoom(roomId);
-      // Until the room index can be read by namespace, a namespace export filters every room.
-      if (room && ("all" in selection || room.metadata.namespace === selection.namespace)) yield room;
+    for (const read of pending) {
+      const room = await read;
+      if (wanted(room)) yield room;
     }
   }
 
