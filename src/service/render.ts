@@ -125,7 +125,9 @@ function cutOf(prep: PreparedHistory, system: string, o: RenderOptions): Cut {
 
 /**
  * The reply, serialised: kept whole per snapshot, options and system prompt (an unchanged render is
- * handed out again), else assembled by assembleReply.
+ * handed out again), else assembled by assembleReply. Whatever else a reply carries must not come from
+ * here unless it is part of that key: e.g. memory_bank_tokens belongs in a part the caller adds to the
+ * Encoded (a field appended after these bytes), not in the kept head.
  */
 export function encodedRenderResponse(
   snap: RoomSnapshot, system: string, options: RenderOptions = renderOptions({}), memoize: Memoize = NO_MEMO,
