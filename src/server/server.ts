@@ -80,7 +80,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
     "grpc.keepalive_timeout_ms": 20_000,
   });
   const handlers = new RoomHistoryHandlers(deps.store, deps.templates, deps.limits,
-    { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes);
+    { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs }, deps.maxReplyBytes, deps.bank);
   const agent = new AgentReads(deps.store, (req) => handlers.getRoomInfo(req));
   const compaction = new CompactionHandlers(deps.store, deps.limits,
     { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });

@@ -23,6 +23,8 @@ import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDe
 import { listInScope, requestScope } from "../auth/scope.js";
 import { agentInfo, setAgentOptions } from "./agent-options.js";
 import { filteredSnapshot, filterKey, runFilter, type Derive, type RunFilter } from "./run-filter.js";
+import { memoryBankBlock, memoryBankVars, withMemoryBank, withMemoryBankTokens, type MemoryBankBlock } from "./render-memory.js";
+import type { BankStore } from "../store/bank/bank-store.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -35,6 +37,8 @@ export class RoomHistoryHandlers {
     private readonly limits: check.Limits,
     private readonly durability: DurabilityDefaults = { timeoutMs: DEFAULT_DURABILITY.timeoutMs },
     private readonly maxReplyBytes = DEFAULT_MAX_REPLY_BYTES,
+    /** The namespace memory banks RenderMessages' memory_bank option reads (src/service/render-memory.ts). */
+    private readonly memoryBank?: Pick<BankStore, "readBank">,
   ) {}
 
   async appendMessages(req: pb.AppendMessagesRequest): Promise<pb.AppendMessagesResponse> {
@@ -89,26 +93,29 @@ export class RoomHistoryHandlers {
     const ahead = renderAhead(this.store.snapshots.get(roomId)?.snapshot, req,
       (from) => this.renderSnapshot(roomId, from, req, filter));
     const read = await reading;
+    const bank = await memoryBankBlock(this.memoryBank, read, req);
     const { reply, estimatedTokens, version, format } = ahead?.from === read
-      ? ahead.made : this.renderSnapshot(roomId, read, req, filter);
+      ? ahead.made : this.renderSnapshot(roomId, read, req, filter, bank);
     if (reply.length > this.maxReplyBytes) {
       throw tooLarge("room_id", `the rendered room takes ${reply.length} bytes, more than the reply limit of ` +
         `${this.maxReplyBytes} bytes (ROOMHISTORY_MAX_REPLY_BYTES); lower the room's max_bytes (SetRoomLimit) or set max_tokens`);
     }
     // ReportUsage may omit estimated_tokens: it then compares with this render's estimate.
     rememberEstimate(roomId, version, format, estimatedTokens);
-    return reply;
+    return withMemoryBankTokens(reply, bank);
   }
 
   /** RenderMessages' reply from one snapshot of the room (synchronous: renderAhead runs it ahead of the read). */
-  private renderSnapshot(roomId: string, read: RoomSnapshot, req: pb.RenderMessagesRequest, filter: RunFilter | undefined) {
+  private renderSnapshot(
+    roomId: string, read: RoomSnapshot, req: pb.RenderMessagesRequest, filter: RunFilter | undefined, bank?: MemoryBankBlock,
+  ) {
     const derive: Derive = (key, make) => this.store.snapshots.derive(roomId, read, key, make);
     // A run/phase filter renders the matching messages only (tool calls repaired after the filter).
     const snap = filteredSnapshot(read, filter, derive);
     const room = snap.renderDefaults;
     const options = renderOptions(req, room);
-    const context = { ...room?.context, ...req.roomContext, room_id: roomId };
-    const system = this.templates.render(req.template || room?.template || "", context);
+    const context = { ...room?.context, ...req.roomContext, room_id: roomId, ...memoryBankVars(bank) };
+    const system = withMemoryBank(bank, this.templates.render(req.template || room?.template || "", context));
     const made = encodedRenderResponse(snap, system, options, (key, make) => derive(filterKey(filter, key), make));
     return { ...made, version: snap.version, format: options.format };
   }

@@ -1,0 +1,73 @@
+/**
+ * RenderMessages' memory_bank option (issue 12): the room's namespace bank rendered as restai's block
+ * (src/bank/block.ts), given to the template as `memory_bank` and, with MEMORY_BANK_USE_PREPEND, put
+ * before the system prompt followed by a blank line. The block is read after the room (its namespace
+ * comes from the room's metadata), so a render that reads the bank is never made ahead of the read
+ * (renderAhead in render.ts); a cached reply is keyed by its system prompt text, which carries the block.
+ */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { MemoryBankUse } from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
+import type { RenderMessagesResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
+import { invalid } from "../domain/errors.js";
+import { renderBlock } from "../bank/block.js";
+import type { BankStore } from "../store/bank/bank-store.js";
+import type { RoomSnapshot } from "../store/store.js";
+import { Encoded } from "../wire/encoded.js";
+
+/** The block a render uses; undefined when the request does not read the bank. */
+export interface MemoryBankBlock {
+  text: string;
+  tokens: number;
+  prepend: boolean;
+}
+
+const MEMORY_BANK_TOKENS_TAG = (13 << 3) | 0; // RenderMessagesResponse.memory_bank_tokens, varint
+
+/**
+ * The block for this render: empty for a room without a namespace, a namespace whose bank is disabled,
+ * or a server without a bank store; cut at memory_bank_max_tokens, else the namespace's max_tokens.
+ */
+export async function memoryBankBlock(
+  bank: Pick<BankStore, "readBank"> | undefined, snap: RoomSnapshot,
+  req: { memoryBank: MemoryBankUse; memoryBankMaxTokens: number },
+): Promise<MemoryBankBlock | undefined> {
+  switch (req.memoryBank) {
+    case MemoryBankUse.MEMORY_BANK_USE_UNSPECIFIED:
+    case MemoryBankUse.MEMORY_BANK_USE_NONE:
+      return undefined;
+    case MemoryBankUse.MEMORY_BANK_USE_TEMPLATE:
+    case MemoryBankUse.MEMORY_BANK_USE_PREPEND:
+      break;
+    default:
+      throw invalid("memory_bank", `unknown memory bank use ${req.memoryBank}`);
+  }
+  const prepend = req.memoryBank === MemoryBankUse.MEMORY_BANK_USE_PREPEND;
+  const namespace = snap.metadata?.namespace;
+  if (!bank || !namespace) return { text: "", tokens: 0, prepend };
+  const data = await bank.readBank(namespace);
+  if (!data.options.memoryBankEnabled) return { text: "", tokens: 0, prepend };
+  const block = renderBlock(data.entries, req.memoryBankMaxTokens || data.options.maxTokens);
+  return { text: block.text, tokens: block.tokens, prepend };
+}
+
+/** The template variables the block adds (none when the bank is not read). */
+export function memoryBankVars(block: MemoryBankBlock | undefined): Record<string, unknown> {
+  return block ? { memory_bank: block.text } : {};
+}
+
+/** The system prompt with the block before it (PREPEND), followed by a blank line when there is a prompt. */
+export function withMemoryBank(block: MemoryBankBlock | undefined, system: string): string {
+  if (!block?.prepend || !block.text) return system;
+  return system ? `${block.text}\n\n${system}` : block.text;
+}
+
+/**
+ * The reply with memory_bank_tokens set. An encoded reply gets the field appended (protobuf reads
+ * fields in any order), so a cached reply's bytes are shared, never changed.
+ */
+export function withMemoryBankTokens<R extends Encoded | RenderMessagesResponse>(reply: R, block: MemoryBankBlock | undefined): R {
+  if (!block?.tokens) return reply;
+  if (!(reply instanceof Encoded)) return { ...reply, memoryBankTokens: block.tokens };
+  const field = new BinaryWriter().uint32(MEMORY_BANK_TOKENS_TAG).uint32(block.tokens).finish();
+  return new Encoded(...reply.parts, field) as R;
+}
