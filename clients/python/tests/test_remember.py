@@ -15,6 +15,7 @@ from procs import ServerProcess, unique
 from roomhistory import (
     AsyncRoomHistoryClient,
     ListRoomsOrder,
+    MemoryBankUse,
     MemoryGranularity,
     Message,
     Participant,
@@ -177,3 +178,19 @@ async def test_the_asyncio_client_has_every_new_method(aclient: AsyncRoomHistory
     with pytest.raises(RoomHistoryError):
         await aclient.commit_rollup("not a plan", "- digest")
     assert [r async for r in aclient.iter_rooms(namespace=ns)] == [room]
+
+
+async def test_render_messages_reads_the_memory_bank(
+    client: RoomHistoryClient, aclient: AsyncRoomHistoryClient, room: str
+) -> None:
+    ns = enabled_namespace(client)
+    client.update_room_metadata(room, namespace=ns)
+    version = client.append_messages(room, [turn("my invoice is wrong", "u1")]).version
+    client.put_conversation_summary(room, "- invoice fixed", version)
+    rendered = client.render_messages(room, memory_bank=MemoryBankUse.MEMORY_BANK_USE_PREPEND)
+    assert rendered.memory_bank_tokens > 0 and "invoice fixed" in rendered.messages[0].content
+    assert client.render_messages(room).memory_bank_tokens == 0
+    small = client.render_messages(room, memory_bank=MemoryBankUse.MEMORY_BANK_USE_PREPEND, memory_bank_max_tokens=1)
+    assert small.memory_bank_tokens <= rendered.memory_bank_tokens
+    templated = await aclient.render_messages(room, memory_bank=MemoryBankUse.MEMORY_BANK_USE_TEMPLATE)
+    assert templated.memory_bank_tokens == rendered.memory_bank_tokens
