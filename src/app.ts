@@ -139,7 +139,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
   const { store, availability, bank } = createBackend(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
   const app = await startServer({
-    store, bank, bankTransfer: bank, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
+    store, bank, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
     reapIntervalMs: config.reapIntervalMs,
     maxReplyBytes: config.maxReplyBytes,

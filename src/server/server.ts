@@ -7,7 +7,6 @@ import { AgentReads } from "../service/agent-reads.js";
 import { CompactionHandlers } from "../service/compaction.js";
 import { PruneArchiveHandlers } from "../service/prune-archive.js";
 import { TransferHandlers } from "../service/transfer.js";
-import type { BankTransfer } from "../store/bank/bank-types.js";
 import type { BankStore } from "../store/bank/bank-store.js";
 import { MemoryBankHandlers } from "../service/memory-bank.js";
 import { toServiceError } from "./errors.js";
@@ -50,9 +49,10 @@ export interface ServerDeps {
   reflection?: boolean;
   /** Tokens, scopes and quotas (src/auth); undefined: every call is allowed. */
   auth?: AuthOptions;
-  /** The namespace banks ExportRooms and ImportRooms carry; undefined: rooms only. */
-  bankTransfer?: BankTransfer;
-  /** The namespace memory banks (src/store/bank); undefined: the bank RPCs answer UNIMPLEMENTED. */
+  /**
+   * The namespace memory banks (src/store/bank); undefined: the bank RPCs answer UNIMPLEMENTED, exports
+   * carry no namespace record and imports refuse them.
+   */
   bank?: BankStore;
 }
 
@@ -88,7 +88,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   const watch = new WatchService(deps.store, deps.limits, deps.logger);
   const prune = new PruneArchiveHandlers(deps.store, { timeoutMs: deps.durabilityTimeoutMs ?? DEFAULT_DURABILITY.timeoutMs });
   const transfer = new TransferHandlers({
-    store: deps.store, limits: deps.limits, bank: deps.bankTransfer,
+    store: deps.store, limits: deps.limits, bank: deps.bank,
     statusOf: (err) => {
       const { code, details } = toServiceError(err, deps.logger, "ImportRooms");
       return { code: code ?? 2, message: details ?? err.message };

@@ -1,13 +1,14 @@
 /**
  * Export → import into an empty Redis (a second server on another key prefix) → the same rooms: the
  * GetHistory and GetArchive replies byte for byte, GetRoomInfo (metadata, created_at, settings), run
- * cursors; and the import rules over the RPC: ALREADY_EXISTS and expected_version conflicts reported in
+ * cursors, GetMemoryBank; and the import rules over the RPC: ALREADY_EXISTS and expected_version conflicts reported in
  * `failures` while the other records import, and a version never lowered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import * as md from "@roomhistory/client/gen/roomhistory/v1/metadata.js";
+import * as mb from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
 import { MessageKind, Role } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import type { ExportRecord } from "@roomhistory/client/gen/roomhistory/v1/export.js";
 import { TestRedis } from "../helpers/redis.js";
@@ -60,6 +61,11 @@ async function seedRooms(s: TestServer): Promise<void> {
   await append("team/b", [user("one", { id: "b1" }), assistant("two", { id: "b2" })]);
   await unary(c, "updateRoomMetadata", md.UpdateRoomMetadataRequest.fromPartial({ roomId: "team/b", namespace: "team" }));
   await append("other", [user("solo", { id: "o1" })]);
+  await unary(c, "setNamespaceOptions", mb.SetNamespaceOptionsRequest.fromPartial({ namespace: "team", memoryBankEnabled: true, maxTokens: 500 }));
+  const { version } = await unary(c, "getRoomInfo", pb.GetRoomInfoRequest.fromPartial({ roomId: "team/b" }));
+  await unary(c, "putConversationSummary", mb.PutConversationSummaryRequest.fromPartial({
+    roomId: "team/b", summary: "- they counted to two", coversVersion: version, sourceMessageCount: 2,
+  }));
 }
 
 const ROOMS = ["other", "team/a", "team/b"];
@@ -72,11 +78,20 @@ describe("round trip", () => {
     const res = await importRecords(target.client, records.map((record) => ({ record })));
     expect(res.failures).toEqual([]);
     expect(res.roomsCreated).toBe(3);
+    expect(res.namespacesImported).toBe(1);
   });
 
-  it("exports the header, then every room in id order", () => {
+  it("exports the header, then every room in id order, then every namespace", () => {
     expect(records[0].header?.format).toBe("roomhistory.export.v1");
-    expect(records.slice(1).filter((r) => r.room).map((r) => r.room!.roomId)).toEqual(ROOMS);
+    expect(records.slice(1, 4).map((r) => r.room?.roomId)).toEqual(ROOMS);
+    expect(records.slice(4).map((r) => r.namespace?.options?.namespace)).toEqual(["team"]);
+  });
+
+  it("GetMemoryBank of the namespace is the same", async () => {
+    const req = mb.GetMemoryBankRequest.fromPartial({ namespace: "team" });
+    const [a, b] = await Promise.all([unary(source.client, "getMemoryBank", req), unary(target.client, "getMemoryBank", req)]);
+    expect(a.entries.map((e) => e.summary)).toEqual(["- they counted to two"]);
+    expect(b).toEqual(a);
   });
 
   it.each(ROOMS)("GetHistory of %s is byte-identical", async (roomId) => {
@@ -113,6 +128,7 @@ describe("round trip", () => {
   it("a namespace export selects that namespace's rooms", async () => {
     const ns = await exportRecords(source.client, { namespace: "team" });
     expect(ns.filter((r) => r.room).map((r) => r.room!.roomId)).toEqual(["team/a", "team/b"]);
+    expect(ns.at(-1)?.namespace?.entries).toHaveLength(1);
     const some = await exportRecords(source.client, { roomIds: ["team/b", "missing", "other"] });
     expect(some.slice(1).map((r) => r.room!.roomId)).toEqual(["team/b", "other"]);
   });
