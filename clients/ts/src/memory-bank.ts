@@ -13,14 +13,14 @@ import * as meta from "./gen/roomhistory/v1/metadata.js";
 
 export class MemoryBankClient extends ClientCore {
   /**
-   * UpdateRoomMetadata: the room's title, namespace, participants, labels and summary (the fields named in
-   * `updateMask`, or every non-empty field when it is empty). Watchers get CHANGE_KIND_METADATA. Retried
-   * only with an expectedVersion.
+   * UpdateRoomMetadata: the room's title, namespace, participants, labels and summary: the fields named in
+   * `updateMask`, or, without one, exactly the fields given (as in Python: `{ title: "" }` clears the
+   * title, a field left out is kept). Watchers get CHANGE_KIND_METADATA. Retried only with an expectedVersion.
    */
   updateRoomMetadata(
     req: PartialRequest<meta.UpdateRoomMetadataRequest>, opts?: CallOptions,
   ): Promise<meta.UpdateRoomMetadataResponse> {
-    return this.unary("updateRoomMetadata", meta.UpdateRoomMetadataRequest.fromPartial(req), opts);
+    return this.unary("updateRoomMetadata", meta.UpdateRoomMetadataRequest.fromPartial(withMask(req)), opts);
   }
 
   /**
@@ -91,4 +91,16 @@ export class MemoryBankClient extends ClientCore {
   ): Promise<bank.RenderMemoryBankResponse> {
     return this.unary("renderMemoryBank", bank.RenderMemoryBankRequest.fromPartial(req), opts);
   }
+}
+
+const METADATA_FIELDS = ["title", "namespace", "participants", "labels", "summary"] as const;
+
+/**
+ * The request with an update_mask naming exactly the fields given (not undefined) when the caller set
+ * none, as the Python client does: `{ title: "" }` clears the title, a field left out is kept.
+ */
+function withMask(req: PartialRequest<meta.UpdateRoomMetadataRequest>): PartialRequest<meta.UpdateRoomMetadataRequest> {
+  if (req.updateMask?.length) return req;
+  const paths = METADATA_FIELDS.filter((f) => req[f] !== undefined);
+  return { ...req, updateMask: paths };
 }

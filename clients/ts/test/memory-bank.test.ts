@@ -70,6 +70,13 @@ describe("room metadata", () => {
     expect((err as VersionConflictError).currentVersion).toBe(cleared.version);
   });
 
+  it("without an updateMask, the fields given are replaced and an empty one clears (as in Python)", async () => {
+    const roomId = unique("meta");
+    await client.updateRoomMetadata({ roomId, title: "T", summary: "S", labels: ["a"] });
+    const res = await client.updateRoomMetadata({ roomId, title: "" });
+    expect(res.metadata).toMatchObject({ title: "", summary: "S", labels: ["a"] });
+  });
+
   it("listRooms filters by namespace and label and orders by last activity", async () => {
     const ns = unique("list-ns");
     const first = await roomIn(ns);
