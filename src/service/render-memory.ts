@@ -9,7 +9,8 @@ import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { MemoryBankUse } from "@roomhistory/client/gen/roomhistory/v1/memory_bank.js";
 import type { RenderMessagesResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { invalid } from "../domain/errors.js";
-import { renderBlock } from "../bank/block.js";
+import { renderBlock, type RenderedBlock } from "../bank/block.js";
+import type { BankEntryData } from "../store/bank/bank-types.js";
 import type { BankStore } from "../store/bank/bank-store.js";
 import type { RoomSnapshot } from "../store/store.js";
 import { Encoded } from "../wire/encoded.js";
@@ -46,8 +47,34 @@ export async function memoryBankBlock(
   if (!bank || !namespace) return { text: "", tokens: 0, prepend };
   const data = await bank.readBank(namespace);
   if (!data.options.memoryBankEnabled) return { text: "", tokens: 0, prepend };
-  const block = renderBlock(data.entries, req.memoryBankMaxTokens || data.options.maxTokens);
+  const block = cachedBlock(bank, namespace, data.entries, req.memoryBankMaxTokens || data.options.maxTokens);
   return { text: block.text, tokens: block.tokens, prepend };
+}
+
+/**
+ * The last block per bank store, namespace and budget: workers render before every model call, and the
+ * bank rarely changes.
+ */
+type BlockCache = Map<string, { signature: string; block: RenderedBlock }>;
+const BLOCKS = new WeakMap<object, BlockCache>();
+const MAX_BLOCKS = 256;
+
+/**
+ * renderBlock, kept while the bank's entries are the same ones: every write of an entry raises its
+ * revision and sets updated_at, and a drop or a commit removes entries, so the signature changes.
+ */
+function cachedBlock(bank: object, namespace: string, entries: BankEntryData[], maxTokens: number): RenderedBlock {
+  const key = `${maxTokens}\u0000${namespace}`;
+  const signature = entries.map((e) => `${e.id}\u0000${e.revision}\u0000${e.updatedAt}\u0000${e.summary.length}`).sort().join("\u0001");
+  let blocks = BLOCKS.get(bank);
+  if (!blocks) BLOCKS.set(bank, (blocks = new Map() as BlockCache));
+  const kept = blocks.get(key);
+  if (kept?.signature === signature) return kept.block;
+  const block = renderBlock(entries, maxTokens);
+  blocks.delete(key);
+  if (blocks.size >= MAX_BLOCKS) blocks.delete(blocks.keys().next().value!);
+  blocks.set(key, { signature, block });
+  return block;
 }
 
 /** The template variables the block adds (none when the bank is not read). */

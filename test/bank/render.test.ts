@@ -72,6 +72,17 @@ describe.each(["redis", "memory"])("RenderMessages memory_bank (%s)", (kind) => 
     expect((await c.render({ roomId, template: "bank.j2" })).system).toBe("You help.");
   });
 
+  it("renders the bank as it is now after a summary changes", async () => {
+    const c = calls();
+    const before = await c.render({ roomId, memoryBank: MemoryBankUse.MEMORY_BANK_USE_PREPEND });
+    const { version } = await c.append({ roomId: `${ns}-a`, messages: [user("more"), assistant("sure")] });
+    await c.put({ roomId: `${ns}-a`, summary: "- The billing export now runs nightly.", coversVersion: version, lastTurnAt: at(-1000) });
+    const after = await c.render({ roomId, memoryBank: MemoryBankUse.MEMORY_BANK_USE_PREPEND });
+    expect(before.system).not.toContain("runs nightly");
+    expect(after.system).toContain("- The billing export now runs nightly.");
+    block = (await c.renderBank({ namespace: ns })).text;
+  });
+
   it("cuts the block at memory_bank_max_tokens, and renders none for a room without a namespace", async () => {
     const c = calls();
     const budget = countTokens(block) - 1;
