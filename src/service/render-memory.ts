@@ -10,7 +10,7 @@ import { MemoryBankUse } from "@roomhistory/client/gen/roomhistory/v1/memory_ban
 import type { RenderMessagesResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { invalid } from "../domain/errors.js";
 import { renderBlock, type RenderedBlock } from "../bank/block.js";
-import type { BankEntryData } from "../store/bank/bank-types.js";
+import type { BankData, BankEntryData } from "../store/bank/bank-types.js";
 import type { BankStore } from "../store/bank/bank-store.js";
 import type { RoomSnapshot } from "../store/store.js";
 import { Encoded } from "../wire/encoded.js";
@@ -30,25 +30,50 @@ const MEMORY_BANK_TOKENS_TAG = (13 << 3) | 0; // RenderMessagesResponse.memory_b
  */
 export async function memoryBankBlock(
   bank: Pick<BankStore, "readBank"> | undefined, snap: RoomSnapshot,
-  req: { memoryBank: MemoryBankUse; memoryBankMaxTokens: number },
+  req: { memoryBank: MemoryBankUse; memoryBankMaxTokens: number }, early?: EarlyBankRead,
 ): Promise<MemoryBankBlock | undefined> {
-  switch (req.memoryBank) {
-    case MemoryBankUse.MEMORY_BANK_USE_UNSPECIFIED:
-    case MemoryBankUse.MEMORY_BANK_USE_NONE:
-      return undefined;
-    case MemoryBankUse.MEMORY_BANK_USE_TEMPLATE:
-    case MemoryBankUse.MEMORY_BANK_USE_PREPEND:
-      break;
-    default:
-      throw invalid("memory_bank", `unknown memory bank use ${req.memoryBank}`);
-  }
+  if (!readsBank(req)) return undefined;
   const prepend = req.memoryBank === MemoryBankUse.MEMORY_BANK_USE_PREPEND;
   const namespace = snap.metadata?.namespace;
   if (!bank || !namespace) return { text: "", tokens: 0, prepend };
-  const data = await bank.readBank(namespace);
+  const data = await (early?.namespace === namespace ? early.data : bank.readBank(namespace));
   if (!data.options.memoryBankEnabled) return { text: "", tokens: 0, prepend };
   const block = cachedBlock(bank, namespace, data.entries, req.memoryBankMaxTokens || data.options.maxTokens);
   return { text: block.text, tokens: block.tokens, prepend };
+}
+
+/** A bank read started with the room's read, for the namespace the cached snapshot names. */
+export interface EarlyBankRead {
+  namespace: string;
+  data: Promise<BankData>;
+}
+
+/**
+ * Starts the bank read alongside the room's read when the store holds a snapshot of the room (its
+ * namespace is then known ahead): memoryBankBlock uses it if the read confirms the namespace, so a
+ * render that reads the bank costs one round trip, not two. Both reads start after the call did.
+ */
+export function startBankRead(
+  bank: Pick<BankStore, "readBank"> | undefined, cached: RoomSnapshot | undefined, req: { memoryBank: MemoryBankUse },
+): EarlyBankRead | undefined {
+  const namespace = cached?.metadata?.namespace;
+  if (!bank || !namespace || !readsBank(req)) return undefined;
+  const data = bank.readBank(namespace);
+  data.catch(() => undefined); // unused when the namespace changed; used, its failure is reported there
+  return { namespace, data };
+}
+
+function readsBank(req: { memoryBank: MemoryBankUse }): boolean {
+  switch (req.memoryBank) {
+    case MemoryBankUse.MEMORY_BANK_USE_UNSPECIFIED:
+    case MemoryBankUse.MEMORY_BANK_USE_NONE:
+      return false;
+    case MemoryBankUse.MEMORY_BANK_USE_TEMPLATE:
+    case MemoryBankUse.MEMORY_BANK_USE_PREPEND:
+      return true;
+    default:
+      throw invalid("memory_bank", `unknown memory bank use ${req.memoryBank}`);
+  }
 }
 
 /**

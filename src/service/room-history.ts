@@ -23,7 +23,9 @@ import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDe
 import { listInScope, requestScope } from "../auth/scope.js";
 import { agentInfo, setAgentOptions } from "./agent-options.js";
 import { filteredSnapshot, filterKey, runFilter, type Derive, type RunFilter } from "./run-filter.js";
-import { memoryBankBlock, memoryBankVars, withMemoryBank, withMemoryBankTokens, type MemoryBankBlock } from "./render-memory.js";
+import {
+  memoryBankBlock, memoryBankVars, startBankRead, withMemoryBank, withMemoryBankTokens, type MemoryBankBlock,
+} from "./render-memory.js";
 import type { BankStore } from "../store/bank/bank-store.js";
 
 
@@ -89,11 +91,12 @@ export class RoomHistoryHandlers {
     // The read goes out first (the store revalidates its cached snapshot in one round trip); while it
     // is on its way the render is made from that cached snapshot (renderAhead), and it is answered only
     // if the read returns that very snapshot: never older than a write acknowledged before the call.
+    const early = startBankRead(this.memoryBank, this.store.snapshots.get(roomId)?.snapshot, req);
     const reading = this.store.read(roomId);
     const ahead = renderAhead(this.store.snapshots.get(roomId)?.snapshot, req,
       (from) => this.renderSnapshot(roomId, from, req, filter));
     const read = await reading;
-    const bank = await memoryBankBlock(this.memoryBank, read, req);
+    const bank = await memoryBankBlock(this.memoryBank, read, req, early);
     const { reply, estimatedTokens, version, format } = ahead?.from === read
       ? ahead.made : this.renderSnapshot(roomId, read, req, filter, bank);
     if (reply.length > this.maxReplyBytes) {
