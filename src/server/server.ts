@@ -181,7 +181,7 @@ function serviceImplementation(
     updateRunCursor: (req) => agent.updateRunCursor(req),
     watch: (req, call) => watch.open(req, call),
     // Issue 12 (rooms that remember): being built.
-    updateRoomMetadata: () => Promise.reject(notImplemented("UpdateRoomMetadata")),
+    updateRoomMetadata: (req) => h.updateRoomMetadata(req),
     setNamespaceOptions: (req) => banked("SetNamespaceOptions", (b) => b.setNamespaceOptions(req)),
     getMemoryBank: (req) => banked("GetMemoryBank", (b) => b.getMemoryBank(req)),
     listRoomsNeedingSummary: (req) => banked("ListRoomsNeedingSummary", (b) => b.listRoomsNeedingSummary(req)),

@@ -8,7 +8,8 @@ import { RenderFormat, TokenEncoding } from "@roomhistory/client/gen/roomhistory
 import { structSize } from "../wire/struct-size.js";
 import { DomainError, failedPrecondition, invalid } from "../domain/errors.js";
 import type { PromptTemplates } from "../prompt/templates.js";
-import type { HistoryStore, RenderEncodingName } from "../store/store.js";
+import type { HistoryStore, RenderEncodingName, RoomSnapshot } from "../store/store.js";
+import { metadataTemplateVar } from "../wire/metadata.js";
 import * as check from "../wire/validate.js";
 import { recallEstimate, type UsageFormat } from "./usage-memory.js";
 import { writeOptions, type DurabilityDefaults } from "./write-options.js";
@@ -104,4 +105,13 @@ function usageFormat(format: RenderFormat): UsageFormat {
     default:
       throw invalid("format", `unknown render format ${format}`);
   }
+}
+
+/**
+ * The variables a render's template sees: the room's metadata as `room` (src/wire/metadata.ts), under
+ * the stored room_context, under the request's room_context (a `room` key from either wins), and
+ * room_id over all.
+ */
+export function templateContext(snap: RoomSnapshot, requestContext: Record<string, unknown> | undefined, roomId: string): Record<string, unknown> {
+  return { room: metadataTemplateVar(snap.metadata), ...snap.renderDefaults?.context, ...requestContext, room_id: roomId };
 }

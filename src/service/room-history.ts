@@ -19,8 +19,11 @@ import { COUNTED_ROLES } from "../domain/entry.js";
 import { tooLarge } from "../domain/errors.js";
 import { DEFAULT_DURABILITY, DEFAULT_MAX_REPLY_BYTES } from "../defaults.js";
 import { editedTokens, withTokens } from "./entry-tokens.js";
-import { encodingEnum, reportUsage, setRoomRenderDefaults, type RenderSettingsDeps } from "./render-settings.js";
-import { listInScope, requestScope } from "../auth/scope.js";
+import { encodingEnum, reportUsage, setRoomRenderDefaults, templateContext, type RenderSettingsDeps } from "./render-settings.js";
+import { listRooms } from "./room-listing.js";
+import { updateRoomMetadata } from "./metadata.js";
+import { metadataToProto } from "../wire/metadata.js";
+import type { UpdateRoomMetadataRequest, UpdateRoomMetadataResponse } from "@roomhistory/client/gen/roomhistory/v1/metadata.js";
 import { agentInfo, setAgentOptions } from "./agent-options.js";
 import { filteredSnapshot, filterKey, runFilter, type Derive, type RunFilter } from "./run-filter.js";
 import {
@@ -117,7 +120,7 @@ export class RoomHistoryHandlers {
     const snap = filteredSnapshot(read, filter, derive);
     const room = snap.renderDefaults;
     const options = renderOptions(req, room);
-    const context = { ...room?.context, ...req.roomContext, room_id: roomId, ...memoryBankVars(bank) };
+    const context = { ...templateContext(snap, req.roomContext, roomId), ...memoryBankVars(bank) };
     const system = withMemoryBank(bank, this.templates.render(req.template || room?.template || "", context));
     const made = encodedRenderResponse(snap, system, options, (key, make) => derive(filterKey(filter, key), make));
     return { ...made, version: snap.version, format: options.format };
@@ -218,28 +221,16 @@ export class RoomHistoryHandlers {
       encoding: encodingEnum(snap.renderDefaults?.encoding ?? ""),
       calibration: snap.renderDefaults?.calibration ?? 1,
       ...agentInfo(snap),
-      metadata: undefined,
-      createdAt: undefined,
+      metadata: metadataToProto(snap.metadata),
+      createdAt: isoToTimestamp(snap.createdAt),
     };
   }
 
   async listRooms(req: pb.ListRoomsRequest): Promise<pb.ListRoomsResponse> {
-    const size = Math.min(req.pageSize || 100, 1000);
-    const after = req.pageToken ? decodePageToken(req.pageToken) : undefined;
-    // A token limited to some rooms (src/auth) sees only those, paging through them alone.
-    const scope = requestScope(req);
-    const page = scope
-      ? await listInScope((n, from) => this.store.listRooms(n, from), scope, size, after)
-      : await this.store.listRooms(size, after);
-    return { roomIds: page.roomIds, nextPageToken: page.next ? encodePageToken(page.next) : "", rooms: [] };
+    return listRooms(this.store, req);
   }
-}
 
-/** Page tokens are opaque to clients: the last room id of the page, base64url-encoded. */
-function encodePageToken(roomId: string): string {
-  return Buffer.from(roomId, "utf8").toString("base64url");
-}
-
-function decodePageToken(token: string): string {
-  return check.checkRoomId(Buffer.from(token, "base64url").toString("utf8"), "page_token");
+  async updateRoomMetadata(req: UpdateRoomMetadataRequest): Promise<UpdateRoomMetadataResponse> {
+    return updateRoomMetadata(this.store, this.durability, req);
+  }
 }

@@ -371,7 +371,7 @@ export class RedisStore implements HistoryStore {
    */
   private async mutate<R extends { code: ScriptCode; hints?: IndexHints }>(
     roomId: string, opts: WriteOptions, script: (head: MutationHead) => Promise<R | Conflict>, idempotent = false,
-    moved?: (reply: R) => MetadataMove,
+    moved?: (reply: R) => MetadataMove | undefined,
   ): Promise<R> {
     const k = this.roomKeys(roomId);
     const head = this.head(roomId, k, opts);

@@ -71,14 +71,15 @@ export class RoomIndexes {
   async unindex(roomId: string): Promise<void> {
     const k = this.keys.room(roomId);
     try {
-      // bury() keeps the room's namespace and labels as gns/glb so that their indexes can be left too.
-      const [ns, labels] = await this.run(() => this.redis.hmget(k.meta, "gns", "glb"));
-      await this.run(() => Promise.all([
+      // The main indexes first, in the same trip as before filters existed: a watcher told of the expiry
+      // lists rooms at once. bury() keeps the room's namespace and labels as gns/glb for the rest.
+      const [[ns, labels]] = await this.run(() => Promise.all([
+        this.redis.hmget(k.meta, "gns", "glb"),
         this.redis.zrem(this.keys.roomIndex(), roomId),
         this.redis.zrem(this.keys.expiryIndex(), roomId),
         this.redis.zrem(this.keys.activityIndex(), roomId),
-        ...this.leave(roomId, ns ?? "", labelsOfField(labels ?? "")),
       ]));
+      await this.run(() => Promise.all(this.leave(roomId, ns ?? "", labelsOfField(labels ?? ""))));
       const [gone, xi, ai] = await this.run(() => this.redis.hmget(k.meta, "gone", "xi", "ai"));
       const revived = gone === null && (await this.run(() => this.redis.exists(k.version, k.list))) > 0;
       if (revived) await this.apply(roomId, { addRoom: true, expiry: xi ?? "", activity: ai ?? "" });
