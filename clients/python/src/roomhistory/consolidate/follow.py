@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import RoomHistoryError
 from ..v1 import metadata_pb2 as meta
@@ -54,14 +55,14 @@ class Follower:
         self._idle: dict[str, datetime.timedelta] = {ns: datetime.timedelta(minutes=10) for ns in self.namespaces}
         self._due: dict[str, datetime.datetime] = {}  # room -> when its idle timer fires (worker's clock)
         self._retry = set(self.namespaces)  # passes owed at the next listing (the first, failed or skipped ones)
-        self._watch = self.client.watch([])
-        self._reader = threading.Thread(target=self._read_changes, name="consolidate-watch", daemon=True)
+        # A watch follows 1 to 10,000 named rooms: opened with the first rooms listed, closed when none remain.
+        self._watch: Any = None
 
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._watch.cancel()
+        self._close_watch()
 
     def wake(self) -> None:
         """Makes the loop look at its timers now (after a test moved its clock)."""
@@ -84,7 +85,6 @@ class Follower:
             return self._due.get(room_id)
 
     def run(self) -> None:
-        self._reader.start()
         next_listing = 0.0
         try:
             while True:
@@ -99,12 +99,31 @@ class Follower:
                 if not self._wait(next_listing):
                     return
         finally:
-            self._watch.cancel()
+            self._close_watch()
 
-    def _read_changes(self) -> None:
+    def _close_watch(self) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.cancel()
+
+    def _follow(self, new: list[str], gone: list[str]) -> None:
+        """Moves the watch to the listed rooms: opens it on the first, closes it when none remain."""
+        if self._watch is None:
+            if new:
+                self._watch = self.client.watch(new)
+                threading.Thread(target=self._read_changes, args=(self._watch,), name="consolidate-watch", daemon=True).start()
+            return
+        if gone:
+            self._watch.remove(gone)
+        if new:
+            self._watch.add(new)
+        if not self._room_ns:
+            self._close_watch()
+
+    def _read_changes(self, watch: Any) -> None:
         """The watch thread: every change re-arms its room's timer."""
         try:
-            for change in self._watch:
+            for change in watch:
                 with self._cond:
                     ns = self._room_ns.get(change.room_id)
                     if ns is not None:
@@ -171,10 +190,7 @@ class Follower:
             self._due = {r: at for r, at in self._due.items() if r in rooms}
         gone = [r for r in before if r not in rooms]
         new = [r for r in rooms if r not in before]
-        if gone:
-            self._watch.remove(gone)
-        if new:
-            self._watch.add(new)
+        self._follow(new, gone)
         if new or gone:
             log.info("following %d rooms (%d new, %d left)", len(rooms), len(new), len(gone))
         return {rooms[r] for r in new}
