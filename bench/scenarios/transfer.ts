@@ -20,6 +20,12 @@ import { nowMs } from "../lib/stats.js";
 
 const S = "transfer";
 const MESSAGES = 20;
+/**
+ * Both servers run with V8's old space capped (node --max-old-space-size): a server that kept anything
+ * per room would run out of heap at 10,000 rooms instead of merely growing, and the RSS figures show
+ * the cap's headroom rather than how lazily V8 collects.
+ */
+const HEAP_CAP_MIB = Number(process.env.ROOMHISTORY_BENCH_TRANSFER_HEAP_MIB ?? 128);
 
 interface Round {
   rooms: number;
@@ -63,8 +69,9 @@ function roomCounts(ctx: Context): number[] {
 
 /** One round: seed `rooms` into the source, export them all, import them into an empty prefix. */
 async function round(ctx: Context, rooms: number): Promise<Round> {
-  const source = await ServiceProcess.start(serviceEnv(ctx, `${S}-src-${rooms}`));
-  const target = await ServiceProcess.start(serviceEnv(ctx, `${S}-dst-${rooms}`));
+  const heap = [`--max-old-space-size=${HEAP_CAP_MIB}`];
+  const source = await ServiceProcess.start(serviceEnv(ctx, `${S}-src-${rooms}`), heap);
+  const target = await ServiceProcess.start(serviceEnv(ctx, `${S}-dst-${rooms}`), heap);
   const src = newClient(source.address);
   const dst = newClient(target.address);
   try {
