@@ -13,6 +13,7 @@ import { Redis } from "ioredis";
 import type { ExportRecord } from "@roomhistory/client";
 import { KeySpace } from "../store/keys.js";
 import { legacyRoomToRecord } from "../transfer/legacy.js";
+import { findLegacyRooms } from "./migrate-legacy.js";
 import { deliver } from "../transfer/deliver.js";
 import { checkRoomId } from "../wire/validate.js";
 
@@ -29,7 +30,7 @@ export interface LegacyReadCounts {
 /** The legacy rooms' records, read one room at a time (ids found by SCAN, sorted). */
 export async function* legacyRecords(redis: Redis, prefix: string, counts: LegacyReadCounts, log: (line: string) => void): AsyncGenerator<ExportRecord> {
   const legacy = new KeySpace({ prefix, hashTag: false });
-  for (const roomId of await legacyRoomIds(redis, legacy)) {
+  for (const roomId of await findLegacyRooms(redis, legacy)) {
     const keys = legacy.room(roomId);
     const [type, version] = await Promise.all([redis.type(keys.list), redis.get(keys.version)]);
     if ((type !== "list" && type !== "none") || !accepted(roomId)) {
@@ -44,18 +45,6 @@ export async function* legacyRecords(redis: Redis, prefix: string, counts: Legac
     if (skipped) log(`room ${JSON.stringify(roomId)}: ${skipped} entries left out (not {"role", "content"} of user, assistant or system)`);
     yield record;
   }
-}
-
-/** Room ids with a list or a `:ver` key in the unbraced layout (as migrate-legacy finds them). */
-async function legacyRoomIds(redis: Redis, legacy: KeySpace): Promise<string[]> {
-  const rooms = new Set<string>();
-  for await (const keys of redis.scanStream({ match: legacy.keyScanPattern(), count: 1000 })) {
-    for (const key of keys as string[]) {
-      const found = legacy.roomKeyOf(key);
-      if (found && found.part !== "meta") rooms.add(found.roomId);
-    }
-  }
-  return [...rooms].sort();
 }
 
 function accepted(roomId: string): boolean {

@@ -76,7 +76,7 @@ export async function migrateLegacy(opts: MigrateOptions): Promise<MigrateCounts
 }
 
 /** Room ids with a list or a `:ver` key in the unbraced layout; hash-tagged keys and indexes are not. */
-async function findLegacyRooms(redis: Redis, legacy: KeySpace): Promise<string[]> {
+export async function findLegacyRooms(redis: Redis, legacy: KeySpace): Promise<string[]> {
   const rooms = new Set<string>();
   for await (const keys of redis.scanStream({ match: legacy.keyScanPattern(), count: 1000 })) {
     for (const key of keys as string[]) {
