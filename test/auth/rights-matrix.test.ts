@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { TestRedis } from "../helpers/redis.js";
 import { uniquePrefix } from "../helpers/server.js";
-import { METHOD_RULES } from "../../src/auth/rights.js";
+import { ALL_ROOMS, METHOD_RULES } from "../../src/auth/rights.js";
 import { RIGHTS } from "../../src/auth/token-file.js";
 import type { MethodName } from "../../src/server/implementation.js";
 import { details, entry, startAuthServer, TokensFile, type AuthServer } from "./helpers.js";
-import { callOutcome } from "./calls.js";
+import { callOutcome, requestFor } from "./calls.js";
 
 const METHODS = Object.keys(METHOD_RULES) as MethodName[];
 const tokenOf = (right: string) => `rh_test_${right}`;
@@ -52,7 +52,15 @@ describe("every right against every RPC", () => {
 });
 
 describe("room scope", () => {
-  const roomScoped = METHODS.filter((m) => m !== "listRooms" && m !== "reapIdleRooms");
+  // RPCs over every room (reaping, namespaces, imports) need a token for every room; ListRooms names none.
+  const overAll = METHODS.filter((m) => METHOD_RULES[m].rooms(requestFor(m, "tenant-a/x") as never) === ALL_ROOMS);
+  const roomScoped = METHODS.filter((m) => m !== "listRooms" && !overAll.includes(m));
+
+  it.each(overAll)("%s needs a token for every room", async (method) => {
+    const err = await callOutcome(server.client("rh_test_tenant_a"), method, "tenant-a/x");
+    expect(err?.code, err?.details).toBe(status.PERMISSION_DENIED);
+    expect(details(err!).info?.reason).toBe("ROOM_OUT_OF_SCOPE");
+  });
 
   it.each(roomScoped)("%s outside the token's rooms is PERMISSION_DENIED", async (method) => {
     const err = await callOutcome(server.client("rh_test_tenant_a"), method, "tenant-b/x");
