@@ -92,8 +92,12 @@ export function normEntries(entries: readonly Entry[]): unknown[] {
 
 export function normSnapshot(s: RoomSnapshot): unknown {
   // bytes: the Redis store counts the stored text (markers, Lua's escaping), the model its own encoding.
-  const { bytes: _bytes, updatedAt, expiresAt, entries, ...rest } = s;
-  return { ...rest, updatedAt: updatedAt !== undefined, expiresAt: expiresAt !== undefined, entries: normEntries(entries) };
+  // createdAt is each store's own clock at the room's first write, like updatedAt.
+  const { bytes: _bytes, updatedAt, expiresAt, createdAt, entries, ...rest } = s;
+  return {
+    ...rest, updatedAt: updatedAt !== undefined, expiresAt: expiresAt !== undefined, createdAt: createdAt !== undefined,
+    entries: normEntries(entries),
+  };
 }
 
 export function normChange(c: StoreChange): unknown {

@@ -119,7 +119,9 @@ function shape(value: unknown, key = ""): unknown {
   if (typeof value === "string") return value.replace(/rh_[A-Za-z0-9_-]+/g, "rh_*");
   if (Array.isArray(value)) return value.map((v) => shape(v));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v, k)]));
+    // A GetRoomInfo's createdAt is each server's clock at the room's first write (messages keep theirs).
+    const info = "entryCount" in value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, info && k === "createdAt" ? v !== undefined : shape(v, k)]));
   }
   return value;
 }
