@@ -4,6 +4,7 @@
  * records and back; nothing here touches a store or the network. (The file form, one record per line,
  * is the TypeScript client's export-file.ts: the importers and the benchmark write and read it there.)
  */
+import { metadataToProto } from "../wire/metadata.js";
 import type {
   ExportRecord, ExportHeader, ExportedNamespace, ExportedRoom,
 } from "@roomhistory/client/gen/roomhistory/v1/export.js";
@@ -76,21 +77,6 @@ export function roomToRecord(room: RoomData): ExportRecord {
     runCursors: room.runCursors.map((c) => ({ runId: c.runId, nextSeq: c.nextSeq, values: { ...c.values } })),
   };
   return { room: exported };
-}
-
-export function metadataToProto(m: RoomMetadataData): RoomMetadata {
-  return {
-    title: m.title,
-    namespace: m.namespace,
-    participants: m.participants.map((p) => ({
-      id: p.id,
-      displayName: p.displayName,
-      firstSeen: p.firstSeenMs === undefined ? undefined : msToTimestamp(p.firstSeenMs),
-      lastSeen: p.lastSeenMs === undefined ? undefined : msToTimestamp(p.lastSeenMs),
-    })),
-    labels: [...m.labels],
-    summary: m.summary,
-  };
 }
 
 export function metadataFromProto(m: RoomMetadata | undefined): RoomMetadataData {
@@ -193,3 +179,6 @@ export function bankFromRecord(n: ExportedNamespace): BankData {
   });
   return { options: { ...n.options }, entries, droppedEntries: n.droppedEntries };
 }
+
+/** The one conversion, shared with GetRoomInfo (src/wire/metadata.ts). */
+export { metadataToProto };
