@@ -45,6 +45,9 @@ export const METHOD_RULES: { [K in MethodName]: MethodRule<K> } = {
   exportSummary: { right: "read", rooms: room },
   getRunCursor: { right: "read", rooms: room },
   watch: { right: "watch", rooms: (req) => req.rooms.map((r) => r.roomId) },
+  // Its rooms come in the stream's messages: the handler checks each add against the token's scope and
+  // answers a room outside it with a cancelled OUT_OF_SCOPE (a prefix or namespace needs every room).
+  watchRooms: { right: "watch", rooms: NO_ROOM },
   setRoomLimit: { right: "admin", rooms: room, audited: true },
   setRoomRetention: { right: "admin", rooms: room, audited: true },
   deleteRoom: { right: "admin", rooms: room, audited: true },

@@ -6,12 +6,12 @@
  *
  * `toGrpc` turns such an implementation into what grpc-js runs, for every method of the definition:
  * requests decoded with field errors (decode.ts), pre-encoded replies passed through (Encoded), and
- * every failure turned into a status by the one error table (errors.ts). Three kinds of RPC: unary,
- * server-streaming (Watch, ExportRooms) and client-streaming (ImportRooms).
+ * every failure turned into a status by the one error table (errors.ts). Four kinds of RPC: unary,
+ * server-streaming (Watch, ExportRooms), client-streaming (ImportRooms) and bidirectional (WatchRooms).
  */
 import type {
-  handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, MethodDefinition, ServerReadableStream,
-  ServerWritableStream, ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation,
+  handleBidiStreamingCall, handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, MethodDefinition, ServerDuplexStream,
+  ServerReadableStream, ServerWritableStream, ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -25,13 +25,19 @@ type Definition = typeof RoomHistoryServiceService;
 export type MethodName = keyof Definition;
 export type RequestOf<K extends MethodName> = ReturnType<Definition[K]["requestDeserialize"]>;
 export type ResponseOf<K extends MethodName> = Parameters<Definition[K]["responseSerialize"]>[0];
-/** The methods whose replies are a stream (Watch, ExportRooms). */
-export type StreamName = { [K in MethodName]: Definition[K]["responseStream"] extends true ? K : never }[MethodName];
+/** The methods whose replies are a stream and whose request is one message (Watch, ExportRooms). */
+export type StreamName = {
+  [K in MethodName]: Definition[K]["responseStream"] extends true ? (Definition[K]["requestStream"] extends true ? never : K) : never
+}[MethodName];
+/** The methods streaming both ways (WatchRooms). */
+export type BidiName = {
+  [K in MethodName]: Definition[K]["requestStream"] extends true ? (Definition[K]["responseStream"] extends true ? K : never) : never
+}[MethodName];
 /** The methods whose requests are a stream and whose reply is one message (ImportRooms). */
 export type ClientStreamName = {
   [K in MethodName]: Definition[K]["requestStream"] extends true ? (Definition[K]["responseStream"] extends true ? never : K) : never
 }[MethodName];
-export type UnaryName = Exclude<MethodName, StreamName | ClientStreamName>;
+export type UnaryName = Exclude<MethodName, StreamName | ClientStreamName | BidiName>;
 
 /** A unary RPC: its request in, its reply (or that reply encoded ahead of time) out; throws DomainErrors. */
 export type UnaryHandler<K extends UnaryName> = (request: RequestOf<K>) => Promise<ResponseOf<K> | Encoded>;
@@ -47,11 +53,19 @@ export type StreamHandler<K extends StreamName> =
 export type ClientStreamHandler<K extends ClientStreamName> =
   (requests: AsyncIterable<RequestOf<K>>, call: ServerReadableStream<unknown, ResponseOf<K>>) => Promise<ResponseOf<K>>;
 
+/**
+ * A bidirectional RPC: reads the requests (decoded as the iteration reaches them, a bad one thrown as
+ * its field error) and writes replies to the call until it ends; throws a DomainError to end the stream.
+ */
+export type BidiHandler<K extends BidiName> =
+  (requests: AsyncIterable<RequestOf<K>>, call: ServerDuplexStream<unknown, ResponseOf<K>>) => Promise<void>;
+
 export type UnaryHandlers = { [K in UnaryName]: UnaryHandler<K> };
 export type StreamHandlers = { [K in StreamName]: StreamHandler<K> };
 export type ClientStreamHandlers = { [K in ClientStreamName]: ClientStreamHandler<K> };
+export type BidiHandlers = { [K in BidiName]: BidiHandler<K> };
 /** Every RPC of RoomHistoryService with its handler. */
-export type ServiceImplementation = UnaryHandlers & StreamHandlers & ClientStreamHandlers;
+export type ServiceImplementation = UnaryHandlers & StreamHandlers & ClientStreamHandlers & BidiHandlers;
 
 /** The generated definition, each method typed by its own request and response. */
 const METHODS: { [K in MethodName]: MethodDefinition<RequestOf<K>, ResponseOf<K>> } = RoomHistoryServiceService;
@@ -84,7 +98,11 @@ function isMethodName(name: string): name is MethodName {
 }
 
 function isStreamName(name: MethodName): name is StreamName {
-  return METHODS[name].responseStream;
+  return METHODS[name].responseStream && !METHODS[name].requestStream;
+}
+
+function isBidiName(name: MethodName): name is BidiName {
+  return METHODS[name].responseStream && METHODS[name].requestStream;
 }
 
 function isClientStreamName(name: MethodName): name is ClientStreamName {
@@ -103,6 +121,7 @@ function passEncoded<Res>(serialize: Serialize<Res>): Serialize<Res | Encoded> {
 
 function handlerOf(name: MethodName, implementation: ServiceImplementation, logger: Logger): UntypedHandleCall {
   if (isStreamName(name)) return streamCall(name, implementation, logger);
+  if (isBidiName(name)) return bidiCall(name, implementation, logger);
   if (isClientStreamName(name)) return clientStreamCall(name, implementation, logger);
   return unaryCall(name, implementation, logger);
 }
@@ -141,6 +160,20 @@ function clientStreamCall<K extends ClientStreamName>(
       // After a cancel nothing reaches the client; the callback still settles the call once.
       (err: unknown) => callback(call.cancelled ? { code: status.CANCELLED, details: "cancelled" } : toServiceError(err, logger, name)),
     );
+  };
+}
+
+function bidiCall<K extends BidiName>(
+  name: K, implementation: BidiHandlers, logger: Logger,
+): handleBidiStreamingCall<RequestOf<K> | UndecodedRequest, ResponseOf<K>> {
+  const handle: BidiHandler<K> = implementation[name];
+  return (call) => {
+    Promise.resolve()
+      .then(() => handle(decodedStream<RequestOf<K>>(call), call))
+      .then(
+        () => { if (!call.cancelled) call.end(); },
+        (err: unknown) => { if (!call.cancelled) call.emit("error", toServiceError(err, logger, name)); },
+      );
   };
 }
 

@@ -180,6 +180,8 @@ function serviceImplementation(
     getRunCursor: (req) => agent.getRunCursor(req),
     updateRunCursor: (req) => agent.updateRunCursor(req),
     watch: (req, call) => watch.open(req, call),
+    // Issue 14 (watch v2): being built.
+    watchRooms: () => Promise.reject(notImplemented("WatchRooms")),
     // Issue 12 (rooms that remember): being built.
     updateRoomMetadata: (req) => h.updateRoomMetadata(req),
     setNamespaceOptions: (req) => banked("SetNamespaceOptions", (b) => b.setNamespaceOptions(req)),

@@ -44,7 +44,8 @@ export class WatchSession implements Watcher {
     const current = await versions(this.roomIds);
     if (this.closed) return;
     this.hub.noteVersions(this.roomIds, current);
-    this.write({ created: { rooms: this.roomIds.map((roomId, i) => ({ roomId, version: current[i] })) } });
+    const rooms = this.roomIds.map((roomId, i) => ({ roomId, version: current[i] }));
+    this.write({ created: { rooms, requestId: 0, prefix: "", namespace: "" } });
     this.roomIds.forEach((id, i) => {
       this.sent.set(id, current[i]);
       const have = known.get(id) ?? 0;
@@ -145,7 +146,7 @@ export class WatchSession implements Watcher {
    */
   private tick(): void {
     if (this.blocked || Date.now() - this.lastWrite < this.progressMs) return;
-    if (this.hub.confirmed(this.roomIds)) this.write({ progress: { sentAt: nowInstant() } });
+    if (this.hub.confirmed(this.roomIds)) this.write({ progress: { sentAt: nowInstant(), watermark: undefined, requestId: 0 } });
   }
 
   /** The one place a stream's resources are released. */

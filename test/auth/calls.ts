@@ -28,6 +28,7 @@ export function requestFor(name: MethodName, roomId: string): unknown {
     setRoomRetention: () => pb.SetRoomRetentionRequest.fromPartial({ roomId, idleTtlSeconds: 3600 }),
     reapIdleRooms: () => pb.ReapIdleRoomsRequest.fromPartial({ maxIdleSeconds: 3600, dryRun: true }),
     watch: () => pb.WatchRequest.fromPartial({ rooms: [{ roomId }] }),
+    watchRooms: () => pb.WatchRoomsRequest.fromPartial({ add: { rooms: [{ roomId }] } }),
     setAgentOptions: () => pb.SetAgentOptionsRequest.fromPartial({ roomId }),
     pruneToolResults: () => pb.PruneToolResultsRequest.fromPartial({ roomId }),
     compactHistory: () => pb.CompactHistoryRequest.fromPartial({ roomId, summary: "s" }),

@@ -87,7 +87,7 @@ describe("quotas", () => {
 
   it("caps open Watch streams per token, and frees a place when one closes", async () => {
     const s = await start([entry("w", "rh_w", [""], ALL)], { ROOMHISTORY_QUOTA_WATCH_STREAMS: "1" });
-    const first = s.client("rh_w").watch({ rooms: [{ roomId: "a", knownVersion: 0 }], progressIntervalMs: 0 });
+    const first = s.client("rh_w").watch({ rooms: [{ roomId: "a", knownVersion: 0 }], progressIntervalMs: 0, versionsOnly: false });
     first.on("error", () => undefined);
     await new Promise((resolve) => first.once("data", resolve));
     const second = await watchOutcome(s, "rh_w");
@@ -147,7 +147,7 @@ describe("client certificates", () => {
 
 function watchOutcome(s: AuthServer, token: string): Promise<ServiceError | undefined> {
   return new Promise((resolve) => {
-    const stream = s.client(token).watch({ rooms: [{ roomId: "b", knownVersion: 0 }], progressIntervalMs: 0 });
+    const stream = s.client(token).watch({ rooms: [{ roomId: "b", knownVersion: 0 }], progressIntervalMs: 0, versionsOnly: false });
     stream.on("data", () => {
       resolve(undefined);
       stream.cancel();

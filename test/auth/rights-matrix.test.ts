@@ -85,7 +85,7 @@ describe("room scope", () => {
     const client = server.client("rh_test_tenant_a");
     const err = await new Promise<{ code: number; details: string } | undefined>((resolve) => {
       const stream = client.watch({ rooms: [{ roomId: "tenant-a/1", knownVersion: 0 }, { roomId: "tenant-c/2", knownVersion: 0 }],
-        progressIntervalMs: 0 });
+        progressIntervalMs: 0, versionsOnly: false });
       stream.on("data", () => resolve(undefined));
       stream.on("error", (e: { code: number; details: string }) => resolve(e));
     });

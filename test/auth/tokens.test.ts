@@ -152,7 +152,7 @@ describe("audit", () => {
 
 /** A Watch on room "w" with a token: when `created` arrives, the first change, and how it ended. */
 function opened(server: AuthServer, token: string) {
-  const stream = server.client(token).watch({ rooms: [{ roomId: "w", knownVersion: 0 }], progressIntervalMs: 0 });
+  const stream = server.client(token).watch({ rooms: [{ roomId: "w", knownVersion: 0 }], progressIntervalMs: 0, versionsOnly: false });
   let seen = 0;
   const created = new Promise<void>((resolve) => stream.on("data", () => seen++ === 0 && resolve()));
   const change = new Promise<void>((resolve) => stream.on("data", (r: { change?: unknown }) => r.change && resolve()));

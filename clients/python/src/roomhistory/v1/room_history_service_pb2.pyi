@@ -46,6 +46,16 @@ class TokenEncoding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOKEN_ENCODING_UNSPECIFIED: _ClassVar[TokenEncoding]
     TOKEN_ENCODING_O200K_BASE: _ClassVar[TokenEncoding]
     TOKEN_ENCODING_CL100K_BASE: _ClassVar[TokenEncoding]
+
+class WatchCancelReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WATCH_CANCEL_REASON_UNSPECIFIED: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_REMOVED: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_INVALID_ROOM_ID: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_OUT_OF_SCOPE: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_LIMIT: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_LEFT_NAMESPACE: _ClassVar[WatchCancelReason]
+    WATCH_CANCEL_REASON_NOT_WATCHED: _ClassVar[WatchCancelReason]
 RENDER_FORM_UNSPECIFIED: RenderForm
 RENDER_FORM_MESSAGES: RenderForm
 RENDER_FORM_JSON: RenderForm
@@ -62,6 +72,13 @@ ID_MARKERS_OFF: IdMarkers
 TOKEN_ENCODING_UNSPECIFIED: TokenEncoding
 TOKEN_ENCODING_O200K_BASE: TokenEncoding
 TOKEN_ENCODING_CL100K_BASE: TokenEncoding
+WATCH_CANCEL_REASON_UNSPECIFIED: WatchCancelReason
+WATCH_CANCEL_REASON_REMOVED: WatchCancelReason
+WATCH_CANCEL_REASON_INVALID_ROOM_ID: WatchCancelReason
+WATCH_CANCEL_REASON_OUT_OF_SCOPE: WatchCancelReason
+WATCH_CANCEL_REASON_LIMIT: WatchCancelReason
+WATCH_CANCEL_REASON_LEFT_NAMESPACE: WatchCancelReason
+WATCH_CANCEL_REASON_NOT_WATCHED: WatchCancelReason
 
 class Durability(_message.Message):
     __slots__ = ("replicas", "timeout_ms", "fsync")
@@ -826,24 +843,114 @@ class RoomVersion(_message.Message):
     def __init__(self, room_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class WatchRequest(_message.Message):
-    __slots__ = ("rooms", "progress_interval_ms")
+    __slots__ = ("rooms", "progress_interval_ms", "versions_only")
     ROOMS_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_ONLY_FIELD_NUMBER: _ClassVar[int]
     rooms: _containers.RepeatedCompositeFieldContainer[RoomCursor]
     progress_interval_ms: int
-    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomCursor, _Mapping]]] = ..., progress_interval_ms: _Optional[int] = ...) -> None: ...
+    versions_only: bool
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomCursor, _Mapping]]] = ..., progress_interval_ms: _Optional[int] = ..., versions_only: _Optional[bool] = ...) -> None: ...
 
 class WatchCreated(_message.Message):
-    __slots__ = ("rooms",)
+    __slots__ = ("rooms", "request_id", "prefix", "namespace")
     ROOMS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     rooms: _containers.RepeatedCompositeFieldContainer[RoomVersion]
-    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomVersion, _Mapping]]] = ...) -> None: ...
+    request_id: int
+    prefix: str
+    namespace: str
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomVersion, _Mapping]]] = ..., request_id: _Optional[int] = ..., prefix: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
 
 class WatchProgress(_message.Message):
-    __slots__ = ("sent_at",)
+    __slots__ = ("sent_at", "watermark", "request_id")
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    WATERMARK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     sent_at: _timestamp_pb2.Timestamp
-    def __init__(self, sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    watermark: _timestamp_pb2.Timestamp
+    request_id: int
+    def __init__(self, sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., watermark: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class WatchRoomsRequest(_message.Message):
+    __slots__ = ("add", "remove", "progress", "options")
+    ADD_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    add: AddRooms
+    remove: RemoveRooms
+    progress: ProgressRequest
+    options: WatchOptions
+    def __init__(self, add: _Optional[_Union[AddRooms, _Mapping]] = ..., remove: _Optional[_Union[RemoveRooms, _Mapping]] = ..., progress: _Optional[_Union[ProgressRequest, _Mapping]] = ..., options: _Optional[_Union[WatchOptions, _Mapping]] = ...) -> None: ...
+
+class AddRooms(_message.Message):
+    __slots__ = ("rooms", "prefix", "namespace", "request_id")
+    ROOMS_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    rooms: _containers.RepeatedCompositeFieldContainer[RoomCursor]
+    prefix: str
+    namespace: str
+    request_id: int
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomCursor, _Mapping]]] = ..., prefix: _Optional[str] = ..., namespace: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class RemoveRooms(_message.Message):
+    __slots__ = ("room_ids", "prefix", "namespace", "request_id")
+    ROOM_IDS_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    room_ids: _containers.RepeatedScalarFieldContainer[str]
+    prefix: str
+    namespace: str
+    request_id: int
+    def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., prefix: _Optional[str] = ..., namespace: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class ProgressRequest(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    def __init__(self, request_id: _Optional[int] = ...) -> None: ...
+
+class WatchOptions(_message.Message):
+    __slots__ = ("progress_interval_ms", "versions_only")
+    PROGRESS_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_ONLY_FIELD_NUMBER: _ClassVar[int]
+    progress_interval_ms: int
+    versions_only: bool
+    def __init__(self, progress_interval_ms: _Optional[int] = ..., versions_only: _Optional[bool] = ...) -> None: ...
+
+class WatchCancelled(_message.Message):
+    __slots__ = ("room_id", "prefix", "namespace", "reason", "message", "request_id")
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    room_id: str
+    prefix: str
+    namespace: str
+    reason: WatchCancelReason
+    message: str
+    request_id: int
+    def __init__(self, room_id: _Optional[str] = ..., prefix: _Optional[str] = ..., namespace: _Optional[str] = ..., reason: _Optional[_Union[WatchCancelReason, str]] = ..., message: _Optional[str] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class WatchRoomsResponse(_message.Message):
+    __slots__ = ("created", "change", "progress", "cancelled")
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    created: WatchCreated
+    change: _change_pb2.RoomChange
+    progress: WatchProgress
+    cancelled: WatchCancelled
+    def __init__(self, created: _Optional[_Union[WatchCreated, _Mapping]] = ..., change: _Optional[_Union[_change_pb2.RoomChange, _Mapping]] = ..., progress: _Optional[_Union[WatchProgress, _Mapping]] = ..., cancelled: _Optional[_Union[WatchCancelled, _Mapping]] = ...) -> None: ...
 
 class WatchResponse(_message.Message):
     __slots__ = ("created", "change", "progress")

@@ -241,6 +241,11 @@ class RoomHistoryServiceStub:
                 request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.SerializeToString,
                 response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchResponse.FromString,
                 _registered_method=True)
+        self.WatchRooms = channel.stream_stream(
+                '/roomhistory.v1.RoomHistoryService/WatchRooms',
+                request_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsRequest.SerializeToString,
+                response_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsResponse.FromString,
+                _registered_method=True)
 
 
 class RoomHistoryServiceServicer:
@@ -598,6 +603,22 @@ class RoomHistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchRooms(self, request_iterator, context):
+        """WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+        The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+        listing the rooms it added (with their current versions), and every room refused or removed with its
+        own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+        whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+        into the namespace) later: each such room is announced by a `created` naming the selector, then
+        followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+        versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+        not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+        UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RoomHistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -780,6 +801,11 @@ def add_RoomHistoryServiceServicer_to_server(servicer, server):
                     servicer.Watch,
                     request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.FromString,
                     response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchResponse.SerializeToString,
+            ),
+            'WatchRooms': grpc.stream_stream_rpc_method_handler(
+                    servicer.WatchRooms,
+                    request_deserializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsRequest.FromString,
+                    response_serializer=roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1778,6 +1804,33 @@ class RoomHistoryService:
             '/roomhistory.v1.RoomHistoryService/Watch',
             roomhistory_dot_v1_dot_room__history__service__pb2.WatchRequest.SerializeToString,
             roomhistory_dot_v1_dot_room__history__service__pb2.WatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchRooms(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/roomhistory.v1.RoomHistoryService/WatchRooms',
+            roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsRequest.SerializeToString,
+            roomhistory_dot_v1_dot_room__history__service__pb2.WatchRoomsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -240,6 +240,18 @@ class RoomHistoryServiceStub:
     per stream limit; the stream ends with UNAVAILABLE when the server shuts down, to be resumed with
     the client's cursors.
     """
+    WatchRooms: _grpc.StreamStreamMultiCallable[_room_history_service_pb2.WatchRoomsRequest, _room_history_service_pb2.WatchRoomsResponse]
+    """WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+    The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+    listing the rooms it added (with their current versions), and every room refused or removed with its
+    own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+    whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+    into the namespace) later: each such room is announced by a `created` naming the selector, then
+    followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+    versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+    not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+    UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
+    """
 
 @_typing.type_check_only
 class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
@@ -449,6 +461,18 @@ class RoomHistoryServiceAsyncStub(RoomHistoryServiceStub):
     the version the client has means the client must fetch the room. RESOURCE_EXHAUSTED past the rooms
     per stream limit; the stream ends with UNAVAILABLE when the server shuts down, to be resumed with
     the client's cursors.
+    """
+    WatchRooms: _aio.StreamStreamMultiCallable[_room_history_service_pb2.WatchRoomsRequest, _room_history_service_pb2.WatchRoomsResponse]  # type: ignore[assignment]
+    """WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+    The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+    listing the rooms it added (with their current versions), and every room refused or removed with its
+    own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+    whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+    into the namespace) later: each such room is announced by a `created` naming the selector, then
+    followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+    versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+    not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+    UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
     """
 
 class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -872,6 +896,24 @@ class RoomHistoryServiceServicer(metaclass=_abc_1.ABCMeta):
         the version the client has means the client must fetch the room. RESOURCE_EXHAUSTED past the rooms
         per stream limit; the stream ends with UNAVAILABLE when the server shuts down, to be resumed with
         the client's cursors.
+        """
+
+    @_abc_1.abstractmethod
+    def WatchRooms(
+        self,
+        request_iterator: _MaybeAsyncIterator[_room_history_service_pb2.WatchRoomsRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_room_history_service_pb2.WatchRoomsResponse], _abc.AsyncIterator[_room_history_service_pb2.WatchRoomsResponse]]:
+        """WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+        The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+        listing the rooms it added (with their current versions), and every room refused or removed with its
+        own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+        whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+        into the namespace) later: each such room is announced by a `created` naming the selector, then
+        followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+        versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+        not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+        UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
         """
 
 def add_RoomHistoryServiceServicer_to_server(servicer: RoomHistoryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

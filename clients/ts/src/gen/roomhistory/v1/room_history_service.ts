@@ -10,10 +10,12 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
   type ClientWritableStream,
+  type handleBidiStreamingCall,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
@@ -290,6 +292,80 @@ export function tokenEncodingToJSON(object: TokenEncoding): string {
     case TokenEncoding.TOKEN_ENCODING_CL100K_BASE:
       return "TOKEN_ENCODING_CL100K_BASE";
     case TokenEncoding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** WatchCancelReason says why a room or selector stopped being (or never was) followed. */
+export enum WatchCancelReason {
+  /** WATCH_CANCEL_REASON_UNSPECIFIED - WATCH_CANCEL_REASON_UNSPECIFIED is never sent. */
+  WATCH_CANCEL_REASON_UNSPECIFIED = 0,
+  /** WATCH_CANCEL_REASON_REMOVED - WATCH_CANCEL_REASON_REMOVED: the client removed it (RemoveRooms). */
+  WATCH_CANCEL_REASON_REMOVED = 1,
+  /** WATCH_CANCEL_REASON_INVALID_ROOM_ID - WATCH_CANCEL_REASON_INVALID_ROOM_ID: the room id (or prefix) is not a valid room id; `message` says why. */
+  WATCH_CANCEL_REASON_INVALID_ROOM_ID = 2,
+  /** WATCH_CANCEL_REASON_OUT_OF_SCOPE - WATCH_CANCEL_REASON_OUT_OF_SCOPE: the caller's token does not allow watching it. */
+  WATCH_CANCEL_REASON_OUT_OF_SCOPE = 3,
+  /** WATCH_CANCEL_REASON_LIMIT - WATCH_CANCEL_REASON_LIMIT: the stream already follows the most rooms (or selectors) allowed. */
+  WATCH_CANCEL_REASON_LIMIT = 4,
+  /**
+   * WATCH_CANCEL_REASON_LEFT_NAMESPACE - WATCH_CANCEL_REASON_LEFT_NAMESPACE: the room moved out of the namespace that was the only reason
+   * the stream followed it.
+   */
+  WATCH_CANCEL_REASON_LEFT_NAMESPACE = 5,
+  /** WATCH_CANCEL_REASON_NOT_WATCHED - WATCH_CANCEL_REASON_NOT_WATCHED: RemoveRooms named a room or selector the stream does not follow. */
+  WATCH_CANCEL_REASON_NOT_WATCHED = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function watchCancelReasonFromJSON(object: any): WatchCancelReason {
+  switch (object) {
+    case 0:
+    case "WATCH_CANCEL_REASON_UNSPECIFIED":
+      return WatchCancelReason.WATCH_CANCEL_REASON_UNSPECIFIED;
+    case 1:
+    case "WATCH_CANCEL_REASON_REMOVED":
+      return WatchCancelReason.WATCH_CANCEL_REASON_REMOVED;
+    case 2:
+    case "WATCH_CANCEL_REASON_INVALID_ROOM_ID":
+      return WatchCancelReason.WATCH_CANCEL_REASON_INVALID_ROOM_ID;
+    case 3:
+    case "WATCH_CANCEL_REASON_OUT_OF_SCOPE":
+      return WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE;
+    case 4:
+    case "WATCH_CANCEL_REASON_LIMIT":
+      return WatchCancelReason.WATCH_CANCEL_REASON_LIMIT;
+    case 5:
+    case "WATCH_CANCEL_REASON_LEFT_NAMESPACE":
+      return WatchCancelReason.WATCH_CANCEL_REASON_LEFT_NAMESPACE;
+    case 6:
+    case "WATCH_CANCEL_REASON_NOT_WATCHED":
+      return WatchCancelReason.WATCH_CANCEL_REASON_NOT_WATCHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WatchCancelReason.UNRECOGNIZED;
+  }
+}
+
+export function watchCancelReasonToJSON(object: WatchCancelReason): string {
+  switch (object) {
+    case WatchCancelReason.WATCH_CANCEL_REASON_UNSPECIFIED:
+      return "WATCH_CANCEL_REASON_UNSPECIFIED";
+    case WatchCancelReason.WATCH_CANCEL_REASON_REMOVED:
+      return "WATCH_CANCEL_REASON_REMOVED";
+    case WatchCancelReason.WATCH_CANCEL_REASON_INVALID_ROOM_ID:
+      return "WATCH_CANCEL_REASON_INVALID_ROOM_ID";
+    case WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE:
+      return "WATCH_CANCEL_REASON_OUT_OF_SCOPE";
+    case WatchCancelReason.WATCH_CANCEL_REASON_LIMIT:
+      return "WATCH_CANCEL_REASON_LIMIT";
+    case WatchCancelReason.WATCH_CANCEL_REASON_LEFT_NAMESPACE:
+      return "WATCH_CANCEL_REASON_LEFT_NAMESPACE";
+    case WatchCancelReason.WATCH_CANCEL_REASON_NOT_WATCHED:
+      return "WATCH_CANCEL_REASON_NOT_WATCHED";
+    case WatchCancelReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -1273,18 +1349,181 @@ export interface WatchRequest {
    * clamped to [100, 60000].
    */
   progressIntervalMs: number;
+  /**
+   * versions_only sends every change without its messages (messages empty, messages_omitted true), for
+   * workers that only need to know that a room moved on.
+   */
+  versionsOnly: boolean;
 }
 
 /** WatchCreated confirms a watch and gives the current versions. */
 export interface WatchCreated {
-  /** rooms holds the current version of every requested room, in request order. */
+  /**
+   * rooms holds the current version of every requested room, in request order. On WatchRooms: the rooms
+   * this answer adds to the stream (those refused are answered by `cancelled` instead); a room the
+   * client's known_version does not match is followed by a change with previous_version = known_version
+   * (a RESYNC). For a room a prefix or namespace selector found after its add, the known version is 0.
+   */
   rooms: RoomVersion[];
+  /** request_id is the AddRooms.request_id this answers (WatchRooms only); zero otherwise. */
+  requestId: number;
+  /**
+   * prefix is the AddRooms.prefix this answer concerns (WatchRooms only): set both on the add's own
+   * answer and when a room with the prefix appears later; empty otherwise.
+   */
+  prefix: string;
+  /** namespace is the AddRooms.namespace this answer concerns (WatchRooms only), as `prefix` is. */
+  namespace: string;
 }
 
-/** WatchProgress tells an idle client the stream is alive. */
+/** WatchProgress tells an idle client the stream is alive and how far it is complete. */
 export interface WatchProgress {
   /** sent_at is the server's clock when the progress was sent. */
-  sentAt: Timestamp | undefined;
+  sentAt:
+    | Timestamp
+    | undefined;
+  /**
+   * watermark is an instant up to which the stream is complete: every change of a room the stream
+   * follows that was committed (acknowledged to its writer) before watermark has been sent on this stream
+   * before this progress message, one by one or within a RESYNC. Unset when the server cannot vouch for
+   * any instant yet. It never goes back on one stream.
+   */
+  watermark:
+    | Timestamp
+    | undefined;
+  /**
+   * request_id is the ProgressRequest.request_id this answers (WatchRooms only); zero for a progress
+   * sent because the stream was idle.
+   */
+  requestId: number;
+}
+
+/** WatchRoomsRequest is one message a client sends on a WatchRooms stream; exactly one field is set. */
+export interface WatchRoomsRequest {
+  /** add follows more rooms. */
+  add?:
+    | AddRooms
+    | undefined;
+  /** remove stops following rooms. */
+  remove?:
+    | RemoveRooms
+    | undefined;
+  /**
+   * progress asks for a `progress` answer with the stream's watermark, as soon as the server can vouch
+   * for one.
+   */
+  progress?:
+    | ProgressRequest
+    | undefined;
+  /** options sets the stream's options; they apply to every answer sent after them. */
+  options?: WatchOptions | undefined;
+}
+
+/**
+ * AddRooms adds rooms to a WatchRooms stream, by id (with the versions the client has), by id prefix,
+ * by namespace, or any of these at once. At least one of rooms, prefix and namespace must be set.
+ */
+export interface AddRooms {
+  /**
+   * rooms are rooms to follow with the versions the client has. A room already followed is answered
+   * again with its current version (and a RESYNC when known_version differs from it). A room that cannot
+   * be followed is answered with a `cancelled`: INVALID_ROOM_ID, OUT_OF_SCOPE (the caller's token does
+   * not cover it) or LIMIT (the stream follows the most rooms allowed, ROOMHISTORY_MAX_WATCH_ROOMS).
+   */
+  rooms: RoomCursor[];
+  /**
+   * prefix follows every room whose id starts with it, now and later (a non-empty prefix that is itself
+   * a valid room id prefix; needs a token covering every room). Empty: no prefix selector.
+   */
+  prefix: string;
+  /**
+   * namespace follows every room whose metadata namespace is it, now and later (rooms moved into it by
+   * UpdateRoomMetadata or ImportRooms too); a room moved out of it is cancelled with LEFT_NAMESPACE
+   * unless another selector of the stream still covers it. Empty: no namespace selector.
+   */
+  namespace: string;
+  /**
+   * request_id is echoed in the answers to this request (`created`, `cancelled`) so the client can match
+   * them; zero is allowed.
+   */
+  requestId: number;
+}
+
+/**
+ * RemoveRooms stops following rooms on a WatchRooms stream: by id, or a prefix or namespace selector
+ * added before (the rooms it found are cancelled unless another selector or an add by id still covers
+ * them). Each room that stops being followed is answered with a `cancelled` (REMOVED); a room or
+ * selector the stream does not follow is answered with a `cancelled` (NOT_WATCHED).
+ */
+export interface RemoveRooms {
+  /** room_ids are rooms added by id to stop following. */
+  roomIds: string[];
+  /** prefix is a prefix selector to remove; empty for none. */
+  prefix: string;
+  /** namespace is a namespace selector to remove; empty for none. */
+  namespace: string;
+  /** request_id is echoed in the answers to this request. */
+  requestId: number;
+}
+
+/** ProgressRequest asks for the stream's watermark now. */
+export interface ProgressRequest {
+  /** request_id is echoed in the `progress` answer. */
+  requestId: number;
+}
+
+/** WatchOptions are a WatchRooms stream's settings; zero values are the defaults. */
+export interface WatchOptions {
+  /**
+   * progress_interval_ms is how often an idle stream sends `progress`; zero means 5000, and values are
+   * clamped to [100, 60000].
+   */
+  progressIntervalMs: number;
+  /** versions_only sends every change without its messages (messages empty, messages_omitted true). */
+  versionsOnly: boolean;
+}
+
+/**
+ * WatchCancelled says one room (room_id set) or one selector (prefix or namespace set) is not followed
+ * on the stream; the stream goes on.
+ */
+export interface WatchCancelled {
+  /** room_id is the room concerned; empty when the answer is about a selector. */
+  roomId: string;
+  /** prefix is the prefix selector concerned, or the selector that found room_id; empty otherwise. */
+  prefix: string;
+  /** namespace is the namespace selector concerned, or the selector that found room_id; empty otherwise. */
+  namespace: string;
+  /** reason is why. */
+  reason: WatchCancelReason;
+  /** message explains the reason for a person (e.g. "room_id: must not be empty"). */
+  message: string;
+  /**
+   * request_id is the AddRooms/RemoveRooms request_id this answers; zero when no request caused it
+   * (LEFT_NAMESPACE).
+   */
+  requestId: number;
+}
+
+/**
+ * WatchRoomsResponse is one event of a WatchRooms stream; its fields are Watch's (same numbers, so a
+ * WatchResponse reader reads them) plus `cancelled`.
+ */
+export interface WatchRoomsResponse {
+  /** created answers an AddRooms, or announces a room a prefix or namespace selector found. */
+  created?:
+    | WatchCreated
+    | undefined;
+  /** change is one room's new version. */
+  change?:
+    | RoomChange
+    | undefined;
+  /** progress is sent when the stream has been idle for progress_interval_ms, and to a ProgressRequest. */
+  progress?:
+    | WatchProgress
+    | undefined;
+  /** cancelled says a room or selector is not followed (refused, removed, or left its namespace). */
+  cancelled?: WatchCancelled | undefined;
 }
 
 /** WatchResponse is one event of a watch stream. */
@@ -9749,7 +9988,7 @@ export const RoomVersion: MessageFns<RoomVersion> = {
 };
 
 function createBaseWatchRequest(): WatchRequest {
-  return { rooms: [], progressIntervalMs: 0 };
+  return { rooms: [], progressIntervalMs: 0, versionsOnly: false };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -9759,6 +9998,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     if (message.progressIntervalMs !== 0) {
       writer.uint32(16).uint32(message.progressIntervalMs);
+    }
+    if (message.versionsOnly !== false) {
+      writer.uint32(24).bool(message.versionsOnly);
     }
     return writer;
   },
@@ -9792,6 +10034,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.progressIntervalMs = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.versionsOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9812,6 +10062,11 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         : isSet(object.progress_interval_ms)
         ? globalThis.Number(object.progress_interval_ms)
         : 0,
+      versionsOnly: isSet(object.versionsOnly)
+        ? globalThis.Boolean(object.versionsOnly)
+        : isSet(object.versions_only)
+        ? globalThis.Boolean(object.versions_only)
+        : false,
     };
   },
 
@@ -9823,6 +10078,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.progressIntervalMs !== 0) {
       obj.progressIntervalMs = Math.round(message.progressIntervalMs);
     }
+    if (message.versionsOnly !== false) {
+      obj.versionsOnly = message.versionsOnly;
+    }
     return obj;
   },
 
@@ -9833,18 +10091,28 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     const message = createBaseWatchRequest();
     message.rooms = object.rooms?.map((e) => RoomCursor.fromPartial(e)) || [];
     message.progressIntervalMs = object.progressIntervalMs ?? 0;
+    message.versionsOnly = object.versionsOnly ?? false;
     return message;
   },
 };
 
 function createBaseWatchCreated(): WatchCreated {
-  return { rooms: [] };
+  return { rooms: [], requestId: 0, prefix: "", namespace: "" };
 }
 
 export const WatchCreated: MessageFns<WatchCreated> = {
   encode(message: WatchCreated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.rooms) {
       RoomVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(16).uint64(message.requestId);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(26).string(message.prefix);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(34).string(message.namespace);
     }
     return writer;
   },
@@ -9870,6 +10138,30 @@ export const WatchCreated: MessageFns<WatchCreated> = {
             message.rooms.push(RoomVersion.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9885,6 +10177,13 @@ export const WatchCreated: MessageFns<WatchCreated> = {
   fromJSON(object: any): WatchCreated {
     return {
       rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomVersion.fromJSON(e)) : [],
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
     };
   },
 
@@ -9892,6 +10191,15 @@ export const WatchCreated: MessageFns<WatchCreated> = {
     const obj: any = {};
     if (message.rooms?.length) {
       obj.rooms = message.rooms.map((e) => RoomVersion.toJSON(e));
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
     }
     return obj;
   },
@@ -9902,18 +10210,27 @@ export const WatchCreated: MessageFns<WatchCreated> = {
   fromPartial<I extends Exact<DeepPartial<WatchCreated>, I>>(object: I): WatchCreated {
     const message = createBaseWatchCreated();
     message.rooms = object.rooms?.map((e) => RoomVersion.fromPartial(e)) || [];
+    message.requestId = object.requestId ?? 0;
+    message.prefix = object.prefix ?? "";
+    message.namespace = object.namespace ?? "";
     return message;
   },
 };
 
 function createBaseWatchProgress(): WatchProgress {
-  return { sentAt: undefined };
+  return { sentAt: undefined, watermark: undefined, requestId: 0 };
 }
 
 export const WatchProgress: MessageFns<WatchProgress> = {
   encode(message: WatchProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sentAt !== undefined) {
       Timestamp.encode(message.sentAt, writer.uint32(10).fork()).join();
+    }
+    if (message.watermark !== undefined) {
+      Timestamp.encode(message.watermark, writer.uint32(18).fork()).join();
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(24).uint64(message.requestId);
     }
     return writer;
   },
@@ -9939,6 +10256,22 @@ export const WatchProgress: MessageFns<WatchProgress> = {
             message.sentAt = Timestamp.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.watermark = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9958,6 +10291,12 @@ export const WatchProgress: MessageFns<WatchProgress> = {
         : isSet(object.sent_at)
         ? fromJsonTimestamp(object.sent_at)
         : undefined,
+      watermark: isSet(object.watermark) ? fromJsonTimestamp(object.watermark) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
     };
   },
 
@@ -9965,6 +10304,12 @@ export const WatchProgress: MessageFns<WatchProgress> = {
     const obj: any = {};
     if (message.sentAt !== undefined) {
       obj.sentAt = fromTimestamp(message.sentAt).toISOString();
+    }
+    if (message.watermark !== undefined) {
+      obj.watermark = fromTimestamp(message.watermark).toISOString();
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
     }
     return obj;
   },
@@ -9976,6 +10321,827 @@ export const WatchProgress: MessageFns<WatchProgress> = {
     const message = createBaseWatchProgress();
     message.sentAt = (object.sentAt !== undefined && object.sentAt !== null)
       ? Timestamp.fromPartial(object.sentAt)
+      : undefined;
+    message.watermark = (object.watermark !== undefined && object.watermark !== null)
+      ? Timestamp.fromPartial(object.watermark)
+      : undefined;
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRoomsRequest(): WatchRoomsRequest {
+  return { add: undefined, remove: undefined, progress: undefined, options: undefined };
+}
+
+export const WatchRoomsRequest: MessageFns<WatchRoomsRequest> = {
+  encode(message: WatchRoomsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.add !== undefined) {
+      AddRooms.encode(message.add, writer.uint32(10).fork()).join();
+    }
+    if (message.remove !== undefined) {
+      RemoveRooms.encode(message.remove, writer.uint32(18).fork()).join();
+    }
+    if (message.progress !== undefined) {
+      ProgressRequest.encode(message.progress, writer.uint32(26).fork()).join();
+    }
+    if (message.options !== undefined) {
+      WatchOptions.encode(message.options, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRoomsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRoomsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.add = AddRooms.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.remove = RemoveRooms.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.progress = ProgressRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.options = WatchOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRoomsRequest {
+    return {
+      add: isSet(object.add) ? AddRooms.fromJSON(object.add) : undefined,
+      remove: isSet(object.remove) ? RemoveRooms.fromJSON(object.remove) : undefined,
+      progress: isSet(object.progress) ? ProgressRequest.fromJSON(object.progress) : undefined,
+      options: isSet(object.options) ? WatchOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: WatchRoomsRequest): unknown {
+    const obj: any = {};
+    if (message.add !== undefined) {
+      obj.add = AddRooms.toJSON(message.add);
+    }
+    if (message.remove !== undefined) {
+      obj.remove = RemoveRooms.toJSON(message.remove);
+    }
+    if (message.progress !== undefined) {
+      obj.progress = ProgressRequest.toJSON(message.progress);
+    }
+    if (message.options !== undefined) {
+      obj.options = WatchOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRoomsRequest>, I>>(base?: I): WatchRoomsRequest {
+    return WatchRoomsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRoomsRequest>, I>>(object: I): WatchRoomsRequest {
+    const message = createBaseWatchRoomsRequest();
+    message.add = (object.add !== undefined && object.add !== null) ? AddRooms.fromPartial(object.add) : undefined;
+    message.remove = (object.remove !== undefined && object.remove !== null)
+      ? RemoveRooms.fromPartial(object.remove)
+      : undefined;
+    message.progress = (object.progress !== undefined && object.progress !== null)
+      ? ProgressRequest.fromPartial(object.progress)
+      : undefined;
+    message.options = (object.options !== undefined && object.options !== null)
+      ? WatchOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAddRooms(): AddRooms {
+  return { rooms: [], prefix: "", namespace: "", requestId: 0 };
+}
+
+export const AddRooms: MessageFns<AddRooms> = {
+  encode(message: AddRooms, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rooms) {
+      RoomCursor.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.prefix !== "") {
+      writer.uint32(18).string(message.prefix);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(32).uint64(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddRooms {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddRooms();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rooms.push(RoomCursor.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddRooms {
+    return {
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomCursor.fromJSON(e)) : [],
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: AddRooms): unknown {
+    const obj: any = {};
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => RoomCursor.toJSON(e));
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddRooms>, I>>(base?: I): AddRooms {
+    return AddRooms.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddRooms>, I>>(object: I): AddRooms {
+    const message = createBaseAddRooms();
+    message.rooms = object.rooms?.map((e) => RoomCursor.fromPartial(e)) || [];
+    message.prefix = object.prefix ?? "";
+    message.namespace = object.namespace ?? "";
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveRooms(): RemoveRooms {
+  return { roomIds: [], prefix: "", namespace: "", requestId: 0 };
+}
+
+export const RemoveRooms: MessageFns<RemoveRooms> = {
+  encode(message: RemoveRooms, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.roomIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(18).string(message.prefix);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(32).uint64(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRooms {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRooms();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveRooms {
+    return {
+      roomIds: globalThis.Array.isArray(object?.roomIds)
+        ? object.roomIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.room_ids)
+        ? object.room_ids.map((e: any) => globalThis.String(e))
+        : [],
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: RemoveRooms): unknown {
+    const obj: any = {};
+    if (message.roomIds?.length) {
+      obj.roomIds = message.roomIds;
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRooms>, I>>(base?: I): RemoveRooms {
+    return RemoveRooms.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRooms>, I>>(object: I): RemoveRooms {
+    const message = createBaseRemoveRooms();
+    message.roomIds = object.roomIds?.map((e) => e) || [];
+    message.prefix = object.prefix ?? "";
+    message.namespace = object.namespace ?? "";
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseProgressRequest(): ProgressRequest {
+  return { requestId: 0 };
+}
+
+export const ProgressRequest: MessageFns<ProgressRequest> = {
+  encode(message: ProgressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProgressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProgressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProgressRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProgressRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProgressRequest>, I>>(base?: I): ProgressRequest {
+    return ProgressRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProgressRequest>, I>>(object: I): ProgressRequest {
+    const message = createBaseProgressRequest();
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchOptions(): WatchOptions {
+  return { progressIntervalMs: 0, versionsOnly: false };
+}
+
+export const WatchOptions: MessageFns<WatchOptions> = {
+  encode(message: WatchOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.progressIntervalMs !== 0) {
+      writer.uint32(8).uint32(message.progressIntervalMs);
+    }
+    if (message.versionsOnly !== false) {
+      writer.uint32(16).bool(message.versionsOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.progressIntervalMs = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.versionsOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchOptions {
+    return {
+      progressIntervalMs: isSet(object.progressIntervalMs)
+        ? globalThis.Number(object.progressIntervalMs)
+        : isSet(object.progress_interval_ms)
+        ? globalThis.Number(object.progress_interval_ms)
+        : 0,
+      versionsOnly: isSet(object.versionsOnly)
+        ? globalThis.Boolean(object.versionsOnly)
+        : isSet(object.versions_only)
+        ? globalThis.Boolean(object.versions_only)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchOptions): unknown {
+    const obj: any = {};
+    if (message.progressIntervalMs !== 0) {
+      obj.progressIntervalMs = Math.round(message.progressIntervalMs);
+    }
+    if (message.versionsOnly !== false) {
+      obj.versionsOnly = message.versionsOnly;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchOptions>, I>>(base?: I): WatchOptions {
+    return WatchOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchOptions>, I>>(object: I): WatchOptions {
+    const message = createBaseWatchOptions();
+    message.progressIntervalMs = object.progressIntervalMs ?? 0;
+    message.versionsOnly = object.versionsOnly ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchCancelled(): WatchCancelled {
+  return { roomId: "", prefix: "", namespace: "", reason: 0, message: "", requestId: 0 };
+}
+
+export const WatchCancelled: MessageFns<WatchCancelled> = {
+  encode(message: WatchCancelled, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(18).string(message.prefix);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(26).string(message.namespace);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(32).int32(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(48).uint64(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchCancelled {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchCancelled();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchCancelled {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      reason: isSet(object.reason) ? watchCancelReasonFromJSON(object.reason) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchCancelled): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.reason !== 0) {
+      obj.reason = watchCancelReasonToJSON(message.reason);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchCancelled>, I>>(base?: I): WatchCancelled {
+    return WatchCancelled.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchCancelled>, I>>(object: I): WatchCancelled {
+    const message = createBaseWatchCancelled();
+    message.roomId = object.roomId ?? "";
+    message.prefix = object.prefix ?? "";
+    message.namespace = object.namespace ?? "";
+    message.reason = object.reason ?? 0;
+    message.message = object.message ?? "";
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRoomsResponse(): WatchRoomsResponse {
+  return { created: undefined, change: undefined, progress: undefined, cancelled: undefined };
+}
+
+export const WatchRoomsResponse: MessageFns<WatchRoomsResponse> = {
+  encode(message: WatchRoomsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== undefined) {
+      WatchCreated.encode(message.created, writer.uint32(10).fork()).join();
+    }
+    if (message.change !== undefined) {
+      RoomChange.encode(message.change, writer.uint32(18).fork()).join();
+    }
+    if (message.progress !== undefined) {
+      WatchProgress.encode(message.progress, writer.uint32(26).fork()).join();
+    }
+    if (message.cancelled !== undefined) {
+      WatchCancelled.encode(message.cancelled, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRoomsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRoomsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.created = WatchCreated.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.change = RoomChange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.progress = WatchProgress.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.cancelled = WatchCancelled.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRoomsResponse {
+    return {
+      created: isSet(object.created) ? WatchCreated.fromJSON(object.created) : undefined,
+      change: isSet(object.change) ? RoomChange.fromJSON(object.change) : undefined,
+      progress: isSet(object.progress) ? WatchProgress.fromJSON(object.progress) : undefined,
+      cancelled: isSet(object.cancelled) ? WatchCancelled.fromJSON(object.cancelled) : undefined,
+    };
+  },
+
+  toJSON(message: WatchRoomsResponse): unknown {
+    const obj: any = {};
+    if (message.created !== undefined) {
+      obj.created = WatchCreated.toJSON(message.created);
+    }
+    if (message.change !== undefined) {
+      obj.change = RoomChange.toJSON(message.change);
+    }
+    if (message.progress !== undefined) {
+      obj.progress = WatchProgress.toJSON(message.progress);
+    }
+    if (message.cancelled !== undefined) {
+      obj.cancelled = WatchCancelled.toJSON(message.cancelled);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRoomsResponse>, I>>(base?: I): WatchRoomsResponse {
+    return WatchRoomsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRoomsResponse>, I>>(object: I): WatchRoomsResponse {
+    const message = createBaseWatchRoomsResponse();
+    message.created = (object.created !== undefined && object.created !== null)
+      ? WatchCreated.fromPartial(object.created)
+      : undefined;
+    message.change = (object.change !== undefined && object.change !== null)
+      ? RoomChange.fromPartial(object.change)
+      : undefined;
+    message.progress = (object.progress !== undefined && object.progress !== null)
+      ? WatchProgress.fromPartial(object.progress)
+      : undefined;
+    message.cancelled = (object.cancelled !== undefined && object.cancelled !== null)
+      ? WatchCancelled.fromPartial(object.cancelled)
       : undefined;
     return message;
   },
@@ -10660,6 +11826,27 @@ export const RoomHistoryServiceService = {
     responseSerialize: (value: WatchResponse): Buffer => Buffer.from(WatchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchResponse => WatchResponse.decode(value),
   },
+  /**
+   * WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+   * The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+   * listing the rooms it added (with their current versions), and every room refused or removed with its
+   * own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+   * whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+   * into the namespace) later: each such room is announced by a `created` naming the selector, then
+   * followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+   * versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+   * not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+   * UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
+   */
+  watchRooms: {
+    path: "/roomhistory.v1.RoomHistoryService/WatchRooms" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRoomsRequest): Buffer => Buffer.from(WatchRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRoomsRequest => WatchRoomsRequest.decode(value),
+    responseSerialize: (value: WatchRoomsResponse): Buffer => Buffer.from(WatchRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchRoomsResponse => WatchRoomsResponse.decode(value),
+  },
 } as const;
 
 export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
@@ -10875,6 +12062,19 @@ export interface RoomHistoryServiceServer extends UntypedServiceImplementation {
    * the client's cursors.
    */
   watch: handleServerStreamingCall<WatchRequest, WatchResponse>;
+  /**
+   * WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+   * The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+   * listing the rooms it added (with their current versions), and every room refused or removed with its
+   * own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+   * whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+   * into the namespace) later: each such room is announced by a `created` naming the selector, then
+   * followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+   * versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+   * not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+   * UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
+   */
+  watchRooms: handleBidiStreamingCall<WatchRoomsRequest, WatchRoomsResponse>;
 }
 
 export interface RoomHistoryServiceClient extends Client {
@@ -11577,6 +12777,24 @@ export interface RoomHistoryServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchResponse>;
+  /**
+   * WatchRooms is Watch with a watched set that changes on the open stream (etcd's watch is the model).
+   * The client sends AddRooms and RemoveRooms at any time; every add is answered with one `created`
+   * listing the rooms it added (with their current versions), and every room refused or removed with its
+   * own `cancelled` naming the reason; the stream goes on. A prefix or namespace add follows every room
+   * whose id starts with the prefix or that belongs to the namespace, including rooms created (or moved
+   * into the namespace) later: each such room is announced by a `created` naming the selector, then
+   * followed with the same guarantees as a room added by id. Per room, everything Watch promises holds:
+   * versions only go up on the stream, previous_version chains, and a RESYNC stands for whatever could
+   * not be delivered one by one. The stream ends only on the client's half-close or cancel, with
+   * UNAVAILABLE when the server shuts down, or with INVALID_ARGUMENT for a malformed request.
+   */
+  watchRooms(): ClientDuplexStream<WatchRoomsRequest, WatchRoomsResponse>;
+  watchRooms(options: Partial<CallOptions>): ClientDuplexStream<WatchRoomsRequest, WatchRoomsResponse>;
+  watchRooms(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<WatchRoomsRequest, WatchRoomsResponse>;
 }
 
 export const RoomHistoryServiceClient = makeGenericClientConstructor(
