@@ -192,6 +192,8 @@ export interface RoomQuery {
   label?: string;
   /** "id" (byte order, the default) or "activity" (last mutation, newest first). */
   order?: "id" | "activity";
+  /** Only the rooms whose id starts with this. */
+  prefix?: string;
 }
 
 /** One room of a listing (ListRooms' RoomListing). */
@@ -227,6 +229,29 @@ export interface ChangeListener {
   change(change: StoreChange): void;
   /** The feed lost and regained its connection: changes may have been missed. */
   resubscribed(): void;
+  /** A room came into being or changed namespace (see RoomAnnouncement); only while announcements are followed. */
+  announced?(announcement: RoomAnnouncement): void;
+  /**
+   * Announcements may have been missed (the announcement subscription was lost and is back, or a
+   * failover may have lost some): whoever follows rooms by prefix or namespace lists them again.
+   */
+  announcementsResumed?(): void;
+}
+
+/**
+ * Published by every mutation that makes a room exist (its first write, or the first after it was
+ * deleted, expired or its tombstone lapsed) or changes its namespace (UpdateRoomMetadata, ImportRooms):
+ * a bounded broadcast, so a watch by prefix or namespace finds rooms created after it began. Ordinary
+ * writes to an existing room publish none.
+ */
+export interface RoomAnnouncement {
+  roomId: string;
+  /** The room's version after the mutation. */
+  version: number;
+  /** The room's namespace after the mutation ("" for none). */
+  namespace: string;
+  /** Its namespace before ("" for none, or for a room that did not exist). */
+  previousNamespace: string;
 }
 
 /** The store's change feed. One subscription per room per process, whatever the number of watchers. */
@@ -235,6 +260,18 @@ export interface ChangeFeed {
   /** Resolves once changes of the room are being received. */
   subscribe(roomId: string): Promise<void>;
   unsubscribe(roomId: string): Promise<void>;
+  /**
+   * Starts receiving room announcements (counted: each call needs its own `unfollowAnnouncements`);
+   * resolves once they are being received, so a listing after it misses no room created later.
+   */
+  followAnnouncements(): Promise<void>;
+  unfollowAnnouncements(): Promise<void>;
+  /**
+   * Resolves with an instant (ms, this process's clock) such that every change published before it to
+   * a room subscribed when the call began has been handed to the listener (Redis: a PING answered on
+   * each subscriber connection, as pushes and replies keep their order). Concurrent calls may share one round.
+   */
+  barrier(): Promise<number>;
 }
 
 /**

@@ -99,6 +99,17 @@ export class RedisFeed implements ChangeFeed {
     this.listener = listener;
   }
 
+  // Issue 14 (watch v2): being built (announcements channel and the PING barrier).
+  followAnnouncements(): Promise<void> {
+    return Promise.reject(unavailable("room announcements are not built yet"));
+  }
+
+  async unfollowAnnouncements(): Promise<void> {}
+
+  async barrier(): Promise<number> {
+    return Date.now();
+  }
+
   /** Resolves once the room's changes are being received; UNAVAILABLE when that is not confirmed in time. */
   subscribe(roomId: string): Promise<void> {
     const channel = this.keys.room(roomId).channel;

@@ -803,18 +803,20 @@ class ReapIdleRoomsResponse(_message.Message):
     def __init__(self, room_ids: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class ListRoomsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "namespace", "label", "order")
+    __slots__ = ("page_size", "page_token", "namespace", "label", "order", "prefix")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     namespace: str
     label: str
     order: _metadata_pb2.ListRoomsOrder
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., namespace: _Optional[str] = ..., label: _Optional[str] = ..., order: _Optional[_Union[_metadata_pb2.ListRoomsOrder, str]] = ...) -> None: ...
+    prefix: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., namespace: _Optional[str] = ..., label: _Optional[str] = ..., order: _Optional[_Union[_metadata_pb2.ListRoomsOrder, str]] = ..., prefix: _Optional[str] = ...) -> None: ...
 
 class ListRoomsResponse(_message.Message):
     __slots__ = ("room_ids", "next_page_token", "rooms")

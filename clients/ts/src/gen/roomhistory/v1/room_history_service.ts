@@ -1305,6 +1305,8 @@ export interface ListRoomsRequest {
   label: string;
   /** order is the order of the rooms; unspecified means by id. */
   order: ListRoomsOrder;
+  /** prefix, when set, lists only the rooms whose id starts with it (combined with the other filters). */
+  prefix: string;
 }
 
 /** ListRoomsResponse is one page of rooms. */
@@ -9556,7 +9558,7 @@ export const ReapIdleRoomsResponse: MessageFns<ReapIdleRoomsResponse> = {
 };
 
 function createBaseListRoomsRequest(): ListRoomsRequest {
-  return { pageSize: 0, pageToken: "", namespace: "", label: "", order: 0 };
+  return { pageSize: 0, pageToken: "", namespace: "", label: "", order: 0, prefix: "" };
 }
 
 export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
@@ -9575,6 +9577,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     }
     if (message.order !== 0) {
       writer.uint32(40).int32(message.order);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(50).string(message.prefix);
     }
     return writer;
   },
@@ -9632,6 +9637,14 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
             message.order = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9659,6 +9672,7 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
       label: isSet(object.label) ? globalThis.String(object.label) : "",
       order: isSet(object.order) ? listRoomsOrderFromJSON(object.order) : 0,
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
     };
   },
 
@@ -9679,6 +9693,9 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     if (message.order !== 0) {
       obj.order = listRoomsOrderToJSON(message.order);
     }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
     return obj;
   },
 
@@ -9692,6 +9709,7 @@ export const ListRoomsRequest: MessageFns<ListRoomsRequest> = {
     message.namespace = object.namespace ?? "";
     message.label = object.label ?? "";
     message.order = object.order ?? 0;
+    message.prefix = object.prefix ?? "";
     return message;
   },
 };
