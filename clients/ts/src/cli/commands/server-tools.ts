@@ -19,7 +19,10 @@ const SERVER_BIN = "roomhistory-server";
 
 /** The server package's bin script, or undefined when none is found. */
 export function findServerBin(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
-  if (env.ROOMHISTORY_SERVER_BIN) return resolve(cwd, env.ROOMHISTORY_SERVER_BIN);
+  if (env.ROOMHISTORY_SERVER_BIN) {
+    const given = resolve(cwd, env.ROOMHISTORY_SERVER_BIN);
+    return existsSync(given) ? given : undefined;
+  }
   try {
     const manifest = createRequire(join(cwd, "package.json")).resolve(`${SERVER_BIN}/package.json`);
     const bin = binOf(dirname(manifest));
@@ -55,7 +58,8 @@ export async function runServerTool(args: string[], extraEnv: Record<string, str
     throw new ExitError(
       `${args[0]} acts on Redis and the tokens file directly and needs the server package (${SERVER_BIN}), ` +
       "which is not installed here: install it (scripts/pack.sh server, then npm install <its .tgz>), run this " +
-      "from a roomhistory checkout, or set ROOMHISTORY_SERVER_BIN to its bin/roomhistory-server.js", 1,
+      "from a roomhistory checkout, or set ROOMHISTORY_SERVER_BIN to its bin/roomhistory-server.js"
+      + (process.env.ROOMHISTORY_SERVER_BIN ? ` (ROOMHISTORY_SERVER_BIN names ${process.env.ROOMHISTORY_SERVER_BIN}, which does not exist)` : ""), 1,
     );
   }
   const child = spawn(process.execPath, [bin, ...args], { stdio: "inherit", env: { ...process.env, ...extraEnv } });
