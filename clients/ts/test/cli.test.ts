@@ -38,12 +38,13 @@ afterAll(async () => {
 });
 
 describe("reading", () => {
-  it("rooms lists every room, page after page, and filters by namespace", async () => {
+  it("rooms lists every room, page after page, and filters by namespace or prefix", async () => {
     const all = await rh("rooms", "--page-size", "1");
     expect(all.code).toBe(0);
     expect(all.stdout.trim().split("\n")).toEqual(["other/c", "team/a", "team/b"]);
     const ns = await rh("rooms", "--namespace", "ns1", "--long");
     expect(ns.stdout.trim().split("\t")).toEqual(["team/a", expect.stringMatching(/^20\d\d-/) as string, "ns1", "x", "Team A"]);
+    expect((await rh("rooms", "--prefix", "team/")).stdout).toBe("team/a\nteam/b\n");
     const json = await rh("rooms", "--json", "--order", "activity");
     expect(json.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { roomId: string }).roomId)).toEqual(["other/c", "team/b", "team/a"]);
   });

@@ -33,4 +33,10 @@ function allCommands(cmd: ReturnType<typeof buildProgram>): ReturnType<typeof bu
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
+// `roomhistory rooms | head`: a reader that stops early closes the pipe; that ends the CLI quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await run(process.argv);

@@ -43,7 +43,8 @@ export function roomsCommand(program: Command): void {
         // Older servers list ids only: a listing per id keeps --long and --json whole.
         const listings = page.rooms.length === page.roomIds.length
           ? page.rooms : page.roomIds.map((roomId) => RoomListing.fromPartial({ roomId }));
-        for (const r of listings) {
+        // A server older than ListRooms.prefix ignores the field: filtering here too keeps --prefix true.
+        for (const r of listings.filter((l) => l.roomId.startsWith(filters.prefix))) {
           if (opts.json) out(JSON.stringify(RoomListing.toJSON(r)));
           else out(opts.long ? listingLine(r) : r.roomId);
         }
