@@ -91,8 +91,8 @@ say "TypeScript client installed: $ts_line"
 tgz="$(node -p 'require(process.argv[1]).dependencies["@roomhistory/client"]' "$proj/package.json")"
 tgz="${tgz#file:}"; case "$tgz" in /*) ;; *) tgz="$proj/$tgz" ;; esac
 listing="$(tar tzf "$tgz")"
-unexpected="$(grep -vE '^package/(package\.json|README\.md|LICENSE|index\.cjs|dist/.*\.(js|d\.ts))$' <<<"$listing" || true)"
-[ -z "$unexpected" ] || fail "the client tarball ships more than dist/, index.cjs and the docs: $unexpected"
+unexpected="$(grep -vE '^package/(package\.json|README\.md|LICENSE|index\.cjs|bin/roomhistory\.js|dist/.*\.(js|d\.ts))$' <<<"$listing" || true)"
+[ -z "$unexpected" ] || fail "the client tarball ships more than dist/, index.cjs, bin/roomhistory.js and the docs: $unexpected"
 grep -qx 'package/dist/index.d.ts' <<<"$listing" || fail "the client tarball has no dist/index.d.ts"
 
 ts_version="$(node -p 'require(process.argv[1]).devDependencies.typescript' "$root/package.json")"
@@ -112,6 +112,17 @@ JSON
 (cd "$proj" && node_modules/.bin/tsc -p tsconfig.json)
 say "tsc --strict: the worker type-checks against the installed client"
 (cd "$proj" && ROOMHISTORY_ADDRESS="$npm_start_addr" ROOM=ts-npm-start node build/worker.js)
+# The admin CLI the client package installs (its bin runs dist/cli/main.js): --help, a read of the room
+# the worker just wrote, and the server tools, which need the server package not installed here.
+(cd "$proj" && npx --no -- roomhistory --help >/dev/null) || fail "npx roomhistory --help failed in the worker project"
+shown="$(cd "$proj" && npx --no -- roomhistory --address "$npm_start_addr" show ts-npm-start)"
+grep -q '^#1 user' <<<"$shown" || fail "npx roomhistory show ts-npm-start printed: $shown"
+set +e
+missing="$(cd "$proj" && npx --no -- roomhistory token list --file "$work/tokens.json" 2>&1)"; missing_rc=$?
+set -e
+[ "$missing_rc" -eq 1 ] && grep -q 'needs the server package' <<<"$missing" \
+  || fail "roomhistory token without the server package: exit $missing_rc, $missing"
+say "CLI: npx roomhistory --help, show against the server; the server tools ask for the server package"
 # CommonJS: the same module through require() where Node can, else a message that says what to do.
 (cd "$proj" && node -e '
   try { const c = require("@roomhistory/client"); if (typeof c.RoomHistoryClient !== "function") process.exit(1); }
@@ -132,6 +143,11 @@ cd "$srv"
 start_server "$work/bin.log" npx --no roomhistory-server
 cd "$root"
 say "server package: npx roomhistory-server serving on $addr"
+# The CLI's server tools run through the installed server package's bin.
+made="$(cd "$proj" && ROOMHISTORY_SERVER_BIN="$srv/node_modules/roomhistory-server/bin/roomhistory-server.js" \
+  npx --no -- roomhistory token create ops --rooms "" --rights read --file "$work/tokens.json" 2>/dev/null)"
+grep -qE '^rh_' <<<"$made" || fail "roomhistory token create through the server package printed: $made"
+say "CLI: roomhistory token create ran the server package's tool"
 (cd "$proj" && ROOMHISTORY_ADDRESS="$addr" ROOM=ts-server-package node build/worker.js)
 
 if ! wait "$python_pid"; then
