@@ -4,7 +4,7 @@
  * -> import round trip into a second server with the progress bar, tail receiving a live change in
  * colour, exit codes (NOT_FOUND 5, usage 2, UNAVAILABLE 14) and --help on every command.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -81,6 +81,19 @@ describe("writing and rendering", () => {
     expect(history.messages.map((m) => [m.role, m.content, m.sender])).toEqual([
       [Role.ROLE_USER, "hi there", "op"], [Role.ROLE_ASSISTANT, "from stdin", ""],
     ]);
+  });
+
+  it("append --messages appends a JSON array of messages (a tool call and its result)", async () => {
+    const file = join(dir, "messages.json");
+    writeFileSync(file, JSON.stringify([
+      { role: "ROLE_ASSISTANT", toolCalls: [{ id: "c1", name: "lookup", arguments: "{\"q\":1}" }] },
+      { role: "ROLE_TOOL", toolCallId: "c1", content: "found" },
+    ]));
+    const res = await rh("append", "w/tools", "--messages", file, "--json");
+    expect(JSON.parse(res.stdout)).toMatchObject({ version: 1, messages: [{ seq: 1 }, { seq: 2 }] });
+    expect((await rh("show", "w/tools")).stdout).toBe('#1 assistant: → lookup({"q":1})\n#2 tool: found (answers c1)\n');
+    const bad = await rh("append", "w/tools", "--messages", join(dir, "missing.json"));
+    expect(bad.code).toBe(2);
   });
 
   it("render prints what the model gets: OpenAI messages, Anthropic system + messages, within --max-tokens", async () => {
@@ -170,6 +183,13 @@ describe("export, import and tail", () => {
     const plain = stripVTControlCharacters(res.stdout);
     expect(plain).toMatch(/^\d\d:\d\d:\d\d\.\d{3} live\/1 v1 append\n {2}#1 user ana: live one\n$/);
     expect(res.stdout).toContain("\x1b[32mappend\x1b[39m"); // green
+  });
+
+  it("tail ends with exit 0 on SIGINT", async () => {
+    const tail = new CliProcess(["--address", server.address, "tail", "live/3"]);
+    await tail.stderrHas("watching 1 room");
+    tail.child.kill("SIGINT");
+    expect(await tail.done).toMatchObject({ code: 0, stdout: "" });
   });
 
   it("tail --json prints RoomChange objects", async () => {
