@@ -59,8 +59,9 @@ describe("reading", () => {
     expect(missing.stdout).toBe("");
   });
 
-  it("show prints one line per message, --json the messages in proto3 JSON", async () => {
-    const [pretty, json] = await Promise.all([rh("show", "team/a"), rh("show", "team/a", "--json")]);
+  it("show prints one line per message, --json the messages in proto3 JSON; a room never written exits 5", async () => {
+    const [pretty, json, missing] = await Promise.all([rh("show", "team/a"), rh("show", "team/a", "--json"), rh("show", "nope")]);
+    expect(missing).toMatchObject({ code: 5, stdout: "", stderr: "roomhistory: NOT_FOUND: room nope does not exist\n" });
     expect(pretty.stdout).toBe("#1 user ana: hello\n#2 user bo: second ⏎ line\n");
     const parsed = JSON.parse(json.stdout) as { version: number; messages: { content: string }[] };
     expect(parsed.version).toBe(2);

@@ -75,7 +75,7 @@ interface ShowOptions {
 
 export function showCommand(program: Command): void {
   program.command("show")
-    .description("a room's history (GetHistory, read in pages): one line per message, or --json")
+    .description("a room's history (GetHistory, read in pages): one line per message, or --json; exit 5 for a room never written")
     .argument("<room>", "room id")
     .option("--limit <n>", "only the newest n messages", count)
     .option("--after-seq <seq>", "only the messages after this seq", count)
@@ -84,6 +84,8 @@ export function showCommand(program: Command): void {
       const { version, messages } = opts.limit
         ? await client.getHistory({ roomId, limit: opts.limit, afterSeq: opts.afterSeq ?? 0 })
         : await readWindow(client, roomId, opts.afterSeq ?? 0);
+      // Version 0: nothing was ever written there (a deleted or expired room keeps its version).
+      if (version === 0) throw new NotFoundError(status.NOT_FOUND, `room ${roomId} does not exist`, notFound(roomId));
       if (opts.json) {
         out(JSON.stringify({ roomId, version, messages: messages.map((m) => Message.toJSON(m)) }, null, 2));
         return;
