@@ -2,9 +2,15 @@
  * `tail`: a live watch of rooms, one line per change coloured by its kind (format.ts), or --json. It
  * runs on the client's resuming watch (WatchStream), so a server restart or a lost connection is a
  * pause, not an end: the watch reconnects with its cursors and the server reports what was missed as a
- * RESYNC. It starts from each room's current version. Ctrl-C (SIGINT) or SIGTERM ends it with exit code 0; --count ends it after that many changes.
+ * RESYNC. It starts from each room's current version. --prefix and --namespace add the rooms ListRooms
+ * lists for them when tail starts: the client's committed watch follows a fixed set of room ids, so a
+ * room created later under the prefix or in the namespace is not followed (the WatchRooms stream of
+ * issue 14 will; tail moves to it with the client). Ctrl-C (SIGINT) or SIGTERM ends it with exit code 0; --count ends it after that many changes.
  */
+import { status } from "@grpc/grpc-js";
 import type { Command } from "commander";
+import { NotFoundError } from "../../errors.js";
+import type { RoomHistoryClient } from "../../client.js";
 import { RoomChange } from "../../gen/roomhistory/v1/change.js";
 import { note, out, withClient } from "../context.js";
 import { UsageError } from "../exit.js";
@@ -12,6 +18,8 @@ import { changeLines } from "../format.js";
 import { count } from "../parse.js";
 
 interface TailOptions {
+  prefix?: string;
+  namespace?: string;
   json?: boolean;
   count?: number;
 }
@@ -19,37 +27,68 @@ interface TailOptions {
 export function tailCommand(program: Command): void {
   program.command("tail")
     .description("watch rooms live: one line per change, coloured by kind (append green, edits yellow, deletions red, resync magenta)")
-    .argument("<rooms...>", "room ids")
+    .argument("[rooms...]", "room ids")
+    .option("--prefix <prefix>", "also the rooms whose id starts with this, as listed when tail starts")
+    .option("--namespace <ns>", "also the rooms of this namespace, as listed when tail starts")
     .option("--json", "one RoomChange per line (proto3 JSON)")
     .option("--count <n>", "end after n changes", count)
-    .action(async (rooms: string[], opts: TailOptions, cmd: Command) => {
+    .action(async (ids: string[], opts: TailOptions, cmd: Command) => {
       if (opts.count === 0) throw new UsageError("tail: --count must be at least 1");
+      if (!ids.length && opts.prefix === undefined && opts.namespace === undefined) {
+        throw new UsageError("tail: give room ids, --prefix or --namespace");
+      }
       await withClient(cmd, async (client) => {
-        const stop = new AbortController();
-        const end = () => stop.abort();
-        process.once("SIGINT", end);
-        process.once("SIGTERM", end);
-        let seen = 0;
-        try {
-          // From now on: each room's current version is the cursor, so the watch opens without a RESYNC
-          // for what the rooms already hold.
-          const cursors = await Promise.all(rooms.map(async (roomId) => ({
-            roomId, knownVersion: (await client.getRoomInfo({ roomId })).version,
-          })));
-          const stream = client.watch(cursors, {
-            signal: stop.signal,
-            onCreated: (versions, resumed) => note(`${resumed ? "resumed" : "watching"} ${versions.length} room${versions.length === 1 ? "" : "s"}`),
-            onReconnect: (err, delayMs) => note(`watch interrupted (${err.message}); reconnecting in ${delayMs} ms`),
-          });
-          for await (const change of stream) {
-            if (opts.json) out(JSON.stringify(RoomChange.toJSON(change)));
-            else changeLines(change).forEach((line) => out(line));
-            if (++seen === opts.count) break;
-          }
-        } finally {
-          process.off("SIGINT", end);
-          process.off("SIGTERM", end);
+        const rooms = await roomsToWatch(client, ids, opts);
+        if (!rooms.length) {
+          throw new NotFoundError(status.NOT_FOUND, "no room matches --prefix / --namespace", { reason: "", metadata: {} });
         }
+        await follow(client, rooms, opts);
       });
     });
+}
+
+/** Prints the rooms' changes until SIGINT/SIGTERM, --count, or a failure the watch cannot resume from. */
+async function follow(client: RoomHistoryClient, rooms: string[], opts: TailOptions): Promise<void> {
+  const stop = new AbortController();
+  const end = () => stop.abort();
+  process.once("SIGINT", end);
+  process.once("SIGTERM", end);
+  let seen = 0;
+  try {
+    // From now on: each room's current version is the cursor, so the watch opens without a RESYNC for
+    // what the rooms already hold.
+    const cursors = await Promise.all(rooms.map(async (roomId) => ({
+      roomId, knownVersion: (await client.getRoomInfo({ roomId })).version,
+    })));
+    const stream = client.watch(cursors, {
+      signal: stop.signal,
+      onCreated: (versions, resumed) => note(`${resumed ? "resumed" : "watching"} ${versions.length} room${versions.length === 1 ? "" : "s"}`),
+      onReconnect: (err, delayMs) => note(`watch interrupted (${err.message}); reconnecting in ${delayMs} ms`),
+    });
+    for await (const change of stream) {
+      if (opts.json) out(JSON.stringify(RoomChange.toJSON(change)));
+      else changeLines(change).forEach((line) => out(line));
+      if (++seen === opts.count) break;
+    }
+  } finally {
+    process.off("SIGINT", end);
+    process.off("SIGTERM", end);
+  }
+}
+
+/** The ids given, then the rooms listed under --prefix and in --namespace, each once. */
+async function roomsToWatch(client: RoomHistoryClient, ids: string[], opts: TailOptions): Promise<string[]> {
+  const rooms = new Set(ids);
+  const listings = [
+    opts.prefix !== undefined ? { prefix: opts.prefix } : undefined,
+    opts.namespace !== undefined ? { namespace: opts.namespace } : undefined,
+  ];
+  for (const filter of listings) {
+    if (!filter) continue;
+    // A server older than ListRooms.prefix ignores the field: the id test keeps --prefix true.
+    for await (const id of client.iterRooms({ pageSize: 1000, ...filter })) {
+      if (filter.prefix === undefined || id.startsWith(filter.prefix)) rooms.add(id);
+    }
+  }
+  return [...rooms];
 }
