@@ -98,7 +98,8 @@ class GuardedCall {
       const wait = quota.bytes.take(AppendMessagesRequest.encode(message as AppendMessagesRequest).finish().length);
       if (wait > 0) return quotaDenial(entry, "append_bytes", wait);
     }
-    if (this.method.name === "watch") {
+    // A WatchRooms stream counts once, on its first message; its rooms are checked per add (rooms-stream.ts).
+    if ((this.method.name === "watch" || this.method.name === "watchRooms") && !this.stream) {
       if (!this.auth.quotas.openStream(entry)) {
         return new Denial("QUOTA_EXCEEDED", `token ${entry.name} has ${quota.settings.watchStreams} watch streams open, its cap`,
           { quota: "watch_streams", limit: String(quota.settings.watchStreams), token: entry.name }, 1000);

@@ -169,12 +169,56 @@ function bidiCall<K extends BidiName>(
   const handle: BidiHandler<K> = implementation[name];
   return (call) => {
     Promise.resolve()
-      .then(() => handle(decodedStream<RequestOf<K>>(call), call))
+      .then(() => handle(bidiRequests<RequestOf<K>>(call), call))
       .then(
         () => { if (!call.cancelled) call.end(); },
         (err: unknown) => { if (!call.cancelled) call.emit("error", toServiceError(err, logger, name)); },
       );
   };
+}
+
+/** Requests a bidirectional call may hold unread before it stops reading from the client. */
+const BIDI_BUFFER = 16;
+
+/**
+ * A bidirectional call's requests, each decoded as it is reached. Read from the call's events, not its
+ * async iterator: leaving that iterator early (a handler's error) destroys the stream, and with it the
+ * status the handler's error was to send.
+ */
+async function* bidiRequests<Req>(call: ServerDuplexStream<unknown, unknown>): AsyncGenerator<Req> {
+  const queue: unknown[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const onData = (message: unknown) => {
+    queue.push(message);
+    if (queue.length >= BIDI_BUFFER) call.pause();
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  call.on("data", onData);
+  call.on("end", onEnd);
+  call.on("cancelled", onEnd);
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        const message = queue.shift();
+        if (call.isPaused() && queue.length < BIDI_BUFFER / 2) call.resume();
+        yield decoded(message as Req | UndecodedRequest);
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    }
+  } finally {
+    call.off("data", onData);
+    call.off("end", onEnd);
+    call.off("cancelled", onEnd);
+  }
 }
 
 /**

@@ -180,8 +180,7 @@ function serviceImplementation(
     getRunCursor: (req) => agent.getRunCursor(req),
     updateRunCursor: (req) => agent.updateRunCursor(req),
     watch: (req, call) => watch.open(req, call),
-    // Issue 14 (watch v2): being built.
-    watchRooms: () => Promise.reject(notImplemented("WatchRooms")),
+    watchRooms: (requests, call) => watch.openRooms(requests, call),
     // Issue 12 (rooms that remember): being built.
     updateRoomMetadata: (req) => h.updateRoomMetadata(req),
     setNamespaceOptions: (req) => banked("SetNamespaceOptions", (b) => b.setNamespaceOptions(req)),

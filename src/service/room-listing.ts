@@ -1,5 +1,5 @@
 /**
- * ListRooms: filters (namespace, label), order (id or last activity), opaque page tokens that carry
+ * ListRooms: filters (namespace, label, prefix), order (id or last activity), opaque page tokens that carry
  * the filters and order they were made with, and a token's room scope (src/auth/scope.ts).
  */
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
@@ -42,6 +42,7 @@ function roomQuery(req: pb.ListRoomsRequest): RoomQuery {
   const label = checkLabelFilter(req.label);
   if (namespace) query.namespace = namespace;
   if (label) query.label = label;
+  if (req.prefix) query.prefix = check.checkRoomId(req.prefix, "prefix");
   if (req.order === ListRoomsOrder.LIST_ROOMS_ORDER_LAST_ACTIVITY) query.order = "activity";
   else if (req.order !== ListRoomsOrder.LIST_ROOMS_ORDER_ID && req.order !== ListRoomsOrder.LIST_ROOMS_ORDER_UNSPECIFIED) {
     throw invalid("order", `unknown order ${req.order}`);
@@ -71,8 +72,10 @@ async function scopedByActivity(
  * filters or another order.
  */
 function encodePageToken(next: string, query: RoomQuery): string {
-  const plain = !query.namespace && !query.label && query.order !== "activity";
-  const text = plain ? next : JSON.stringify({ a: next, n: query.namespace ?? "", l: query.label ?? "", o: query.order ?? "id" });
+  const plain = !query.namespace && !query.label && !query.prefix && query.order !== "activity";
+  const text = plain ? next : JSON.stringify({
+    a: next, n: query.namespace ?? "", l: query.label ?? "", o: query.order ?? "id", ...(query.prefix ? { p: query.prefix } : {}),
+  });
   return Buffer.from(text, "utf8").toString("base64url");
 }
 
@@ -80,20 +83,21 @@ function decodePageToken(token: string, query: RoomQuery): string {
   const text = Buffer.from(token, "base64url").toString("utf8");
   // Room ids never contain braces, so a JSON token cannot be mistaken for a room id.
   if (!text.startsWith("{")) {
-    if (query.namespace || query.label || query.order === "activity") throw mismatch();
+    if (query.namespace || query.label || query.prefix || query.order === "activity") throw mismatch();
     return check.checkRoomId(text, "page_token");
   }
-  let t: { a?: unknown; n?: unknown; l?: unknown; o?: unknown };
+  let t: { a?: unknown; n?: unknown; l?: unknown; o?: unknown; p?: unknown };
   try {
     t = JSON.parse(text) as typeof t;
   } catch {
     throw invalid("page_token", "is not a ListRooms page token");
   }
   if (typeof t.a !== "string") throw invalid("page_token", "is not a ListRooms page token");
-  if (t.n !== (query.namespace ?? "") || t.l !== (query.label ?? "") || t.o !== (query.order ?? "id")) throw mismatch();
+  if (t.n !== (query.namespace ?? "") || t.l !== (query.label ?? "") || t.o !== (query.order ?? "id")
+    || (t.p ?? "") !== (query.prefix ?? "")) throw mismatch();
   return t.a;
 }
 
 function mismatch() {
-  return invalid("page_token", "was made for other filters or another order: a page token is only valid with the same namespace, label and order");
+  return invalid("page_token", "was made for other filters or another order: a page token is only valid with the same namespace, label, prefix and order");
 }

@@ -134,6 +134,14 @@ export class KeySpace {
     return this.options.hashTag ? "{rooms}" : "{rooms-unbraced}";
   }
 
+  /**
+   * The plain pub/sub channel of room announcements (announce() in includes/common.lua derives the same
+   * name from a room's change channel), one per layout like the room index.
+   */
+  announceChannel(): string {
+    return `${this.options.prefix}:announce:${this.layoutTag()}`;
+  }
+
   /** The room id a change channel belongs to, or undefined for a foreign channel. */
   roomOfChannel(channel: string): string | undefined {
     const head = `${this.options.prefix}:`;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ChangeListener, HistoryStore } from "../store/store.js";
+import type { ChangeListener, HistoryStore, RoomAnnouncement } from "../store/store.js";
 import type { WatchChange } from "../wire/change.js";
 import { resync } from "./coalesce.js";
 
@@ -30,6 +30,16 @@ interface WatchedRoom {
   lastFromFeed?: number;
 }
 
+/** What a stream with prefix or namespace selectors hears of rooms coming into being or moving. */
+export interface AnnouncementListener {
+  announced(announcement: RoomAnnouncement): void;
+  /** Announcements may have been missed: list the selectors' rooms again. */
+  relist(): void;
+}
+
+/** How old a feed barrier may be and still serve as an idle stream's watermark. */
+const WATERMARK_REUSE_MS = 1000;
+
 /** Pause before re-reading again after a failed re-read. */
 const REREAD_RETRY_MS = 500;
 
@@ -48,6 +58,9 @@ export class WatchHub implements ChangeListener {
   private readonly rooms = new Map<string, WatchedRoom>();
   /** Rooms whose changes may currently be missed (subscription in doubt or re-read pending). */
   private readonly unconfirmedRooms = new Set<string>();
+  private readonly announcementListeners = new Set<AnnouncementListener>();
+  /** The last feed barrier that went through: its instant, and when it was asked for. */
+  private lastBarrier?: { at: number; asked: number };
 
   constructor(private readonly store: HistoryStore, private readonly logger: Logger) {
     store.feed.setListener(this);
@@ -209,6 +222,39 @@ export class WatchHub implements ChangeListener {
   confirmed(roomIds: readonly string[]): boolean {
     if (this.unconfirmedRooms.size === 0) return true;
     return roomIds.every((id) => !this.unconfirmedRooms.has(id));
+  }
+
+  /** Starts telling `listener` of room announcements; resolves once they are being received. */
+  async followAnnouncements(listener: AnnouncementListener): Promise<void> {
+    await this.store.feed.followAnnouncements();
+    this.announcementListeners.add(listener);
+  }
+
+  unfollowAnnouncements(listener: AnnouncementListener): void {
+    if (!this.announcementListeners.delete(listener)) return;
+    void this.store.feed.unfollowAnnouncements().catch(() => undefined);
+  }
+
+  announced(announcement: RoomAnnouncement): void {
+    for (const l of this.announcementListeners) l.announced(announcement);
+  }
+
+  announcementsResumed(): void {
+    for (const l of this.announcementListeners) l.relist();
+  }
+
+  /**
+   * An instant (ms) before which every change published to a room this process follows has been
+   * handed to the streams: the feed's barrier, shared by every stream. `fresh`: one asked for after
+   * this call (a ProgressRequest); otherwise one up to a second old will do (an idle stream's progress).
+   */
+  async watermark(fresh: boolean): Promise<number> {
+    const asked = Date.now();
+    const last = this.lastBarrier;
+    if (!fresh && last && asked - last.asked < WATERMARK_REUSE_MS) return last.at;
+    const at = await this.store.feed.barrier();
+    if (!this.lastBarrier || at > this.lastBarrier.at) this.lastBarrier = { at, asked };
+    return at;
   }
 
   get watchedRooms(): number {

@@ -73,6 +73,18 @@ export function callOutcome(client: RoomHistoryServiceClient, name: MethodName, 
       stream.on("error", (e: ServiceError) => resolve(e));
     });
   }
+  if (name === "watchRooms") {
+    // A bidirectional stream: one add, then its first answer (created, or cancelled out of scope).
+    return new Promise((resolve) => {
+      const stream = client.watchRooms();
+      stream.on("data", () => {
+        resolve(undefined);
+        stream.cancel();
+      });
+      stream.on("error", (e: ServiceError) => resolve(e));
+      stream.write(request as pb.WatchRoomsRequest);
+    });
+  }
   if (name === "importRooms") {
     // A client stream: one record, then the end of the stream.
     return new Promise((resolve) => {

@@ -12,6 +12,7 @@ import { RIGHTS } from "../../src/auth/token-file.js";
 import type { MethodName } from "../../src/server/implementation.js";
 import { details, entry, startAuthServer, TokensFile, type AuthServer } from "./helpers.js";
 import { callOutcome, requestFor } from "./calls.js";
+import * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 
 const METHODS = Object.keys(METHOD_RULES) as MethodName[];
 const tokenOf = (right: string) => `rh_test_${right}`;
@@ -54,7 +55,8 @@ describe("every right against every RPC", () => {
 describe("room scope", () => {
   // RPCs over every room (reaping, namespaces, imports) need a token for every room; ListRooms names none.
   const overAll = METHODS.filter((m) => METHOD_RULES[m].rooms(requestFor(m, "tenant-a/x") as never) === ALL_ROOMS);
-  const roomScoped = METHODS.filter((m) => m !== "listRooms" && !overAll.includes(m));
+  // WatchRooms names its rooms in the stream's messages: each add is checked on its own (below).
+  const roomScoped = METHODS.filter((m) => m !== "listRooms" && m !== "watchRooms" && !overAll.includes(m));
 
   it.each(overAll)("%s needs a token for every room", async (method) => {
     const err = await callOutcome(server.client("rh_test_tenant_a"), method, "tenant-a/x");
@@ -79,6 +81,27 @@ describe("room scope", () => {
     const err = await callOutcome(server.client("rh_test_tenant_a"), "reapIdleRooms", "");
     expect(err?.code).toBe(status.PERMISSION_DENIED);
     expect(details(err!).info?.reason).toBe("ROOM_OUT_OF_SCOPE");
+  });
+
+  it("WatchRooms answers each room, prefix or namespace out of scope with its own cancelled and goes on", async () => {
+    const stream = server.client("rh_test_tenant_a").watchRooms();
+    const answers: pb.WatchRoomsResponse[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on("data", (r: pb.WatchRoomsResponse) => answers.push(r) >= 5 && resolve());
+      stream.on("error", reject);
+    });
+    stream.write(pb.WatchRoomsRequest.fromPartial({ add: { rooms: [{ roomId: "tenant-a/1" }, { roomId: "tenant-c/2" }], requestId: 1 } }));
+    stream.write(pb.WatchRoomsRequest.fromPartial({ add: { prefix: "tenant-", requestId: 2 } }));
+    stream.write(pb.WatchRoomsRequest.fromPartial({ add: { namespace: "ns", requestId: 3 } }));
+    await done;
+    stream.cancel();
+    const cancelled = answers.flatMap((r) => (r.cancelled ? [r.cancelled] : []));
+    expect(cancelled.map((c) => [c.roomId || c.prefix || c.namespace, c.reason, c.requestId])).toEqual([
+      ["tenant-c/2", pb.WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE, 1],
+      ["tenant-", pb.WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE, 2],
+      ["ns", pb.WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE, 3],
+    ]);
+    expect(answers.find((r) => r.created?.requestId === 1)!.created!.rooms.map((r) => r.roomId)).toEqual(["tenant-a/1"]);
   });
 
   it("a Watch naming one room out of scope is refused whole", async () => {

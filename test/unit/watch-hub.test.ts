@@ -97,8 +97,9 @@ it("a stream sends no progress while one of its rooms is unconfirmed, and resume
       return true;
     },
   });
-  const session = new WatchSession(call as never, t.hub, ["a", "b"], 100, () => undefined);
-  await session.start((ids) => Promise.resolve(ids.map(() => 1)), new Map([["a", 1], ["b", 1]]));
+  const session = new WatchSession(call as never, t.hub, { progressMs: 100, versionsOnly: false },
+    (ids) => Promise.resolve(ids.map(() => 1)), () => undefined);
+  await session.add([{ roomId: "a", knownVersion: 1 }, { roomId: "b", knownVersion: 1 }], { requestId: 0, prefix: "", namespace: "" });
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await wait(250);
   expect(sent.filter((s) => s === "progress").length).toBeGreaterThan(0);

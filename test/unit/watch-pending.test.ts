@@ -29,8 +29,9 @@ afterEach(() => session && (session as unknown as { close(): void }).close());
 it("holds back at most MAX_PENDING_BYTES of entries over all of a slow stream's rooms", async () => {
   const rooms = Array.from({ length: 40 }, (_, i) => `r${i}`);
   const call = new StalledCall();
-  session = new WatchSession(call as unknown as WatchCall, hub, rooms, 60_000, () => undefined);
-  await session.start(async (ids) => ids.map(() => 0), new Map());
+  session = new WatchSession(call as unknown as WatchCall, hub, { progressMs: 60_000, versionsOnly: false },
+    async (ids) => ids.map(() => 0), () => undefined);
+  await session.add(rooms.map((roomId) => ({ roomId, knownVersion: 0 })), { requestId: 0, prefix: "", namespace: "" });
   call.accepting = false;
   const text = "x".repeat(32 * 1024);
   // The first change is written (and reports back-pressure); the rest wait, merged per room.

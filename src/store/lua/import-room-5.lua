@@ -66,6 +66,7 @@ if ctx.expected == '' and existed and ARGV[9] ~= '1' then return { ALREADY_EXIST
 
 local seq = math.max(tonumber(rcall('HGET', ctx.meta, 'seq') or '0'), tonumber(ARGV[11]))
 local before = rcall('HMGET', ctx.meta, 'ns', 'labels')
+ctx.created, ctx.pns = not existed, before[1] or ''
 rcall('DEL', ctx.list, ctx.meta, ctx.archive, ctx.cursors)
 if m > 0 then chunked('HSET', ctx.meta, first, m) end
 rcall('HSET', ctx.meta, 'seq', seq)

@@ -28,6 +28,7 @@ if not version then return conflict end
 local update = cjson.decode(ARGV[9])
 local changed = not room_exists(ctx)
 local before = rcall('HMGET', ctx.meta, 'ns', 'labels')
+ctx.pns = before[1] or ''
 
 -- A plain field: '' removes it, so that an unset field is absent from the hash as from a new room.
 local function set_field(field, value)

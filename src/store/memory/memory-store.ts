@@ -208,7 +208,7 @@ export class MemoryStore implements HistoryStore {
     const existed = this.exists(room);
     const before = room.metadata?.namespace ?? "";
     const changed = applyUpdate((room.metadata ??= emptyMetadata()), update) || !existed;
-    if (changed) this.commit(roomId, room, "metadata", [], 0);
+    if (changed) this.commit(roomId, room, "metadata", [], 0, undefined, { previousNamespace: before });
     const after = room.metadata.namespace;
     if (changed && after && after !== before && room.entries.length > 0) this.tellTurn(roomId, after, room.version);
     return { version: room.version, metadata: metadataData(room.metadata), changed };
@@ -320,7 +320,7 @@ export class MemoryStore implements HistoryStore {
 
   async listRooms(pageSize: number, after?: string, query: RoomQuery = {}): Promise<RoomPage> {
     const rooms = [...this.rooms.keys()]
-      .filter((id) => this.exists(this.peek(id)))
+      .filter((id) => id.startsWith(query.prefix ?? "") && this.exists(this.peek(id)))
       .map((id) => listingOf(id, this.rooms.get(id)!))
       .filter((r) => matchesQuery(query, r.namespace, r.labels));
     return query.order === "activity" ? pageByActivity(rooms, pageSize, after) : pageById(rooms, pageSize, after);
@@ -338,7 +338,7 @@ export class MemoryStore implements HistoryStore {
   private transferAccess(): MemoryTransferAccess {
     return {
       options: this.options, peek: (id) => this.peek(id), room: (id) => this.room(id), exists: (room) => this.exists(room),
-      expireIfDue: (id) => this.expireIfDue(id), commit: (id, room, kind) => this.commit(id, room, kind, [], 0),
+      expireIfDue: (id) => this.expireIfDue(id), commit: (id, room, kind, moved) => this.commit(id, room, kind, [], 0, undefined, moved),
       tellTurn: (id, ns, version) => this.tellTurn(id, ns, version),
     };
   }
@@ -425,16 +425,26 @@ export class MemoryStore implements HistoryStore {
     return Math.min(room.maxBytes ?? this.serverMaxBytes, this.serverMaxBytes);
   }
 
-  /** Bumps the version and publishes, as commit() at the tail of every Lua mutation script does. */
+  /**
+   * Bumps the version and publishes, as commit() at the tail of every Lua mutation script does, and
+   * announces a room that came into being or whose namespace moved (`moved`: what it was before).
+   */
   private commit(
     roomId: string, room: Room, kind: ChangeKindName, entries: Entry[], trimmed: number, extra?: Partial<StoreChange>,
+    moved?: { created?: boolean; previousNamespace: string },
   ): void {
     room.gone = undefined;
     room.forgetAt = undefined;
     room.updatedAt = nowIso();
     room.updMs = Date.now();
+    const created = room.createdMs === undefined || moved?.created === true;
     room.createdMs ??= room.updMs;
     this.publish(roomId, room, kind, entries, trimmed, extra);
+    const namespace = room.metadata?.namespace ?? "";
+    const previousNamespace = moved?.previousNamespace ?? "";
+    if (created || (moved && namespace !== previousNamespace)) {
+      this.feed.announce({ roomId, version: room.version, namespace, previousNamespace: created && !moved ? "" : previousNamespace });
+    }
     if (kind !== "append" || trimmed !== 0) room.headVersion = room.version;
     else room.headVersion ??= room.version;
   }

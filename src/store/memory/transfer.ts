@@ -26,7 +26,7 @@ export interface MemoryTransferAccess {
   exists(room: Room | undefined): boolean;
   expireIfDue(roomId: string): void;
   /** Bumps the version, stamps the write (and creation, when unset) time and publishes one change (MemoryStore.commit). */
-  commit(roomId: string, room: Room, kind: "imported"): void;
+  commit(roomId: string, room: Room, kind: "imported", moved: { created: boolean; previousNamespace: string }): void;
   /** Tells the turn observer (the memory bank's activity index) of a namespaced room's turns. */
   tellTurn(roomId: string, namespace: string, version: number): void;
 }
@@ -67,6 +67,7 @@ export function importRoom(access: MemoryTransferAccess, data: RoomData, mode: I
   }
   const replaced = access.exists(before);
   if (mode.expectedVersion === undefined && replaced && !mode.replaceExisting) throw roomAlreadyExists(data.roomId, current);
+  const previousNamespace = before?.metadata?.namespace ?? "";
   const room = access.room(data.roomId);
   Object.assign(room, {
     entries, sizes, version: importedVersion(data.version, current) - 1, seq: Math.max(room.seq, importedSeq(data)),
@@ -76,7 +77,7 @@ export function importRoom(access: MemoryTransferAccess, data: RoomData, mode: I
     cursors: cursorsOf(data), archive: archiveOf(data, access.options), headVersion: undefined,
     metadata: memoryMetadata(data.metadata), createdMs: createdMsOf(data),
   } satisfies Partial<Room>);
-  access.commit(data.roomId, room, "imported");
+  access.commit(data.roomId, room, "imported", { created: !replaced, previousNamespace });
   // The room keeps the record's updated_at; idle retention counts from now (commit's updMs).
   if (data.updatedAt) room.updatedAt = data.updatedAt;
   // Turns that arrive in a namespace join its memory bank's activity, as a moved room's do.

@@ -6,6 +6,7 @@ import { unavailable } from "../../domain/errors.js";
 import type { KeySpace } from "../keys.js";
 import type { ChangeFeed, ChangeKindName, ChangeListener, StoreChange } from "../store.js";
 import { ShardConnection } from "./shard-connection.js";
+import { AnnouncementSubscriber } from "./announcements.js";
 import { topologyOf, type Topology } from "./topology.js";
 
 interface EventPayload {
@@ -85,6 +86,8 @@ export class RedisFeed implements ChangeFeed {
   private closed = false;
 
   private readonly options: FeedOptions;
+  private readonly announcements: AnnouncementSubscriber;
+  private barrierRound?: Promise<number>;
 
   /** `options` default to the client's command timeout (`commandTimeout`), see feedTimings. */
   constructor(redis: Redis | Cluster, private readonly keys: KeySpace, private readonly logger: Logger,
@@ -93,21 +96,38 @@ export class RedisFeed implements ChangeFeed {
     this.topology = topologyOf(redis);
     this.probe = setInterval(() => this.probeSilent(), Math.max(50, this.options.probeMs / 2));
     this.probe.unref();
+    const stallMs = 1.5 * this.options.probeMs + this.options.timeoutMs;
+    this.announcements = new AnnouncementSubscriber(keys.announceChannel(), this.topology,
+      { timeoutMs: this.options.timeoutMs, stallMs }, {
+        announced: (a) => this.listener?.announced?.(a),
+        resumed: () => this.listener?.announcementsResumed?.(),
+      }, logger);
   }
 
   setListener(listener: SubscriptionListener): void {
     this.listener = listener;
   }
 
-  // Issue 14 (watch v2): being built (announcements channel and the PING barrier).
   followAnnouncements(): Promise<void> {
-    return Promise.reject(unavailable("room announcements are not built yet"));
+    return this.announcements.follow();
   }
 
-  async unfollowAnnouncements(): Promise<void> {}
+  async unfollowAnnouncements(): Promise<void> {
+    this.announcements.unfollow();
+  }
 
-  async barrier(): Promise<number> {
-    return Date.now();
+  /** One PING round over every subscriber connection at a time; callers meanwhile share it. */
+  barrier(): Promise<number> {
+    this.barrierRound ??= this.pingAll().finally(() => (this.barrierRound = undefined));
+    return this.barrierRound;
+  }
+
+  private async pingAll(): Promise<number> {
+    const at = Date.now();
+    const links = [...this.conns.values()].filter((l) => l.channels.size > 0);
+    const answered = await Promise.all([...links.map((l) => l.conn.barrier()), this.announcements.barrier()]);
+    if (answered.includes(false)) throw unavailable("a subscriber connection failed; no watermark yet");
+    return at;
   }
 
   /** Resolves once the room's changes are being received; UNAVAILABLE when that is not confirmed in time. */
@@ -156,6 +176,7 @@ export class RedisFeed implements ChangeFeed {
     this.closed = true;
     clearInterval(this.probe);
     clearTimeout(this.retryTimer);
+    this.announcements.close();
     for (const { conn } of [...this.conns.values()]) conn.end("feed closed");
   }
 
@@ -225,6 +246,8 @@ export class RedisFeed implements ChangeFeed {
           if (ids.length === 0) continue;
           this.logger.info({ rooms: ids.length, writesMayBeLost }, "change feed subscriptions restored; re-reading their versions");
           this.listener?.resubscribed(ids, { writesMayBeLost });
+          // A failed node may have taken announcements (PUBLISH) with it before the cluster bus relayed them.
+          if (writesMayBeLost) this.listener?.announcementsResumed?.();
         }
       });
     }

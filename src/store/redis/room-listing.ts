@@ -29,7 +29,7 @@ export class RoomListing {
   ) {}
 
   async list(pageSize: number, after: string | undefined, query: RoomQuery): Promise<RoomPage> {
-    const filtered = Boolean(query.namespace || query.label);
+    const filtered = Boolean(query.namespace || query.label || query.prefix);
     const byActivity = query.order === "activity";
     const rooms: RoomListingData[] = [];
     let cursor = after;
@@ -39,7 +39,8 @@ export class RoomListing {
       if (batch.length === 0) return done(rooms);
       const listed = await this.listings(batch, byActivity);
       for (const [i, room] of listed.entries()) {
-        const keep = room !== undefined && (!filtered && !byActivity ? true : !room.gone && matchesQuery(query, room.namespace, room.labels));
+        const keep = room !== undefined && (!filtered && !byActivity ? true : !room.gone
+          && matchesQuery(query, room.namespace, room.labels) && room.listing.roomId.startsWith(query.prefix ?? ""));
         if (keep && rooms.length === pageSize) return done(rooms, cursorOf(rooms.at(-1)!, byActivity));
         if (keep) rooms.push(room.listing);
         cursor = cursorOf({ roomId: batch[i].roomId, lastActivityMs: batch[i].score }, byActivity);
@@ -52,8 +53,8 @@ export class RoomListing {
   private async byId(query: RoomQuery, after: string | undefined, count: number): Promise<Candidate[]> {
     const index = query.label ? this.keys.labelIndex(query.label)
       : query.namespace ? this.keys.namespaceRoomIndex(query.namespace) : this.keys.roomIndex();
-    const min = after === undefined ? "-" : `(${after}`;
-    const ids = await this.run(() => this.redis.zrangebylex(index, min, "+", "LIMIT", 0, count));
+    const [min, max] = lexRange(after, query.prefix);
+    const ids = await this.run(() => this.redis.zrangebylex(index, min, max, "LIMIT", 0, count));
     return ids.map((roomId) => ({ roomId }));
   }
 
@@ -91,6 +92,17 @@ export class RoomListing {
       return { listing, namespace: ns ?? "", labels, gone: gone !== null };
     });
   }
+}
+
+/**
+ * ZRANGEBYLEX bounds after the cursor and within the prefix: ids compare as UTF-8 bytes, so every id
+ * with the prefix lies below the prefix followed by a 0xff byte (never part of UTF-8).
+ */
+function lexRange(after: string | undefined, prefix: string | undefined): [string | Buffer, string | Buffer] {
+  if (!prefix) return [after === undefined ? "-" : `(${after}`, "+"];
+  const max = Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]);
+  const afterPrefix = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0;
+  return [afterPrefix ? `(${after}` : `[${prefix}`, max];
 }
 
 function cursorOf(room: { roomId: string; lastActivityMs?: number }, byActivity: boolean): string {

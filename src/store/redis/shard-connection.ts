@@ -23,7 +23,13 @@ export interface ShardConnectionEvents {
   closed(connection: ShardConnection, why: string): void;
 }
 
-type Pending = { command: "ssubscribe" | "sunsubscribe" | "ping" | "auth"; channel?: string; sentAt: number };
+type Pending = {
+  command: "ssubscribe" | "sunsubscribe" | "subscribe" | "ping" | "auth";
+  channel?: string;
+  sentAt: number;
+  /** Told when the command is answered (true) or the connection ends first (false). */
+  settle?: (answered: boolean) => void;
+};
 type Reply = string | number | null | Error | Reply[];
 
 /**
@@ -75,6 +81,23 @@ export class ShardConnection {
     this.send(["SUNSUBSCRIBE", channel], { command: "sunsubscribe", channel, sentAt: Date.now() });
   }
 
+  /** A plain SUBSCRIBE (room announcements: published with PUBLISH, which reaches every cluster node). */
+  subscribe(channel: string): void {
+    this.send(["SUBSCRIBE", channel], { command: "subscribe", channel, sentAt: Date.now() });
+  }
+
+  /**
+   * Resolves true once a PING sent now is answered: a node answers in order, so every message it
+   * published to this connection before the PING arrived has been handed to `message` by then; false
+   * when the connection ends first.
+   */
+  barrier(): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.ended) resolve(false);
+      else this.send(["PING"], { command: "ping", sentAt: Date.now(), settle: resolve });
+    });
+  }
+
   /** A liveness probe: the answer must come within the timeout. */
   ping(): void {
     if (!this.pending.some((p) => p.command === "ping")) this.send(["PING"], { command: "ping", sentAt: Date.now() });
@@ -89,6 +112,7 @@ export class ShardConnection {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
+    for (const p of this.pending.splice(0)) p.settle?.(false);
     this.socket.destroy();
     this.events.closed(this, why);
   }
@@ -139,7 +163,12 @@ export class ShardConnection {
       const [kind, channel, payload] = reply as [string, string, string];
       switch (kind) {
         case "smessage":
+        case "message":
           this.events.message(channel, payload);
+          return;
+        case "subscribe":
+          this.shift("subscribe", channel);
+          this.events.subscribed(channel);
           return;
         case "ssubscribe":
           this.shift("ssubscribe", channel);
@@ -157,6 +186,7 @@ export class ShardConnection {
       }
     }
     const head = this.pending.shift();
+    head?.settle?.(!(reply instanceof Error));
     if (reply instanceof Error) {
       if (head?.command === "ssubscribe" && head.channel) this.events.refused(head.channel, reply.message);
       else this.end(`${head?.command ?? "reply"} failed: ${reply.message}`);
@@ -165,7 +195,10 @@ export class ShardConnection {
 
   private shift(command: Pending["command"], channel?: string): void {
     const head = this.pending[0];
-    if (head?.command === command && (channel === undefined || head.channel === channel)) this.pending.shift();
+    if (head?.command === command && (channel === undefined || head.channel === channel)) {
+      this.pending.shift();
+      head.settle?.(true);
+    }
   }
 }
 

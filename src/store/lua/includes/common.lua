@@ -234,14 +234,35 @@ local function index_hints(ctx, now)
   return { add_room, expiry, activity }
 end
 
+-- The plain pub/sub channel of room announcements (KeySpace.announceChannel in src/store/keys.ts):
+-- the change channel is '<prefix>:' .. ('{' .. room .. '}' or room) .. ':changes'.
+local function announce_channel(ctx)
+  local braced = '{' .. ctx.room .. '}:changes'
+  local tail, tag = braced, '{rooms}'
+  if string.sub(ctx.channel, -#braced) ~= braced then tail, tag = ctx.room .. ':changes', '{rooms-unbraced}' end
+  return string.sub(ctx.channel, 1, #ctx.channel - #tail) .. 'announce:' .. tag
+end
+
+-- Announces a room that came into being (`created`) or whose namespace moved from ctx.pns (set by the
+-- scripts that can change it): watches by prefix or namespace find rooms through it. A plain PUBLISH,
+-- relayed to every node of a cluster, costs nothing for the ordinary write, which announces nothing.
+local function announce(ctx, version, created)
+  local ns = rcall('HGET', ctx.meta, 'ns') or ''
+  local pns = ctx.pns or ''
+  if not created and ns == pns then return end
+  if created and not ctx.pns then pns = '' end
+  rcall('PUBLISH', announce_channel(ctx), '{"r":' .. cjson.encode(ctx.room) .. ',"v":' .. version ..
+    ',"ns":' .. cjson.encode(ns) .. ',"pns":' .. cjson.encode(pns) .. '}')
+end
+
 -- The tail of every mutation that leaves the room existing: bumps the version, records the write
 -- time, revives a tombstone, publishes one change. Returns the new version and the index hints.
 local function commit(ctx, now, kind, entries, trimmed, extra)
   local version = rcall('INCR', ctx.ver)
   rcall('HDEL', ctx.meta, 'gone', 'gns', 'glb')
   -- crt: when the room was first written (GetRoomInfo.created_at); a room recreated after a delete or
-  -- an expiry gets a new one (bury() drops the meta hash).
-  rcall('HSETNX', ctx.meta, 'crt', now)
+  -- an expiry gets a new one (bury() drops the meta hash). Setting it is what tells a new room.
+  local created = rcall('HSETNX', ctx.meta, 'crt', now) == 1 or ctx.created == true
   -- hv: the last version that changed more than the window's tail. A plan of the window's front
   -- (rewrite-head-5.lua) made at or after it still applies after later pure appends. A room without
   -- one (written before it existed) takes this version: whatever changed its head came before.
@@ -256,6 +277,7 @@ local function commit(ctx, now, kind, entries, trimmed, extra)
   stamp_epoch(ctx)
   local hints = index_hints(ctx, now)
   publish(ctx, version, kind, entries, trimmed, extra)
+  if created or ctx.pns then announce(ctx, version, created) end
   return version, hints
 end
 
