@@ -28,7 +28,7 @@ export class RoomsRecorder {
   }
 
   of<K extends keyof WatchRoomsResponse>(key: K): NonNullable<WatchRoomsResponse[K]>[] {
-    return this.responses.flatMap((r) => (r[key] ? [r[key]] : [])) as NonNullable<WatchRoomsResponse[K]>[];
+    return this.responses.flatMap<NonNullable<WatchRoomsResponse[K]>>((r) => (r[key] ? [r[key]] : []));
   }
 
   /** Resolves when `test` holds, re-checked on every event; rejects after `timeoutMs`. */
