@@ -44,6 +44,8 @@ export function countTokens(text: string, encoding: EncodingName = DEFAULT_ENCOD
 }
 
 function countRuns(text: string, count: (text: string) => number): number {
+  // A text this short cannot hold a run longer than RUN_CHARS: no need to scan it for one.
+  if (text.length <= RUN_CHARS) return count(text);
   let tokens = 0;
   let from = 0;
   for (const run of text.matchAll(LONG_RUN)) {
