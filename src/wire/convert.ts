@@ -26,9 +26,21 @@ export function roleFromName(name: string | undefined): Role {
   return (name && ROLES_BY_NAME.get(name)) || Role.ROLE_UNSPECIFIED;
 }
 
+/** Random bytes for ID_POOL ids at a time: one call into the CSPRNG per 256 ids instead of one per id. */
+const ID_BYTES = 12;
+const ID_POOL = 256;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+
 /** A server-made message id, for messages that come without a platform id. */
 export function newMessageId(): string {
-  return `rh_${randomBytes(12).toString("base64url")}`;
+  if (idAt >= idPool.length) {
+    idPool = randomBytes(ID_BYTES * ID_POOL);
+    idAt = 0;
+  }
+  const id = idPool.toString("base64url", idAt, idAt + ID_BYTES);
+  idAt += ID_BYTES;
+  return `rh_${id}`;
 }
 
 /** A request's timestamp as stored text; outside Timestamp's range it is INVALID_ARGUMENT naming `field`. */
