@@ -27,10 +27,11 @@ import { largeScenario } from "./scenarios/large.js";
 import { trustScenario } from "./scenarios/trust.js";
 import { agentScenario } from "./scenarios/agent.js";
 import { transferScenario } from "./scenarios/transfer.js";
+import { announceScenario } from "./scenarios/announce.js";
 
 const SCENARIOS: Scenario[] = [
   appendScenario, readScenario, renderBudgetScenario, freshnessScenario, pollingScenario, mirrorScenario, memoryScenario,
-  pythonScenario, durabilityScenario, largeScenario, trustScenario, agentScenario, transferScenario,
+  pythonScenario, durabilityScenario, largeScenario, trustScenario, agentScenario, transferScenario, announceScenario,
 ];
 
 const { values } = parseArgs({
