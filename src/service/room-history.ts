@@ -5,6 +5,7 @@
 import type * as pb from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import { Message } from "@roomhistory/client/gen/roomhistory/v1/message.js";
 import { structSize } from "../wire/struct-size.js";
+import { wireSizeBound } from "../wire/size-bound.js";
 import { clampLimit, type HistoryStore, type RoomSnapshot } from "../store/store.js";
 import { nowIso } from "../domain/timestamps.js";
 import type { PromptTemplates } from "../prompt/templates.js";
@@ -48,7 +49,12 @@ export class RoomHistoryHandlers {
 
   async appendMessages(req: pb.AppendMessagesRequest): Promise<pb.AppendMessagesResponse> {
     const roomId = check.checkRoomId(req.roomId);
-    check.checkBatch(req.messages, req.messages.map((m) => Message.encode(m).finish().length), this.limits);
+    // A message is encoded to measure it only when its size bound could exceed the limit.
+    const max = this.limits.maxMessageBytes;
+    check.checkBatch(req.messages, req.messages.map((m) => {
+      const bound = wireSizeBound(m);
+      return bound <= max ? bound : Message.encode(m).finish().length;
+    }), this.limits);
     const opts = appendOptions(req, this.durability);
     // Counted here, before the store, so that both stores keep the same count with the entry.
     const entries = await withTokens(req.messages.map(messageToEntry));
