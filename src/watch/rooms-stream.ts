@@ -191,13 +191,18 @@ export class RoomsStream implements AnnouncementListener {
 
   /**
    * The cursors (known version 0) of the rooms a selector found that are neither followed nor among
-   * `adding`; the followed ones are followed for the selector too, those past the limit refused.
+   * `adding` (those become the selector's); the followed ones are followed for the selector too, those
+   * past the limit refused.
    */
   private collect(sel: Selector, roomIds: readonly string[], adding: readonly Cursor[]): Cursor[] {
     const fresh: Cursor[] = [];
-    const pending = new Set(adding.map((c) => c.roomId));
+    const pending = new Map(adding.map((c) => [c.roomId, c]));
     for (const id of roomIds) {
-      if (pending.has(id)) continue;
+      const named = pending.get(id);
+      if (named) {
+        named.source = sel.key; // named in the same add and found by its selector: the selector's
+        continue;
+      }
       if (this.session.follows(id)) {
         this.session.addSource(id, sel.key);
       } else if (this.session.roomCount + adding.length + fresh.length >= this.limits.maxWatchRooms) {

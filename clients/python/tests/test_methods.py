@@ -36,7 +36,7 @@ def test_both_clients_have_the_same_methods_with_the_same_parameters() -> None:
 
 
 # The streaming RPCs, written by hand in client.py and aio.py: the method of each, and what it is in asyncio.
-STREAMING = {"Watch": ("watch", "stream"), "ExportRooms": ("export_rooms", "asyncgen"),
+STREAMING = {"Watch": ("watch", "stream"), "WatchRooms": ("watch_rooms", "stream"), "ExportRooms": ("export_rooms", "asyncgen"),
              "ImportRooms": ("import_rooms", "coroutine")}
 
 

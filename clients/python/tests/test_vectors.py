@@ -189,7 +189,7 @@ def test_watch_cursors(case: dict[str, Any]) -> None:
     resumer = WatchResumer(dict(case["cursors"]), 5.0)
     delivered = []
     for response in case["responses"]:
-        change = resumer.accept(json_format.ParseDict(response, pb.WatchResponse()))
+        change = resumer.accept(json_format.ParseDict(response, pb.WatchRoomsResponse()))
         if change is not None:
             delivered.append([change.room_id, change.version])
     assert delivered == case["delivered"]

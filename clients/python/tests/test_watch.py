@@ -16,13 +16,13 @@ from proxy import FreezableProxy
 from roomhistory import (
     AsyncRoomHistoryClient,
     ChangeKind,
-    InvalidArgumentError,
     Message,
     Role,
     RoomChange,
     RoomHistoryClient,
     WatchStream,
 )
+from roomhistory.v1 import room_history_service_pb2 as pb
 
 CK = ChangeKind
 
@@ -108,19 +108,49 @@ def test_watch_from_cursors(client: RoomHistoryClient, room: str) -> None:
         assert (append.room_id, append.kind, append.previous_version) == (room, CK.CHANGE_KIND_APPEND, 1)
 
 
-def test_watch_raises_what_retrying_cannot_fix(client: RoomHistoryClient) -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        next(client.watch(["ok", "not ok"]))
-    assert caught.value.field == "rooms[1].room_id"
+def test_watch_cancels_a_bad_room_alone(client: RoomHistoryClient) -> None:
+    cancelled: list[pb.WatchCancelled] = []
+    stream = client.watch(["ok-alone", "not ok"], on_cancelled=cancelled.append)
+    client.append_messages("ok-alone", [user("a")])
+    change = next(stream)
+    assert (change.room_id, change.version) == ("ok-alone", 1)
+    assert [(c.room_id, c.reason) for c in cancelled] == [("not ok", pb.WATCH_CANCEL_REASON_INVALID_ROOM_ID)]
+    assert cancelled[0].message.startswith("add.rooms[1].room_id: ")
+    assert stream.rooms == ["ok-alone"]
+    stream.cancel()
     with pytest.raises(ValueError):
         client.watch([])
 
 
-async def test_async_watch_raises_what_retrying_cannot_fix(server: ServerProcess) -> None:
+async def test_async_watch_cancels_a_bad_room_alone(server: ServerProcess) -> None:
+    cancelled: list[pb.WatchCancelled] = []
     async with AsyncRoomHistoryClient(server.address) as aclient:
-        with pytest.raises(InvalidArgumentError) as caught:
-            await anext(aclient.watch(["bad id"]))
-        assert caught.value.field == "rooms[0].room_id"
+        stream = aclient.watch(["bad id", "ok-async-alone"], on_cancelled=cancelled.append)
+        await aclient.append_messages("ok-async-alone", [user("a")])
+        change = await anext(stream)
+        assert (change.room_id, change.version) == ("ok-async-alone", 1)
+        assert [c.reason for c in cancelled] == [pb.WATCH_CANCEL_REASON_INVALID_ROOM_ID]
+        await stream.aclose()
+
+
+def test_watch_rooms_follows_a_prefix_and_rooms_added_on_the_open_stream(client: RoomHistoryClient) -> None:
+    stream = client.watch_rooms(prefix="py-sel/")
+    stream_created = stream._resumer  # the cursors the selector found appear as the server answers
+    client.append_messages("py-sel/one", [user("1")])
+    first = next(stream)
+    assert (first.room_id, first.version) == ("py-sel/one", 1)
+    stream.add(["py-by-id"])
+    client.append_messages("py-by-id", [user("x")])
+    second = next(stream)
+    assert (second.room_id, second.version) == ("py-by-id", 1)
+    client.append_messages("py-sel/two", [user("2")])
+    third = next(stream)
+    assert third.room_id == "py-sel/two"
+    assert sorted(stream_created.found_by) == ["py-sel/one", "py-sel/two"]
+    stream.remove(["py-by-id"])
+    stream.unfollow(prefix="py-sel/")
+    assert stream.rooms == []
+    stream.cancel()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import type { CallOptions, PartialRequest } from "./core.js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { ClientClosedError } from "./errors.js";
 import { TransferClient } from "./transfer.js";
-import { WatchStream, type WatchOptions, type WatchRooms } from "./watch.js";
+import { WatchStream, type WatchOptions, type WatchRooms, type WatchSelector } from "./watch.js";
 
 export { DEFAULT_TIMEOUT_MS, type CallOptions, type PartialRequest, type RoomHistoryClientOptions } from "./core.js";
 
@@ -243,6 +243,18 @@ export class RoomHistoryClient extends TransferClient {
     const stream = new WatchStream(this.raw, rooms, merged, (s) => this.watches.delete(s));
     this.watches.add(stream);
     return stream;
+  }
+
+  /**
+   * The WatchRooms RPC as a resuming watch (see watch()): `rooms` by id, and every room whose id starts
+   * with `prefix` or of `namespace`, now and later (rooms created or moved in come with a `created`, then
+   * a RESYNC from 0). Rooms and selectors can be followed and unfollowed on the open stream.
+   */
+  watchRooms(target: { rooms?: WatchRooms; prefix?: string; namespace?: string }, options: WatchOptions = {}): WatchStream {
+    const selectors: WatchSelector[] = [...(options.selectors ?? [])];
+    if (target.prefix) selectors.push({ prefix: target.prefix });
+    if (target.namespace) selectors.push({ namespace: target.namespace });
+    return this.watch(target.rooms ?? [], { ...options, selectors });
   }
 
   /**

@@ -7,6 +7,7 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { ErrorInfo, RetryInfo } from "./gen/google/rpc/error_details.js";
 import { Status } from "./gen/google/rpc/status.js";
+import { WatchCancelReason } from "./gen/roomhistory/v1/room_history_service.js";
 
 const DETAILS_KEY = "grpc-status-details-bin";
 const ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -245,5 +246,25 @@ function readDetail(err: Partial<ServiceError>): ErrorDetail {
     return detail;
   } catch {
     return { reason: "", metadata: {} };
+  }
+}
+
+/**
+ * The error a WatchRooms `cancelled` stands for, for a room a mirror was asked to follow: an invalid id
+ * (InvalidArgumentError naming the field), out of the token's scope (PermissionDeniedError), past the
+ * rooms limit (ResourceExhaustedError); otherwise the room is simply no longer followed.
+ */
+export function cancelledError(c: { roomId: string; reason: WatchCancelReason; message: string }): RoomHistoryError {
+  const field = /^([\w.[\]]+): /.exec(c.message)?.[1];
+  const detail: ErrorDetail = { reason: WatchCancelReason[c.reason], metadata: { ...(field ? { field } : {}), room: c.roomId } };
+  switch (c.reason) {
+    case WatchCancelReason.WATCH_CANCEL_REASON_INVALID_ROOM_ID:
+      return new InvalidArgumentError(status.INVALID_ARGUMENT, c.message, detail);
+    case WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE:
+      return new PermissionDeniedError(status.PERMISSION_DENIED, c.message, detail);
+    case WatchCancelReason.WATCH_CANCEL_REASON_LIMIT:
+      return new ResourceExhaustedError(status.RESOURCE_EXHAUSTED, c.message, detail);
+    default:
+      return new RoomNotFollowedError(c.roomId);
   }
 }

@@ -15,7 +15,10 @@
 export {
   RoomHistoryClient, DEFAULT_TIMEOUT_MS, newIdempotencyKey, type CallOptions, type PartialRequest, type RoomHistoryClientOptions,
 } from "./client.js";
-export { WatchStream, DEFAULT_PROGRESS_INTERVAL_MS, advanceCursor, type WatchOptions, type WatchRooms } from "./watch.js";
+export {
+  WatchStream, DEFAULT_PROGRESS_INTERVAL_MS, advanceCursor, type WatchOptions, type WatchRooms, type WatchSelector,
+} from "./watch.js";
+export { cancelledError } from "./errors.js";
 export {
   RoomMirror, type MirrorAppendOptions, type RenderOptions, type RoomChangedEvent, type RoomMirrorEvents,
   type RoomMirrorOptions,

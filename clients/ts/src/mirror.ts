@@ -15,7 +15,7 @@ import type * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { retryUntilAborted } from "./backoff.js";
 import { CompactionWatch } from "./compaction-watch.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
-import { RoomNotFollowedError, VersionConflictError } from "./errors.js";
+import { cancelledError, RoomNotFollowedError, VersionConflictError } from "./errors.js";
 import { MirroredRoom } from "./mirror-room.js";
 import { DEFAULT_PAGE_SIZE, readWindow } from "./paging.js";
 import { afterFetch, nextStep } from "./window.js";
@@ -114,6 +114,13 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       progressIntervalMs: options.progressIntervalMs,
       onCreated: (versions) => versions.forEach((v) => this.rooms.get(v.roomId)?.setTarget(v.version)),
       onReconnect: (err, delayMs) => this.warn(err, `watch reconnecting in ${Math.round(delayMs)} ms`),
+      // A room the server will not follow (an invalid id, out of scope, past the limit) fails alone.
+      onCancelled: (c) => {
+        if (!c.roomId) return;
+        this.rooms.get(c.roomId)?.fail(cancelledError(c));
+        this.rooms.delete(c.roomId);
+        this.compaction.forget(c.roomId);
+      },
     });
     void this.pump();
   }

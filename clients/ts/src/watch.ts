@@ -1,20 +1,22 @@
 /**
- * WatchStream: the Watch RPC as an async iterator of RoomChange that outlives its streams. It keeps a
- * cursor per room (the version it has delivered) and, when a stream fails (server restart, lost
- * connection, or silence past three progress intervals), opens a new one with those cursors after a
+ * WatchStream: the WatchRooms RPC as an async iterator of RoomChange that outlives its streams. Rooms
+ * and prefix or namespace selectors are added and removed on the open stream. It keeps a cursor per
+ * room (the version it has delivered) and, when a stream fails (server restart, lost connection, or
+ * silence past three progress intervals), opens a new one with those cursors and selectors after a
  * jittered backoff. The server then reports whatever was missed as a RESYNC from the cursor, so no
  * version is lost and none is delivered twice.
  */
-import { status, type ClientReadableStream } from "@grpc/grpc-js";
-import { ChangeKind, type RoomChange } from "./gen/roomhistory/v1/change.js";
+import { status, type ClientDuplexStream } from "@grpc/grpc-js";
+import type { RoomChange } from "./gen/roomhistory/v1/change.js";
 import {
-  WatchRequest, type RoomHistoryServiceClient, type RoomVersion, type WatchResponse,
+  WatchCancelReason, WatchRoomsRequest, type DeepPartial, type RoomHistoryServiceClient, type RoomVersion,
+  type WatchCancelled, type WatchRoomsResponse,
 } from "./gen/roomhistory/v1/room_history_service.js";
 import { Backoff, backoffOptions, resumeDelay, sleep, type BackoffOptions } from "./backoff.js";
 import { RoomHistoryError, UnavailableError, toRoomHistoryError } from "./errors.js";
+import { advanceCursor, selectorKey, toCursors, type WatchRooms, type WatchSelector } from "./watch-cursors.js";
 
-/** Rooms to watch: ids (nothing held yet) or cursors with the version already held. */
-export type WatchRooms = readonly string[] | readonly { roomId: string; knownVersion?: number }[];
+export { advanceCursor, type WatchRooms, type WatchSelector } from "./watch-cursors.js";
 
 /** Settings of one watch. */
 export interface WatchOptions {
@@ -33,10 +35,20 @@ export interface WatchOptions {
   onReconnect?: (err: RoomHistoryError, delayMs: number) => void;
   /** maxBuffered is how many undelivered changes pause the stream (the server then merges them). Default 256. */
   maxBuffered?: number;
+  /** versionsOnly: changes come without their messages (messagesOmitted true), for workers that only need to know. */
+  versionsOnly?: boolean;
+  /** selectors are prefix or namespace selectors to follow from the start (see WatchStream.follow). */
+  selectors?: readonly WatchSelector[];
+  /**
+   * onCancelled is called when the server stops following (or refuses) a room or selector: an invalid
+   * id, out of the token's scope, past the rooms limit, or a room that left a followed namespace. The
+   * room's cursor is dropped; the iteration goes on.
+   */
+  onCancelled?: (cancelled: WatchCancelled) => void;
 }
 
 type Item = { change: RoomChange } | { created: RoomVersion[]; resumed: boolean };
-type EndReason = RoomHistoryError | "restart";
+type EndReason = RoomHistoryError;
 
 /** How often an idle watch stream gets `progress` unless told otherwise: 5000 ms (Python: 5.0 s). */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
@@ -57,17 +69,26 @@ const SILENT_INTERVALS = 3;
  */
 export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private readonly cursors = new Map<string, number>();
+  /** Selectors followed, by key; and which selector found each room it found (to re-add it under it). */
+  private readonly selectors = new Map<string, WatchSelector>();
+  private readonly foundBy = new Map<string, string>();
+  private readonly progressWaiters = new Map<number, { resolve(mark: Date | undefined): void; reject(err: Error): void }>();
+  private requestIds = 0;
+  /** The newest watermark the server vouched for: every change committed before it has been received. */
+  watermark?: Date;
   private readonly buffer: Item[] = [];
   private readonly progressMs: number;
   private readonly maxBuffered: number;
   private readonly backoff: BackoffOptions;
-  private call?: ClientReadableStream<WatchResponse>;
+  private call?: ClientDuplexStream<WatchRoomsRequest, WatchRoomsResponse>;
   private endReason?: EndReason;
   private failure?: RoomHistoryError;
   private started = false;
   private closed = false;
   private paused = false;
+  /** Streams opened, and whether the current one has answered yet. */
   private streams = 0;
+  private createdSeen = false;
   private watchdog?: NodeJS.Timeout;
   private wakeConsumer?: () => void;
   private interrupt = new AbortController();
@@ -82,6 +103,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     private readonly onClose: (stream: WatchStream) => void = () => undefined,
   ) {
     for (const c of toCursors(rooms)) this.cursors.set(c.roomId, c.knownVersion);
+    for (const s of options.selectors ?? []) this.selectors.set(selectorKey(s), s);
     this.progressMs = Math.min(60_000, Math.max(100, options.progressIntervalMs || DEFAULT_PROGRESS_INTERVAL_MS));
     this.maxBuffered = Math.max(1, options.maxBuffered ?? 256);
     this.backoff = backoffOptions(options.backoff);
@@ -98,18 +120,61 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     return [...this.cursors.keys()];
   }
 
-  /** Follows more rooms: the stream is reopened with them (rooms already watched keep their cursor). */
+  /** Follows more rooms on the open stream (rooms already watched keep their cursor). */
   add(rooms: WatchRooms): void {
     const added = toCursors(rooms).filter((c) => !this.cursors.has(c.roomId));
     for (const c of added) this.cursors.set(c.roomId, c.knownVersion);
-    if (added.length) this.reopen();
+    if (added.length) this.send({ add: { rooms: added, requestId: ++this.requestIds } });
   }
 
-  /** Stops following rooms: the stream is reopened without them. */
+  /** Stops following rooms on the open stream. */
   remove(roomIds: Iterable<string>): void {
-    let removed = false;
-    for (const id of roomIds) removed = this.cursors.delete(id) || removed;
-    if (removed) this.reopen();
+    const removed = [...roomIds].filter((id) => this.cursors.delete(id));
+    for (const id of removed) this.foundBy.delete(id);
+    if (removed.length) this.send({ remove: { roomIds: removed, requestId: ++this.requestIds } });
+  }
+
+  /**
+   * Follows every room whose id starts with `prefix`, or of `namespace`, now and later (rooms created or
+   * moved in after this call come with a `created`, then a RESYNC from 0 that loads them).
+   */
+  follow(selector: WatchSelector): void {
+    const key = selectorKey(selector);
+    if (this.selectors.has(key)) return;
+    this.selectors.set(key, selector);
+    this.send({ add: { ...selector, requestId: ++this.requestIds } });
+  }
+
+  /** Stops following a selector; the rooms only it found are dropped (their cursors with them). */
+  unfollow(selector: WatchSelector): void {
+    const key = selectorKey(selector);
+    if (!this.selectors.delete(key)) return;
+    for (const [id, by] of this.foundBy) if (by === key) this.forget(id);
+    this.send({ remove: { ...selector, requestId: ++this.requestIds } });
+  }
+
+  /**
+   * Asks the server for the stream's watermark now; resolves with it (undefined when the server cannot
+   * vouch for one yet). Rejects with UnavailableError when the stream fails first.
+   */
+  requestProgress(): Promise<Date | undefined> {
+    if (!this.call) return Promise.reject(new UnavailableError(status.UNAVAILABLE, "no watch stream is open"));
+    const requestId = ++this.requestIds;
+    return new Promise((resolve, reject) => {
+      this.progressWaiters.set(requestId, { resolve, reject });
+      this.send({ progress: { requestId } });
+    });
+  }
+
+  /** Writes a request on the open stream; with none open, the next stream starts from the cursors. */
+  private send(request: DeepPartial<WatchRoomsRequest>): void {
+    if (this.call) this.call.write(WatchRoomsRequest.fromPartial(request));
+    else this.poke();
+  }
+
+  private forget(roomId: string): void {
+    this.cursors.delete(roomId);
+    this.foundBy.delete(roomId);
   }
 
   [Symbol.asyncIterator](): this {
@@ -172,14 +237,13 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private async run(): Promise<void> {
     const backoff = new Backoff(this.backoff);
     while (!this.closed) {
-      if (this.cursors.size === 0) {
+      if (this.cursors.size === 0 && this.selectors.size === 0) {
         await sleep(2 ** 31 - 1, this.interrupt.signal); // until add() or close()
         continue;
       }
       const { reason, confirmed } = await this.openOnce();
       if (this.closed) break;
       if (confirmed) backoff.reset();
-      if (reason === "restart") continue;
       const delay = resumeDelay(reason, backoff.next());
       if (delay === undefined) {
         this.failure = reason;
@@ -192,11 +256,23 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     }
   }
 
-  /** Opens one stream with the current cursors; resolves when it ends, with why. */
+  /**
+   * Opens one stream with the current cursors and selectors (each room a selector found is added
+   * again under it, so it stays that selector's); resolves when it ends, with why.
+   */
   private openOnce(): Promise<{ reason: EndReason; confirmed: boolean }> {
-    const rooms = [...this.cursors].map(([roomId, knownVersion]) => ({ roomId, knownVersion }));
-    const call = this.raw.watch(WatchRequest.fromPartial({ rooms, progressIntervalMs: this.progressMs }));
+    const call = this.raw.watchRooms();
     this.call = call;
+    this.streams++;
+    this.createdSeen = false;
+    const write = (r: DeepPartial<WatchRoomsRequest>) => call.write(WatchRoomsRequest.fromPartial(r));
+    write({ options: { progressIntervalMs: this.progressMs, versionsOnly: this.options.versionsOnly ?? false } });
+    const byId = [...this.cursors].filter(([id]) => !this.foundBy.has(id)).map(([roomId, knownVersion]) => ({ roomId, knownVersion }));
+    if (byId.length) write({ add: { rooms: byId, requestId: ++this.requestIds } });
+    for (const [key, selector] of this.selectors) {
+      const rooms = [...this.foundBy].filter(([, by]) => by === key).map(([roomId]) => ({ roomId, knownVersion: this.cursors.get(roomId) ?? 0 }));
+      write({ add: { ...selector, rooms, requestId: ++this.requestIds } });
+    }
     this.endReason = undefined;
     this.paused = false;
     this.arm();
@@ -206,9 +282,11 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
         if (this.call !== call) return;
         this.call = undefined;
         clearTimeout(this.watchdog);
+        for (const w of this.progressWaiters.values()) w.reject(new UnavailableError(status.UNAVAILABLE, "the watch stream ended"));
+        this.progressWaiters.clear();
         resolve({ reason: this.endReason ?? err, confirmed });
       };
-      call.on("data", (res: WatchResponse) => {
+      call.on("data", (res: WatchRoomsResponse) => {
         if (this.call !== call) return; // a late message of a stream already given up: the next one covers it
         confirmed ||= res.created !== undefined;
         this.receive(res);
@@ -220,10 +298,36 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     });
   }
 
-  private receive(res: WatchResponse): void {
+  private receive(res: WatchRoomsResponse): void {
     this.arm();
-    if (res.created) this.push({ created: res.created.rooms, resumed: this.streams++ > 0 });
-    else if (res.change && advanceCursor(this.cursors, res.change)) this.push({ change: res.change });
+    if (res.created) {
+      const { prefix, namespace } = res.created;
+      // Rooms a selector found are new to this stream: followed from version 0 (a RESYNC loads them).
+      for (const r of res.created.rooms) {
+        if (this.cursors.has(r.roomId) || !(prefix || namespace)) continue;
+        this.cursors.set(r.roomId, 0);
+        this.foundBy.set(r.roomId, selectorKey({ prefix, namespace }));
+      }
+      // `resumed`: the first answer of a stream after the first stream.
+      this.push({ created: res.created.rooms, resumed: this.streams > 1 && !this.createdSeen });
+      this.createdSeen = true;
+    } else if (res.change && advanceCursor(this.cursors, res.change)) {
+      this.push({ change: res.change });
+    } else if (res.cancelled) {
+      this.cancelled(res.cancelled);
+    } else if (res.progress) {
+      const mark = res.progress.watermark;
+      if (mark) this.watermark = new Date(mark.seconds * 1000 + mark.nanos / 1e6);
+      const waiter = this.progressWaiters.get(res.progress.requestId);
+      this.progressWaiters.delete(res.progress.requestId);
+      waiter?.resolve(mark ? this.watermark : undefined);
+    }
+  }
+
+  private cancelled(c: WatchCancelled): void {
+    if (c.roomId) this.forget(c.roomId);
+    else if (c.reason !== WatchCancelReason.WATCH_CANCEL_REASON_REMOVED) this.selectors.delete(selectorKey(c));
+    this.options.onCancelled?.(c);
   }
 
 
@@ -258,14 +362,6 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     }, silentMs);
   }
 
-  private reopen(): void {
-    if (this.call) {
-      this.endReason = "restart";
-      this.call.cancel();
-    }
-    this.poke();
-  }
-
   /** Cuts a backoff wait short. */
   private poke(): void {
     this.interrupt.abort();
@@ -277,23 +373,4 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     this.wakeConsumer = undefined;
     wake?.();
   }
-}
-
-function toCursors(rooms: WatchRooms): { roomId: string; knownVersion: number }[] {
-  return rooms.map((r) =>
-    typeof r === "string" ? { roomId: r, knownVersion: 0 } : { roomId: r.roomId, knownVersion: r.knownVersion ?? 0 },
-  );
-}
-
-/**
- * Moves the room's cursor to the change and says whether to deliver it: false for a change already
- * delivered or a room not watched. The rules are clients/testdata/watch-vectors.json (`cursors`).
- */
-export function advanceCursor(cursors: Map<string, number>, c: RoomChange): boolean {
-  const cursor = cursors.get(c.roomId);
-  if (cursor === undefined) return false;
-  const lost = c.kind === ChangeKind.CHANGE_KIND_RESYNC && c.previousVersion === cursor && c.version < cursor;
-  if (c.version <= cursor && !lost) return false;
-  cursors.set(c.roomId, c.version);
-  return true;
 }

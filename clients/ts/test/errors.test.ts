@@ -4,6 +4,7 @@ import {
   UnavailableError, VersionConflictError,
 } from "@roomhistory/client";
 import { status } from "@grpc/grpc-js";
+import { WatchCancelReason, type WatchCancelled } from "../src/gen/roomhistory/v1/room_history_service.js";
 import { TestRedis } from "../../../test/helpers/redis.js";
 import { startTestServer, uniquePrefix, type TestServer } from "../../../test/helpers/server.js";
 import { freePort } from "../../../test/helpers/ports.js";
@@ -60,11 +61,17 @@ describe("typed errors", () => {
     expect((err as InvalidArgumentError).code).toBe(status.INVALID_ARGUMENT);
   });
 
-  it("a bad room id in a watch ends the iteration with an InvalidArgumentError", async () => {
-    const stream = client.watch(["ok", "not ok"]);
-    const err = await stream.next().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as InvalidArgumentError).field).toBe("rooms[1].room_id");
+  it("a bad room id in a watch is cancelled on its own (onCancelled, naming the field); the other rooms go on", async () => {
+    const cancelled: WatchCancelled[] = [];
+    const stream = client.watch(["ok-w", "not ok"], { onCancelled: (c) => cancelled.push(c) });
+    const first = stream.next();
+    await client.appendMessages({ roomId: "ok-w", messages: [user("1")] });
+    expect((await first).value).toMatchObject({ roomId: "ok-w", version: 1 });
+    expect(cancelled).toHaveLength(1);
+    expect(cancelled[0]).toMatchObject({ roomId: "not ok", reason: WatchCancelReason.WATCH_CANCEL_REASON_INVALID_ROOM_ID });
+    expect(cancelled[0].message).toMatch(/^add\.rooms\[1\]\.room_id: /);
+    expect(stream.rooms).toEqual(["ok-w"]);
+    stream.close();
   });
 
   it("a batch over the limit is a ResourceExhaustedError", async () => {

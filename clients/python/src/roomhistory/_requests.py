@@ -187,8 +187,16 @@ def import_request(
     return request
 
 
-def watch(cursors: Mapping[str, int], progress_interval: float) -> pb.WatchRequest:
-    return pb.WatchRequest(
-        rooms=[pb.RoomCursor(room_id=room_id, known_version=v) for room_id, v in cursors.items()],
-        progress_interval_ms=round(progress_interval * 1000),
+def watch_add(
+    cursors: Mapping[str, int], *, prefix: str = "", namespace: str = "", request_id: int = 0
+) -> pb.WatchRoomsRequest:
+    rooms = [pb.RoomCursor(room_id=room_id, known_version=v) for room_id, v in cursors.items()]
+    return pb.WatchRoomsRequest(add=pb.AddRooms(rooms=rooms, prefix=prefix, namespace=namespace, request_id=request_id))
+
+
+def watch_remove(
+    room_ids: Iterable[str], *, prefix: str = "", namespace: str = "", request_id: int = 0
+) -> pb.WatchRoomsRequest:
+    return pb.WatchRoomsRequest(
+        remove=pb.RemoveRooms(room_ids=list(room_ids), prefix=prefix, namespace=namespace, request_id=request_id)
     )

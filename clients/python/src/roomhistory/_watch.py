@@ -11,6 +11,7 @@ Any other failure (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...) would fail again: 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -41,8 +42,19 @@ IDLE_INTERVALS = 3
 OnCreated = Callable[[list[pb.RoomVersion], bool], Any]
 
 
+#: Called when the server stops following (or refuses) a room or a selector: an invalid id, out of the
+#: token's scope, past the rooms limit, or a room that left a followed namespace. The iteration goes on.
+OnCancelled = Callable[[pb.WatchCancelled], Any]
+
+
+def selector_key(prefix: str, namespace: str) -> str:
+    """A selector's key on one stream ("p:<prefix>" or "n:<namespace>"), as the server keys them."""
+    return f"p:{prefix}" if prefix else f"n:{namespace}"
+
+
 class WatchResumer:
-    """The state of one logical watch: per-room cursors, the backoff, and what to do when a stream ends."""
+    """The state of one logical watch over WatchRooms: per-room cursors, the prefix and namespace
+    selectors (and which rooms each found), the backoff, and what to do when a stream ends."""
 
     def __init__(
         self,
@@ -50,48 +62,105 @@ class WatchResumer:
         progress_interval: float,
         policy: RetryPolicy = DEFAULT_POLICY,
         on_created: OnCreated | None = None,
+        *,
+        prefixes: Iterable[str] = (),
+        namespaces: Iterable[str] = (),
+        versions_only: bool = False,
+        on_cancelled: OnCancelled | None = None,
     ) -> None:
         self.cursors: dict[str, int] = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
+        self.selectors: dict[str, tuple[str, str]] = {selector_key(p, ""): (p, "") for p in prefixes}
+        self.selectors.update({selector_key("", n): ("", n) for n in namespaces})
+        self.found_by: dict[str, str] = {}
         # add()/remove() may come from another thread than the one reading the stream.
         self._lock = threading.Lock()
-        if not self.cursors:
-            raise ValueError("watch needs at least one room")
+        if not self.cursors and not self.selectors:
+            raise ValueError("watch needs at least one room, prefix or namespace")
         self.progress_interval = min(60.0, max(0.1, progress_interval))
+        self.versions_only = versions_only
         self.backoff = Backoff(policy)
         self.on_created = on_created
+        self.on_cancelled = on_cancelled
         self.streams = 0
+        self._created_seen = False
+        self._request_ids = 0
+        #: The newest watermark the server vouched for (seconds since the epoch): every change committed
+        #: before it has been received.
+        self.watermark: float | None = None
 
-    def add(self, rooms: Rooms) -> bool:
-        """Follows more rooms (those already watched keep their cursor); True when any was new."""
+    def next_id(self) -> int:
+        with self._lock:
+            self._request_ids += 1
+            return self._request_ids
+
+    def add(self, rooms: Rooms) -> pb.WatchRoomsRequest | None:
+        """Follows more rooms (those already watched keep their cursor); the request to send, if any was new."""
         added = dict(rooms) if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0)
         with self._lock:
             new = {room: v for room, v in added.items() if room not in self.cursors}
             self.cursors.update(new)
-        return bool(new)
+        return _requests.watch_add(new, request_id=self.next_id()) if new else None
 
-    def remove(self, room_ids: Iterable[str]) -> bool:
-        """Stops following rooms; True when any was watched."""
+    def remove(self, room_ids: Iterable[str]) -> pb.WatchRoomsRequest | None:
+        """Stops following rooms; the request to send, if any was watched."""
         with self._lock:
-            removed = [self.cursors.pop(room, None) for room in room_ids]
-        return any(v is not None for v in removed)
+            removed = [room for room in room_ids if self.cursors.pop(room, None) is not None]
+            for room in removed:
+                self.found_by.pop(room, None)
+        return _requests.watch_remove(removed, request_id=self.next_id()) if removed else None
+
+    def follow(self, prefix: str = "", namespace: str = "") -> pb.WatchRoomsRequest | None:
+        """Follows a prefix or namespace selector; the request to send, unless it was followed already."""
+        key = selector_key(prefix, namespace)
+        with self._lock:
+            if key in self.selectors:
+                return None
+            self.selectors[key] = (prefix, namespace)
+        return _requests.watch_add({}, prefix=prefix, namespace=namespace, request_id=self.next_id())
+
+    def unfollow(self, prefix: str = "", namespace: str = "") -> pb.WatchRoomsRequest | None:
+        """Stops following a selector (the rooms only it found go with it); the request to send."""
+        key = selector_key(prefix, namespace)
+        with self._lock:
+            if self.selectors.pop(key, None) is None:
+                return None
+            for room in [r for r, by in self.found_by.items() if by == key]:
+                self.cursors.pop(room, None)
+                self.found_by.pop(room, None)
+        return _requests.watch_remove([], prefix=prefix, namespace=namespace, request_id=self.next_id())
 
     @property
     def idle_timeout(self) -> float:
         return IDLE_INTERVALS * self.progress_interval
 
-    def request(self) -> pb.WatchRequest:
-        """The request that (re)opens the stream from the cursors."""
+    def requests(self) -> list[pb.WatchRoomsRequest]:
+        """What (re)opens the stream: the options, the rooms added by id with their cursors, then each
+        selector with the rooms it found (so they stay its rooms)."""
         with self._lock:
-            return _requests.watch(self.cursors, self.progress_interval)
+            self.streams += 1
+            self._created_seen = False
+            first = [pb.WatchRoomsRequest(options=pb.WatchOptions(
+                progress_interval_ms=round(self.progress_interval * 1000), versions_only=self.versions_only))]
+            by_id = {r: v for r, v in self.cursors.items() if r not in self.found_by}
+            if by_id:
+                first.append(_requests.watch_add(by_id, request_id=self._request_ids + 1))
+                self._request_ids += 1
+            for key, (prefix, namespace) in self.selectors.items():
+                found = {r: self.cursors[r] for r, by in self.found_by.items() if by == key and r in self.cursors}
+                self._request_ids += 1
+                first.append(_requests.watch_add(found, prefix=prefix, namespace=namespace, request_id=self._request_ids))
+            return first
 
-    def accept(self, response: pb.WatchResponse) -> change_pb2.RoomChange | None:
-        """The change to deliver for a response, or None (created, progress, or a version already delivered)."""
+    def accept(self, response: pb.WatchRoomsResponse) -> change_pb2.RoomChange | None:
+        """The change to deliver for a response, or None (created, cancelled, progress, or a version
+        already delivered)."""
         event = response.WhichOneof("event")
         if event == "created":
-            self.backoff.reset()
-            if self.on_created is not None:
-                self.on_created(list(response.created.rooms), self.streams > 0)
-            self.streams += 1
+            self._created(response.created)
+        elif event == "cancelled":
+            self._cancelled(response.cancelled)
+        elif event == "progress" and response.progress.HasField("watermark"):
+            self.watermark = response.progress.watermark.ToNanoseconds() / 1e9
         if event != "change":
             return None
         change = response.change
@@ -106,6 +175,31 @@ class WatchResumer:
                 return None
             self.cursors[change.room_id] = change.version
         return change
+
+    def _created(self, created: pb.WatchCreated) -> None:
+        self.backoff.reset()
+        if created.prefix or created.namespace:
+            # Rooms a selector found are new to this watch: followed from version 0 (a RESYNC loads them).
+            key = selector_key(created.prefix, created.namespace)
+            with self._lock:
+                for r in created.rooms:
+                    if r.room_id not in self.cursors:
+                        self.cursors[r.room_id] = 0
+                        self.found_by[r.room_id] = key
+        if self.on_created is not None:
+            # `resumed`: the first answer of a stream after the first stream.
+            self.on_created(list(created.rooms), self.streams > 1 and not self._created_seen)
+        self._created_seen = True
+
+    def _cancelled(self, c: pb.WatchCancelled) -> None:
+        with self._lock:
+            if c.room_id:
+                self.cursors.pop(c.room_id, None)
+                self.found_by.pop(c.room_id, None)
+            elif c.reason != pb.WATCH_CANCEL_REASON_REMOVED:
+                self.selectors.pop(selector_key(c.prefix, c.namespace), None)
+        if self.on_cancelled is not None:
+            self.on_cancelled(c)
 
     def delay_after(self, err: grpc.RpcError | None, idle: bool) -> float:
         """Seconds to wait before reopening after a stream ended; raises the typed error if it is final.
@@ -147,7 +241,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         self._idle = False
         self._stopped = threading.Event()
         self._watchdog: threading.Thread | None = None
-        self._restart = False  # set by add()/remove(): the stream ends to be reopened at once
+        self._requests: _RequestQueue | None = None  # what the open stream sends (add, remove, progress)
         self._rooms_changed = threading.Event()
 
     @property
@@ -160,23 +254,40 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         """The rooms watched."""
         return list(self._resumer.cursors)
 
+    @property
+    def watermark(self) -> float | None:
+        """The newest watermark the server vouched for (seconds since the epoch), or None."""
+        return self._resumer.watermark
+
     def add(self, rooms: Rooms) -> None:
-        """Follows more rooms on this watch (a mapping to the version held, or ids): the stream is reopened
-        with them; rooms already watched keep their cursor."""
-        if self._resumer.add(rooms):
-            self._reopen()
+        """Follows more rooms on the open stream (a mapping to the version held, or ids); rooms already
+        watched keep their cursor."""
+        self._send(self._resumer.add(rooms))
 
     def remove(self, room_ids: Iterable[str]) -> None:
-        """Stops following rooms: the stream is reopened without them (with none left, it waits for add())."""
-        if self._resumer.remove(room_ids):
-            self._reopen()
+        """Stops following rooms on the open stream (with none left, it waits for add())."""
+        self._send(self._resumer.remove(room_ids))
 
-    def _reopen(self) -> None:
-        self._restart = True
+    def follow(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Follows every room whose id starts with ``prefix``, or of ``namespace``, now and later."""
+        self._send(self._resumer.follow(prefix, namespace))
+
+    def unfollow(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Stops following a selector; the rooms only it found go with it."""
+        self._send(self._resumer.unfollow(prefix, namespace))
+
+    def request_progress(self) -> None:
+        """Asks the server for a progress message with the stream's watermark now (see ``watermark``)."""
+        self._send(pb.WatchRoomsRequest(progress=pb.ProgressRequest(request_id=self._resumer.next_id())))
+
+    def _send(self, request: pb.WatchRoomsRequest | None) -> None:
+        """Sends on the open stream; with none open, the next stream starts from the cursors."""
+        if request is None:
+            return
         self._rooms_changed.set()
-        call = self._call
-        if call is not None:
-            call.cancel()
+        requests = self._requests
+        if requests is not None:
+            requests.put(request)
 
     @property
     def cancelled(self) -> threading.Event:
@@ -188,7 +299,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
 
     def __next__(self) -> change_pb2.RoomChange:
         while not self._stopped.is_set():
-            if not self._resumer.cursors:  # every room removed: wait for add() or cancel()
+            if not self._resumer.cursors and not self._resumer.selectors:  # nothing left: wait for add() or cancel()
                 self._rooms_changed.clear()
                 self._rooms_changed.wait(self._resumer.progress_interval)
                 continue
@@ -208,11 +319,9 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             finally:
                 self._waiting_since = None
             self._call = None
+            self._close_requests()
             if self._stopped.is_set():
                 break
-            if self._restart:  # add() or remove(): reopen at once with the new rooms
-                self._restart = False
-                continue
             if self._idle:
                 self._drop_channel()
             try:
@@ -230,6 +339,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         call = self._call
         if call is not None:
             call.cancel()
+        self._close_requests()
         self._drop_channel()
 
     close = cancel
@@ -242,17 +352,25 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
 
     def _connect(self) -> Any:
         self._idle = False
-        self._restart = False
         if self._channel is None:
             self._channel = self._open_channel()
         stub = pb_grpc.RoomHistoryServiceStub(self._channel)
-        self._call = call = stub.Watch(self._resumer.request())
-        if self._restart:  # rooms changed while the request was built: reopen with them
-            call.cancel()
+        # Published before the opening requests are built: an add() meanwhile is sent (maybe twice, which
+        # the server answers twice), never lost.
+        requests = _RequestQueue(())
+        self._requests = requests
+        for request in self._resumer.requests():
+            requests.put(request)
+        self._call = stub.WatchRooms(iter(requests))
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch_idle, name="roomhistory-watchdog", daemon=True)
             self._watchdog.start()
         return self._call
+
+    def _close_requests(self) -> None:
+        requests, self._requests = self._requests, None
+        if requests is not None:
+            requests.close()
 
     def _drop_channel(self) -> None:
         """Closes the stream's own channel (never a shared one), so the next stream gets a new connection."""
@@ -268,3 +386,28 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
             if call is not None and since is not None and time.monotonic() - since > self._resumer.idle_timeout:
                 self._idle = True
                 call.cancel()
+
+
+class _RequestQueue:
+    """A WatchRooms stream's requests: the opening ones, then whatever add(), remove() and the like put,
+    until close() (grpc reads it on a thread of its own; ending it half-closes the stream)."""
+
+    _END = object()
+
+    def __init__(self, first: Iterable[pb.WatchRoomsRequest]) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for request in first:
+            self._queue.put(request)
+
+    def put(self, request: pb.WatchRoomsRequest) -> None:
+        self._queue.put(request)
+
+    def close(self) -> None:
+        self._queue.put(self._END)
+
+    def __iter__(self) -> Iterator[pb.WatchRoomsRequest]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            yield item

@@ -11,6 +11,7 @@ import grpc.aio
 
 from ._watch import Rooms, WatchResumer
 from .v1 import change_pb2
+from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
 
 #: What _read returns for a read that the call's cancellation ended.
@@ -38,7 +39,7 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
         self._on_close = on_close
         self._call: Any = None
         self._closed = False
-        self._restart = False
+        self._requests: asyncio.Queue[pb.WatchRoomsRequest | None] | None = None
         self._rooms_changed = asyncio.Event()
         self._running = False
         self._changes = self._follow()
@@ -53,15 +54,37 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
         """The rooms watched."""
         return list(self._resumer.cursors)
 
+    @property
+    def watermark(self) -> float | None:
+        """The newest watermark the server vouched for (seconds since the epoch), or None."""
+        return self._resumer.watermark
+
     def add(self, rooms: Rooms) -> None:
-        """Follows more rooms on this watch (a mapping to the version held, or ids)."""
-        if self._resumer.add(rooms):
-            self._reopen()
+        """Follows more rooms on the open stream (a mapping to the version held, or ids)."""
+        self._send(self._resumer.add(rooms))
 
     def remove(self, room_ids: Iterable[str]) -> None:
-        """Stops following rooms (with none left, the watch waits for add())."""
-        if self._resumer.remove(room_ids):
-            self._reopen()
+        """Stops following rooms on the open stream (with none left, the watch waits for add())."""
+        self._send(self._resumer.remove(room_ids))
+
+    def follow(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Follows every room whose id starts with ``prefix``, or of ``namespace``, now and later."""
+        self._send(self._resumer.follow(prefix, namespace))
+
+    def unfollow(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Stops following a selector; the rooms only it found go with it."""
+        self._send(self._resumer.unfollow(prefix, namespace))
+
+    def request_progress(self) -> None:
+        """Asks the server for a progress message with the stream's watermark now (see ``watermark``)."""
+        self._send(pb.WatchRoomsRequest(progress=pb.ProgressRequest(request_id=self._resumer.next_id())))
+
+    def _send(self, request: pb.WatchRoomsRequest | None) -> None:
+        if request is None:
+            return
+        self._rooms_changed.set()
+        if self._requests is not None:
+            self._requests.put_nowait(request)
 
     def __aiter__(self) -> AsyncWatchStream:
         return self
@@ -93,24 +116,20 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def _reopen(self) -> None:
-        self._restart = True
-        self._rooms_changed.set()
-        if self._call is not None:
-            self._call.cancel()
-
     async def _follow(self) -> AsyncGenerator[change_pb2.RoomChange, None]:
         resumer = self._resumer
         channel: grpc.aio.Channel | None = None
         try:
             while not self._closed:
-                if not resumer.cursors:  # every room removed: wait for add() or close
+                if not resumer.cursors and not resumer.selectors:  # nothing left: wait for add() or close
                     self._rooms_changed.clear()
                     await self._rooms_changed.wait()
                     continue
                 channel = channel or self._open_channel()
-                self._restart = False
-                self._call = call = pb_grpc.RoomHistoryServiceStub(channel).Watch(resumer.request())
+                self._requests = requests = asyncio.Queue[pb.WatchRoomsRequest | None]()
+                for request in resumer.requests():
+                    requests.put_nowait(request)
+                self._call = call = pb_grpc.RoomHistoryServiceStub(channel).WatchRooms(_drain(requests))
                 err: grpc.RpcError | None = None
                 idle = False
                 try:
@@ -128,11 +147,11 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
                     err = e
                 finally:
                     self._call = None
+                    self._requests = None
+                    requests.put_nowait(None)
                     call.cancel()
                 if self._closed:
                     return
-                if self._restart:
-                    continue
                 if idle and self._owns_channel:
                     # The connection may be dead too: the next stream gets a new one.
                     await channel.close()
@@ -143,6 +162,12 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
             self._on_close(self)
             if channel is not None and self._owns_channel:
                 await channel.close()
+
+
+async def _drain(requests: asyncio.Queue[pb.WatchRoomsRequest | None]) -> AsyncIterator[pb.WatchRoomsRequest]:
+    """A WatchRooms stream's requests until None (the stream is over; ending this half-closes it)."""
+    while (request := await requests.get()) is not None:
+        yield request
 
 
 async def _read(call: Any, timeout: float) -> Any:

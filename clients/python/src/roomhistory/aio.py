@@ -14,7 +14,7 @@ from . import _requests
 from ._methods import AsyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._trust import TokenProvider, channel_trust
-from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer
+from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCancelled, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
 from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
 from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
@@ -200,7 +200,15 @@ class AsyncRoomHistoryClient(AsyncMethods):
         return error_from_rpc(err)
 
     def watch(
-        self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
+        self,
+        rooms: Rooms,
+        *,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        on_created: OnCreated | None = None,
+        prefixes: Iterable[str] = (),
+        namespaces: Iterable[str] = (),
+        versions_only: bool = False,
+        on_cancelled: OnCancelled | None = None,
     ) -> AsyncWatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
@@ -212,10 +220,27 @@ class AsyncRoomHistoryClient(AsyncMethods):
         """
         if self._closed:
             raise ClientClosedError()
-        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
+        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created, prefixes=prefixes,
+                               namespaces=namespaces, versions_only=versions_only, on_cancelled=on_cancelled)
         stream = AsyncWatchStream(self._open_watch_channel, self._owns_channel, resumer, self._streams.discard)
         self._streams.add(stream)
         return stream
+
+    def watch_rooms(
+        self,
+        rooms: Rooms = (),
+        *,
+        prefix: str = "",
+        namespace: str = "",
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        versions_only: bool = False,
+        on_cancelled: OnCancelled | None = None,
+    ) -> AsyncWatchStream:
+        """The WatchRooms RPC as a resuming watch (see watch()): ``rooms`` by id, and every room with the id
+        ``prefix`` or of ``namespace``, now and later."""
+        return self.watch(rooms, progress_interval=progress_interval, prefixes=[prefix] if prefix else [],
+                          namespaces=[namespace] if namespace else [], versions_only=versions_only,
+                          on_cancelled=on_cancelled)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

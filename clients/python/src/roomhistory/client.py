@@ -13,7 +13,7 @@ from . import _requests
 from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
 from ._trust import TokenProvider, channel_trust
-from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCreated, Rooms, WatchResumer, WatchStream
+from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCancelled, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
 from .v1 import export_pb2 as export
 from .v1 import metadata_pb2 as meta
@@ -234,19 +234,48 @@ class RoomHistoryClient(SyncMethods):
         return error_from_rpc(err)
 
     def watch(
-        self, rooms: Rooms, *, progress_interval: float = DEFAULT_PROGRESS_INTERVAL, on_created: OnCreated | None = None
+        self,
+        rooms: Rooms,
+        *,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        on_created: OnCreated | None = None,
+        prefixes: Iterable[str] = (),
+        namespaces: Iterable[str] = (),
+        versions_only: bool = False,
+        on_cancelled: OnCancelled | None = None,
     ) -> WatchStream:
         """Follows the rooms' changes, resuming by itself after a disconnect or a server restart.
 
         ``rooms`` maps room ids to the version already known (or is a list of room ids: known version 0,
         so a non-empty room starts with a RESYNC). Iterate the returned stream for RoomChange messages;
         versions per room only increase. ``on_created(rooms, resumed)`` is called each time a stream is
-        confirmed, with every room's current version. ``stream.add()``/``stream.remove()`` change its rooms while
-        it is open; ``stream.cancel()`` or ``client.close()`` ends it.
+        confirmed, with every room's current version. It runs over WatchRooms: ``stream.add()``/``remove()``
+        and ``follow(prefix=|namespace=)``/``unfollow()`` change what it follows on the open stream;
+        ``prefixes``/``namespaces`` follow every room with an id prefix or of a namespace from the start,
+        rooms created later included. ``on_cancelled(cancelled)`` hears of a room the server will not follow
+        (invalid id, out of scope, past the limit, left a namespace); the watch goes on. ``versions_only``:
+        changes without their messages. ``stream.cancel()`` or ``client.close()`` ends it.
         """
         if self._closed:
             raise ClientClosedError()
-        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created)
+        resumer = WatchResumer(rooms, progress_interval, self._retry, on_created, prefixes=prefixes,
+                               namespaces=namespaces, versions_only=versions_only, on_cancelled=on_cancelled)
         stream = WatchStream(self._open_watch_channel, self._owns_channel, resumer)
         self._streams.add(stream)
         return stream
+
+    def watch_rooms(
+        self,
+        rooms: Rooms = (),
+        *,
+        prefix: str = "",
+        namespace: str = "",
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        versions_only: bool = False,
+        on_cancelled: OnCancelled | None = None,
+    ) -> WatchStream:
+        """The WatchRooms RPC as a resuming watch (see watch()): ``rooms`` by id, and every room with the id
+        ``prefix`` or of ``namespace``, now and later."""
+        return self.watch(rooms, progress_interval=progress_interval, prefixes=[prefix] if prefix else [],
+                          namespaces=[namespace] if namespace else [], versions_only=versions_only,
+                          on_cancelled=on_cancelled)

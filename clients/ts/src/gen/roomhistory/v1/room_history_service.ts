@@ -1427,7 +1427,9 @@ export interface WatchRoomsRequest {
  */
 export interface AddRooms {
   /**
-   * rooms are rooms to follow with the versions the client has. A room already followed is answered
+   * rooms are rooms to follow with the versions the client has; those this add's own prefix or namespace
+   * finds are followed for that selector (a resuming client re-adds a selector's rooms with it, so that
+   * removing the selector or the room leaving the namespace still cancels them). A room already followed is answered
    * again with its current version (and a RESYNC when known_version differs from it). A room that cannot
    * be followed is answered with a `cancelled`: INVALID_ROOM_ID, OUT_OF_SCOPE (the caller's token does
    * not cover it) or LIMIT (the stream follows the most rooms allowed, ROOMHISTORY_MAX_WATCH_ROOMS).
