@@ -71,7 +71,8 @@ export class RoomsStream implements AnnouncementListener {
       return this.enqueue(async () => this.remove(remove));
     }
     if (request.progress) {
-      void this.session.progress(request.progress.requestId, true);
+      // Awaited, so that a client that half-closes right after asking still gets its answer.
+      await this.session.progress(request.progress.requestId, true);
       return;
     }
     if (request.options) {
