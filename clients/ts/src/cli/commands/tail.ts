@@ -2,15 +2,15 @@
  * `tail`: a live watch of rooms, one line per change coloured by its kind (format.ts), or --json. It
  * runs on the client's resuming watch (WatchStream), so a server restart or a lost connection is a
  * pause, not an end: the watch reconnects with its cursors and the server reports what was missed as a
- * RESYNC. It starts from each room's current version. --prefix and --namespace add the rooms ListRooms
- * lists for them when tail starts: the client's committed watch follows a fixed set of room ids, so a
- * room created later under the prefix or in the namespace is not followed (the WatchRooms stream of
- * issue 14 will; tail moves to it with the client). Ctrl-C (SIGINT) or SIGTERM ends it with exit code 0; --count ends it after that many changes.
+ * RESYNC. It starts from each room's current version. --prefix and --namespace follow every room with
+ * the prefix or of the namespace on the WatchRooms stream, rooms created (or moved in) later included:
+ * those listed at start from their current version, later ones from 0 (their first line is a RESYNC or
+ * their first change). Ctrl-C (SIGINT) or SIGTERM ends it with exit code 0; --count ends it after that
+ * many changes.
  */
-import { status } from "@grpc/grpc-js";
 import type { Command } from "commander";
-import { NotFoundError } from "../../errors.js";
 import type { RoomHistoryClient } from "../../client.js";
+import type { WatchSelector } from "../../watch.js";
 import { RoomChange } from "../../gen/roomhistory/v1/change.js";
 import { note, out, withClient } from "../context.js";
 import { UsageError } from "../exit.js";
@@ -22,15 +22,17 @@ interface TailOptions {
   namespace?: string;
   json?: boolean;
   count?: number;
+  versionsOnly?: boolean;
 }
 
 export function tailCommand(program: Command): void {
   program.command("tail")
     .description("watch rooms live: one line per change, coloured by kind (append green, edits yellow, deletions red, resync magenta)")
     .argument("[rooms...]", "room ids")
-    .option("--prefix <prefix>", "also the rooms whose id starts with this, as listed when tail starts")
-    .option("--namespace <ns>", "also the rooms of this namespace, as listed when tail starts")
+    .option("--prefix <prefix>", "also every room whose id starts with this, rooms created later included")
+    .option("--namespace <ns>", "also every room of this namespace, rooms moved in later included")
     .option("--json", "one RoomChange per line (proto3 JSON)")
+    .option("--versions-only", "changes without their messages")
     .option("--count <n>", "end after n changes", count)
     .action(async (ids: string[], opts: TailOptions, cmd: Command) => {
       if (opts.count === 0) throw new UsageError("tail: --count must be at least 1");
@@ -38,11 +40,7 @@ export function tailCommand(program: Command): void {
         throw new UsageError("tail: give room ids, --prefix or --namespace");
       }
       await withClient(cmd, async (client) => {
-        const rooms = await roomsToWatch(client, ids, opts);
-        if (!rooms.length) {
-          throw new NotFoundError(status.NOT_FOUND, "no room matches --prefix / --namespace", { reason: "", metadata: {} });
-        }
-        await follow(client, rooms, opts);
+        await follow(client, await roomsToWatch(client, ids, opts), opts);
       });
     });
 }
@@ -60,9 +58,21 @@ async function follow(client: RoomHistoryClient, rooms: string[], opts: TailOpti
     const cursors = await Promise.all(rooms.map(async (roomId) => ({
       roomId, knownVersion: (await client.getRoomInfo({ roomId })).version,
     })));
+    const selectors: WatchSelector[] = [];
+    if (opts.prefix !== undefined) selectors.push({ prefix: opts.prefix });
+    if (opts.namespace !== undefined) selectors.push({ namespace: opts.namespace });
+    let announced = false;
     const stream = client.watch(cursors, {
       signal: stop.signal,
-      onCreated: (versions, resumed) => note(`${resumed ? "resumed" : "watching"} ${versions.length} room${versions.length === 1 ? "" : "s"}`),
+      selectors,
+      versionsOnly: opts.versionsOnly,
+      onCreated: (versions, resumed) => {
+        // The first answer names the rooms listed at start; later ones, rooms a selector found.
+        if (!announced || resumed) note(`${resumed ? "resumed" : "watching"} ${versions.length} room${versions.length === 1 ? "" : "s"}`);
+        else versions.forEach((v) => note(`now watching ${v.roomId}`));
+        announced = true;
+      },
+      onCancelled: (c) => note(`not watching ${c.roomId || c.prefix || c.namespace}: ${c.message}`),
       onReconnect: (err, delayMs) => note(`watch interrupted (${err.message}); reconnecting in ${delayMs} ms`),
     });
     for await (const change of stream) {
