@@ -16,6 +16,7 @@ import { retryUntilAborted } from "./backoff.js";
 import { CompactionWatch } from "./compaction-watch.js";
 import type { CallOptions, PartialRequest, RoomHistoryClient } from "./client.js";
 import { cancelledError, RoomNotFollowedError, VersionConflictError } from "./errors.js";
+import type { WatchSelector } from "./watch-cursors.js";
 import { MirroredRoom } from "./mirror-room.js";
 import { DEFAULT_PAGE_SIZE, readWindow } from "./paging.js";
 import { afterFetch, nextStep } from "./window.js";
@@ -112,7 +113,11 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     // Cursors start at 0: the server answers every room that has history with a RESYNC, which loads it.
     this.stream = client.watch([...this.rooms.keys()], {
       progressIntervalMs: options.progressIntervalMs,
-      onCreated: (versions) => versions.forEach((v) => this.rooms.get(v.roomId)?.setTarget(v.version)),
+      // A room a prefix or namespace selector found joins the mirror here (the watch follows it already).
+      onCreated: (versions) => versions.forEach((v) => {
+        if (!this.rooms.has(v.roomId) && this.stream.cursor(v.roomId) !== undefined) this.addRoom(v.roomId);
+        this.rooms.get(v.roomId)?.setTarget(v.version);
+      }),
       onReconnect: (err, delayMs) => this.warn(err, `watch reconnecting in ${Math.round(delayMs)} ms`),
       // A room the server will not follow (an invalid id, out of scope, past the limit) fails alone.
       onCancelled: (c) => {
@@ -132,6 +137,35 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     for (const id of added) this.addRoom(id);
     this.stream.add(added);
     await Promise.all(roomIds.map((id) => this.room(id).whenLoaded()));
+  }
+
+  /**
+   * Holds every room whose id starts with `prefix`, or of `namespace`, now and later (rooms created or
+   * moved in join the mirror as the server finds them; a room that leaves the namespace is dropped, and
+   * getMessages on it then throws RoomNotFollowedError). Resolves once the rooms there are now are loaded.
+   */
+  async followSelector(selector: WatchSelector): Promise<void> {
+    if (this.closing.signal.aborted) throw new Error("mirror closed");
+    this.stream.follow(selector);
+    // The server answers requests in order: once this progress is back, the selector's rooms are on the stream.
+    await this.stream.requestProgress();
+    const found = this.stream.rooms.filter((id) => !this.rooms.has(id));
+    for (const id of found) this.addRoom(id);
+    await Promise.all(found.map((id) => this.room(id).whenLoaded()));
+  }
+
+  /** Stops following a selector and forgets the rooms only it brought in. */
+  unfollowSelector(selector: WatchSelector): void {
+    const before = new Set(this.rooms.keys());
+    this.stream.unfollow(selector);
+    const gone = [...before].filter((id) => this.stream.cursor(id) === undefined);
+    for (const id of gone) this.forgetRoom(id);
+  }
+
+  private forgetRoom(roomId: string): void {
+    this.rooms.get(roomId)?.fail(new RoomNotFollowedError(roomId));
+    this.rooms.delete(roomId);
+    this.compaction.forget(roomId);
   }
 
   /** Stops following rooms and forgets their windows. */

@@ -74,6 +74,8 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private readonly foundBy = new Map<string, string>();
   private readonly progressWaiters = new Map<number, { resolve(mark: Date | undefined): void; reject(err: Error): void }>();
   private requestIds = 0;
+  /** Waiting for a stream to open (requestProgress between streams); woken by openOnce and close. */
+  private openWaiters: (() => void)[] = [];
   /** The newest watermark the server vouched for: every change committed before it has been received. */
   watermark?: Date;
   private readonly buffer: Item[] = [];
@@ -157,8 +159,13 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
    * Asks the server for the stream's watermark now; resolves with it (undefined when the server cannot
    * vouch for one yet). Rejects with UnavailableError when the stream fails first.
    */
-  requestProgress(): Promise<Date | undefined> {
-    if (!this.call) return Promise.reject(new UnavailableError(status.UNAVAILABLE, "no watch stream is open"));
+  async requestProgress(): Promise<Date | undefined> {
+    // Between streams (or before the first), the request waits for the next one to open.
+    while (!this.call) {
+      if (this.closed) throw new UnavailableError(status.UNAVAILABLE, "the watch is closed");
+      this.start();
+      await new Promise<void>((resolve) => this.openWaiters.push(resolve));
+    }
     const requestId = ++this.requestIds;
     return new Promise((resolve, reject) => {
       this.progressWaiters.set(requestId, { resolve, reject });
@@ -220,6 +227,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
     }
     this.poke();
     this.wake();
+    for (const wake of this.openWaiters.splice(0)) wake();
     this.onClose(this);
   }
 
@@ -263,6 +271,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
   private openOnce(): Promise<{ reason: EndReason; confirmed: boolean }> {
     const call = this.raw.watchRooms();
     this.call = call;
+    for (const wake of this.openWaiters.splice(0)) wake();
     this.streams++;
     this.createdSeen = false;
     const write = (r: DeepPartial<WatchRoomsRequest>) => call.write(WatchRoomsRequest.fromPartial(r));
