@@ -51,8 +51,7 @@ describe("WatchStream over WatchRooms", () => {
     stream.follow({ prefix: "pre/" });
     const before = Date.now();
     await client.appendMessages({ roomId: "pre/new", messages: [user("1")] });
-    const change = (await stream.next()).value;
-    expect(change).toMatchObject({ roomId: "pre/new", version: 1 });
+    expect((await stream.next()).value).toMatchObject({ roomId: "pre/new", version: 1 });
     const mark = await stream.requestProgress();
     expect(mark!.getTime()).toBeGreaterThanOrEqual(before - 1);
     expect(stream.watermark).toEqual(mark);
