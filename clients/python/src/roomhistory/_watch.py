@@ -5,7 +5,9 @@ of each room it has delivered); when the stream breaks (UNAVAILABLE: a disconnec
 shutdown; the server ending it; or no message at all for three progress intervals), it is reopened after
 a jittered exponential backoff, and the server reports anything missed since the cursors as a RESYNC.
 Versions delivered per room strictly increase (the one exception: a room the server's store lost).
-Any other failure (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...) would fail again: it is raised.
+Any other failure (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...) would fail again: it is raised. Streams are
+WatchRooms streams: rooms and prefix/namespace selectors are added and removed on the open stream, and a
+room the server refuses (invalid id, out of scope, past the limit) is cancelled alone (``on_cancelled``).
 """
 
 from __future__ import annotations
@@ -227,8 +229,8 @@ class WatchResumer:
 class WatchStream(Iterator[change_pb2.RoomChange]):
     """A blocking iterator of RoomChange that resumes by itself; `cancel()` (from any thread) ends it.
 
-    Iteration raises a RoomHistoryError only for a failure that retrying cannot fix (e.g. an invalid
-    room id); it stops cleanly after `cancel()`.
+    Iteration raises a RoomHistoryError only for a failure that retrying cannot fix (a room the server
+    refuses is cancelled alone, see ``on_cancelled``); it stops cleanly after `cancel()`.
     """
 
     def __init__(self, open_channel: Callable[[], grpc.Channel], owns_channel: bool, resumer: WatchResumer) -> None:

@@ -21,7 +21,7 @@ _CANCELLED = object()
 class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
     """An async iterator of RoomChange that resumes by itself (see RoomHistoryClient.watch).
 
-    ``add()``/``remove()`` change the rooms of the open watch (the stream is reopened with them; rooms
+    ``add()``/``remove()`` change the rooms of the open watch (on the open WatchRooms stream; rooms
     already watched keep their cursor). ``aclose()``, the client's ``close()``, or cancelling the consuming
     task ends it; iteration raises a RoomHistoryError only for a failure that retrying cannot fix.
     """

@@ -97,7 +97,7 @@ class AsyncRoomMirror:
         await self.close()
 
     async def follow(self, *room_ids: str) -> None:
-        """Reads and then follows more rooms (the one watch stream is reopened with them)."""
+        """Reads and then follows more rooms (added on the one open watch stream)."""
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         histories = await asyncio.gather(*(read_window_async(self._client, r, page_size=self._page_size) for r in added))
         for room_id, history in zip(added, histories, strict=True):

@@ -87,7 +87,7 @@ class RoomMirror:
         self.close()
 
     def follow(self, *room_ids: str) -> None:
-        """Reads and then follows more rooms (the one watch stream is reopened with them)."""
+        """Reads and then follows more rooms (added on the one open watch stream)."""
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         for room_id in added:
             history = read_window(self._client, room_id, page_size=self._page_size)
