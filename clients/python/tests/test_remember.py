@@ -29,7 +29,9 @@ from roomhistory import (
 from roomhistory.convert import from_datetime
 
 UTC = datetime.timezone.utc
-NOW = datetime.datetime.now(UTC).replace(microsecond=0)
+def now() -> datetime.datetime:
+    """The clock now (taken when a test needs it: a module-level instant goes stale in a long session)."""
+    return datetime.datetime.now(UTC).replace(microsecond=0)
 
 
 def turn(text: str, sender: str = "", role: Role = Role.ROLE_USER, at: datetime.datetime | None = None) -> Message:
@@ -103,8 +105,8 @@ def test_a_settled_room_is_summarised_once(client: RoomHistoryClient, room: str)
     ns = enabled_namespace(client)
     client.update_room_metadata(room, namespace=ns, title="Billing")
     client.append_messages(room, [turn("my invoice is wrong", "u1"), turn("fixed", role=Role.ROLE_ASSISTANT)])
-    assert not client.list_rooms_needing_summary(ns, as_of=NOW).rooms  # not idle yet
-    later = NOW + datetime.timedelta(minutes=6)
+    assert not client.list_rooms_needing_summary(ns, as_of=now()).rooms  # not idle yet
+    later = now() + datetime.timedelta(minutes=6)
     (needing,) = client.list_rooms_needing_summary(ns, as_of=later).rooms
     history = client.get_history(room)
     assert (needing.room_id, needing.version, needing.summarized_version) == (room, history.version, 0)
@@ -139,14 +141,14 @@ def test_a_disabled_bank_refuses_summaries(client: RoomHistoryClient, room: str)
 
 def test_old_summaries_roll_up_into_a_day(client: RoomHistoryClient) -> None:
     ns = enabled_namespace(client, max_tokens=20)
-    old = NOW - datetime.timedelta(days=3)
+    old = now() - datetime.timedelta(days=3)
     for i in range(3):
         r = unique("room")
         client.update_room_metadata(r, namespace=ns)
         v = client.append_messages(r, [turn(f"question {i}", "u1", at=old)]).version
         words = " ".join(f"word{j}" for j in range(12))
         client.put_conversation_summary(r, f"- {words} {i}", v, last_turn_at=old)
-    plan = client.plan_rollup(ns, as_of=NOW)
+    plan = client.plan_rollup(ns, as_of=now())
     assert plan.total_tokens > plan.max_tokens * 1.25 and plan.groups
     group = plan.groups[0]
     assert getattr(group, "from") == MemoryGranularity.MEMORY_GRANULARITY_CONVERSATION
@@ -166,7 +168,7 @@ async def test_the_asyncio_client_has_every_new_method(aclient: AsyncRoomHistory
     assert meta.metadata.title == "async"
     version = (await aclient.append_messages(room, [turn("hi", "u1")])).version
     assert [r.room_ids for r in [await aclient.list_rooms(namespace=ns)]] == [[room]]
-    later = NOW + datetime.timedelta(minutes=11)
+    later = now() + datetime.timedelta(minutes=11)
     assert [r.room_id for r in (await aclient.list_rooms_needing_summary(ns, as_of=later)).rooms] == [room]
     put = await aclient.put_conversation_summary(room, "- said hi", version)
     assert put.created

@@ -148,8 +148,10 @@ async def test_a_room_not_followed_by_the_async_mirror(aclient: AsyncRoomHistory
 
 def test_rooms_added_to_and_removed_from_an_open_watch(client: RoomHistoryClient) -> None:
     a, b = unique("add-a"), unique("add-b")
-    created = threading.Event()
-    with client.watch([a], progress_interval=0.5, on_created=lambda *_: created.set()) as stream:
+    created, removed = threading.Event(), threading.Event()
+    # On the open WatchRooms stream: an add is answered by `created`, a remove by `cancelled` (REMOVED).
+    with client.watch([a], progress_interval=0.5, on_created=lambda *_: created.set(),
+                      on_cancelled=lambda _: removed.set()) as stream:
         got: list[tuple[str, int]] = []
         reader = threading.Thread(target=lambda: got.extend((c.room_id, c.version) for c in stream), daemon=True)
         reader.start()
@@ -161,9 +163,8 @@ def test_rooms_added_to_and_removed_from_an_open_watch(client: RoomHistoryClient
         client.append_messages(b, [user("b1")])
         client.append_messages(a, [user("a1")])
         _wait(lambda: len(got) == 2)
-        created.clear()
         stream.remove([a])
-        assert created.wait(10)
+        assert removed.wait(10)
         client.append_messages(a, [user("a2")])
         client.append_messages(b, [user("b2")])
         _wait(lambda: len(got) == 3)
@@ -174,8 +175,9 @@ def test_rooms_added_to_and_removed_from_an_open_watch(client: RoomHistoryClient
 
 async def test_rooms_added_to_and_removed_from_an_open_async_watch(aclient: AsyncRoomHistoryClient) -> None:
     a, b = unique("aadd-a"), unique("aadd-b")
-    created = asyncio.Event()
-    stream = aclient.watch([a], progress_interval=0.5, on_created=lambda *_: created.set())
+    created, removed = asyncio.Event(), asyncio.Event()
+    stream = aclient.watch([a], progress_interval=0.5, on_created=lambda *_: created.set(),
+                           on_cancelled=lambda _: removed.set())
     got: list[tuple[str, int]] = []
     arrived = asyncio.Event()
 
@@ -194,9 +196,8 @@ async def test_rooms_added_to_and_removed_from_an_open_async_watch(aclient: Asyn
         await aclient.append_messages(b, [user("b1")])
         await aclient.append_messages(a, [user("a1")])
         await _await(lambda: len(got) == 2, arrived)
-        created.clear()
         stream.remove([a])
-        await asyncio.wait_for(created.wait(), 10)
+        await asyncio.wait_for(removed.wait(), 10)
         await aclient.append_messages(a, [user("a2")])
         await aclient.append_messages(b, [user("b2")])
         await _await(lambda: len(got) == 3, arrived)
