@@ -51,7 +51,11 @@ export function isoToInstant(text: string): Instant | undefined {
 }
 
 export function nowInstant(): Instant {
-  const ms = Date.now();
+  return msToInstant(Date.now());
+}
+
+/** A time in ms since the epoch as an Instant. */
+export function msToInstant(ms: number): Instant {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 

@@ -8,7 +8,7 @@ import { DomainError, invalid } from "../domain/errors.js";
 import type { HistoryStore, RoomAnnouncement, RoomQuery } from "../store/store.js";
 import { checkRoomId, type Limits } from "../wire/validate.js";
 import type { AnnouncementListener, WatchHub } from "./hub.js";
-import type { Cursor, WatchSession } from "./session.js";
+import { progressInterval, type Cursor, type WatchSession } from "./session.js";
 
 /** Prefix and namespace selectors one stream may hold. */
 export const MAX_SELECTORS = 16;
@@ -76,8 +76,8 @@ export class RoomsStream implements AnnouncementListener {
       return;
     }
     if (request.options) {
-      const ms = request.options.progressIntervalMs;
-      this.session.setOptions({ progressMs: Math.min(60_000, Math.max(100, ms || 5000)), versionsOnly: request.options.versionsOnly });
+      const { progressIntervalMs, versionsOnly } = request.options;
+      this.session.setOptions({ progressMs: progressInterval(progressIntervalMs), versionsOnly });
       return;
     }
     throw invalid("request", "one of add, remove, progress and options must be set");
@@ -129,9 +129,13 @@ export class RoomsStream implements AnnouncementListener {
       return { reason: WatchCancelReason.WATCH_CANCEL_REASON_OUT_OF_SCOPE, message: `${roomId} is outside the token's rooms` };
     }
     if (!this.session.follows(roomId) && this.session.roomCount + adding >= this.limits.maxWatchRooms) {
-      return { reason: WatchCancelReason.WATCH_CANCEL_REASON_LIMIT, message: `the stream already follows ${this.limits.maxWatchRooms} rooms, the most allowed` };
+      return this.roomLimit();
     }
     return undefined;
+  }
+
+  private roomLimit(): Refusal {
+    return { reason: WatchCancelReason.WATCH_CANCEL_REASON_LIMIT, message: `the stream already follows ${this.limits.maxWatchRooms} rooms, the most allowed` };
   }
 
   /** The add's selector, or undefined when it is refused (answered with a `cancelled`). */
@@ -207,8 +211,7 @@ export class RoomsStream implements AnnouncementListener {
       if (this.session.follows(id)) {
         this.session.addSource(id, sel.key);
       } else if (this.session.roomCount + adding.length + fresh.length >= this.limits.maxWatchRooms) {
-        this.cancel({ roomId: id, prefix: sel.prefix, namespace: sel.namespace, reason: WatchCancelReason.WATCH_CANCEL_REASON_LIMIT,
-          message: `the stream already follows ${this.limits.maxWatchRooms} rooms, the most allowed`, requestId: sel.requestId });
+        this.cancel({ roomId: id, prefix: sel.prefix, namespace: sel.namespace, ...this.roomLimit(), requestId: sel.requestId });
       } else {
         fresh.push({ roomId: id, knownVersion: 0, source: sel.key });
       }

@@ -1,7 +1,7 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { WatchRoomsResponse } from "@roomhistory/client/gen/roomhistory/v1/room_history_service.js";
 import type { WatchChange } from "../wire/change.js";
-import { nowInstant, type Instant } from "../domain/timestamps.js";
+import { msToInstant, nowInstant } from "../domain/timestamps.js";
 import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js";
 import type { WatchHub, Watcher } from "./hub.js";
 import { encodedChange, toRoomChange } from "../wire/to-proto.js";
@@ -17,6 +17,13 @@ export interface SessionOptions {
   progressMs: number;
   /** Changes go out without their entries (messages_omitted). */
   versionsOnly: boolean;
+}
+
+const DEFAULT_PROGRESS_MS = 5000;
+
+/** progress_interval_ms as Watch and WatchRooms read it: zero means 5000, clamped to [100, 60000]. */
+export function progressInterval(ms: number): number {
+  return Math.min(60_000, Math.max(100, ms || DEFAULT_PROGRESS_MS));
 }
 
 /** A room to follow with the version the client holds, and why ("id" unless a selector found it). */
@@ -276,7 +283,7 @@ export class WatchSession implements Watcher {
     }
     if (this.closed || (mark === undefined && requestId === 0 && !this.hub.confirmed(rooms))) return;
     if (mark !== undefined) this.watermark = Math.max(this.watermark, mark);
-    const watermark: Instant | undefined = this.watermark ? instantOf(this.watermark) : undefined;
+    const watermark = this.watermark ? msToInstant(this.watermark) : undefined;
     this.write({ progress: { sentAt: nowInstant(), watermark, requestId } });
   }
 
@@ -290,8 +297,4 @@ export class WatchSession implements Watcher {
     this.hub.leave(this, [...this.sources.keys()]);
     this.onClose(this);
   }
-}
-
-function instantOf(ms: number): Instant {
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }

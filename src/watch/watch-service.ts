@@ -6,14 +6,7 @@ import type { HistoryStore } from "../store/store.js";
 import { checkRoomId, type Limits } from "../wire/validate.js";
 import { WatchHub } from "./hub.js";
 import { RoomsStream } from "./rooms-stream.js";
-import { WatchSession, type WatchCall } from "./session.js";
-
-const DEFAULT_PROGRESS_MS = 5000;
-
-/** progress_interval_ms as both RPCs read it: zero means 5000, clamped to [100, 60000]. */
-export function progressInterval(ms: number): number {
-  return Math.min(60_000, Math.max(100, ms || DEFAULT_PROGRESS_MS));
-}
+import { progressInterval, WatchSession, type WatchCall } from "./session.js";
 
 /** The Watch and WatchRooms RPCs: check requests, open sessions on the process's hub, end them all on shutdown. */
 export class WatchService {
@@ -47,7 +40,7 @@ export class WatchService {
    */
   async openRooms(requests: AsyncIterable<WatchRoomsRequest>, call: ServerDuplexStream<unknown, WatchRoomsResponse>): Promise<void> {
     // The duplex stream writes and emits as the server stream does (its event overloads differ in type only).
-    const session = this.session(call as unknown as WatchCall, DEFAULT_PROGRESS_MS, false);
+    const session = this.session(call as unknown as WatchCall, progressInterval(0), false);
     const stream = new RoomsStream(session, this.hub, this.store, this.limits, this.logger);
     try {
       for await (const request of requests) {

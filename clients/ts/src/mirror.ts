@@ -120,12 +120,7 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
       }),
       onReconnect: (err, delayMs) => this.warn(err, `watch reconnecting in ${Math.round(delayMs)} ms`),
       // A room the server will not follow (an invalid id, out of scope, past the limit) fails alone.
-      onCancelled: (c) => {
-        if (!c.roomId) return;
-        this.rooms.get(c.roomId)?.fail(cancelledError(c));
-        this.rooms.delete(c.roomId);
-        this.compaction.forget(c.roomId);
-      },
+      onCancelled: (c) => c.roomId && this.forgetRoom(c.roomId, cancelledError(c)),
     });
     void this.pump();
   }
@@ -162,17 +157,16 @@ export class RoomMirror extends EventEmitter<RoomMirrorEvents> {
     for (const id of gone) this.forgetRoom(id);
   }
 
-  private forgetRoom(roomId: string): void {
-    this.rooms.get(roomId)?.fail(new RoomNotFollowedError(roomId));
+  /** Drops a room's window; whoever waits on it gets `err`. */
+  private forgetRoom(roomId: string, err: Error = new RoomNotFollowedError(roomId)): void {
+    this.rooms.get(roomId)?.fail(err);
     this.rooms.delete(roomId);
     this.compaction.forget(roomId);
   }
 
   /** Stops following rooms and forgets their windows. */
   unfollow(...roomIds: string[]): void {
-    for (const id of roomIds) this.rooms.get(id)?.fail(new RoomNotFollowedError(id));
-    for (const id of roomIds) this.rooms.delete(id);
-    for (const id of roomIds) this.compaction.forget(id);
+    for (const id of roomIds) this.forgetRoom(id);
     this.stream.remove(roomIds);
   }
 
