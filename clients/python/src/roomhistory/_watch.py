@@ -207,7 +207,7 @@ class WatchResumer:
         """Seconds to wait before reopening after a stream ended; raises the typed error if it is final.
         A RESOURCE_EXHAUSTED with a RetryInfo (the token's cap on open watches) waits the server's delay
         (_retry.resume_delay; clients/testdata/watch-vectors.json, `retry_info`)."""
-        if err is not None and not idle and not is_transient(err):
+        if err is not None and not idle and not is_transient(err) and not _lost_write(err):
             failure = error_from_rpc(err)
             delay = resume_delay(failure, self.backoff.next_delay())
             if delay is None:
@@ -224,6 +224,15 @@ class WatchResumer:
         delay = self.backoff.next_delay()
         log.info("watch stream lost (%s); resuming in %.2fs from %d cursors", why, delay, len(self.cursors))
         return delay
+
+
+def _lost_write(err: grpc.RpcError) -> bool:
+    """grpc.aio reports a request written as the server ends the stream (e.g. refusing it for the token's
+    cap) as INTERNAL "Internal error from Core" in place of the server's status (grpc/grpc#36066): the
+    real status is unknown, so the stream is lost, not refused; the next stream hears the server again."""
+    code, details = getattr(err, "code", None), getattr(err, "details", None)
+    return (callable(code) and code() == grpc.StatusCode.INTERNAL
+            and callable(details) and details() == "Internal error from Core")
 
 
 class WatchStream(Iterator[change_pb2.RoomChange]):
