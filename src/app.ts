@@ -4,6 +4,7 @@ import pino, { type Logger } from "pino";
 import type { Config, RedisConnection } from "./config.js";
 import { PromptTemplates } from "./prompt/templates.js";
 import { startServer, type RunningServer } from "./server/server.js";
+import { startObservability } from "./observability/index.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { HistoryStore } from "./store/store.js";
@@ -138,6 +139,7 @@ export function createLogger(level: string): Logger {
 export async function startApp(config: Config, logger: Logger): Promise<RunningServer> {
   const { store, availability, bank } = createBackend(config, logger);
   const templates = new PromptTemplates(config.templatesDir, config.defaultTemplate);
+  const observability = await startObservability(config, logger);
   const app = await startServer({
     store, bank, templates, limits: config.limits, logger, shutdownGraceMs: config.shutdownGraceMs,
     availability: availability && ((listener: (up: boolean) => void) => availability.onChange(listener)),
@@ -146,8 +148,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
     auth: config.auth,
     tls: config.tls,
     reflection: config.reflection,
-  }, config.listen);
-  return config.legacyBridge ? withLegacyBridge(app, config, logger) : app;
+    interceptors: observability.interceptors,
+  }, config.listen).catch(async (err: Error) => {
+    await observability.close();
+    throw err;
+  });
+  observability.attach(app);
+  const observed = withClose(app, () => observability.close());
+  return config.legacyBridge ? withLegacyBridge(observed, config, logger) : observed;
 }
 
 /** Starts the legacy bridge (README, "Mixed fleets"); a bridge that cannot start stops the server. */
@@ -161,6 +169,12 @@ async function withLegacyBridge(app: RunningServer, config: Config, logger: Logg
   });
   let stopping: Promise<void> | undefined;
   return { ...app, shutdown: () => (stopping ??= bridge.close().then(() => app.shutdown())) };
+}
+
+/** The server, whose shutdown also runs `close` once it has drained. */
+function withClose(app: RunningServer, close: () => Promise<void>): RunningServer {
+  let stopping: Promise<void> | undefined;
+  return { ...app, shutdown: () => (stopping ??= app.shutdown().finally(close)) };
 }
 
 function isRoomId(roomId: string): boolean {

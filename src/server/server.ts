@@ -1,5 +1,5 @@
 import { notImplemented } from "../domain/errors.js";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServerInterceptor } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { RoomHistoryHandlers } from "../service/room-history.js";
@@ -54,6 +54,8 @@ export interface ServerDeps {
    * carry no namespace record and imports refuse them.
    */
   bank?: BankStore;
+  /** Interceptors before the auth interceptor, outermost first (src/observability: traces, metrics). */
+  interceptors?: ServerInterceptor[];
 }
 
 export interface RunningServer {
@@ -74,7 +76,7 @@ export async function startServer(deps: ServerDeps, address: string): Promise<Ru
   const tls = deps.tls && serverTls(deps.tls, deps.logger, deps.tlsReloadIntervalMs);
   const auth = deps.auth && new Auth(deps.auth, deps.logger);
   const server = new Server({
-    interceptors: auth ? [authInterceptor(auth)] : [],
+    interceptors: [...(deps.interceptors ?? []), ...(auth ? [authInterceptor(auth)] : [])],
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.keepalive_time_ms": 60_000,
     "grpc.keepalive_timeout_ms": 20_000,

@@ -3,7 +3,7 @@
  * called through the typed functions of redis-bank.ts. Each takes one namespace's keys only.
  */
 import type { Cluster, Redis, Result } from "ioredis";
-import { loadScript } from "../redis/scripts.js";
+import { defineScript } from "../redis/scripts.js";
 
 /** The first element of a bank script's reply; includes/bank.lua lists the same numbers. */
 export enum BankCode {
@@ -27,10 +27,7 @@ const BANK_SCRIPTS = {
 } as const;
 
 export function defineBankScripts(redis: Redis | Cluster): void {
-  for (const [name, file] of Object.entries(BANK_SCRIPTS)) {
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-    redis.defineCommand(name, { numberOfKeys, lua: loadScript(file) });
-  }
+  for (const [name, file] of Object.entries(BANK_SCRIPTS)) defineScript(redis, name, file);
 }
 
 /** A bank script's raw reply (bank-read-2.lua nests two lists). */

@@ -4,7 +4,7 @@
  */
 import type { Cluster, Redis, Result } from "ioredis";
 import type { RoomMetadataData } from "../metadata-types.js";
-import { loadScript, ScriptCode, type Reply } from "./scripts.js";
+import { defineScript, ScriptCode, type Reply } from "./scripts.js";
 import { headArgv, headKeys, type Committed, type Conflict, type MutationHead } from "./script-calls.js";
 import { createdAtOf, metadataFromFields } from "./metadata-fields.js";
 
@@ -18,7 +18,7 @@ declare module "ioredis" {
 
 /** Registers update-room-metadata-5.lua (five keys: includes/common.lua). */
 export function defineMetadataScripts(redis: Client): void {
-  redis.defineCommand("rhUpdateRoomMetadata", { numberOfKeys: 5, lua: loadScript("update-room-metadata-5.lua") });
+  defineScript(redis, "rhUpdateRoomMetadata", "update-room-metadata-5.lua");
 }
 
 /** The fields an update replaces; undefined fields are kept. */

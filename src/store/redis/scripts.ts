@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Redis, Cluster, Result } from "ioredis";
+import { instrumentScript } from "../../observability/script-observers.js";
 
 /** Result codes of the Lua scripts (first element of their reply); see includes/common.lua. */
 export enum ScriptCode {
@@ -54,10 +55,17 @@ const SCRIPTS = {
  * through their typed functions in script-calls.ts, which name their arguments and their replies.
  */
 export function defineScripts(redis: Redis | Cluster): void {
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-    redis.defineCommand(name, { numberOfKeys, lua: loadScript(file) });
-  }
+  for (const [name, file] of Object.entries(SCRIPTS)) defineScript(redis, name, file);
+}
+
+/**
+ * Registers one script as the command `name` (its key count read from the file name), watched by the
+ * observers of src/observability/script-observers.ts (metrics, traces).
+ */
+export function defineScript(redis: Redis | Cluster, name: string, file: string): void {
+  const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+  redis.defineCommand(name, { numberOfKeys, lua: loadScript(file) });
+  instrumentScript(redis, name);
 }
 
 /** A script's raw reply; script-calls.ts reads it into named fields. */
