@@ -50,6 +50,8 @@ export interface NamespaceKeys {
   pending: string;
   /** Hash: room id -> the room's version at its newest turn. */
   pendingVersions: string;
+  /** Hash: room id -> "covers version:ms" of its conversation entry a roll-up folded (bank-commit-3.lua). */
+  folded: string;
 }
 
 const RESERVED_SEGMENTS = new Set(["ver", "meta", "changes", "idem", "archive", "cursors"]);
@@ -122,6 +124,7 @@ export class KeySpace {
     const base = `${this.options.prefix}:{ns:${namespace}}`;
     return {
       options: `${base}:options`, bank: `${base}:bank`, pending: `${base}:pending`, pendingVersions: `${base}:pendingver`,
+      folded: `${base}:folded`,
     };
   }
 

@@ -8,7 +8,7 @@ import { dayKey } from "../../src/bank/periods.js";
 import type { PlannedGroup } from "../../src/bank/ladder.js";
 import type { PlanRef } from "../../src/bank/plan-token.js";
 import type { BankStore, SummaryPut } from "../../src/store/bank/bank-store.js";
-import { defaultOptions } from "../../src/store/bank/bank-store.js";
+import { defaultOptions, FOLD_WINDOW_MS } from "../../src/store/bank/bank-store.js";
 
 export type BankFactory = () => Promise<{ bank: BankStore; close: () => Promise<void> }>;
 
@@ -104,6 +104,24 @@ export function bankConformance(name: string, factory: BankFactory): void {
       const ids = (await bank.readBank("ns")).entries.map((e) => e.id).sort();
       expect(ids).toEqual(["conversation:new", `day:${dayKey(NOW - 2 * DAY)}`]);
       expect((await bank.plan("ns", NOW)).groups).toEqual([]);
+    }));
+
+    it("refuses a late summary of turns a roll-up folded, within the fold window", withBank(async (bank) => {
+      await enable(bank, "ns", 100);
+      await bank.putConversationSummary("ns", put("old1", 3, 60, 2), NOW);
+      await bank.putConversationSummary("ns", put("old2", 3, 60, 2), NOW);
+      await bank.putConversationSummary("ns", put("new", 3, 10, 0), NOW);
+      const plan = await bank.plan("ns", NOW);
+      await bank.commitRollup(refOf("ns", plan.groups[0]), { summary: "digest", tokenCount: 20 }, NOW);
+      // Another worker read old1 at version 3 before the roll-up: its summary must not come back.
+      const late = await bank.putConversationSummary("ns", put("old1", 3, 60, 2), NOW + 1).catch((e: DomainError) => e);
+      expect(late).toMatchObject({ code: "SUMMARY_OUTDATED", metadata: { covers_version: "3" } });
+      expect(await reason(bank.putConversationSummary("ns", put("old1", 2, 60, 2), NOW + 1))).toBe("SUMMARY_OUTDATED");
+      // New turns since (a newer version) are summarised; after the window, even version 3 again.
+      expect((await bank.putConversationSummary("ns", put("old1", 4), NOW + 2)).created).toBe(true);
+      expect((await bank.putConversationSummary("ns", put("old2", 3), NOW + FOLD_WINDOW_MS)).created).toBe(true);
+      const counted = (await bank.readBank("ns")).entries.reduce((n, e) => n + e.sourceMessageCount, 0);
+      expect(counted).toBe(20);
     }));
 
     it("folds into the existing digest of the period", withBank(async (bank) => {

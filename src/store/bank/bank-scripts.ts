@@ -19,10 +19,10 @@ const BANK_SCRIPTS = {
   rhBankNoteTurn: "bank-note-turn-3.lua",
   rhBankPending: "bank-pending-3.lua",
   rhBankForget: "bank-forget-2.lua",
-  rhBankPutSummary: "bank-put-summary-4.lua",
+  rhBankPutSummary: "bank-put-summary-5.lua",
   rhBankRead: "bank-read-2.lua",
   rhBankSettle: "bank-settle-2.lua",
-  rhBankCommit: "bank-commit-2.lua",
+  rhBankCommit: "bank-commit-3.lua",
   rhBankImport: "bank-import-2.lua",
 } as const;
 

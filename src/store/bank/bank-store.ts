@@ -22,6 +22,14 @@ export interface PendingRoom {
   summarizedVersion: number;
 }
 
+/**
+ * How long a roll-up's marker of a folded conversation entry refuses a summary of the same (or an
+ * older) room version: long enough for any worker that read the room before the roll-up to have put
+ * its summary (a model call takes minutes at most); after it, a room whose versions restarted (deleted
+ * and recreated after its tombstone expired) is summarised normally again.
+ */
+export const FOLD_WINDOW_MS = 3_600_000;
+
 /** A conversation summary to store; the service has counted its tokens and found its period. */
 export interface SummaryPut {
   roomId: string;

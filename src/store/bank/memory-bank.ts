@@ -7,7 +7,7 @@ import { planLadder, totalTokens } from "../../bank/ladder.js";
 import type { PlanRef } from "../../bank/plan-token.js";
 import type { BankData, BankEntryData, NamespaceOptionsData } from "./bank-types.js";
 import {
-  conversationId, defaultOptions, type BankStore, type CommitOutcome, type PendingRoom, type PlanOutcome, type SummaryPut,
+  conversationId, defaultOptions, FOLD_WINDOW_MS, type BankStore, type CommitOutcome, type PendingRoom, type PlanOutcome, type SummaryPut,
 } from "./bank-store.js";
 
 interface Namespace {
@@ -16,6 +16,8 @@ interface Namespace {
   dropped: number;
   entries: Map<string, BankEntryData>;
   pending: Map<string, { version: number; atMs: number }>;
+  /** Conversation entries a roll-up folded, by room: as the folded hash of bank-commit-3.lua. */
+  folded: Map<string, { version: number; atMs: number }>;
 }
 
 export class MemoryBank implements BankStore {
@@ -23,7 +25,7 @@ export class MemoryBank implements BankStore {
 
   private space(namespace: string): Namespace {
     let s = this.spaces.get(namespace);
-    if (!s) this.spaces.set(namespace, (s = { compressing: false, dropped: 0, entries: new Map(), pending: new Map() }));
+    if (!s) this.spaces.set(namespace, (s = { compressing: false, dropped: 0, entries: new Map(), pending: new Map(), folded: new Map() }));
     return s;
   }
 
@@ -77,6 +79,11 @@ export class MemoryBank implements BankStore {
     const id = conversationId(put.roomId);
     const old = s.entries.get(id);
     if (old && old.coversVersion > put.coversVersion) return Promise.reject(summaryOutdated(put.roomId, old.coversVersion));
+    const folded = old ? undefined : s.folded.get(put.roomId);
+    if (folded && put.coversVersion <= folded.version && nowMs - folded.atMs < FOLD_WINDOW_MS) {
+      return Promise.reject(summaryOutdated(put.roomId, folded.version));
+    }
+    s.folded.delete(put.roomId);
     const entry: BankEntryData = {
       id, granularity: "conversation", periodKey: put.periodKey, roomId: put.roomId, summary: put.summary,
       tokenCount: put.tokenCount, sourceMessageCount: put.sourceMessageCount, lastSourceAt: put.lastSourceAt,
@@ -125,7 +132,11 @@ export class MemoryBank implements BankStore {
       lastSourceAt: Math.max(...merged.map((e) => e.lastSourceAt)), createdAt: folded?.createdAt ?? nowMs,
       updatedAt: nowMs, coversVersion: 0, revision: (folded?.revision ?? 0) + 1,
     };
-    for (const src of plan.sources) s.entries.delete(src.id);
+    for (const src of plan.sources) {
+      const e = s.entries.get(src.id)!;
+      if (e.granularity === "conversation" && e.roomId) s.folded.set(e.roomId, { version: e.coversVersion, atMs: nowMs });
+      s.entries.delete(src.id);
+    }
     s.entries.set(digestId, entry);
     return Promise.resolve({ digest: { ...entry }, sourcesReplaced: plan.sources.length, totalTokens: totalTokens([...s.entries.values()]) });
   }

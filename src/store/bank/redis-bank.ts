@@ -11,7 +11,7 @@ import type { PlanRef } from "../../bank/plan-token.js";
 import { KeySpace, type KeyOptions, type NamespaceKeys } from "../keys.js";
 import type { BankData, BankEntryData, NamespaceOptionsData } from "./bank-types.js";
 import {
-  defaultOptions, type BankStore, type CommitOutcome, type PendingRoom, type PlanOutcome, type SummaryPut,
+  defaultOptions, FOLD_WINDOW_MS, type BankStore, type CommitOutcome, type PendingRoom, type PlanOutcome, type SummaryPut,
 } from "./bank-store.js";
 import { BankCode, defineBankScripts, type BankReply } from "./bank-scripts.js";
 
@@ -73,8 +73,8 @@ export class RedisBank implements BankStore {
       summary: put.summary, tokenCount: put.tokenCount, sourceMessageCount: put.sourceMessageCount,
       lastSourceAt: put.lastSourceAt, updatedAt: nowMs, coversVersion: put.coversVersion,
     };
-    const reply = await this.redis.rhBankPutSummary(k.options, k.bank, k.pending, k.pendingVersions,
-      put.roomId, JSON.stringify(body), put.coversVersion, nowMs);
+    const reply = await this.redis.rhBankPutSummary(k.options, k.bank, k.pending, k.pendingVersions, k.folded,
+      put.roomId, JSON.stringify(body), put.coversVersion, nowMs, FOLD_WINDOW_MS);
     if (reply[0] === BankCode.BANK_DISABLED) throw bankDisabled("room_id", namespace);
     if (reply[0] === BankCode.SUMMARY_OUTDATED) throw summaryOutdated(put.roomId, Number(reply[1]));
     ok(reply);
@@ -124,7 +124,7 @@ export class RedisBank implements BankStore {
       id, granularity: plan.to, periodKey: plan.periodKey, roomId: "", summary: digest.summary,
       tokenCount: digest.tokenCount, updatedAt: nowMs, coversVersion: 0,
     };
-    const reply = await this.redis.rhBankCommit(k.options, k.bank, id, plan.foldedRevision, JSON.stringify(body), nowMs,
+    const reply = await this.redis.rhBankCommit(k.options, k.bank, k.folded, id, plan.foldedRevision, JSON.stringify(body), nowMs,
       ...plan.sources.flatMap((s) => [s.id, String(s.revision)]));
     switch (reply[0]) {
       case BankCode.BANK_DISABLED: throw bankDisabled("plan", plan.namespace);
