@@ -107,11 +107,16 @@ function withCallCredentials(perCall: CallCredentials): Interceptor {
   );
 }
 
-/** Whether `address` ("host:port", "[::1]:port", optionally "dns:" or "ipv4:"/"ipv6:" prefixed) is loopback. */
+/**
+ * Whether `address` ("host:port", "[::1]:port", optionally "dns:" or "ipv4:"/"ipv6:" prefixed) is loopback;
+ * an "ipv4:"/"ipv6:" list of several addresses (for load balancing) is loopback when every one is.
+ */
 export function isLoopback(address: string): boolean {
   const target = address.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
-  const host = target.startsWith("[") ? target.slice(1, target.indexOf("]")) : target.replace(/:\d+$/, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return target.split(",").every((one) => {
+    const host = one.startsWith("[") ? one.slice(1, one.indexOf("]")) : one.replace(/:\d+$/, "");
+    return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  });
 }
 
 /** The environment variables trustFromEnv reads that name PEM files, and the TlsOptions key each fills. */

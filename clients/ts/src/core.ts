@@ -37,6 +37,13 @@ export interface RoomHistoryClientOptions {
    * that throws fails the attempt with UNAVAILABLE (a call that is safe to repeat is retried, asking again).
    */
   tokenProvider?: TokenProvider;
+  /**
+   * loadBalancing is the gRPC policy across the addresses the target resolves to: "round_robin" spreads
+   * calls and watches over every replica (a target such as "dns:///roomhistory.internal:50051" or
+   * "ipv4:10.0.0.1:50051,10.0.0.2:50051"); "pick_first", grpc's default, sends everything to the first
+   * that answers. A "grpc.service_config" in channelOptions wins over it.
+   */
+  loadBalancing?: "round_robin" | "pick_first";
   /** channelOptions are passed to grpc-js as they are (e.g. "grpc.keepalive_time_ms"). */
   channelOptions?: Partial<ClientOptions>;
 }
@@ -68,6 +75,11 @@ export type UnaryMethod =
 type Callback<Res> = (err: Error | null, res: Res) => void;
 type RawUnary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: Callback<Res>) => { cancel(): void };
 
+/** A gRPC service config choosing the load-balancing policy (grpc-js reads it from the channel option). */
+function serviceConfig(policy: "round_robin" | "pick_first"): string {
+  return JSON.stringify({ loadBalancingConfig: [{ [policy]: {} }] });
+}
+
 /** A window of up to 1000 messages of up to 1 MiB each is larger than gRPC's 4 MiB default. */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
@@ -96,6 +108,7 @@ export abstract class ClientCore {
       "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
       "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
       ...trust.options,
+      ...(options.loadBalancing && { "grpc.service_config": serviceConfig(options.loadBalancing) }),
       ...options.channelOptions,
     });
   }

@@ -21,9 +21,14 @@ TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 def is_loopback(target: str) -> bool:
     """Whether ``target`` ("host:port", "[::1]:port", optionally "dns:"/"ipv4:"/"ipv6:" prefixed) is a
-    loopback address (127.0.0.0/8, ::1, localhost)."""
+    loopback address (127.0.0.0/8, ::1, localhost); an "ipv4:"/"ipv6:" list of several addresses (for load
+    balancing) is loopback when every one is."""
     target = re.sub(r"^(dns:(//[^/]*/)?|ipv4:|ipv6:)", "", target)
-    host = target[1 : target.find("]")] if target.startswith("[") else re.sub(r":\d+$", "", target)
+    return all(_loopback_host(one) for one in target.split(","))
+
+
+def _loopback_host(address: str) -> bool:
+    host = address[1 : address.find("]")] if address.startswith("[") else re.sub(r":\d+$", "", address)
     return host in ("localhost", "::1") or re.fullmatch(r"127\.\d+\.\d+\.\d+", host) is not None
 
 
