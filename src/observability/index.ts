@@ -1,0 +1,37 @@
+/**
+ * Metrics and traces, both off unless configured (README "Metrics", "Traces"). startApp starts them
+ * before the server so their interceptors see every call, and attaches them to the running server for
+ * what they read at scrape time (open watches, subscriptions).
+ */
+import type { ServerInterceptor } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { RunningServer } from "../server/server.js";
+
+/** One part of observability (metrics or tracing), as startObservability starts it. */
+export interface ObservabilityPart {
+  /** Outermost first; installed before the auth interceptor, so refused calls are seen too. */
+  interceptor?: ServerInterceptor;
+  /** The server is running: read what only it knows. */
+  attach?(app: RunningServer): void;
+  /** Flush and stop (after the server has drained). */
+  close(): Promise<void>;
+}
+
+export interface Observability {
+  interceptors: ServerInterceptor[];
+  attach(app: RunningServer): void;
+  close(): Promise<void>;
+}
+
+/** Starts what the config turns on; with nothing configured, no interceptor and no cost per call. */
+export async function startObservability(config: Config, logger: Logger): Promise<Observability> {
+  const parts: ObservabilityPart[] = [];
+  void config;
+  void logger;
+  return {
+    interceptors: parts.flatMap((p) => (p.interceptor ? [p.interceptor] : [])),
+    attach: (app) => { for (const p of parts) p.attach?.(app); },
+    close: async () => { await Promise.all(parts.map((p) => p.close())); },
+  };
+}
