@@ -18,7 +18,7 @@ interface Parity {
 
 /** Every key of the option types, as the compiler sees them: adding an option without listing it fails tsc. */
 const CLIENT_OPTIONS: Record<keyof RoomHistoryClientOptions, true> = {
-  timeoutMs: true, backoff: true, credentials: true, tls: true, token: true, tokenProvider: true, channelOptions: true,
+  timeoutMs: true, backoff: true, credentials: true, tls: true, token: true, tokenProvider: true, channelOptions: true, loadBalancing: true,
 };
 const TLS_OPTIONS: Record<keyof TlsOptions, true> = { ca: true, cert: true, key: true, serverName: true };
 const optionNames = [

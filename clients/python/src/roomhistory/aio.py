@@ -16,7 +16,7 @@ from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_saf
 from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCancelled, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
-from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options
+from .client import DEFAULT_TARGET, DEFAULT_TIMEOUT, WATCH_CHANNEL_OPTIONS, channel_options, load_balancing_options
 from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
 from .v1 import export_pb2 as export
 from .v1 import metadata_pb2 as meta
@@ -32,8 +32,8 @@ class AsyncRoomHistoryClient(AsyncMethods):
     raises a :class:`roomhistory.errors.RoomHistoryError` subclass on failure; calls that are safe to repeat
     (reads, appends with their idempotency key, mutations given an expected_version) are retried as in
     RoomHistoryClient. TLS and token arguments as in RoomHistoryClient; ``token_provider`` may also be a
-    coroutine function, then run on the event loop the client is made in. Use ``async with``, or await
-    :meth:`close`.
+    coroutine function, then run on the event loop the client is made in; ``load_balancing`` as in
+    RoomHistoryClient. Use ``async with``, or await :meth:`close`.
     """
 
     def __init__(
@@ -51,13 +51,14 @@ class AsyncRoomHistoryClient(AsyncMethods):
         retry: RetryPolicy = DEFAULT_POLICY,
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
+        load_balancing: str | None = None,
     ) -> None:
         credentials, trust_options = channel_trust(
             target, credentials=credentials, root_certificates=root_certificates, private_key=private_key,
             certificate_chain=certificate_chain, tls_server_name=tls_server_name, token=token,
             token_provider=token_provider, loop=_running_loop(), channel_given=channel is not None,
         )
-        opts = channel_options(retry, [*trust_options, *options])
+        opts = channel_options(retry, [*trust_options, *load_balancing_options(load_balancing), *options])
 
         def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
             if credentials:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -43,6 +44,17 @@ def channel_options(retry: RetryPolicy, extra: Sequence[tuple[str, Any]]) -> lis
     return [o for o in own if o[0] not in names] + list(extra)
 
 
+def load_balancing_options(policy: str | None) -> list[tuple[str, Any]]:
+    """The channel option choosing grpc's load-balancing policy over the addresses the target resolves to
+    ("round_robin" spreads calls over every replica; "pick_first", grpc's default, uses the first that
+    answers); a "grpc.service_config" in ``options`` wins over it."""
+    if policy is None:
+        return []
+    if policy not in ("round_robin", "pick_first"):
+        raise ValueError(f"load_balancing: {policy!r} is not 'round_robin' or 'pick_first'")
+    return [("grpc.service_config", json.dumps({"loadBalancingConfig": [{policy: {}}]}))]
+
+
 #: A watch's channel has a subchannel pool of its own: it gets its own connection, which it can drop and
 #: replace when its stream goes silent (a dead connection would otherwise be reused by the next stream).
 WATCH_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (("grpc.use_local_subchannel_pool", 1),)
@@ -65,6 +77,11 @@ class RoomHistoryClient(SyncMethods):
     ``grpc.ssl_channel_credentials()``: the system's roots). ``token`` (or ``token_provider``, called
     before every call and watch reconnect) is sent as ``authorization: Bearer <token>``, only over TLS or
     to a loopback target (ValueError otherwise).
+
+    Several replicas: ``load_balancing="round_robin"`` with a target that resolves to all of them
+    (``dns:///roomhistory.internal:50051``, or ``ipv4:10.0.0.1:50051,10.0.0.2:50051``) spreads the calls
+    over them; each watch opens a channel of its own, which reaches one replica and resumes on another
+    when that one goes away.
     """
 
     def __init__(
@@ -82,13 +99,14 @@ class RoomHistoryClient(SyncMethods):
         retry: RetryPolicy = DEFAULT_POLICY,
         options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
+        load_balancing: str | None = None,
     ) -> None:
         credentials, trust_options = channel_trust(
             target, credentials=credentials, root_certificates=root_certificates, private_key=private_key,
             certificate_chain=certificate_chain, tls_server_name=tls_server_name, token=token,
             token_provider=token_provider, channel_given=channel is not None,
         )
-        opts = channel_options(retry, [*trust_options, *options])
+        opts = channel_options(retry, [*trust_options, *load_balancing_options(load_balancing), *options])
 
         def open_channel(extra: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
             if credentials:
