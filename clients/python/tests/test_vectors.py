@@ -15,6 +15,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 import roomhistory
 from roomhistory import AsyncRoomHistoryClient, RoomHistoryClient, RoomHistoryError
+from roomhistory._resume import WatchResumer
 from roomhistory._retry import (
     MAX_RETRY_INFO_DELAY,
     RETRYABLE_CODES,
@@ -24,7 +25,6 @@ from roomhistory._retry import (
     retry_safe,
     retry_wait,
 )
-from roomhistory._watch import WatchResumer
 from roomhistory._window import Fetch, RoomWindow, after_fetch, next_step
 from roomhistory.errors import error_from_rpc
 from roomhistory.v1 import change_pb2

@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from ._watch import Rooms, WatchResumer
+from ._resume import Rooms, WatchResumer
 from .v1 import change_pb2
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
