@@ -153,8 +153,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningS
     await observability.close();
     throw err;
   });
-  observability.attach(app);
-  const observed = withClose(app, () => observability.close());
+  const observed = { ...withClose(app, () => observability.close()), metricsAddress: observability.metricsAddress };
+  observability.attach(observed);
   return config.legacyBridge ? withLegacyBridge(observed, config, logger) : observed;
 }
 

@@ -54,6 +54,8 @@ export interface Config {
   reflection: boolean;
   /** How Redis connections encrypt and log in, over what ROOMHISTORY_REDIS_URL itself says. */
   redisConnection: RedisConnection;
+  /** Serve Prometheus metrics at http://<this>/metrics (ROOMHISTORY_METRICS_LISTEN, host:port); off when unset. */
+  metricsListen?: string;
 }
 
 /** Redis TLS (PEM file paths) and credentials: the only way to give them to a cluster's seeds. */
@@ -210,6 +212,16 @@ function settings(env: Env): Config {
     allowInsecure: bool(env, "ROOMHISTORY_ALLOW_INSECURE", false),
     reflection: bool(env, "ROOMHISTORY_REFLECTION", D.DEFAULT_REFLECTION),
     redisConnection: redisConnection(env),
+    metricsListen: hostPort(env, "ROOMHISTORY_METRICS_LISTEN"),
   };
+}
+
+/** An optional "host:port" setting ("[::1]:9464" for IPv6); port 0 picks a free port. */
+function hostPort(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new Error(`${name} must be host:port (e.g. 127.0.0.1:9464), not ${JSON.stringify(value)}`);
+  return value;
 }
 

@@ -29,6 +29,7 @@ logger.info(
     tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
     reflection: config.reflection,
     tokens: config.auth ? config.auth.tokensFile : "off (every caller may call every RPC)",
+    metrics: app.metricsAddress ? `http://${app.metricsAddress}/metrics` : "off",
   },
   config.redisUrl || config.redisCluster
     ? `roomhistory serving on ${app.address} with the Redis store`

@@ -7,6 +7,7 @@ import type { ServerInterceptor } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { RunningServer } from "../server/server.js";
+import { startMetrics } from "./metrics.js";
 
 /** One part of observability (metrics or tracing), as startObservability starts it. */
 export interface ObservabilityPart {
@@ -20,6 +21,8 @@ export interface ObservabilityPart {
 
 export interface Observability {
   interceptors: ServerInterceptor[];
+  /** Where /metrics is served, when metrics are on. */
+  metricsAddress?: string;
   attach(app: RunningServer): void;
   close(): Promise<void>;
 }
@@ -27,10 +30,11 @@ export interface Observability {
 /** Starts what the config turns on; with nothing configured, no interceptor and no cost per call. */
 export async function startObservability(config: Config, logger: Logger): Promise<Observability> {
   const parts: ObservabilityPart[] = [];
-  void config;
-  void logger;
+  const metrics = config.metricsListen ? await startMetrics(config.metricsListen, logger) : undefined;
+  if (metrics) parts.push(metrics);
   return {
     interceptors: parts.flatMap((p) => (p.interceptor ? [p.interceptor] : [])),
+    metricsAddress: metrics?.address,
     attach: (app) => { for (const p of parts) p.attach?.(app); },
     close: async () => { await Promise.all(parts.map((p) => p.close())); },
   };

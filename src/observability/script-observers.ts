@@ -24,15 +24,17 @@ export function observeScripts(observer: ScriptObserver): () => void {
 type Command = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
 /**
- * Wraps the command `name` that `redis.defineCommand` installed, so observers see every call. Calls in a
- * pipeline or MULTI are not wrapped (none of the store's script calls uses one).
+ * Wraps the command `name` that `redis.defineCommand` installed, so observers see every call made on
+ * `redis`. Calls queued on a pipeline or MULTI by hand are not observed (the store makes none).
  */
 export function instrumentScript(redis: Redis | Cluster, name: string): void {
   const commands = redis as unknown as Record<string, Command>;
   const run = commands[name];
   if (typeof run !== "function") throw new Error(`instrumentScript: ${name} is not defined`);
   commands[name] = function observed(this: unknown, ...args: unknown[]): Promise<unknown> {
-    if (observers.length === 0) return run.apply(this, args);
+    // ioredis copies the command onto its pipelines (auto-pipelining calls it there): only the call on
+    // the client itself is observed, once.
+    if (observers.length === 0 || this !== redis) return run.apply(this, args);
     const ends = observers.map((observe) => observe(name));
     const reply = run.apply(this, args);
     reply.then(() => { for (const end of ends) end(); }, (err: unknown) => { for (const end of ends) end(err); });

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { Status } from "@roomhistory/client/gen/google/rpc/status.js";
 import { ErrorInfo } from "@roomhistory/client/gen/google/rpc/error_details.js";
 import { DomainError, type DomainErrorCode } from "../domain/errors.js";
+import { hooks } from "../observability/hooks.js";
 
 export const ERROR_DOMAIN = "roomhistory.v1";
 
@@ -34,6 +35,7 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   }
   if (err.code === "UNAVAILABLE") logger.warn({ method, cause: (err as { cause?: Error }).cause?.message }, err.message);
   const code = STATUS_OF[err.code];
+  if (code === status.ABORTED) hooks.aborted(err.code);
   const info = ErrorInfo.encode({ reason: err.code, domain: ERROR_DOMAIN, metadata: err.metadata }).finish();
   const details = Status.encode({
     code,

@@ -65,6 +65,8 @@ export interface RunningServer {
   watch: WatchService;
   /** The tokens in force (reload on SIGHUP), when auth is on. */
   auth?: Auth;
+  /** Where Prometheus metrics are served (ROOMHISTORY_METRICS_LISTEN, the port bound), when on. */
+  metricsAddress?: string;
   /** Health NOT_SERVING, watches ended with UNAVAILABLE, in-flight calls finished, store closed. */
   shutdown(): Promise<void>;
   /** Reads the TLS files now (SIGHUP); true when new connections now get a new certificate. */

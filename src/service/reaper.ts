@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { HistoryStore } from "../store/store.js";
+import { hooks } from "../observability/hooks.js";
 
 /**
  * The server's own schedule of ReapIdleRooms: every interval, the rooms past their retention are
@@ -26,6 +27,7 @@ export class Reaper {
     this.running = true;
     try {
       const r = await this.store.reapIdle({ maxIdleSeconds: 0, dryRun: false, limit: 1000 });
+      hooks.roomsReaped(r.roomIds.length);
       if (r.roomIds.length) this.logger.info({ rooms: r.roomIds.length, more: r.more }, "expired idle rooms");
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "reaping idle rooms failed; trying again next interval");

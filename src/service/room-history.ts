@@ -31,6 +31,7 @@ import {
   memoryBankBlock, memoryBankVars, startBankRead, withMemoryBank, withMemoryBankTokens, type MemoryBankBlock,
 } from "./render-memory.js";
 import type { BankStore } from "../store/bank/bank-store.js";
+import { hooks } from "../observability/hooks.js";
 
 
 /** What a reply carries besides its messages, at most: the version and a page token. */
@@ -203,6 +204,7 @@ export class RoomHistoryHandlers {
   async reapIdleRooms(req: pb.ReapIdleRoomsRequest): Promise<pb.ReapIdleRoomsResponse> {
     const limit = Math.min(req.limit || 1000, 10_000);
     const r = await this.store.reapIdle({ maxIdleSeconds: req.maxIdleSeconds, dryRun: req.dryRun, limit });
+    if (!req.dryRun) hooks.roomsReaped(r.roomIds.length);
     return { roomIds: r.roomIds, count: r.roomIds.length, more: r.more };
   }
 

@@ -257,6 +257,8 @@ export interface RoomAnnouncement {
 /** The store's change feed. One subscription per room per process, whatever the number of watchers. */
 export interface ChangeFeed {
   setListener(listener: ChangeListener): void;
+  /** Rooms whose changes this process is subscribed to now (metrics). */
+  readonly subscriptions: number;
   /** Resolves once changes of the room are being received. */
   subscribe(roomId: string): Promise<void>;
   unsubscribe(roomId: string): Promise<void>;

@@ -257,6 +257,11 @@ export class WatchHub implements ChangeListener {
     return at;
   }
 
+  /** The store feed's room subscriptions (one per watched room, while it is being subscribed or held). */
+  get feedSubscriptions(): number {
+    return this.store.feed.subscriptions;
+  }
+
   get watchedRooms(): number {
     return this.rooms.size;
   }

@@ -6,6 +6,7 @@ import { coalesce, entriesBytes, MAX_PENDING_BYTES, resync } from "./coalesce.js
 import type { WatchHub, Watcher } from "./hub.js";
 import { encodedChange, toRoomChange } from "../wire/to-proto.js";
 import type { Encoded } from "../wire/encoded.js";
+import { hooks } from "../observability/hooks.js";
 
 /**
  * The stream a session writes to: Watch's or WatchRooms'. WatchRoomsResponse is WatchResponse plus
@@ -138,11 +139,11 @@ export class WatchSession implements Watcher {
   private confirm(c: Cursor, current: number): void {
     if (!this.sources.has(c.roomId)) return; // removed while its versions were read
     this.sent.set(c.roomId, current);
-    if (c.knownVersion !== current) this.write({ change: toRoomChange(resync(c.roomId, c.knownVersion, current)) });
+    if (c.knownVersion !== current) this.writeResync(resync(c.roomId, c.knownVersion, current));
     else if (this.hub.mayDiffer(c.roomId, current)) {
       // Same number, maybe not the same history (a failover lost writes and the version was reused):
       // a RESYNC down to 0 makes the client refetch the room whatever it holds.
-      this.write({ change: toRoomChange(resync(c.roomId, current, 0)) });
+      this.writeResync(resync(c.roomId, current, 0));
       this.sent.set(c.roomId, 0);
     }
     // What was delivered before this read is at most as new as the read: only what is newer is news.
@@ -179,6 +180,7 @@ export class WatchSession implements Watcher {
     // it) behind a change the client would skip as not newer than what it has.
     const keepDown = waiting && waiting.version < waiting.previousVersion && change.version <= waiting.previousVersion;
     if (!keepDown) {
+      if (waiting) hooks.changesMerged();
       let next = waiting ? coalesce(waiting, change) : change;
       // A slow stream's held-back entries stay bounded: past the budget a change waits as a RESYNC.
       const others = this.pendingBytes - (waiting ? entriesBytes(waiting) : 0);
@@ -230,7 +232,13 @@ export class WatchSession implements Watcher {
       // fields: they are the room's state at change.version.
       const next = change.previousVersion === sent ? change : { ...resync(roomId, sent, change.version), agent: change.agent };
       this.write(encodedChange(next));
+      hooks.changeSent(next);
     }
+  }
+
+  private writeResync(change: WatchChange): void {
+    this.write({ change: toRoomChange(change) });
+    hooks.changeSent(change);
   }
 
   /** Writes an answer of its own (WatchRooms' `cancelled`); in order with everything else. */

@@ -10,6 +10,10 @@ export class MemoryFeed implements ChangeFeed {
     this.listener = listener;
   }
 
+  get subscriptions(): number {
+    return this.rooms.size;
+  }
+
   async subscribe(roomId: string): Promise<void> {
     this.rooms.add(roomId);
   }

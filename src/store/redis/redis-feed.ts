@@ -131,6 +131,10 @@ export class RedisFeed implements ChangeFeed {
   }
 
   /** Resolves once the room's changes are being received; UNAVAILABLE when that is not confirmed in time. */
+  get subscriptions(): number {
+    return this.subs.size;
+  }
+
   subscribe(roomId: string): Promise<void> {
     const channel = this.keys.room(roomId).channel;
     let sub = this.subs.get(channel);

@@ -44,6 +44,7 @@ import type { TurnObserver } from "../metadata-types.js";
 import type { ImportMode, ImportOutcome, RoomData } from "../transfer-types.js";
 import { exportRoom as exportRoomWhole, importRoom as importRoomWhole, type RedisTransferAccess } from "./transfer.js";
 import type { ArchiveQuery } from "../store.js";
+import { hooks } from "../../observability/hooks.js";
 
 export interface RedisStoreOptions extends StoreOptions, KeyOptions {
   logger: Logger;
@@ -138,6 +139,7 @@ export class RedisStore implements HistoryStore {
     const reply = await this.run(READ, () => scripts.readRoom(this.redis, {
       keys: k, cachedEpoch: tag?.epoch ?? "", cachedVersion: cached?.snapshot.version ?? 0, cachedLength: tag?.length ?? 0,
     }));
+    hooks.readCache(reply.hit && tag !== undefined);
     if (reply.hit && tag) return this.withCalibration(roomId, cached!.snapshot, tag, reply);
     const raws = reply.entries;
     const own = reply.ttl === "" ? undefined : Number(reply.ttl);
@@ -443,7 +445,10 @@ export class RedisStore implements HistoryStore {
       if (entry) entries.push(entry);
       else corrupt++;
     }
-    if (corrupt) this.options.logger.warn({ roomId, corrupt }, "skipped corrupted history entries");
+    if (corrupt) {
+      hooks.corruptedSkipped(corrupt);
+      this.options.logger.warn({ roomId, corrupt }, "skipped corrupted history entries");
+    }
     return entries;
   }
 }
