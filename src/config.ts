@@ -56,6 +56,16 @@ export interface Config {
   redisConnection: RedisConnection;
   /** Serve Prometheus metrics at http://<this>/metrics (ROOMHISTORY_METRICS_LISTEN, host:port); off when unset. */
   metricsListen?: string;
+  /** Export traces over OTLP/HTTP (the standard OTEL_* variables); off without an endpoint. */
+  tracing?: TracingConfig;
+}
+
+/** Where traces go and under what service name. */
+export interface TracingConfig {
+  /** The OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces". */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME, default "roomhistory". */
+  serviceName: string;
 }
 
 /** Redis TLS (PEM file paths) and credentials: the only way to give them to a cluster's seeds. */
@@ -213,7 +223,21 @@ function settings(env: Env): Config {
     reflection: bool(env, "ROOMHISTORY_REFLECTION", D.DEFAULT_REFLECTION),
     redisConnection: redisConnection(env),
     metricsListen: hostPort(env, "ROOMHISTORY_METRICS_LISTEN"),
+    tracing: tracing(env),
   };
+}
+
+/**
+ * The OpenTelemetry SDK's own variables: an endpoint turns traces on, OTEL_SDK_DISABLED=true or
+ * OTEL_TRACES_EXPORTER=none turns them off again.
+ */
+function tracing(env: Env): TracingConfig | undefined {
+  if (env.OTEL_SDK_DISABLED?.toLowerCase() === "true" || env.OTEL_TRACES_EXPORTER?.toLowerCase() === "none") return undefined;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined);
+  if (!tracesUrl) return undefined;
+  if (!/^https?:\/\/[^/]/.test(tracesUrl)) throw new Error(`the OTLP traces endpoint must be an http(s) URL, not ${JSON.stringify(tracesUrl)}`);
+  return { tracesUrl, serviceName: env.OTEL_SERVICE_NAME || "roomhistory" };
 }
 
 /** An optional "host:port" setting ("[::1]:9464" for IPv6); port 0 picks a free port. */

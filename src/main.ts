@@ -30,6 +30,7 @@ logger.info(
     reflection: config.reflection,
     tokens: config.auth ? config.auth.tokensFile : "off (every caller may call every RPC)",
     metrics: app.metricsAddress ? `http://${app.metricsAddress}/metrics` : "off",
+    traces: config.tracing ? config.tracing.tracesUrl : "off",
   },
   config.redisUrl || config.redisCluster
     ? `roomhistory serving on ${app.address} with the Redis store`

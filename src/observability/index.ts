@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { RunningServer } from "../server/server.js";
 import { startMetrics } from "./metrics.js";
+import { startTracing } from "./tracing.js";
 
 /** One part of observability (metrics or tracing), as startObservability starts it. */
 export interface ObservabilityPart {
@@ -29,7 +30,8 @@ export interface Observability {
 
 /** Starts what the config turns on; with nothing configured, no interceptor and no cost per call. */
 export async function startObservability(config: Config, logger: Logger): Promise<Observability> {
-  const parts: ObservabilityPart[] = [];
+  // Tracing first: its interceptor is the outermost, so its span covers the metrics and the auth checks.
+  const parts: ObservabilityPart[] = config.tracing ? [startTracing(config.tracing, logger)] : [];
   const metrics = config.metricsListen ? await startMetrics(config.metricsListen, logger) : undefined;
   if (metrics) parts.push(metrics);
   return {

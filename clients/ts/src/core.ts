@@ -4,7 +4,8 @@
  * The methods themselves live in layers above it (memory-bank.ts, transfer.ts, client.ts), so that no
  * file holds them all. TLS and the bearer token: src/auth.ts.
  */
-import { Metadata, status, type ChannelCredentials, type ClientOptions } from "@grpc/grpc-js";
+import { status, type ChannelCredentials, type Metadata, type ClientOptions } from "@grpc/grpc-js";
+import { callMetadata } from "./tracing.js";
 import { channelTrust, type TlsOptions, type TokenProvider } from "./auth.js";
 import * as pb from "./gen/roomhistory/v1/room_history_service.js";
 import { backoffOptions, retryCall, retrySafe, type BackoffOptions } from "./backoff.js";
@@ -139,7 +140,7 @@ export abstract class ClientCore {
       new Promise<Res>((resolve, reject) => {
         if (this.closed) return reject(new ClientClosedError());
         if (signal?.aborted) return reject(aborted(signal));
-        const call = fn(req, new Metadata(), { deadline }, (err, res) => {
+        const call = fn(req, callMetadata(), { deadline }, (err, res) => {
           signal?.removeEventListener("abort", cancel);
           if (!err) resolve(res);
           else if (signal?.aborted) reject(aborted(signal));

@@ -7,7 +7,8 @@
  * written to it as fast as it takes them (grpc-js flow control; `write` waits for "drain").
  */
 import { once } from "node:events";
-import { Metadata, type CallOptions as GrpcCallOptions, type ClientWritableStream } from "@grpc/grpc-js";
+import { type CallOptions as GrpcCallOptions, type ClientWritableStream } from "@grpc/grpc-js";
+import { callMetadata } from "./tracing.js";
 import { aborted, type CallOptions, type PartialRequest } from "./core.js";
 import { ClientClosedError, toRoomHistoryError, type RoomHistoryError } from "./errors.js";
 import { ExportRecord, ExportRoomsRequest, ImportRoomsRequest, type ImportRoomsResponse } from "./gen/roomhistory/v1/export.js";
@@ -41,7 +42,7 @@ export class TransferClient extends MemoryBankClient {
     if (this.closed) throw new ClientClosedError();
     const { signal } = opts;
     if (signal?.aborted) throw aborted(signal);
-    const call = this.raw.exportRooms(ExportRoomsRequest.fromPartial(selector), new Metadata(), this.streamOptions(opts));
+    const call = this.raw.exportRooms(ExportRoomsRequest.fromPartial(selector), callMetadata(), this.streamOptions(opts));
     const cancel = () => call.cancel();
     const untrack = this.trackStream(cancel);
     signal?.addEventListener("abort", cancel, { once: true });
@@ -75,7 +76,7 @@ export class TransferClient extends MemoryBankClient {
     let ended = false;
     let call!: ClientWritableStream<ImportRoomsRequest>;
     const done = new Promise<ImportRoomsResponse>((resolve, reject) => {
-      call = this.raw.importRooms(new Metadata(), this.streamOptions(opts), (err, res) => {
+      call = this.raw.importRooms(callMetadata(), this.streamOptions(opts), (err, res) => {
         ended = true;
         if (err) reject(this.streamError(err, signal));
         else resolve(res);

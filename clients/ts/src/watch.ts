@@ -7,6 +7,7 @@
  * version is lost and none is delivered twice.
  */
 import { status, type ClientDuplexStream } from "@grpc/grpc-js";
+import { callMetadata } from "./tracing.js";
 import type { RoomChange } from "./gen/roomhistory/v1/change.js";
 import {
   WatchCancelReason, WatchRoomsRequest, type DeepPartial, type RoomHistoryServiceClient, type RoomVersion,
@@ -269,7 +270,7 @@ export class WatchStream implements AsyncIterableIterator<RoomChange> {
    * again under it, so it stays that selector's); resolves when it ends, with why.
    */
   private openOnce(): Promise<{ reason: EndReason; confirmed: boolean }> {
-    const call = this.raw.watchRooms();
+    const call = this.raw.watchRooms(callMetadata());
     this.call = call;
     for (const wake of this.openWaiters.splice(0)) wake();
     this.streams++;
