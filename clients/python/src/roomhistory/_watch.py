@@ -19,6 +19,7 @@ from ._resume import (
     WatchResumer,
     selector_key,
 )
+from ._tracing import call_metadata
 from .v1 import change_pb2
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -166,7 +167,7 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         self._requests = requests
         for request in self._resumer.requests():
             requests.put(request)
-        self._call = stub.WatchRooms(iter(requests))
+        self._call = stub.WatchRooms(iter(requests), metadata=call_metadata())
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch_idle, name="roomhistory-watchdog", daemon=True)
             self._watchdog.start()

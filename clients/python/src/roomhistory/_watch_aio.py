@@ -10,6 +10,7 @@ import grpc
 import grpc.aio
 
 from ._resume import Rooms, WatchResumer
+from ._tracing import call_metadata
 from .v1 import change_pb2
 from .v1 import room_history_service_pb2 as pb
 from .v1 import room_history_service_pb2_grpc as pb_grpc
@@ -129,7 +130,7 @@ class AsyncWatchStream(AsyncIterator[change_pb2.RoomChange]):
                 self._requests = requests = asyncio.Queue[pb.WatchRoomsRequest | None]()
                 for request in resumer.requests():
                     requests.put_nowait(request)
-                self._call = call = pb_grpc.RoomHistoryServiceStub(channel).WatchRooms(_drain(requests))
+                self._call = call = pb_grpc.RoomHistoryServiceStub(channel).WatchRooms(_drain(requests), metadata=call_metadata())
                 err: grpc.RpcError | None = None
                 idle = False
                 try:

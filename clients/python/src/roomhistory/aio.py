@@ -13,6 +13,7 @@ import grpc.aio
 from . import _requests
 from ._methods import AsyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
+from ._tracing import call_metadata
 from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCancelled, OnCreated, Rooms, WatchResumer
 from ._watch_aio import AsyncWatchStream
@@ -108,7 +109,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
                 raise ClientClosedError()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                return await method(request, timeout=remaining)
+                return await method(request, timeout=remaining, metadata=call_metadata())
             except grpc.RpcError as err:
                 error = error_from_rpc(err)
             except (asyncio.CancelledError, grpc.aio.UsageError) as err:
@@ -155,7 +156,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
         if self._closed:
             raise ClientClosedError()
         request = _requests.export_rooms(room_ids, namespace, all)
-        call = self._stub.ExportRooms(request, timeout=timeout)
+        call = self._stub.ExportRooms(request, timeout=timeout, metadata=call_metadata())
         try:
             async for response in call:
                 yield response.record
@@ -185,7 +186,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
                     yield _requests.import_request(item, expected_version, replace_existing)
 
         try:
-            response: export.ImportRoomsResponse = await self._stub.ImportRooms(requests(), timeout=timeout)
+            response: export.ImportRoomsResponse = await self._stub.ImportRooms(requests(), timeout=timeout, metadata=call_metadata())
         except grpc.RpcError as err:
             raise self._stream_error(err) from None
         except (asyncio.CancelledError, grpc.aio.UsageError) as err:

@@ -13,6 +13,7 @@ import grpc
 from . import _requests
 from ._methods import SyncMethods
 from ._retry import DEFAULT_POLICY, Backoff, RetryPolicy, retry_delay, retry_safe
+from ._tracing import call_metadata
 from ._trust import TokenProvider, channel_trust
 from ._watch import DEFAULT_PROGRESS_INTERVAL, OnCancelled, OnCreated, Rooms, WatchResumer, WatchStream
 from .errors import ClientClosedError, RoomHistoryError, error_from_rpc
@@ -156,7 +157,7 @@ class RoomHistoryClient(SyncMethods):
                 raise ClientClosedError()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                return method(request, timeout=remaining)
+                return method(request, timeout=remaining, metadata=call_metadata())
             except grpc.RpcError as err:
                 error = error_from_rpc(err)
             except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
@@ -207,7 +208,7 @@ class RoomHistoryClient(SyncMethods):
             raise ClientClosedError()
         request = _requests.export_rooms(room_ids, namespace, all)
         try:
-            call = self._stub.ExportRooms(request, timeout=timeout)
+            call = self._stub.ExportRooms(request, timeout=timeout, metadata=call_metadata())
         except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
             raise ClientClosedError() from err
         try:
@@ -236,7 +237,7 @@ class RoomHistoryClient(SyncMethods):
             raise ClientClosedError()
         requests = (_requests.import_request(r, expected_version, replace_existing) for r in records)
         try:
-            response: export.ImportRoomsResponse = self._stub.ImportRooms(requests, timeout=timeout)
+            response: export.ImportRoomsResponse = self._stub.ImportRooms(requests, timeout=timeout, metadata=call_metadata())
         except grpc.RpcError as err:
             raise self._stream_error(err) from None
         except ValueError as err:  # grpc's "Cannot invoke RPC on closed channel!"
