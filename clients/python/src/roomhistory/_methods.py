@@ -225,13 +225,17 @@ class SyncMethods:
         namespace: str = "",
         label: str = "",
         order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        prefix: str = "",
         timeout: float | None = None,
     ) -> pb.ListRoomsResponse:
         """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
         with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
-        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
-        filters and order, for the next page (or use iter_rooms for all of them)."""
-        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order)
+        only the rooms of that namespace / with that label, ``prefix`` only the ids starting with it. Pass
+        next_page_token back, with the same filters and order, for the next page (or use iter_rooms for all of
+        them)."""
+        request = pb.ListRoomsRequest(
+            page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix
+        )
         return self._unary(self._stub.ListRooms, request, timeout)
 
     def delete_room(
@@ -744,13 +748,17 @@ class AsyncMethods:
         namespace: str = "",
         label: str = "",
         order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        prefix: str = "",
         timeout: float | None = None,
     ) -> pb.ListRoomsResponse:
         """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
         with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
-        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
-        filters and order, for the next page (or use iter_rooms for all of them)."""
-        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order)
+        only the rooms of that namespace / with that label, ``prefix`` only the ids starting with it. Pass
+        next_page_token back, with the same filters and order, for the next page (or use iter_rooms for all of
+        them)."""
+        request = pb.ListRoomsRequest(
+            page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix
+        )
         return await self._unary(self._stub.ListRooms, request, timeout)
 
     async def delete_room(

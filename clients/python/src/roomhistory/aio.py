@@ -128,6 +128,7 @@ class AsyncRoomHistoryClient(AsyncMethods):
         namespace: str = "",
         label: str = "",
         order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        prefix: str = "",
         timeout: float | None = None,
     ) -> AsyncIterator[str]:
         """Every room id ListRooms lists (with its filters and order), page after page (``timeout`` per
@@ -135,7 +136,8 @@ class AsyncRoomHistoryClient(AsyncMethods):
         token = ""
         while True:
             page = await self.list_rooms(
-                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, timeout=timeout
+                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, prefix=prefix,
+                timeout=timeout,
             )
             for room_id in page.room_ids:
                 yield room_id

@@ -176,6 +176,7 @@ class RoomHistoryClient(SyncMethods):
         namespace: str = "",
         label: str = "",
         order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED,
+        prefix: str = "",
         timeout: float | None = None,
     ) -> Iterator[str]:
         """Every room id ListRooms lists (with its filters and order), page after page (``timeout`` per
@@ -183,7 +184,8 @@ class RoomHistoryClient(SyncMethods):
         token = ""
         while True:
             page = self.list_rooms(
-                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, timeout=timeout
+                page_size=page_size, page_token=token, namespace=namespace, label=label, order=order, prefix=prefix,
+                timeout=timeout,
             )
             yield from page.room_ids
             token = page.next_page_token
