@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^@roomhistory\/client\/gen\/(.*)$/, replacement: src("./clients/ts/src/gen/$1") },
       { find: /^@roomhistory\/client$/, replacement: src("./clients/ts/src/index.ts") },
+      { find: /^@roomhistory\/client\/langchain$/, replacement: src("./clients/ts/src/integrations/langchain.ts") },
     ],
   },
   test: {

@@ -132,6 +132,14 @@ if node --no-experimental-require-module -e 0 2>/dev/null; then
   grep -q 'is an ES module, which require() cannot load' <<<"$refused" || fail "require() without require(esm): $refused"
 fi
 say "CommonJS: require() gets the ES module (Node >= 20.19), else a message saying to import it"
+# The LangChain adapter: its own entry point, working once the app installs @langchain/core (an optional peer).
+(cd "$proj" && npm install --no-audit --no-fund --prefer-offline --loglevel=error "@langchain/core@$(node -p \
+  'require(process.argv[1]).devDependencies["@langchain/core"]' "$root/clients/ts/package.json")" >/dev/null)
+(cd "$proj" && node --input-type=module -e '
+  const { RoomHistoryChatMessageHistory } = await import("@roomhistory/client/langchain");
+  const { BaseListChatMessageHistory } = await import("@langchain/core/chat_history");
+  if (!(RoomHistoryChatMessageHistory.prototype instanceof BaseListChatMessageHistory)) process.exit(1);')
+say "LangChain: @roomhistory/client/langchain loads with @langchain/core installed"
 
 # --- the server package, started by its bin -------------------------------------------------------
 server_tgz="$(bash scripts/pack.sh server)"
