@@ -72,6 +72,8 @@ class WatchResumer:
         self.selectors: dict[str, tuple[str, str]] = {selector_key(p, ""): (p, "") for p in prefixes}
         self.selectors.update({selector_key("", n): ("", n) for n in namespaces})
         self.found_by: dict[str, str] = {}
+        #: The selectors the server has answered (``created``) at least once: their rooms are known.
+        self.answered: set[str] = set()
         # add()/remove() may come from another thread than the one reading the stream.
         self._lock = threading.Lock()
         if not self.cursors and not self.selectors:
@@ -182,6 +184,7 @@ class WatchResumer:
             # Rooms a selector found are new to this watch: followed from version 0 (a RESYNC loads them).
             key = selector_key(created.prefix, created.namespace)
             with self._lock:
+                self.answered.add(key)
                 for r in created.rooms:
                     if r.room_id not in self.cursors:
                         self.cursors[r.room_id] = 0

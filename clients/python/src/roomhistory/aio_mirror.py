@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from ._mirror_selectors import selector_loaded
 from ._paging import DEFAULT_PAGE_SIZE, read_window_async
+from ._resume import selector_key
 from ._retry import retry_until_cancelled
 from ._watch import DEFAULT_PROGRESS_INTERVAL
+from ._watch_aio import AsyncWatchStream
 from ._window import (
     CompactionWatch,
     MirrorState,
@@ -78,6 +81,11 @@ class AsyncRoomMirror:
         self._task: asyncio.Task[None] | None = None
         self._started = False
         self._failure: BaseException | None = None
+        self._stream: AsyncWatchStream | None = None
+        self._by_id: set[str] = set()
+        self._selectors: dict[str, tuple[str, str]] = {}
+        #: The version each room had when the server listed it (``created``): loaded once the copy has it.
+        self._announced: dict[str, int] = {}
 
     async def start(self) -> None:
         """Reads every room, then follows them; returns once the copies are loaded (raises if a read fails)."""
@@ -98,19 +106,53 @@ class AsyncRoomMirror:
 
     async def follow(self, *room_ids: str) -> None:
         """Reads and then follows more rooms (added on the one open watch stream)."""
+        self._by_id.update(room_ids)
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         histories = await asyncio.gather(*(read_window_async(self._client, r, page_size=self._page_size) for r in added))
         for room_id, history in zip(added, histories, strict=True):
             self._state.follow(room_id)
             await self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
-        if added or self._task is None:
+        if self._stream is None:
             await self._restart_watch()
+        elif added:
+            # From the version read: a change since then comes as a RESYNC, and the copy is read again.
+            self._stream.add({r: self._state.window(r).version for r in added})
 
     async def unfollow(self, *room_ids: str) -> None:
         """Stops following rooms and forgets their windows."""
+        self._by_id.difference_update(room_ids)
         for room_id in room_ids:
             self._state.unfollow(room_id)
-        await self._restart_watch()
+        if self._stream is not None:
+            self._stream.remove(room_ids)
+
+    async def follow_selector(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Holds every room whose id starts with ``prefix``, or of ``namespace``, now and later: rooms
+        created or moved in join the copy as the server finds them, a room moved out of the namespace is
+        dropped. Returns once the rooms there are now are loaded."""
+        self._selectors[selector_key(prefix, namespace)] = (prefix, namespace)
+        if self._stream is None:
+            await self._restart_watch()
+        else:
+            self._stream.follow(prefix=prefix, namespace=namespace)
+
+        def loaded() -> bool:
+            found = self._stream._found_by(prefix=prefix, namespace=namespace) if self._stream is not None else None
+            return self._failure is not None or selector_loaded(found, self._announced, self._state.windows)
+
+        async with self._changed:
+            await self._changed.wait_for(loaded)
+        self._raise_failure()
+
+    async def unfollow_selector(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Stops following a selector and forgets the rooms only it brought in."""
+        self._selectors.pop(selector_key(prefix, namespace), None)
+        stream = self._stream
+        if stream is None:
+            return
+        stream.unfollow(prefix=prefix, namespace=namespace)
+        for room_id in [r for r in self._state.windows if not stream._follows(r) and r not in self._by_id]:
+            self._state.unfollow(room_id)
 
     @property
     def rooms(self) -> list[str]:
@@ -200,7 +242,7 @@ class AsyncRoomMirror:
         """(Re)opens the one watch from the copies' versions; returns once the server confirmed it, so
         every later change reaches the mirror as a change."""
         await self._stop_watch()
-        if not (self._started and self._state.windows):
+        if not (self._started and (self._state.windows or self._selectors)):
             return
         created = asyncio.Event()
         self._task = task = asyncio.create_task(self._follow(created), name="roomhistory-mirror")
@@ -210,7 +252,7 @@ class AsyncRoomMirror:
         self._raise_failure()
 
     async def _stop_watch(self) -> None:
-        task, self._task = self._task, None
+        task, self._task, self._stream = self._task, None, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -218,8 +260,14 @@ class AsyncRoomMirror:
 
     async def _follow(self, created: asyncio.Event) -> None:
         try:
-            changes = self._client.watch(
-                self._state.versions(), progress_interval=self._progress_interval, on_created=lambda *_: created.set()
+            def on_created(rooms: list[pb.RoomVersion], _resumed: bool) -> None:
+                self._announced.update((r.room_id, r.version) for r in rooms)
+                created.set()
+
+            self._stream = changes = self._client.watch(
+                self._state.versions(), progress_interval=self._progress_interval, on_created=on_created,
+                prefixes=[p for p, _ in self._selectors.values() if p],
+                namespaces=[n for _, n in self._selectors.values() if n], on_cancelled=self._cancelled,
             )
             async with contextlib.aclosing(changes):  # closes the stream here, not at garbage collection
                 async for change in changes:
@@ -232,8 +280,22 @@ class AsyncRoomMirror:
             async with self._changed:
                 self._changed.notify_all()
 
+    def _cancelled(self, cancelled: pb.WatchCancelled) -> None:
+        """A room the server stopped following (it left a followed namespace, or was refused) leaves the copy."""
+        if cancelled.room_id:
+            self._state.unfollow(cancelled.room_id)
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
     async def _apply(self, change: change_pb2.RoomChange) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
+        if change.room_id not in self._state.windows:
+            if self._stream is None or not self._stream._follows(change.room_id):
+                return  # unfollowed meanwhile
+            self._state.follow(change.room_id)  # found by a selector: its RESYNC from 0 loads it
         # Recorded first, so needs_compaction() says it when a waiter for this version wakes.
         crossing = self._compaction.seen(change)
         fetch = await self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from ._mirror_selectors import selector_loaded
 from ._paging import DEFAULT_PAGE_SIZE, read_window
 from ._retry import retry_until_closed
-from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream
+from ._watch import DEFAULT_PROGRESS_INTERVAL, WatchStream, selector_key
 from ._window import (
     CompactionWatch,
     MirrorState,
@@ -68,6 +69,10 @@ class RoomMirror:
         self._stream: WatchStream | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
+        self._by_id: set[str] = set()
+        self._selectors: dict[str, tuple[str, str]] = {}
+        #: The version each room had when the server listed it (``created``): loaded once the copy has it.
+        self._announced: dict[str, int] = {}
 
     def start(self) -> None:
         """Reads every room, then follows them; returns once the copies are loaded (raises if a read fails)."""
@@ -88,21 +93,57 @@ class RoomMirror:
 
     def follow(self, *room_ids: str) -> None:
         """Reads and then follows more rooms (added on the one open watch stream)."""
+        self._by_id.update(room_ids)
         added = [r for r in dict.fromkeys(room_ids) if r not in self._state.windows]
         for room_id in added:
             history = read_window(self._client, room_id, page_size=self._page_size)
             with self._changed:
                 self._state.follow(room_id)
             self._updated(room_id, partial(self._state.replace, room_id, history), None, refetched=True)
-        if added or self._thread is None:
+        if self._stream is None:
             self._restart_watch()
+        elif added:
+            # From the version read: a change since then comes as a RESYNC, and the copy is read again.
+            self._stream.add({r: self.version(r) for r in added})
 
     def unfollow(self, *room_ids: str) -> None:
         """Stops following rooms and forgets their windows."""
+        self._by_id.difference_update(room_ids)
         with self._changed:
             for room_id in room_ids:
                 self._state.unfollow(room_id)
-        self._restart_watch()
+        if self._stream is not None:
+            self._stream.remove(room_ids)
+
+    def follow_selector(self, *, prefix: str = "", namespace: str = "", timeout: float | None = None) -> None:
+        """Holds every room whose id starts with ``prefix``, or of ``namespace``, now and later: rooms
+        created or moved in join the copy as the server finds them, a room moved out of the namespace is
+        dropped. Returns once the rooms there are now are loaded (TimeoutError after ``timeout``)."""
+        self._selectors[selector_key(prefix, namespace)] = (prefix, namespace)
+        if self._stream is None:
+            self._restart_watch()
+        else:
+            self._stream.follow(prefix=prefix, namespace=namespace)
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._failure is not None or self._loaded(prefix, namespace), timeout):
+                raise TimeoutError(f"the rooms of {prefix or namespace!r} were not all loaded in time")
+            self._raise_failure()
+
+    def unfollow_selector(self, *, prefix: str = "", namespace: str = "") -> None:
+        """Stops following a selector and forgets the rooms only it brought in."""
+        self._selectors.pop(selector_key(prefix, namespace), None)
+        stream = self._stream
+        if stream is None:
+            return
+        stream.unfollow(prefix=prefix, namespace=namespace)
+        with self._changed:
+            for room_id in [r for r in self._state.windows if not stream._follows(r) and r not in self._by_id]:
+                self._state.unfollow(room_id)
+
+    def _loaded(self, prefix: str, namespace: str) -> bool:
+        stream = self._stream
+        found = stream._found_by(prefix=prefix, namespace=namespace) if stream is not None else None
+        return selector_loaded(found, self._announced, self._state.windows)
 
     @property
     def rooms(self) -> list[str]:
@@ -187,16 +228,20 @@ class RoomMirror:
         self._stop_watch()
         created = threading.Event()
 
-        def on_created(*_: object) -> None:
+        def on_created(rooms: list[pb.RoomVersion], _resumed: bool) -> None:
             with self._changed:
+                for r in rooms:
+                    self._announced[r.room_id] = r.version
                 created.set()
                 self._changed.notify_all()
 
         with self._changed:
-            if not (self._started and self._state.windows):
+            if not (self._started and (self._state.windows or self._selectors)):
                 return
             self._stream = stream = self._client.watch(
-                self._state.versions(), progress_interval=self._progress_interval, on_created=on_created
+                self._state.versions(), progress_interval=self._progress_interval, on_created=on_created,
+                prefixes=[p for p, _ in self._selectors.values() if p],
+                namespaces=[n for _, n in self._selectors.values() if n], on_cancelled=self._cancelled,
             )
         self._thread = threading.Thread(target=self._follow, args=(stream,), name="roomhistory-mirror", daemon=True)
         self._thread.start()
@@ -222,8 +267,20 @@ class RoomMirror:
                 self._failure = err
                 self._changed.notify_all()
 
+    def _cancelled(self, cancelled: pb.WatchCancelled) -> None:
+        """A room the server stopped following (it left a followed namespace, or was refused) leaves the copy."""
+        if cancelled.room_id:
+            with self._changed:
+                self._state.unfollow(cancelled.room_id)
+                self._changed.notify_all()
+
     def _apply(self, change: change_pb2.RoomChange, stream: WatchStream) -> None:
         """Applies one change, or reads the room as _window says until the copy is settled."""
+        if change.room_id not in self._state.windows:
+            if not stream._follows(change.room_id):
+                return  # unfollowed meanwhile
+            with self._changed:  # found by a selector: it starts empty, and its RESYNC from 0 loads it
+                self._state.follow(change.room_id)
         # Recorded first, so needs_compaction() says it when a waiter for this version wakes.
         crossing = self._compaction.seen(change)
         fetch = self._updated(change.room_id, partial(self._state.take, change), change, refetched=False)
