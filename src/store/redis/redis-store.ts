@@ -28,6 +28,7 @@ import { guardRedis, type GuardOptions } from "./redis-errors.js";
 import { RedisFeed, feedTimings, type FeedOptions } from "./redis-feed.js";
 import { SnapshotCache, snapshotBytes } from "../snapshot-cache.js";
 import { RoomIndexes, type MetadataMove } from "./room-indexes.js";
+import { IndexRepair } from "./index-repair.js";
 import { RoomListing } from "./room-listing.js";
 import { defineMetadataScripts, readMetadata, updateRoomMetadata } from "./metadata-script-calls.js";
 import { sendersOf } from "../senders.js";
@@ -78,6 +79,8 @@ export class RedisStore implements HistoryStore {
     defineScripts(redis);
     this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? feedTimings(redis));
     this.indexes = new RoomIndexes(redis, this.keys, options.logger, (call) => this.run(call));
+    this.indexes.repair = new IndexRepair(redis, this.keys, options.logger,
+      (roomId, hints) => this.indexes.applyOrThrow(roomId, hints), (roomId) => this.indexes.forgetHints(roomId));
     this.listing = new RoomListing(redis, this.keys, (call) => this.run(READ, call));
     defineMetadataScripts(redis);
   }
@@ -361,6 +364,7 @@ export class RedisStore implements HistoryStore {
   }
 
   async close(): Promise<void> {
+    this.indexes.repair?.close();
     await this.feed.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -4,6 +4,7 @@ import type { KeySpace } from "../keys.js";
 import type { RoomPage } from "../store.js";
 import type { IndexHints } from "./script-calls.js";
 import { labelsOfField } from "./metadata-script-calls.js";
+import type { IndexRepair } from "./index-repair.js";
 
 /** What a metadata update changed of the room's namespace and labels (update-room-metadata-5.lua). */
 export interface MetadataMove {
@@ -42,7 +43,33 @@ export class RoomIndexes {
     private readonly run: Run,
   ) {}
 
+  /** Tries again in the background what failed here (set by the store; see index-repair.ts). */
+  repair?: IndexRepair;
+
   async apply(roomId: string, hints: IndexHints, moved?: MetadataMove): Promise<void> {
+    try {
+      await this.applyOrThrow(roomId, hints, moved);
+    } catch (err) {
+      const created = hints.addRoom || moved !== undefined && moved.namespaceBefore !== moved.namespaceAfter;
+      const announceFrom = created ? moved?.namespaceBefore ?? "" : undefined;
+      if (this.repair) {
+        this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; trying again in the background");
+        this.repair.schedule(roomId, announceFrom);
+      } else {
+        this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; retried on the room's next write");
+        await this.forgetHints(roomId);
+      }
+    }
+  }
+
+  /** Clears what the room's meta says is indexed, so its next write sends every hint again. */
+  async forgetHints(roomId: string): Promise<void> {
+    // HDEL never creates the hash, so this cannot revive a room deleted meanwhile.
+    await this.redis.hdel(this.keys.room(roomId).meta, "idx", "xi", "ai").catch(() => undefined);
+  }
+
+  /** Applies the hints; throws what Redis refused. */
+  async applyOrThrow(roomId: string, hints: IndexHints, moved?: MetadataMove): Promise<void> {
     const ops: Promise<unknown>[] = [];
     if (hints.addRoom) ops.push(this.redis.zadd(this.keys.roomIndex(), 0, roomId));
     if (hints.expiry === "-") ops.push(this.redis.zrem(this.keys.expiryIndex(), roomId));
@@ -55,13 +82,7 @@ export class RoomIndexes {
     }
     if (moved) ops.push(...this.move(roomId, moved, activity?.score ?? Date.now()));
     if (ops.length === 0) return;
-    try {
-      await this.run(() => Promise.all(ops));
-    } catch (err) {
-      this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; retried on the room's next write");
-      // HDEL never creates the hash, so this cannot revive a room deleted meanwhile.
-      await this.redis.hdel(this.keys.room(roomId).meta, "idx", "xi", "ai").catch(() => undefined);
-    }
+    await this.run(() => Promise.all(ops));
   }
 
   /**
