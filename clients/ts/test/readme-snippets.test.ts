@@ -5,7 +5,6 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -33,7 +32,8 @@ let server: TestServer;
 let dir: string;
 beforeAll(async () => {
   server = await startTestServer({});
-  dir = mkdtempSync(join(tmpdir(), "roomhistory-readme-"));
+  // Inside node_modules, so a snippet's imports of packages (@langchain/core) resolve as in a project.
+  dir = mkdtempSync(join(ROOT, "node_modules", ".roomhistory-readme-"));
 });
 afterAll(async () => {
   await server?.stop();
