@@ -194,6 +194,14 @@ class WatchResumer:
             self.on_created(list(created.rooms), self.streams > 1 and not self._created_seen)
         self._created_seen = True
 
+    def selector_rooms(self, prefix: str, namespace: str) -> list[str] | None:
+        """The rooms a selector found (the mirrors' selectors), or None until the server has answered it."""
+        key = selector_key(prefix, namespace)
+        with self._lock:
+            if key not in self.answered:
+                return None
+            return [room for room, by in self.found_by.items() if by == key]
+
     def _cancelled(self, c: pb.WatchCancelled) -> None:
         with self._lock:
             if c.room_id:

@@ -66,15 +66,10 @@ class WatchStream(Iterator[change_pb2.RoomChange]):
         return self._resumer.watermark
 
     def _follows(self, room_id: str) -> bool:
-        """Whether the room is watched (by id, or found by a selector)."""
         return room_id in self._resumer.cursors
 
     def _found_by(self, *, prefix: str = "", namespace: str = "") -> list[str] | None:
-        """The rooms a selector found, or None until the server has answered it."""
-        key = selector_key(prefix, namespace)
-        if key not in self._resumer.answered:
-            return None
-        return [room for room, by in list(self._resumer.found_by.items()) if by == key]
+        return self._resumer.selector_rooms(prefix, namespace)
 
     def add(self, rooms: Rooms) -> None:
         """Follows more rooms on the open stream (a mapping to the version held, or ids); rooms already
