@@ -153,6 +153,47 @@ def test_watch_rooms_follows_a_prefix_and_rooms_added_on_the_open_stream(client:
     stream.cancel()
 
 
+def test_a_thousand_rooms_added_and_removed_one_by_one_on_one_stream(client: RoomHistoryClient) -> None:
+    rooms = [f"py-many/{i}" for i in range(1000)]
+    stream = client.watch([rooms[0]])
+    client.append_messages(rooms[0], [user("first")])
+    assert next(stream).room_id == rooms[0]  # the stream is open: what follows changes it in place
+    for room in rooms[1:]:
+        stream.add([room])
+    client.append_messages(rooms[999], [user("last")])
+    change = next(stream)
+    assert (change.room_id, change.version) == (rooms[999], 1)
+    for room in rooms[:999]:
+        stream.remove([room])
+    assert stream.rooms == [rooms[999]]
+    client.append_messages(rooms[0], [user("unheard")])
+    client.append_messages(rooms[999], [user("heard")])
+    change = next(stream)  # rooms[0]'s change, if the server sent it before the remove, is dropped here
+    assert (change.room_id, change.version) == (rooms[999], 2)
+    assert stream._resumer.streams == 1  # one gRPC stream all along: nothing reopened
+    stream.cancel()
+
+
+async def test_the_asyncio_watch_adds_and_removes_rooms_on_one_stream(server: ServerProcess) -> None:
+    async with AsyncRoomHistoryClient(server.address) as client:
+        rooms = [f"py-many-aio/{i}" for i in range(200)]
+        stream = client.watch([rooms[0]])
+        await client.append_messages(rooms[0], [user("first")])
+        assert (await anext(stream)).room_id == rooms[0]
+        for room in rooms[1:]:
+            stream.add([room])
+        await client.append_messages(rooms[-1], [user("last")])
+        assert (await anext(stream)).room_id == rooms[-1]
+        for room in rooms[:-1]:
+            stream.remove([room])
+        await client.append_messages(rooms[0], [user("unheard")])
+        await client.append_messages(rooms[-1], [user("heard")])
+        change = await anext(stream)
+        assert (change.room_id, change.version) == (rooms[-1], 2)
+        assert stream._resumer.streams == 1
+        await stream.aclose()
+
+
 @pytest.fixture
 def frozen_path(server: ServerProcess) -> Iterator[FreezableProxy]:
     proxy = FreezableProxy(server.port)
