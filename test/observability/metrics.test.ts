@@ -34,9 +34,10 @@ async function scrape(): Promise<Map<string, number>> {
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
   const samples = new Map<string, number>();
+  // Values as Prometheus parses them (Go's ParseFloat: prom-client writes an empty summary's NaN as "Nan").
   for (const line of (await res.text()).split("\n")) {
     if (line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|[Nn]a[Nn]|[+-]Inf)$/.exec(line);
     expect(m, `not the text format: ${line}`).not.toBeNull();
     samples.set(m![1], Number(m![2]));
   }

@@ -32,8 +32,9 @@ let server: TestServer;
 let dir: string;
 beforeAll(async () => {
   server = await startTestServer({});
-  // Inside node_modules, so a snippet's imports of packages (@langchain/core) resolve as in a project.
-  dir = mkdtempSync(join(ROOT, "node_modules", ".roomhistory-readme-"));
+  // Inside the repository (not node_modules, where tsx skips the tsconfig paths to the client's sources),
+  // so a snippet's imports of packages (@langchain/core) resolve as in a project; .gitignore'd.
+  dir = mkdtempSync(join(ROOT, ".readme-snippets-"));
 });
 afterAll(async () => {
   await server?.stop();

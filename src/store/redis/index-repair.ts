@@ -3,9 +3,9 @@
  * announcements share one slot (the `{rooms}` tag): while its master fails over, a room created or
  * moved then is missing from ListRooms, and its announcement (published with the write) is lost with
  * the subscriber's node, so a prefix or namespace watch would never find it. Here the room is indexed
- * again from its meta once the slot has a master, and a room that was created or moved is announced
- * again, so watches find it (a repeated announcement is harmless: a followed room is not added twice).
- * When every attempt fails, the room is left to its next write, as before (`giveUp`).
+ * again (the scores its write recorded, its namespace and labels now) once the slot has a master, and
+ * a room that was created or moved is announced again, so watches find it (a repeated announcement is
+ * harmless: a followed room is not added twice). Its next write re-indexes it too, as before.
  */
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -15,7 +15,14 @@ import type { IndexHints } from "./script-calls.js";
 /** Waits between rounds (ms): ~40 s in all, longer than a failover with the default node timeouts. */
 const DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000, 8000];
 
+/** The index scores the failed write recorded in the room's meta (its `xi` and `ai`). */
+export interface Scores {
+  expiry: string;
+  activityMs: string;
+}
+
 interface Pending {
+  scores: Scores;
   /** The namespace a moved room left ("" for a room created); undefined: nothing to announce. */
   announceFrom?: string;
 }
@@ -32,15 +39,13 @@ export class IndexRepair {
     private readonly logger: Logger,
     /** Applies index hints, throwing when Redis refuses (RoomIndexes.applyOrThrow). */
     private readonly reindex: (roomId: string, hints: IndexHints) => Promise<void>,
-    /** Leaves the room to its next write (clears the meta fields that make it send its hints again). */
-    private readonly giveUp: (roomId: string) => Promise<void>,
   ) {}
 
   /** Tries the room's indexes again soon; `announceFrom` set: announce it again once they are right. */
-  schedule(roomId: string, announceFrom?: string): void {
+  schedule(roomId: string, scores: Scores, announceFrom?: string): void {
     if (this.closed) return;
     const was = this.pending.get(roomId);
-    this.pending.set(roomId, { announceFrom: announceFrom ?? was?.announceFrom });
+    this.pending.set(roomId, { scores, announceFrom: announceFrom ?? was?.announceFrom });
     if (!this.running) void this.rounds();
   }
 
@@ -63,12 +68,10 @@ export class IndexRepair {
         }
         if (this.pending.size === 0) return;
       }
-      for (const roomId of this.pending.keys()) await this.giveUp(roomId);
       this.logger.warn({ rooms: this.pending.size }, "room index repair gave up; the rooms are indexed again on their next write");
       this.pending.clear();
     } finally {
       this.running = false;
-      if (this.pending.size > 0 && !this.closed) void this.rounds(); // scheduled while giving up
     }
   }
 
@@ -76,13 +79,14 @@ export class IndexRepair {
   private async repair(roomId: string, p: Pending): Promise<boolean> {
     const k = this.keys.room(roomId);
     try {
-      const [[gone, xi, ai, ns, labels], version] = await Promise.all([
-        this.redis.hmget(k.meta, "gone", "xi", "ai", "ns", "labels"),
+      const [[gone, ns, labels], version] = await Promise.all([
+        this.redis.hmget(k.meta, "gone", "ns", "labels"),
         this.redis.get(k.version),
       ]);
       if (gone !== null || version === null) return true; // deleted or expired since: nothing to index
-      const activity = ai === null ? "" : ns || labels ? `${ai} ${JSON.stringify([ns ?? "", labels ?? ""])}` : ai;
-      await this.reindex(roomId, { addRoom: true, expiry: xi ?? "", activity });
+      const ai = p.scores.activityMs;
+      const activity = !ai ? "" : ns || labels ? `${ai} ${JSON.stringify([ns ?? "", labels ?? ""])}` : ai;
+      await this.reindex(roomId, { addRoom: true, expiry: p.scores.expiry, activity });
       if (p.announceFrom !== undefined) {
         const announcement = { r: roomId, v: Number(version), ns: ns ?? "", pns: p.announceFrom };
         await this.redis.publish(this.keys.announceChannel(), JSON.stringify(announcement));

@@ -79,8 +79,7 @@ export class RedisStore implements HistoryStore {
     defineScripts(redis);
     this.feed = new RedisFeed(redis, this.keys, options.logger, options.feed ?? feedTimings(redis));
     this.indexes = new RoomIndexes(redis, this.keys, options.logger, (call) => this.run(call));
-    this.indexes.repair = new IndexRepair(redis, this.keys, options.logger,
-      (roomId, hints) => this.indexes.applyOrThrow(roomId, hints), (roomId) => this.indexes.forgetHints(roomId));
+    this.indexes.repair = new IndexRepair(redis, this.keys, options.logger, (roomId, hints) => this.indexes.applyOrThrow(roomId, hints));
     this.listing = new RoomListing(redis, this.keys, (call) => this.run(READ, call));
     defineMetadataScripts(redis);
   }

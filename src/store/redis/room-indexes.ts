@@ -52,13 +52,11 @@ export class RoomIndexes {
     } catch (err) {
       const created = hints.addRoom || moved !== undefined && moved.namespaceBefore !== moved.namespaceAfter;
       const announceFrom = created ? moved?.namespaceBefore ?? "" : undefined;
-      if (this.repair) {
-        this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; trying again in the background");
-        this.repair.schedule(roomId, announceFrom);
-      } else {
-        this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; retried on the room's next write");
-        await this.forgetHints(roomId);
-      }
+      this.logger.warn({ roomId, err: (err as Error).message }, "room index update failed; retried in the background and on the room's next write");
+      // The scores the script recorded, before they are cleared: the repair writes them (early, never late).
+      const [xi, ai] = await this.redis.hmget(this.keys.room(roomId).meta, "xi", "ai").catch(() => [null, null]);
+      await this.forgetHints(roomId);
+      this.repair?.schedule(roomId, { expiry: xi ?? "", activityMs: ai ?? "" }, announceFrom);
     }
   }
 
