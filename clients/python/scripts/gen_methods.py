@@ -127,13 +127,14 @@ RPCS: list[tuple[str, str, list[str], str, str]] = [
     (
         "list_rooms", "ListRooms",
         ["*", "page_size: int = 0", 'page_token: str = ""', 'namespace: str = ""', 'label: str = ""',
-         "order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED"],
+         "order: meta.ListRoomsOrder = meta.LIST_ROOMS_ORDER_UNSPECIFIED", 'prefix: str = ""'],
         "pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, "
-        "order=order)",
+        "order=order, prefix=prefix)",
         """One page of room ids (and ``rooms``: their title, namespace, labels and last activity), by id or,
         with ``order=LIST_ROOMS_ORDER_LAST_ACTIVITY``, newest activity first; ``namespace`` / ``label`` list
-        only the rooms of that namespace / with that label. Pass next_page_token back, with the same
-        filters and order, for the next page (or use iter_rooms for all of them).""",
+        only the rooms of that namespace / with that label, ``prefix`` only the ids starting with it. Pass
+        next_page_token back, with the same filters and order, for the next page (or use iter_rooms for all of
+        them).""",
     ),
     (
         "delete_room", "DeleteRoom",

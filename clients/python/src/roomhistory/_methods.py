@@ -233,9 +233,7 @@ class SyncMethods:
         only the rooms of that namespace / with that label, ``prefix`` only the ids starting with it. Pass
         next_page_token back, with the same filters and order, for the next page (or use iter_rooms for all of
         them)."""
-        request = pb.ListRoomsRequest(
-            page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix
-        )
+        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix)
         return self._unary(self._stub.ListRooms, request, timeout)
 
     def delete_room(
@@ -756,9 +754,7 @@ class AsyncMethods:
         only the rooms of that namespace / with that label, ``prefix`` only the ids starting with it. Pass
         next_page_token back, with the same filters and order, for the next page (or use iter_rooms for all of
         them)."""
-        request = pb.ListRoomsRequest(
-            page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix
-        )
+        request = pb.ListRoomsRequest(page_size=page_size, page_token=page_token, namespace=namespace, label=label, order=order, prefix=prefix)
         return await self._unary(self._stub.ListRooms, request, timeout)
 
     async def delete_room(
