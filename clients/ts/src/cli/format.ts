@@ -3,7 +3,7 @@
  * only when the stream is a terminal (picocolors follows NO_COLOR and FORCE_COLOR). `--json` output
  * never goes through here: it is the proto3 JSON mapping of the generated types, one object per line.
  */
-import pc from "picocolors";
+import { createColors } from "picocolors";
 import { ChangeKind, type RoomChange } from "../gen/roomhistory/v1/change.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp.js";
 import { MessageKind, Role, type Message } from "../gen/roomhistory/v1/message.js";
@@ -20,6 +20,17 @@ export function isoTime(t: Timestamp | undefined): string {
   if (!t || (t.seconds === 0 && t.nanos === 0)) return "-";
   return new Date(t.seconds * 1000 + Math.floor(t.nanos / 1e6)).toISOString();
 }
+
+/**
+ * Colours for a terminal only: NO_COLOR turns them off, FORCE_COLOR on. Not picocolors' own choice,
+ * which also colours whenever CI is set, piping escape codes into files and scripts.
+ */
+function wantColours(env = process.env): boolean {
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== "0") return true;
+  return !env.NO_COLOR && process.stdout.isTTY === true && env.TERM !== "dumb";
+}
+
+const pc = createColors(wantColours());
 
 const ROLE_COLOUR: Partial<Record<Role, (s: string) => string>> = {
   [Role.ROLE_USER]: pc.cyan, [Role.ROLE_ASSISTANT]: pc.green, [Role.ROLE_SYSTEM]: pc.magenta, [Role.ROLE_TOOL]: pc.yellow,
